@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// One setup for `npm start`, `npm test` and `npm run bench`: everything isolab needs on a fresh
+// Debian/Ubuntu machine, each step skipped when its inputs have not changed (so a second run takes
+// seconds). Plain Node with no dependencies: it runs before `npm ci` has installed anything.
+//
+//   node scripts/setup.mjs [--for-tests]
+//
+// Steps: system packages (apt, when root) → npm ci → native build (node-gyp) → web build (vite) → rootfs.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync, readdirSync, statSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const forTests = process.argv.includes('--for-tests');
+const isRoot = process.getuid?.() === 0;
+
+/** Debian package → a file whose presence proves it is installed (cheaper and clearer than dpkg -s). */
+const SYSTEM_PACKAGES = [
+  { pkg: 'busybox-static', proof: '/bin/busybox', why: 'the containers\' root filesystem' },
+  { pkg: 'build-essential', proof: '/usr/bin/make', why: 'building the launcher (node-gyp)' },
+  { pkg: 'g++', proof: '/usr/bin/g++', why: 'building the launcher (node-gyp)' },
+  { pkg: 'python3', proof: '/usr/bin/python3', why: 'node-gyp' },
+  { pkg: 'libseccomp-dev', proof: '/usr/include/seccomp.h', why: 'seccomp filters' },
+  { pkg: 'iproute2', proof: '/usr/sbin/ip', why: 'network namespaces' },
+];
+const TEST_PACKAGES = [{ pkg: 'chromium', proof: '/usr/bin/chromium', why: 'browser tests (playwright-core drives Debian\'s chromium)' }];
+
+function log(msg) {
+  process.stdout.write(`[setup] ${msg}\n`);
+}
+
+function fail(msg) {
+  process.stderr.write(`\n[setup] ${msg}\n\n`);
+  process.exit(1);
+}
+
+function run(cmd, args, opts = {}) {
+  const res = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...opts });
+  if (res.error) fail(`${cmd} could not be started: ${res.error.message}`);
+  if (res.status !== 0) fail(`${cmd} ${args.join(' ')} failed (exit ${res.status ?? res.signal})`);
+}
+
+/** Hash of every file under the given paths (sorted), so a step reruns exactly when an input changed. */
+function hashInputs(paths, extra = '') {
+  const h = createHash('sha256').update(extra);
+  const files = [];
+  const walk = (p) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p)) {
+        if (name === 'node_modules' || name === 'build') continue;
+        walk(join(p, name));
+      }
+    } else files.push(p);
+  };
+  for (const p of paths) walk(join(ROOT, p));
+  for (const f of files.sort()) h.update(relative(ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex');
+}
+
+function upToDate(stampFile, hash) {
+  return existsSync(stampFile) && readFileSync(stampFile, 'utf8') === hash;
+}
+
+function stamp(stampFile, hash) {
+  mkdirSync(dirname(stampFile), { recursive: true });
+  writeFileSync(stampFile, hash);
+}
+
+function ensureSystemPackages() {
+  if (process.platform !== 'linux') fail('isolab needs Linux: containers are built from Linux kernel primitives.');
+  const wanted = forTests ? [...SYSTEM_PACKAGES, ...TEST_PACKAGES] : SYSTEM_PACKAGES;
+  const missing = wanted.filter((p) => !existsSync(p.proof));
+  if (missing.length === 0) return;
+  const names = [...new Set(missing.map((p) => p.pkg))];
+  const list = missing.map((p) => `  - ${p.pkg} (${p.why})`).join('\n');
+  const hasApt = existsSync('/usr/bin/apt-get');
+  if (!hasApt) fail(`Missing system packages:\n${list}\nThis is not a Debian-like system: install their equivalents with your package manager.`);
+  if (!isRoot) fail(`Missing system packages:\n${list}\nInstall them with:\n  sudo apt-get install -y ${names.join(' ')}\n(or run this command as root and it will install them).`);
+  log(`installing ${names.join(' ')} with apt-get`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], { env });
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env });
+}
+
+function ensureNodeModules() {
+  const lock = join(ROOT, 'package-lock.json');
+  const hash = createHash('sha256').update(readFileSync(lock)).update(process.version).digest('hex');
+  const stampFile = join(ROOT, 'node_modules', '.isolab-setup-stamp');
+  if (upToDate(stampFile, hash)) return;
+  log('npm ci');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+  stamp(stampFile, hash);
+}
+
+/** node-gyp needs Node's headers; use the ones installed next to this node (Debian's nodejs ships them) instead of downloading. */
+function nodeDirArgs() {
+  const prefix = dirname(dirname(process.execPath));
+  return existsSync(join(prefix, 'include', 'node', 'node.h')) ? [`--nodedir=${prefix}`] : [];
+}
+
+function ensureNative() {
+  const hash = hashInputs(['native'], process.version);
+  const stampFile = join(ROOT, 'native', 'build', '.isolab-setup-stamp');
+  if (upToDate(stampFile, hash) && existsSync(join(ROOT, 'native/build/Release/isolab-launcher'))) return;
+  log('building native/ (launcher, probe, introspection addon)');
+  run(join(ROOT, 'node_modules', '.bin', 'node-gyp'), ['rebuild', ...nodeDirArgs()], { cwd: join(ROOT, 'native') });
+  stamp(stampFile, hash);
+}
+
+function ensureWeb() {
+  const hash = hashInputs(['web', 'common', 'package-lock.json']);
+  const stampFile = join(ROOT, 'build', 'web-stamp');
+  if (upToDate(stampFile, hash) && existsSync(join(ROOT, 'build/web/index.html'))) return;
+  log('building web/ (vite)');
+  run(join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']);
+  stamp(stampFile, hash);
+}
+
+async function ensureRootfsImage() {
+  const { ensureRootfs } = await import('./rootfs.mjs');
+  await ensureRootfs({ outDir: join(ROOT, 'build', 'rootfs'), probe: join(ROOT, 'native/build/Release/isolab-probe') });
+}
+
+ensureSystemPackages();
+ensureNodeModules();
+ensureNative();
+ensureWeb();
+await ensureRootfsImage();
+log('ready');

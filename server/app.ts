@@ -1,0 +1,233 @@
+// Composition root of the web server: express serves the built page, socket.io carries the
+// protocol of common/protocol.ts. Every incoming payload is parsed (zod) before any handler sees it;
+// a malformed message gets an error reply and touches nothing else.
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { Server as IoServer, type Socket } from 'socket.io';
+import type { z } from 'zod';
+import {
+  LessonOpenRequest,
+  SessionStartRequest,
+  TermAck,
+  TermInput,
+  TermSize,
+  ToggleRequest,
+  describeZodError,
+  type Ack,
+  type ClientToServerEvents,
+  type ErrorCode,
+  type ServerToClientEvents,
+} from '../common/protocol.js';
+import { LabError } from './errors.js';
+import { Session, type SessionDeps } from './session.js';
+
+export interface AppDeps {
+  session: SessionDeps;
+  /** Directory of the built page (vite output). */
+  webDir: string;
+  /** More learners than this get "server_full" instead of a shell. */
+  maxSessions: number;
+  /**
+   * Host names the page may be served under (Host header), guarding against DNS rebinding.
+   * Loopback names are always allowed.
+   */
+  allowedHosts?: string[];
+  /**
+   * Secret the page must present (the `?token=` of the URL the server prints), as Jupyter does:
+   * without it any local user, or any web page, could open a root shell. Absent = no check (tests).
+   */
+  accessToken?: string;
+}
+
+export interface LabApp {
+  http: HttpServer;
+  io: IoServer<ClientToServerEvents, ServerToClientEvents>;
+  sessions: ReadonlyMap<string, Session>;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+/** Events per second one browser may send (typing and pasting included); beyond it, messages are dropped with an error. */
+const MAX_EVENTS_PER_SECOND = 500;
+/** Socket.io message size: input is capped at 64 KiB, so 256 KiB leaves room for framing and nothing else. */
+const MAX_HTTP_BUFFER_BYTES = 256 * 1024;
+
+type LabSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+export function createApp(deps: AppDeps): LabApp {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    if (!hostAllowed(req.headers.host, deps.allowedHosts)) {
+      res.status(421).type('text/plain').send('isolab: unexpected Host header (see --allowed-host)\n');
+      return;
+    }
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true, sessions: sessions.size });
+  });
+  if (existsSync(deps.webDir)) app.use(express.static(deps.webDir, { index: 'index.html', maxAge: 0 }));
+  else {
+    app.get('/', (_req, res) => {
+      res.status(503).type('text/plain').send('isolab: the page has not been built; run `npm start` (it builds web/).\n');
+    });
+  }
+
+  const http = createServer(app);
+  const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(http, {
+    maxHttpBufferSize: MAX_HTTP_BUFFER_BYTES,
+    serveClient: false,
+    // A web page on another origin must never reach a root shell (cross-site WebSocket hijacking):
+    // browsers always send Origin, and it has to name this very server.
+    allowRequest: (req, callback) => callback(null, originAllowed(req) && hostAllowed(req.headers.host, deps.allowedHosts)),
+  });
+
+  if (deps.accessToken) {
+    const expected = Buffer.from(deps.accessToken);
+    io.use((socket, next) => {
+      const raw: unknown = socket.handshake.auth?.token;
+      const given = Buffer.from(typeof raw === 'string' ? raw : '');
+      const ok = given.length === expected.length && timingSafeEqual(given, expected);
+      next(ok ? undefined : new Error('unauthorized: open the URL printed by `isolab serve` (it carries the access token)'));
+    });
+  }
+
+  const sessions = new Map<string, Session>();
+
+  io.on('connection', (socket: LabSocket) => {
+    let session: Session | undefined;
+    let windowStart = Date.now();
+    let eventsInWindow = 0;
+
+    const reply = <T>(ack: unknown, result: Ack<T>) => {
+      if (typeof ack === 'function') (ack as (r: Ack<T>) => void)(result);
+    };
+
+    const fail = (event: string, ack: unknown, code: ErrorCode, message: string) => {
+      if (typeof ack === 'function') reply(ack, { ok: false, code, message });
+      else socket.emit('session:error', { code, message, event });
+    };
+
+    /** Registers a handler that receives only a validated payload; its errors become error acks. */
+    function on<S extends z.ZodType, R>(
+      event: keyof ClientToServerEvents,
+      schema: S | null,
+      handler: (payload: z.infer<S>, s: Session | undefined) => R | Promise<R>,
+    ): void {
+      (socket as unknown as { on(e: string, l: (...a: unknown[]) => void): void }).on(event, (...args: unknown[]) => {
+        const ack = typeof args[args.length - 1] === 'function' ? args.pop() : undefined;
+        const now = Date.now();
+        if (now - windowStart >= 1000) {
+          windowStart = now;
+          eventsInWindow = 0;
+        }
+        if (++eventsInWindow > MAX_EVENTS_PER_SECOND) return fail(event, ack, 'rate_limited', 'too many messages; slow down');
+        let payload: unknown = undefined;
+        if (schema) {
+          const parsed = schema.safeParse(args[0]);
+          if (!parsed.success) return fail(event, ack, 'bad_request', `${event}: ${describeZodError(parsed.error)}`);
+          payload = parsed.data;
+        } else if (args.length > 0) {
+          return fail(event, ack, 'bad_request', `${event} takes no payload`);
+        }
+        Promise.resolve()
+          .then(() => handler(payload as z.infer<S>, session))
+          .then(
+            (data) => reply(ack, { ok: true, data }),
+            (err: unknown) => {
+              if (err instanceof LabError) return fail(event, ack, err.code, err.message);
+              console.error(`[isolab] ${event} failed:`, err);
+              fail(event, ack, 'internal', 'internal error (logged on the server)');
+            },
+          );
+      });
+    }
+
+    const started = (s: Session | undefined): Session => {
+      if (!s) throw new LabError('not_started', 'send session:start first');
+      return s;
+    };
+
+    on('session:start', SessionStartRequest, async (req) => {
+      if (session) throw new LabError('bad_request', 'this connection already has a session');
+      if (sessions.size >= deps.maxSessions) throw new LabError('server_full', `this server is full (${deps.maxSessions} learners); try again later`);
+      const id = randomUUID();
+      session = new Session(deps.session, {
+        output: (frame) => socket.emit('term:output', frame),
+        ready: (r) => socket.emit('sandbox:ready', r),
+        exit: (e) => socket.emit('sandbox:exit', e),
+        error: (e) => socket.emit('sandbox:error', e),
+        inspector: (v) => socket.emit('inspector:update', v),
+        lessonStatus: (s) => socket.emit('lesson:status', s),
+      });
+      sessions.set(id, session);
+      const s = session;
+      socket.once('disconnect', () => {
+        sessions.delete(id);
+        s.dispose();
+      });
+      await s.start({ cols: req.cols, rows: req.rows }, req.lessonId);
+      return {
+        sessionId: id,
+        mode: deps.session.mode,
+        spec: s.currentSpec,
+        lessons: deps.session.lessons.summaries(),
+        lockedOn: [...s.lockedOn],
+      };
+    });
+    on('term:input', TermInput, (data, s) => started(s).input(data));
+    on('term:resize', TermSize, (size, s) => started(s).resize(size));
+    on('term:ack', TermAck, (a, s) => started(s).ack(a.bytes));
+    on('sandbox:toggle', ToggleRequest, async (req, s) => ({ spec: await started(s).toggle(req.toggle, req.on) }));
+    on('lesson:open', LessonOpenRequest, (req, s) => started(s).openLesson(req.lessonId));
+    on('inspector:refresh', null, (_none, s) => started(s).inspect());
+  });
+
+  return {
+    http,
+    io,
+    sessions,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => resolve(http.address() as AddressInfo));
+      });
+    },
+    async close() {
+      for (const s of sessions.values()) s.dispose();
+      sessions.clear();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+/** Host header check against DNS rebinding: the page is only served under names we expect. */
+export function hostAllowed(hostHeader: string | undefined, extra: string[] = []): boolean {
+  if (!hostHeader) return true; // HTTP/1.0 clients and tools without Host; browsers always send it
+  const name = hostHeader.replace(/:\d+$/, '').toLowerCase();
+  return LOOPBACK_NAMES.includes(name) || name.startsWith('127.') || extra.map((h) => h.toLowerCase()).includes(name);
+}
+
+/** A browser's Origin must be this server itself; clients without Origin (CLI, tests, bench) are not browsers. */
+export function originAllowed(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}

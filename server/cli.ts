@@ -1,0 +1,230 @@
+// The `isolab` command line: serve the lab, run a command in a container, validate lessons.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { constants, hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { describeZodError } from '../common/protocol.js';
+import { ContainerSpec } from '../common/spec.js';
+import { createApp } from './app.js';
+import { ErrorLine, StatusLine, StatusServer, launcherArgs } from './launcher.js';
+import { loadLessonCatalog } from './lesson-catalog.js';
+import { validateLessonsDir } from './lessons/index.js';
+import { introspect } from './native.js';
+import { defaultPaths } from './paths.js';
+import { Prober } from './probe.js';
+
+const USAGE = `isolab — learn how containers isolate, primitive by primitive
+
+Usage:
+  isolab serve [--host 127.0.0.1] [--port 7681] [--mode solo|workshop] [--max-sessions N]
+               [--allowed-host NAME]... [--token TOKEN]
+  isolab run [--hostname NAME] [--uts host|private] [--pid host|private] [--ipc host|private]
+             [--network none|host] [--mount host|private] [--rootfs image|host] [--json-status]
+             [-- CMD [ARG...]]
+  isolab lessons validate [DIR]
+  isolab help`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest);
+      case 'run':
+        return await run(rest);
+      case 'lessons':
+        return await lessons(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        console.error(`isolab: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`isolab: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+class UsageError extends Error {}
+
+function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) {
+    throw new UsageError(`${what} needs root: the launcher creates namespaces and mounts (try: sudo npm start)`);
+  }
+}
+
+function requireBuilt(paths: ReturnType<typeof defaultPaths>): void {
+  for (const f of [paths.launcher, paths.probe, paths.addon, paths.rootfs]) {
+    if (!existsSync(f)) throw new UsageError(`${f} is missing; run \`npm run setup\` (or \`npm start\`) first`);
+  }
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    host: { type: 'string', default: process.env.ISOLAB_HOST ?? '127.0.0.1' },
+    port: { type: 'string', default: process.env.ISOLAB_PORT ?? '7681' },
+    mode: { type: 'string', default: 'solo' },
+    'max-sessions': { type: 'string' },
+    'allowed-host': { type: 'string', multiple: true, default: [] },
+    token: { type: 'string' },
+  });
+  const host = String(values.host);
+  const port = Number(values.port);
+  const mode = String(values.mode);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got "${values.port}"`);
+  if (mode !== 'solo' && mode !== 'workshop') throw new UsageError(`--mode must be solo or workshop, got "${mode}"`);
+  if (mode === 'solo' && !LOOPBACK.test(host)) {
+    throw new UsageError(
+      `refusing to serve solo mode on ${host}: solo mode lets a learner switch every isolation off, which hands a root shell on this machine to anyone who can reach the port. Use --mode workshop, or keep --host 127.0.0.1.`,
+    );
+  }
+  const maxSessions = values['max-sessions'] === undefined ? (mode === 'solo' ? 8 : 500) : Number(values['max-sessions']);
+  if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new UsageError('--max-sessions must be a positive integer');
+  requireRoot('isolab serve');
+  const paths = defaultPaths();
+  requireBuilt(paths);
+
+  const catalog = await loadLessonCatalog(paths.lessons);
+  for (const e of catalog.errors) console.error(`[isolab] lesson error: ${e}`);
+  const status = await StatusServer.start();
+  const token = typeof values.token === 'string' ? values.token : randomBytes(18).toString('base64url');
+  const app = createApp({
+    session: {
+      paths,
+      status,
+      prober: new Prober(paths),
+      introspect: introspect(paths.addon),
+      lessons: catalog,
+      mode,
+      hostHostnameAtStart: hostname(),
+    },
+    webDir: paths.web,
+    maxSessions,
+    allowedHosts: values['allowed-host'] as string[],
+    accessToken: token,
+  });
+  const addr = await app.listen(port, host);
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  console.log(`isolab is serving ${catalog.summaries().length} lessons in ${mode} mode`);
+  if (mode === 'workshop') {
+    console.log('  workshop mode keeps the root filesystem, mount and PID namespaces on for every learner.');
+  }
+  console.log(`\n  Open http://${shownHost}:${addr.port}/?token=${token}\n`);
+  const shutdown = async () => {
+    await app.close();
+    await status.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  return new Promise<number>(() => {}); // serve until signalled
+}
+
+async function run(args: string[]): Promise<number> {
+  const dashdash = args.indexOf('--');
+  const flags = dashdash >= 0 ? args.slice(0, dashdash) : args;
+  const cmd = dashdash >= 0 ? args.slice(dashdash + 1) : [];
+  const { values, positionals } = parse(flags, {
+    hostname: { type: 'string', default: 'isolab' },
+    uts: { type: 'string', default: 'private' },
+    pid: { type: 'string', default: 'private' },
+    ipc: { type: 'string', default: 'private' },
+    network: { type: 'string', default: 'none' },
+    net: { type: 'string' },
+    mount: { type: 'string', default: 'private' },
+    rootfs: { type: 'string', default: 'image' },
+    'json-status': { type: 'boolean', default: false },
+  });
+  const command = [...positionals, ...cmd];
+  const hostOrPrivate = (flag: string, value: unknown): boolean => {
+    if (value === 'private') return true;
+    if (value === 'host') return false;
+    throw new UsageError(`--${flag} must be "host" or "private", got "${String(value)}"`);
+  };
+  const network = values.net ?? values.network;
+  if (network !== 'none' && network !== 'host') {
+    throw new UsageError(`--network must be "none" (own network namespace with only loopback) or "host", got "${String(network)}"`);
+  }
+  if (values.rootfs !== 'image' && values.rootfs !== 'host') throw new UsageError(`--rootfs must be "image" or "host", got "${String(values.rootfs)}"`);
+  const parsed = ContainerSpec.safeParse({
+    namespaces: {
+      uts: hostOrPrivate('uts', values.uts),
+      pid: hostOrPrivate('pid', values.pid),
+      ipc: hostOrPrivate('ipc', values.ipc),
+      mount: hostOrPrivate('mount', values.mount),
+      net: network === 'none',
+    },
+    rootfs: values.rootfs === 'image',
+    hostname: values.hostname,
+  });
+  if (!parsed.success) throw new UsageError(`invalid settings: ${describeZodError(parsed.error)}`);
+  requireRoot('isolab run');
+  const paths = defaultPaths();
+  requireBuilt(paths);
+
+  const program = command.length ? command : ['/bin/sh'];
+  const child = spawn(paths.launcher, ['--status-fd', '3', ...launcherArgs(parsed.data, paths.rootfs), '--', ...program], {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { TERM: process.env.TERM ?? 'xterm', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' },
+  });
+  // Ctrl-C belongs to the program in the container (same terminal); isolab itself must survive it to report the exit.
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  process.on('SIGQUIT', ignore);
+  let buffered = '';
+  child.stdio[3]!.setEncoding('utf8' as BufferEncoding);
+  child.stdio[3]!.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const raw = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (values['json-status']) process.stderr.write(`${raw}\n`);
+      try {
+        const line = StatusLine.parse(JSON.parse(raw));
+        if (line.type === 'error' && !values['json-status']) printLaunchError(line);
+      } catch {
+        /* not a status line we know: ignore */
+      }
+    }
+  });
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', ignore);
+      process.off('SIGQUIT', ignore);
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
+    });
+  });
+}
+
+function printLaunchError(line: ErrorLine): void {
+  console.error(`isolab: the container could not start at step "${line.step}": ${line.message}`);
+}
+
+async function lessons(args: string[]): Promise<number> {
+  const [sub, dir] = args;
+  if (sub !== 'validate') throw new UsageError('usage: isolab lessons validate [DIR]');
+  const errors = await validateLessonsDir(dir ?? defaultPaths().lessons);
+  for (const e of errors) console.error(e);
+  if (errors.length === 0) console.log('all lessons are valid');
+  return errors.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,35 @@
+// The lessons a server offers, loaded and validated once at start-up. A broken lesson file is
+// reported (file, line, field) and left out; the others are served.
+import type { LessonStatus, LessonSummary, LessonView } from '../common/protocol.js';
+import { evaluateLesson, loadLessons, toLessonView, toSummary, type CheckFacts, type Lesson } from './lessons/index.js';
+
+export interface LessonCatalog {
+  summaries(): LessonSummary[];
+  first(): LessonView | undefined;
+  view(id: string): LessonView | undefined;
+  evaluate(id: string, facts: CheckFacts): LessonStatus | undefined;
+}
+
+export async function loadLessonCatalog(dir: string): Promise<LessonCatalog & { errors: string[] }> {
+  const { lessons, errors } = await loadLessons(dir);
+  return catalogOf(
+    lessons,
+    errors.map((e) => String(e.message ?? e)),
+  );
+}
+
+export function catalogOf(lessons: Lesson[], errors: string[] = []): LessonCatalog & { errors: string[] } {
+  const byId = new Map(lessons.map((l) => [l.id, l]));
+  const views = new Map(lessons.map((l) => [l.id, toLessonView(l)]));
+  const summaries = lessons.map(toSummary);
+  return {
+    errors,
+    summaries: () => summaries,
+    first: () => (lessons[0] ? views.get(lessons[0].id) : undefined),
+    view: (id) => views.get(id),
+    evaluate: (id, facts) => {
+      const lesson = byId.get(id);
+      return lesson ? evaluateLesson(lesson, facts) : undefined;
+    },
+  };
+}

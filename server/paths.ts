@@ -1,0 +1,26 @@
+// Where isolab's built artefacts live. One place, so tests, the CLI and the server agree.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface LabPaths {
+  launcher: string;
+  probe: string;
+  addon: string;
+  rootfs: string;
+  lessons: string;
+  web: string;
+}
+
+export function defaultPaths(root = REPO_ROOT): LabPaths {
+  const release = join(root, 'native', 'build', 'Release');
+  return {
+    launcher: join(release, 'isolab-launcher'),
+    probe: join(release, 'isolab-probe'),
+    addon: join(release, 'introspect.node'),
+    rootfs: join(root, 'build', 'rootfs'),
+    lessons: join(root, 'lessons'),
+    web: join(root, 'build', 'web'),
+  };
+}
