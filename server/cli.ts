@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
-import { parseArgs } from 'node:util';
+import type { Readable } from 'node:stream';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeZodError } from '../common/protocol.js';
 import { ContainerSpec } from '../common/spec.js';
 import { createApp } from './app.js';
@@ -56,9 +57,11 @@ export async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-function parse(args: string[], options: Parameters<typeof parseArgs>[0]['options']) {
+type ArgOptions = NonNullable<ParseArgsConfig['options']>;
+
+function parse<O extends ArgOptions>(args: string[], options: O) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true, strict: true } as const);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -191,8 +194,9 @@ async function run(args: string[]): Promise<number> {
   process.on('SIGINT', ignore);
   process.on('SIGQUIT', ignore);
   let buffered = '';
-  child.stdio[3]!.setEncoding('utf8' as BufferEncoding);
-  child.stdio[3]!.on('data', (chunk: string) => {
+  const statusPipe = child.stdio[3] as Readable;
+  statusPipe.setEncoding('utf8');
+  statusPipe.on('data', (chunk: string) => {
     buffered += chunk;
     let nl: number;
     while ((nl = buffered.indexOf('\n')) >= 0) {

@@ -1,0 +1,144 @@
+// `npm run bench`: the numbers isolab promises, measured on this machine against a real server
+// on loopback. Prints a table and writes build/bench/results.json.
+//
+//   1. keystroke echo: socket.io client → server → pty → shell → back (p50/p99)
+//   2. `yes` flood to a slow client (2 MB/s): server-side buffered bytes, and Ctrl-C → prompt time
+//   3. toggle → new shell ready (server side: launcher spawn to its "ready" line), per setting
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { SessionInfo } from '../common/protocol.js';
+import { REPO_ROOT } from '../server/paths.js';
+import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
+import { summarize, type Summary } from './stats.js';
+
+const ECHO_ROUNDS = Number(process.env.BENCH_ECHO_ROUNDS ?? 400);
+const TOGGLE_ROUNDS = Number(process.env.BENCH_TOGGLE_ROUNDS ?? 60);
+/** A slow client: it processes output at 2 MB/s, as a busy laptop browser might. */
+const SLOW_CLIENT_BYTES_PER_SECOND = 2 * 1024 * 1024;
+const FLOOD_SECONDS = 2;
+
+async function session(lab: RunningLab, opts: { autoAck?: boolean; lessonId?: string } = {}): Promise<LabClient> {
+  const client = new LabClient(lab.url, lab.token, { autoAck: opts.autoAck });
+  await client.connected();
+  const reply = await client.request<SessionInfo>('session:start', { cols: 120, rows: 40, ...(opts.lessonId ? { lessonId: opts.lessonId } : {}) });
+  if (!reply.ok) throw new Error(reply.message);
+  await client.waitForText(/[#$] $/);
+  return client;
+}
+
+async function keystrokeEcho(lab: RunningLab): Promise<Summary> {
+  const client = await session(lab);
+  // Measure inside a container with every namespace the toggle board has (the usual lesson case).
+  for (const t of ['uts', 'pid', 'ipc', 'net', 'rootfs'] as const) await client.request('sandbox:toggle', { toggle: t, on: true });
+  await client.waitForText(/[#$] $/, { from: client.text.length - 3 });
+  const samples: number[] = [];
+  for (let i = 0; i < ECHO_ROUNDS + 20; i++) {
+    const ch = String.fromCharCode(97 + (i % 26));
+    const from = client.text.length;
+    const t0 = performance.now();
+    client.type(ch);
+    await client.waitFor(() => (client.text.length > from && client.text.slice(from).includes(ch) ? true : undefined), 'echo', 5_000);
+    const dt = performance.now() - t0;
+    if (i >= 20) samples.push(dt); // the first rounds warm up JITs and caches
+    client.type('\x7f'); // erase it again so the line never grows
+    await client.waitFor(() => (client.text.length > from + 1 ? true : undefined), 'erase', 5_000);
+  }
+  client.close();
+  return summarize(samples);
+}
+
+async function floodAndInterrupt(lab: RunningLab): Promise<{ maxServerBufferedBytes: number; ctrlCToPromptMs: number }> {
+  const client = await session(lab, { autoAck: false });
+  const serverSession = [...lab.app.sessions.values()].at(-1)!;
+  // The slow client: acknowledges what it received, but no faster than 2 MB/s.
+  let received = 0;
+  let acked = 0;
+  client.socket.on('term:output', (d) => (received += d instanceof Uint8Array ? d.byteLength : (d as ArrayBuffer).byteLength));
+  const tickMs = 10;
+  const perTick = (SLOW_CLIENT_BYTES_PER_SECOND * tickMs) / 1000;
+  const ticker = setInterval(() => {
+    const n = Math.min(perTick, received - acked);
+    if (n > 0) {
+      client.socket.emit('term:ack', { bytes: Math.floor(n) });
+      acked += Math.floor(n);
+    }
+  }, tickMs);
+  let maxBuffered = 0;
+  const sampler = setInterval(() => {
+    const s = serverSession.outputStats;
+    maxBuffered = Math.max(maxBuffered, s.inFlight + s.buffered);
+  }, 1);
+  client.type('yes\r');
+  await new Promise((r) => setTimeout(r, FLOOD_SECONDS * 1000));
+  const marker = client.text.length;
+  const t0 = performance.now();
+  client.type('\x03');
+  await client.waitForText(/\^C[\s\S]*[#$] $/, { from: marker, timeoutMs: 10_000 });
+  const ctrlC = performance.now() - t0;
+  clearInterval(ticker);
+  clearInterval(sampler);
+  client.close();
+  return { maxServerBufferedBytes: maxBuffered, ctrlCToPromptMs: ctrlC };
+}
+
+async function toggleToReady(lab: RunningLab): Promise<Record<string, Summary>> {
+  const client = await session(lab);
+  const results: Record<string, Summary> = {};
+  const cases: [string, string[]][] = [
+    ['plain process ↔ UTS', ['uts']],
+    ['all namespaces + rootfs', ['uts', 'pid', 'ipc', 'net', 'rootfs']],
+  ];
+  for (const [name, toggles] of cases) {
+    const samples: number[] = [];
+    for (let i = 0; i < TOGGLE_ROUNDS; i++) {
+      const on = i % 2 === 0;
+      for (const t of toggles) {
+        const before = client.readies.length;
+        const reply = await client.request('sandbox:toggle', { toggle: t, on });
+        if (!reply.ok) {
+          if (reply.code === 'rate_limited') {
+            await new Promise((r) => setTimeout(r, 1000));
+            continue;
+          }
+          throw new Error(reply.message);
+        }
+        if (client.readies.length > before) {
+          const r = client.readies.at(-1)!;
+          if (toggles.length === 1 || t === toggles.at(-1)) samples.push(r.spawnToReadyUs / 1000);
+        }
+      }
+      // Stay under the learner rate limit (5 respawns/s) so every sample is a real respawn.
+      await new Promise((r) => setTimeout(r, 220 * toggles.length));
+    }
+    results[name] = summarize(samples);
+  }
+  client.close();
+  return results;
+}
+
+const fmt = (s: Summary) => `median ${s.median.toFixed(2)} ms · p90 ${s.p90.toFixed(2)} · p99 ${s.p99.toFixed(2)} · n=${s.n}`;
+
+async function main(): Promise<void> {
+  const lab = await startLab({ maxSessions: 64 });
+  try {
+    console.log('isolab bench — loopback, real launcher, this machine\n');
+    const echo = await keystrokeEcho(lab);
+    console.log(`keystroke echo (client → server → pty → shell → client): ${fmt(echo)}   [target p50 ≤ 2 ms, p99 ≤ 8 ms]`);
+    const flood = await floodAndInterrupt(lab);
+    console.log(
+      `yes flood to a 2 MB/s client: server-side buffered output peaked at ${(flood.maxServerBufferedBytes / 1024).toFixed(0)} KiB [target < 1024 KiB]; Ctrl-C → prompt ${flood.ctrlCToPromptMs.toFixed(0)} ms [target ≤ 250 ms]`,
+    );
+    const toggles = await toggleToReady(lab);
+    for (const [name, s] of Object.entries(toggles)) console.log(`toggle → shell ready (${name}): ${fmt(s)}   [target median ≤ 10 ms]`);
+    const out = join(REPO_ROOT, 'build', 'bench');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles }, null, 2));
+    console.log(`\nwritten to build/bench/results.json`);
+  } finally {
+    await lab.close();
+  }
+}
+
+await main();
+process.exit(0);

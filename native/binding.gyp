@@ -1,0 +1,53 @@
+# One file, three targets (the node-pty layout): the launcher and the probe are plain executables,
+# introspect is the read-only addon the server loads. Output: native/build/Release/.
+#   ../node_modules/.bin/node-gyp rebuild --nodedir=/usr   (from native/; see README.md)
+{
+  'variables': {
+    'isolab_cflags': [
+      '-Wall', '-Wextra', '-Werror=format-security', '-Werror=shadow',
+      '-fstack-protector-strong', '-O2',
+    ],
+  },
+  'targets': [
+    {
+      'target_name': 'isolab-launcher',
+      'type': 'executable',
+      'sources': [
+        'launcher/main.c',
+        'launcher/ns.c',
+        'launcher/mounts.c',
+        'launcher/rootfs.c',
+        'launcher/net.c',
+        'launcher/status.c',
+        'launcher/join.c',
+        'launcher/util.c',
+      ],
+      'cflags!': ['-O3', '-Wno-unused-parameter'],
+      'cflags': ['<@(isolab_cflags)'],
+      'cflags_c': ['-std=gnu11'],
+    },
+    {
+      'target_name': 'isolab-probe',
+      'type': 'executable',
+      'sources': ['probe/probe.c'],
+      'cflags!': ['-O3', '-Wno-unused-parameter'],
+      'cflags': ['<@(isolab_cflags)'],
+      'cflags_c': ['-std=gnu11'],
+      # Static: --join executes it by file descriptor inside any root filesystem, with no loader there.
+      'ldflags': ['-static'],
+    },
+    {
+      'target_name': 'introspect',
+      'sources': ['addon/introspect.cc'],
+      'defines': ['NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS', 'NAPI_VERSION=8'],
+      'cflags!': ['-O3', '-Wno-unused-parameter', '-fno-exceptions'],
+      'cflags_cc!': ['-fno-exceptions'],
+      'cflags': [
+        '<@(isolab_cflags)',
+        # -isystem, not include_dirs: -Werror=shadow is for our code, node-addon-api's headers trip it.
+        '-isystem', "<!(node -p \"require('path').dirname(require.resolve('node-addon-api/package.json'))\")",
+      ],
+      'cflags_cc': ['-fno-exceptions'],
+    },
+  ],
+}

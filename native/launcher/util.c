@@ -1,0 +1,234 @@
+/* Step bookkeeping, the clock, the die family and the final clean-up. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "launcher.h"
+
+/* In the order the launcher takes them: the parent's, the child's, then those only --join takes
+ * (exec is both the child's and --join's last step). */
+const char *const lab_steps[] = {
+	"args",
+	"no_new_privs", "subreaper", "signals", "sync_pipe", "clone",
+	"pdeathsig", "hostname", "mount_private", "rootfs_tmpfs", "rootfs_overlay", "proc", "dev",
+	"devpts", "shm", "mqueue", "sysfs", "pivot_root", "net_lo", "close_fds", "reset_signals", "exec",
+	"join_open", "pidfd_open", "setns", "fork",
+	NULL,
+};
+const char *const lab_step_phase[] = {
+	"both",
+	"parent", "parent", "parent", "parent", "parent",
+	"child", "child", "child", "child", "child", "child", "child",
+	"child", "child", "child", "child", "child", "child", "child", "child", "both",
+	"join", "join", "join", "join",
+};
+_Static_assert(sizeof(lab_steps) / sizeof(lab_steps[0]) == sizeof(lab_step_phase) / sizeof(lab_step_phase[0]) + 1,
+	       "one phase per step");
+_Static_assert(sizeof(lab_steps) / sizeof(lab_steps[0]) <= LAB_MAX_STEPS, "raise LAB_MAX_STEPS");
+
+int64_t lab_step_us[LAB_MAX_STEPS];
+static int current_step = -1;
+static int64_t current_started_us;
+static const char *fail_at;
+
+int lab_step_index(const char *name)
+{
+	for (int i = 0; lab_steps[i] != NULL; i++)
+		if (strcmp(lab_steps[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int64_t lab_now_us(void)
+{
+	struct timespec ts;
+	/* CLOCK_MONOTONIC cannot fail with a valid clock id and pointer. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void lab_set_fail_at(const char *step)
+{
+	fail_at = step;
+}
+
+void lab_step_end(void)
+{
+	if (current_step >= 0)
+		lab_step_us[current_step] += lab_now_us() - current_started_us;
+	current_step = -1;
+}
+
+void lab_step_reset(void)
+{
+	for (int i = 0; i < LAB_MAX_STEPS; i++)
+		lab_step_us[i] = -1;
+	current_step = -1;
+}
+
+void lab_step(const char *step)
+{
+	int index = lab_step_index(step);
+	if (index < 0)
+		die("args", "internal error: unknown step \"%s\"", step);
+	lab_step_end();
+	if (lab_step_us[index] < 0)
+		lab_step_us[index] = 0;
+	current_step = index;
+	current_started_us = lab_now_us();
+	/* The test hook: fail exactly as if this step's system call had returned EINVAL. */
+	if (fail_at != NULL && strcmp(fail_at, step) == 0) {
+		errno = EINVAL;
+		die_with_error(step, "%s (injected by --fail-at)", step);
+	}
+}
+
+/* ---- the die family ---- */
+
+static enum { ROLE_PARENT, ROLE_CHILD } role = ROLE_PARENT;
+static pid_t role_child = -1; /* parent: the process it started, if any */
+static int role_sync_fd = -1; /* child: where to tell the parent that setup failed */
+
+void lab_role_parent(pid_t child)
+{
+	role = ROLE_PARENT;
+	role_child = child;
+}
+
+void lab_role_child(int sync_fd)
+{
+	role = ROLE_CHILD;
+	role_sync_fd = sync_fd;
+}
+
+static noreturn void lab_die(int exit_code, int err, const char *step, const char *fmt, va_list ap)
+{
+	char message[1024];
+	/* The launcher is single-threaded, so even in the child after clone() vsnprintf is safe to
+	 * call; strerrordesc_np (unlike strerror) needs no locale and allocates nothing. */
+	int n = vsnprintf(message, sizeof(message), fmt, ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(message))
+		n = sizeof(message) - 1;
+	if (err != 0) {
+		const char *desc = strerrordesc_np(err);
+		snprintf(message + n, sizeof(message) - (size_t)n, ": %s", desc ? desc : "unknown error");
+	}
+
+	if (lab_status_is_open()) {
+		lab_status_error(step, err, message);
+	} else {
+		/* No status channel (yet): whoever started us reads stderr. */
+		dprintf(STDERR_FILENO, "isolab-launcher: %s: %s\n", step, message);
+	}
+
+	if (role == ROLE_CHILD) {
+		lab_sync_send_failed(role_sync_fd);
+		_exit(exit_code);
+	}
+	/* The parent leaves nothing behind: every mount lives in the child's mount namespace, so
+	 * killing and reaping the processes is the whole clean-up. */
+	if (role_child > 0)
+		lab_kill_and_reap_all(role_child);
+	_exit(exit_code);
+}
+
+void die_with_error(const char *step, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	lab_die(LAB_EXIT_LAUNCHER, err, step, fmt, ap);
+}
+
+void die(const char *step, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	lab_die(LAB_EXIT_LAUNCHER, 0, step, fmt, ap);
+}
+
+void die_exec_failed(const char *step, const char *fmt, ...)
+{
+	int err = errno;
+	/* As a shell (and docker) reports it: not found is 127, found but not executable is 126. */
+	int code = (err == ENOENT || err == ENOTDIR) ? LAB_EXIT_NOT_FOUND : LAB_EXIT_CANNOT_EXEC;
+	va_list ap;
+	va_start(ap, fmt);
+	lab_die(code, err, step, fmt, ap);
+}
+
+/* ---- tear-down ---- */
+
+/* SIGKILLs every process whose parent is this one, found by walking /proc (this kernel may lack
+ * /proc/PID/task/TID/children). Returns how many it signalled. */
+static int kill_children(void)
+{
+	pid_t self = getpid();
+	int killed = 0;
+	DIR *proc = opendir("/proc");
+	if (proc == NULL)
+		return 0; /* nothing to walk: the wait loop still reaps what dies */
+	struct dirent *entry;
+	while ((entry = readdir(proc)) != NULL) {
+		char *end;
+		long pid = strtol(entry->d_name, &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		char path[64];
+		char stat[512];
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		FILE *f = fopen(path, "re");
+		if (f == NULL)
+			continue; /* exited meanwhile */
+		size_t len = fread(stat, 1, sizeof(stat) - 1, f);
+		fclose(f);
+		stat[len] = '\0';
+		/* "pid (comm) state ppid ...": comm may contain anything, so parse after the last ')'. */
+		char *close_paren = strrchr(stat, ')');
+		char state;
+		long ppid;
+		if (close_paren == NULL || sscanf(close_paren + 1, " %c %ld", &state, &ppid) != 2)
+			continue;
+		if (ppid == self && kill((pid_t)pid, SIGKILL) == 0)
+			killed++;
+	}
+	closedir(proc);
+	return killed;
+}
+
+int lab_kill_and_reap_all(pid_t program)
+{
+	int program_status = -1;
+	for (;;) {
+		/* Orphans of the processes killed last round have been re-parented to us (we are a
+		 * subreaper) by the time waitpid returns their parent, so each round catches them. */
+		kill_children();
+		int status;
+		pid_t pid = waitpid(-1, &status, __WALL);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			break; /* ECHILD: nothing left */
+		if (pid == program)
+			program_status = status;
+	}
+	return program_status;
+}
+
+int lab_exit_code(int wait_status)
+{
+	if (WIFEXITED(wait_status))
+		return WEXITSTATUS(wait_status);
+	if (WIFSIGNALED(wait_status))
+		return 128 + WTERMSIG(wait_status);
+	return LAB_EXIT_LAUNCHER;
+}

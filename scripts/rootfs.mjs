@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// The busybox image every container's root filesystem is made from (read-only; each container
+// gets a copy-on-write overlay of it, see native/launcher/rootfs.c). Plain Node, no dependencies:
+// it runs from setup before anything else is built or installed.
+//
+//   node scripts/rootfs.mjs OUTDIR [PROBE]
+//   import { ensureRootfs } from './rootfs.mjs'; await ensureRootfs({ outDir, probe })
+//
+// Idempotent: a stamp (hash of busybox, the probe and this script's version) skips an unchanged
+// image. The image is built in a sibling temp dir and renamed into place, so a reader never sees
+// half an image.
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Bump when the image's layout or files change, so existing images are rebuilt. */
+const IMAGE_VERSION = 1;
+const STAMP = '.isolab-image';
+
+const FILES = {
+  'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+  'etc/group': 'root:x:0:\nnogroup:x:65534:\n',
+  'etc/hostname': 'isolab\n',
+  'etc/hosts': '127.0.0.1\tlocalhost\n::1\tlocalhost\n',
+  'etc/profile':
+    'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n' +
+    "export PS1='\\u@\\h:\\w\\$ '\n" +
+    'export HOME=/root\n',
+  'etc/os-release':
+    'NAME="isolab"\nID=isolab\nPRETTY_NAME="isolab busybox image"\n' +
+    'VERSION_ID="' + IMAGE_VERSION + '"\n',
+};
+
+function hashFile(h, path) {
+  h.update(path).update('\0').update(readFileSync(path)).update('\0');
+}
+
+/** What the image is made from: if this is unchanged, so is the image. */
+function imageHash(busybox, probe) {
+  const h = createHash('sha256').update(`isolab-rootfs-v${IMAGE_VERSION}\0`);
+  h.update(readFileSync(fileURLToPath(import.meta.url)));
+  hashFile(h, busybox);
+  if (probe) hashFile(h, probe);
+  return h.digest('hex');
+}
+
+/** Applet paths ("bin/ls", "usr/bin/awk") from busybox itself. */
+function appletPaths(busybox) {
+  const run = (flag) => execFileSync(busybox, [flag], { encoding: 'utf8' }).split('\n').map((s) => s.trim()).filter(Boolean);
+  try {
+    return run('--list-full');
+  } catch {
+    return run('--list').map((name) => `bin/${name}`);
+  }
+}
+
+function build(dir, busybox, probe, stamp) {
+  const mkdir = (rel, mode = 0o755) => {
+    const p = join(dir, rel);
+    mkdirSync(p, { recursive: true });
+    chmodSync(p, mode); // explicit: the caller's umask must not decide the image's permissions
+  };
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'usr/local/bin', 'etc', 'proc', 'sys', 'dev', 'var', 'run']) mkdir(d);
+  mkdir('root', 0o700);
+  mkdir('tmp', 0o1777);
+
+  copyFileSync(busybox, join(dir, 'bin/busybox'));
+  chmodSync(join(dir, 'bin/busybox'), 0o755);
+  for (const rel of appletPaths(busybox)) {
+    const target = join(dir, rel);
+    if (rel === 'bin/busybox' || rel === 'linuxrc' || existsSync(target)) continue; // linuxrc: only for initrds
+    mkdirSync(dirname(target), { recursive: true });
+    symlinkSync('/bin/busybox', target);
+  }
+  if (!existsSync(join(dir, 'bin/sh'))) symlinkSync('/bin/busybox', join(dir, 'bin/sh'));
+
+  for (const [rel, text] of Object.entries(FILES)) {
+    writeFileSync(join(dir, rel), text);
+    chmodSync(join(dir, rel), 0o644);
+  }
+  // busybox's mount and df read the mount table from here.
+  symlinkSync('/proc/self/mounts', join(dir, 'etc/mtab'));
+
+  if (probe) {
+    copyFileSync(probe, join(dir, 'usr/local/bin/isolab-probe'));
+    chmodSync(join(dir, 'usr/local/bin/isolab-probe'), 0o755);
+  }
+  writeFileSync(join(dir, STAMP), `${stamp}\n`);
+  chmodSync(join(dir, STAMP), 0o644);
+}
+
+/**
+ * Builds the busybox image at outDir unless an identical one is already there.
+ * Returns { outDir, built } (built = false when the stamp matched).
+ */
+export async function ensureRootfs({ outDir, busybox = '/bin/busybox', probe } = {}) {
+  if (!outDir) throw new Error('ensureRootfs: outDir is required');
+  outDir = resolve(outDir);
+  if (!existsSync(busybox)) {
+    throw new Error(`${busybox} is missing: the containers' root filesystem is made from busybox. Install it with: apt-get install busybox-static`);
+  }
+  if (probe && !existsSync(probe)) {
+    throw new Error(`the probe ${probe} is missing: build native/ first (node-gyp rebuild in native/)`);
+  }
+  const stamp = imageHash(busybox, probe);
+  const stampFile = join(outDir, STAMP);
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) return { outDir, built: false };
+
+  const parent = dirname(outDir);
+  mkdirSync(parent, { recursive: true });
+  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fresh = join(parent, `.${basename(outDir)}.new-${suffix}`);
+  const old = join(parent, `.${basename(outDir)}.old-${suffix}`);
+  try {
+    build(fresh, busybox, probe, stamp);
+    if (existsSync(outDir)) renameSync(outDir, old);
+    renameSync(fresh, outDir);
+  } finally {
+    rmSync(fresh, { recursive: true, force: true });
+    rmSync(old, { recursive: true, force: true });
+  }
+  return { outDir, built: true };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [outDir, probe] = process.argv.slice(2);
+  if (!outDir) {
+    process.stderr.write('usage: node scripts/rootfs.mjs OUTDIR [PROBE]\n');
+    process.exit(2);
+  }
+  try {
+    const { built } = await ensureRootfs({ outDir, probe });
+    process.stdout.write(`${built ? 'built' : 'up to date'}: ${resolve(outDir)}\n`);
+  } catch (err) {
+    process.stderr.write(`rootfs: ${err.message}\n`);
+    process.exit(1);
+  }
+}

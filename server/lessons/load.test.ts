@@ -1,0 +1,208 @@
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ContainerSpec, PLAIN_PROCESS } from '../../common/spec.js';
+import { REPO_ROOT } from '../paths.js';
+import { toLessonView } from './index.js';
+import { compileLesson, loadLessons, validateLessonsDir } from './load.js';
+
+const LESSONS = join(REPO_ROOT, 'lessons');
+const FIXTURES = join(REPO_ROOT, 'server', 'lessons', 'fixtures');
+/** Error messages name files relative to the working directory, like a compiler. */
+const shown = (...parts: string[]) => relative(process.cwd(), join(FIXTURES, ...parts));
+
+describe('the real lessons', () => {
+  it('all load, with no errors, in course order', async () => {
+    const { lessons, errors } = await loadLessons(LESSONS);
+    expect(errors).toEqual([]);
+    expect(lessons.map((l) => l.id)).toEqual(['00-just-a-process', '01-uts-namespace']);
+    expect(lessons.map((l) => l.number)).toEqual([0, 1]);
+    expect(await validateLessonsDir(LESSONS)).toEqual([]);
+  });
+
+  it('resolve each settings change onto the previous lesson', async () => {
+    const { lessons } = await loadLessons(LESSONS);
+    const [l0, l1] = lessons;
+    expect(l0!.settings).toEqual(PLAIN_PROCESS);
+    expect(l1!.settings).toEqual({ ...PLAIN_PROCESS, namespaces: { ...PLAIN_PROCESS.namespaces, uts: true } });
+    for (const l of lessons) expect(ContainerSpec.safeParse(l.settings).success).toBe(true);
+  });
+
+  it('each has a solution, checks for every task, and a last hint for every check', async () => {
+    const { lessons } = await loadLessons(LESSONS);
+    for (const l of lessons) {
+      expect(l.solution.length).toBeGreaterThan(0);
+      for (const t of l.tasks) expect(l.checks.some((c) => c.task === t.id)).toBe(true);
+      for (const c of l.checks) expect(c.hints.at(-1)!.when).toBeUndefined();
+    }
+  });
+
+  it('give the browser text, tasks and settings, never the checks or the solution', async () => {
+    const { lessons } = await loadLessons(LESSONS);
+    for (const l of lessons) {
+      const view = toLessonView(l);
+      expect(Object.keys(view).sort()).toEqual(['html', 'id', 'number', 'primitive', 'settings', 'tasks', 'title']);
+      expect(view.html).toContain('<figure class="cmd"');
+      // The answer key stays on the server: no condition language and no solution line in the page.
+      expect(view.html).not.toMatch(/"fact"|op: (eq|neq|some)/);
+    }
+  });
+});
+
+describe('broken lessons are reported with file, line and field, and do not take the others down', () => {
+  it('loads the good lessons of a folder with bad ones', async () => {
+    const { lessons } = await loadLessons(join(FIXTURES, 'mixed'));
+    expect(lessons.map((l) => l.id)).toEqual(['00-good', '06-good-after']);
+    // 05 failed, so 06 applies its change to the last good lesson's settings (00: uts on).
+    expect(lessons[1]!.settings.namespaces).toEqual({ mount: false, uts: true, ipc: false, pid: true, net: false });
+  });
+
+  const cases: [string, { file: string; line: number; field?: string; message: string }][] = [
+    [
+      'bad YAML',
+      {
+        file: shown('mixed', '01-bad-yaml', 'lesson.md'),
+        line: 3,
+        message: `${shown('mixed', '01-bad-yaml', 'lesson.md')}:3: YAML: Nested mappings are not allowed in compact mappings (a value that contains ": " needs quotes, or a folded block: "text: >-")`,
+      },
+    ],
+    [
+      'an unknown op',
+      {
+        file: shown('mixed', '02-unknown-op', 'lesson.md'),
+        line: 14,
+        field: 'checks.0.all.0.op',
+        message: `${shown('mixed', '02-unknown-op', 'lesson.md')}:14: checks.0.all.0.op: expected one of eq|neq|gt|lt|exists|absent|some|none`,
+      },
+    ],
+    [
+      'a missing field',
+      {
+        file: shown('mixed', '03-missing-title', 'lesson.md'),
+        line: 2,
+        field: 'title',
+        message: `${shown('mixed', '03-missing-title', 'lesson.md')}:2: title: required`,
+      },
+    ],
+    [
+      'an id that is not the folder name',
+      {
+        file: shown('mixed', '04-wrong-id', 'lesson.md'),
+        line: 2,
+        field: 'id',
+        message: `${shown('mixed', '04-wrong-id', 'lesson.md')}:2: id: must equal the folder name "04-wrong-id"`,
+      },
+    ],
+    [
+      'settings that make an invalid container (rootfs without mount)',
+      {
+        file: shown('mixed', '05-rootfs-without-mount', 'lesson.md'),
+        line: 5,
+        field: 'settings.rootfs',
+        message: `${shown('mixed', '05-rootfs-without-mount', 'lesson.md')}:5: settings.rootfs: an own root filesystem needs the mount namespace (pivot_root only works on a private mount tree) (after applying this change to the previous lesson's settings)`,
+      },
+    ],
+  ];
+
+  it.each(cases)('%s', async (_, expected) => {
+    const { errors } = await loadLessons(join(FIXTURES, 'mixed'));
+    expect(errors.filter((e) => e.file === expected.file)).toEqual([{ reason: expect.any(String), ...expected }]);
+  });
+
+  it('reports exactly those five problems', async () => {
+    expect(await validateLessonsDir(join(FIXTURES, 'mixed'))).toEqual(cases.map(([, e]) => e.message));
+  });
+
+  it('numbering: a duplicate number is left out, a gap is reported, a misnamed folder is reported, "_" folders are ignored', async () => {
+    const { lessons, errors } = await loadLessons(join(FIXTURES, 'numbering'));
+    expect(lessons.map((l) => l.id)).toEqual(['00-again', '02-gap']);
+    expect(errors.map((e) => e.message)).toEqual([
+      `${shown('numbering', '00-first', 'lesson.md')}:2: id: lesson number 00 is used by another lesson; each number is one place in the course`,
+      `${shown('numbering', '02-gap', 'lesson.md')}:2: id: lesson number 02 follows 00; number lessons 00, 01, 02… without gaps`,
+      `${shown('numbering', 'notalesson')}: a lesson folder is named "NN-slug", e.g. "01-uts-namespace" (folders starting with "_" are ignored)`,
+    ]);
+  });
+
+  it('a missing lessons folder is one error, not a crash', async () => {
+    const { lessons, errors } = await loadLessons(join(FIXTURES, 'does-not-exist'));
+    expect(lessons).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.reason).toMatch(/^cannot read the lessons folder/);
+  });
+});
+
+/** A valid lesson file; each case below breaks one thing in it. */
+const GOOD = `---
+id: 00-x
+title: X
+primitive: uts
+settings:
+  namespaces: { uts: true }
+predict:
+  - id: guess
+    question: What?
+    answer: That.
+tasks:
+  - id: rename
+    title: Rename
+checks:
+  - id: renamed
+    task: rename
+    title: Renamed
+    all:
+      - { fact: container.hostname, op: neq, ref: host.hostname }
+    hints:
+      - when:
+          - { fact: container, op: absent }
+        text: No shell.
+      - text: Rename it, {{session.spec.hostname}}.
+solution:
+  - hostname my-container
+---
+Text.
+
+\`\`\`predict
+guess
+\`\`\`
+`;
+
+describe('front matter validation', () => {
+  it('accepts the reference file', () => {
+    expect(errorsOf(GOOD)).toEqual([]);
+  });
+
+  const broken: [string, string, string, string | string[]][] = [
+    ['unknown fact', '{ fact: container.hostname,', '{ fact: container.hostnmae,', 'x.md:19: checks.0.all.0.fact: no fact "hostnmae" in container (expected one of probe|pid|ppid|uid|gid|hostname|kernel|namespaces|processes|processCount|root|mounts|netInterfaces|ipc)'],
+    ['unknown namespace name', '{ fact: container.hostname, op: neq, ref: host.hostname }', '{ fact: container.namespaces.utss, op: exists }', 'x.md:19: checks.0.all.0.fact: no fact "utss" in container.namespaces (expected one of cgroup|ipc|mnt|net|pid|time|user|uts)'],
+    ['value of the wrong type', 'op: neq, ref: host.hostname }', 'op: eq, value: 5 }', 'x.md:19: checks.0.all.0.value: container.hostname is a string (or null), got 5'],
+    ['ref of the wrong type', 'ref: host.hostname }', 'ref: host.pid }', 'x.md:19: checks.0.all.0.ref: container.hostname is a string (or null) but host.pid is a number'],
+    ['gt on a string', 'op: neq, ref: host.hostname }', 'op: gt, value: 1 }', 'x.md:19: checks.0.all.0.fact: "gt" compares numbers, but container.hostname is a string (or null)'],
+    ['some on a scalar', 'op: neq, ref: host.hostname }', 'op: some }', 'x.md:19: checks.0.all.0.fact: "some" looks into a list, but container.hostname is a string (or null)'],
+    ['where on an unknown field', '{ fact: container.hostname, op: neq, ref: host.hostname }', '{ fact: session.descendants, op: some, where: { name: sleep } }', 'x.md:19: checks.0.all.0.where.name: the elements of session.descendants have no field "name" (expected one of pid|ppid|comm)'],
+    ['neither value nor ref', ', ref: host.hostname }', ' }', 'x.md:19: checks.0.all.0.op: "neq" needs exactly one of "value" or "ref"'],
+    ['an unknown field', 'title: X\n', 'title: X\ntitel: Y\n', 'x.md:4: titel: unknown field'],
+    ['an unknown primitive', 'primitive: uts', 'primitive: cgroup', 'x.md:4: primitive: expected one of uts|pid|mount|ipc|net|rootfs|process'],
+    ['an unknown settings switch', 'namespaces: { uts: true }', 'namespaces: { uts: true, user: true }', 'x.md:6: settings.namespaces.user: unknown field'],
+    ['a bad hostname in settings', 'namespaces: { uts: true }', 'hostname: -bad-', 'x.md:6: settings.hostname: hostname must be 1–63 letters, digits or "-", not starting or ending with "-"'],
+    ['a check for no task', 'task: rename', 'task: renam', ['x.md:16: checks.0.task: no task "renam" (expected one of rename)', 'x.md:12: tasks.0.id: task "rename" has no check']],
+    ['a conditional last hint', '      - text: Rename it, {{session.spec.hostname}}.', '      - text: Rename it.\n        when: [{ fact: container, op: exists }]', 'x.md:25: checks.0.hints.1.when: the last hint must have no "when", so a failing check always has a hint'],
+    ['a hint that shows an unknown fact', '{{session.spec.hostname}}', '{{session.hostname}}', 'x.md:24: checks.0.hints.1.text: {{session.hostname}}: no fact "hostname" in session (expected one of shellPid|spec|hostHostnameAtStart|descendants)'],
+    ['an empty solution', 'solution:\n  - hostname my-container', 'solution: []', 'x.md:25: solution: must not be empty'],
+    ['a prediction not placed in the text', '```predict\nguess\n```', 'no fence', 'x.md:8: predict.0.id: not placed in the text: add a fence ```predict with "guess" in it'],
+    ['a predict fence naming an unknown id', '```predict\nguess\n```', '```predict\nguess\n```\n\n```predict\nguesss\n```', 'x.md:34: a predict fence names "guesss", which is not in predict (expected one of guess)'],
+  ];
+
+  it.each(broken)('reports %s with file, line and field', (_, from, to, message) => {
+    expect(GOOD.includes(from)).toBe(true);
+    expect(errorsOf(GOOD.replace(from, to))).toEqual([message].flat());
+  });
+
+  it('a file without front matter', () => {
+    expect(errorsOf('# Just markdown\n')).toEqual(['x.md:1: a lesson file starts with YAML front matter: a line "---", the fields, and another "---"']);
+  });
+});
+
+/** Every error a single lesson file gives, as if it were the first lesson of a course. */
+function errorsOf(source: string): string[] {
+  const compiled = compileLesson(source, { file: 'x.md', folder: '00-x', previous: PLAIN_PROCESS });
+  return compiled.ok ? [] : compiled.errors.map((e) => e.message);
+}

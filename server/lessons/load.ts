@@ -1,0 +1,278 @@
+// Loads lessons/NN-slug/lesson.md files: YAML front matter (validated, with line numbers kept for
+// error messages) and a markdown body (rendered once). A broken lesson is reported as
+// "FILE:LINE: FIELD: reason" and left out; the others load.
+import type { Dirent } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ContainerSpec, PLAIN_PROCESS } from '../../common/spec.js';
+import { findFences, fenceKind, renderMarkdown } from './render.js';
+import { applySettingsChange, FrontMatter, LESSON_ID_RE, type Check, type Predict, type SettingsChange, type Task } from './schema.js';
+
+export const LESSON_FILE = 'lesson.md';
+/** More than this many problems in one file is one mistake repeated; the first ones say enough. */
+const MAX_ERRORS_PER_FILE = 10;
+
+export interface Lesson {
+  /** Equals the folder name, e.g. "01-uts-namespace". */
+  id: string;
+  /** The NN of the id: the position in the course. */
+  number: number;
+  title: string;
+  primitive: FrontMatter['primitive'];
+  /** The full settings the lesson opens with: the previous lesson's, with this lesson's change applied. */
+  settings: ContainerSpec;
+  /** This lesson's change, as written. */
+  settingsChange: SettingsChange;
+  predict: Predict[];
+  tasks: Task[];
+  checks: Check[];
+  solution: string[];
+  /** The body rendered to HTML (raw HTML escaped). */
+  html: string;
+  /** The file it came from, as shown in error messages. */
+  file: string;
+}
+
+export interface LessonLoadError {
+  /** The lesson file (or folder), relative to the working directory when it is inside it. */
+  file: string;
+  /** 1-based line in the file, when the problem has one. */
+  line?: number;
+  /** Dotted path of the front-matter field, e.g. "checks.0.all.0.op". */
+  field?: string;
+  reason: string;
+  /** "FILE:LINE: FIELD: reason" — the whole thing, for a terminal. */
+  message: string;
+}
+
+type Path = readonly PropertyKey[];
+
+/** The YAML mistakes lesson authors make most, and what to do about them. */
+const YAML_ADVICE: Partial<Record<string, string>> = {
+  BLOCK_AS_IMPLICIT_KEY: ' (a value that contains ": " needs quotes, or a folded block: "text: >-")',
+  TAB_AS_INDENT: ' (indent with spaces)',
+  DUPLICATE_KEY: ' (a field appears twice)',
+};
+
+export async function loadLessons(dir: string): Promise<{ lessons: Lesson[]; errors: LessonLoadError[] }> {
+  const errors: LessonLoadError[] = [];
+  const lessons: Lesson[] = [];
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    return { lessons, errors: [loadError(display(dir), `cannot read the lessons folder: ${(err as Error).message}`)] };
+  }
+  // Folders starting with "_" or "." are free for authors (drafts, shared images).
+  const folders = entries
+    .filter((e) => e.isDirectory() && !/^[_.]/.test(e.name))
+    .map((e) => e.name)
+    .sort();
+  const texts = await Promise.all(
+    folders.map((name) =>
+      readFile(join(dir, name, LESSON_FILE), 'utf8').then(
+        (text) => ({ text }),
+        (err: NodeJS.ErrnoException) => ({ error: err.code === 'ENOENT' ? `missing ${LESSON_FILE}` : err.message }),
+      ),
+    ),
+  );
+
+  let spec = PLAIN_PROCESS;
+  let expectedNumber = 0;
+  const numbersSeen = new Set<number>();
+  for (const [i, name] of folders.entries()) {
+    const read = texts[i]!;
+    const file = display(join(dir, name, LESSON_FILE));
+    const idMatch = LESSON_ID_RE.exec(name);
+    if (!idMatch) {
+      errors.push(loadError(display(join(dir, name)), 'a lesson folder is named "NN-slug", e.g. "01-uts-namespace" (folders starting with "_" are ignored)'));
+      continue;
+    }
+    const number = Number(idMatch[1]);
+    const numbering = numbersSeen.has(number) ? 'duplicate' : number === expectedNumber ? 'next' : 'gap';
+    numbersSeen.add(number);
+    expectedNumber = number + 1;
+    if ('error' in read) {
+      errors.push(loadError(file, read.error));
+      continue;
+    }
+    const compiled = compileLesson(read.text, { file, folder: name, previous: spec });
+    if (!compiled.ok) {
+      errors.push(...compiled.errors);
+      continue;
+    }
+    const { lesson, at } = compiled;
+    if (numbering === 'duplicate') {
+      errors.push(at(['id'], `lesson number ${idMatch[1]} is used by another lesson; each number is one place in the course`));
+      continue;
+    }
+    if (numbering === 'gap') {
+      // Reported, but the lesson still loads: a gap does not make this lesson wrong.
+      const before = lastNumberBefore(numbersSeen, number);
+      errors.push(at(['id'], `lesson number ${idMatch[1]} follows ${before === undefined ? 'nothing' : String(before).padStart(2, '0')}; number lessons 00, 01, 02… without gaps`));
+    }
+    spec = lesson.settings;
+    lessons.push(lesson);
+  }
+  if (!folders.length) errors.push(loadError(display(dir), `no lessons here (expected folders like 00-just-a-process/${LESSON_FILE})`));
+  return { lessons, errors };
+}
+
+/** For `isolab lessons validate`: every problem as one line, empty when the lessons are fine. */
+export async function validateLessonsDir(dir: string): Promise<string[]> {
+  const { errors } = await loadLessons(dir);
+  return errors.map((e) => e.message);
+}
+
+/** The highest lesson number below `n` seen so far. */
+function lastNumberBefore(seen: Set<number>, n: number): number | undefined {
+  const below = [...seen].filter((x) => x < n);
+  return below.length ? Math.max(...below) : undefined;
+}
+
+/**
+ * One lesson file, on its own: front matter, body, and its settings change applied to the previous
+ * lesson's settings. `at` places further errors (e.g. numbering) on a front-matter field's line.
+ */
+export function compileLesson(
+  source: string,
+  where: { file: string; folder: string; previous: ContainerSpec },
+): { ok: true; lesson: Lesson; at: Locate } | { ok: false; errors: LessonLoadError[] } {
+  const { file, folder } = where;
+  const parsed = parseLessonFile(source, file);
+  if (!parsed.ok) return parsed;
+  const { fm, at } = parsed;
+  const errors: LessonLoadError[] = [];
+  if (fm.id !== folder) errors.push(at(['id'], `must equal the folder name "${folder}"`));
+  errors.push(...checkBody(parsed.body, parsed.bodyLine, fm.predict, file, at));
+  const resolved = ContainerSpec.safeParse(applySettingsChange(where.previous, fm.settings));
+  if (!resolved.success) {
+    for (const issue of resolved.error.issues) {
+      errors.push(at(['settings', ...issue.path], `${issue.message} (after applying this change to the previous lesson's settings)`));
+    }
+  }
+  if (errors.length || !resolved.success) return { ok: false, errors: errors.slice(0, MAX_ERRORS_PER_FILE) };
+  const lesson: Lesson = {
+    id: fm.id,
+    number: Number(fm.id.slice(0, 2)),
+    title: fm.title,
+    primitive: fm.primitive,
+    settings: resolved.data,
+    settingsChange: fm.settings,
+    predict: fm.predict,
+    tasks: fm.tasks,
+    checks: fm.checks,
+    solution: fm.solution,
+    html: renderMarkdown(parsed.body, { predict: fm.predict }),
+    file,
+  };
+  return { ok: true, lesson, at };
+}
+
+/** An error at a front-matter field: the line of that field, or of its nearest parent when it is missing. */
+type Locate = (path: Path, reason: string) => LessonLoadError;
+
+type Parsed =
+  | { ok: true; fm: FrontMatter; body: string; bodyLine: number; at: Locate }
+  | { ok: false; errors: LessonLoadError[] };
+
+/** Split the front matter from the body, parse the YAML keeping positions, and validate it. */
+export function parseLessonFile(source: string, file: string): Parsed {
+  const text = source.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const lines = text.split('\n');
+  if (lines[0]?.trim() !== '---') return { ok: false, errors: [loadError(file, 'a lesson file starts with YAML front matter: a line "---", the fields, and another "---"', 1)] };
+  const end = lines.findIndex((l, i) => i > 0 && (l.trim() === '---' || l.trim() === '...'));
+  if (end < 0) return { ok: false, errors: [loadError(file, 'the front matter has no closing "---" line', 1)] };
+  const yamlText = lines.slice(1, end).join('\n');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // The YAML starts on the file's second line.
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line + 1;
+  const at: Locate = (path, reason) => {
+    const offset = offsetOf(doc, path);
+    return loadError(file, reason, offset === undefined ? 2 : lineAt(offset), path.map(String).join('.') || undefined);
+  };
+
+  if (doc.errors.length) {
+    return {
+      ok: false,
+      errors: doc.errors.slice(0, MAX_ERRORS_PER_FILE).map((e) => loadError(file, `YAML: ${e.message.split('\n')[0]}${YAML_ADVICE[e.code] ?? ''}`, lineAt(e.pos[0]))),
+    };
+  }
+  if (!isMap(doc.contents)) return { ok: false, errors: [loadError(file, 'the front matter must be a mapping of fields (id, title, …)', 2)] };
+  const result = FrontMatter.safeParse(doc.toJS(), {
+    error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'required' : undefined),
+  });
+  if (!result.success) return { ok: false, errors: issuesToErrors(result.error, at).slice(0, MAX_ERRORS_PER_FILE) };
+  return { ok: true, fm: result.data, body: lines.slice(end + 1).join('\n'), bodyLine: end + 2, at };
+}
+
+function issuesToErrors(error: z.ZodError, at: Locate): LessonLoadError[] {
+  const out: LessonLoadError[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push(at([...issue.path, key], 'unknown field'));
+    } else if (issue.code === 'invalid_union') {
+      out.push(at(issue.path, 'expected a string, number, boolean or null'));
+    } else {
+      out.push(at(issue.path, issue.message));
+    }
+  }
+  return out;
+}
+
+/** Predictions are placed with ```predict fences: each id once, none unknown; commands are not empty. */
+function checkBody(body: string, bodyLine: number, predict: Predict[], file: string, at: Locate): LessonLoadError[] {
+  const errors: LessonLoadError[] = [];
+  const placed = new Set<string>();
+  const ids = new Set(predict.map((p) => p.id));
+  for (const fence of findFences(body)) {
+    const line = bodyLine + fence.line - 1;
+    const kind = fenceKind(fence.info).kind;
+    if (kind === 'predict') {
+      const id = fence.text.trim();
+      if (!ids.has(id)) errors.push(loadError(file, `a predict fence names "${id}", which is not in predict (expected one of ${[...ids].join('|') || 'none'})`, line));
+      else if (placed.has(id)) errors.push(loadError(file, `prediction "${id}" is placed twice`, line));
+      placed.add(id);
+    } else if (kind === 'run' && !fence.text.trim()) {
+      errors.push(loadError(file, 'a run fence has no command', line));
+    }
+  }
+  predict.forEach((p, i) => {
+    if (!placed.has(p.id)) errors.push(at(['predict', i, 'id'], `not placed in the text: add a fence \`\`\`predict with "${p.id}" in it`));
+  });
+  return errors;
+}
+
+/** Offset of the deepest YAML node on `path` (the key, for a mapping entry): where the problem is, or its nearest parent. */
+function offsetOf(doc: Document, path: Path): number | undefined {
+  let node: unknown = doc.contents;
+  let offset = isMap(node) || isSeq(node) ? node.range?.[0] : undefined;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      if (isScalar(pair.key) && pair.key.range) offset = pair.key.range[0];
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      if (!item) break;
+      if ((isMap(item) || isSeq(item) || isScalar(item)) && item.range) offset = item.range[0];
+      node = item;
+    } else break;
+  }
+  return offset;
+}
+
+function loadError(file: string, reason: string, line?: number, field?: string): LessonLoadError {
+  const where = line === undefined ? file : `${file}:${line}`;
+  return { file, reason, ...(line !== undefined && { line }), ...(field && { field }), message: `${where}: ${field ? `${field}: ` : ''}${reason}` };
+}
+
+/** Paths in messages: relative to the working directory when inside it (clickable in a terminal), else absolute. */
+function display(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

@@ -1,0 +1,79 @@
+// A newcomer in a real browser: open the page, type in the terminal, see the container's hostname,
+// flip UTS off and see the host's.
+import { hostname } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
+import { startLab, type RunningLab } from '../helpers/lab.js';
+
+let lab: RunningLab;
+let chromium: { browser: Browser; close(): Promise<void> };
+let page: Page;
+
+const terminalText = () => page.evaluate(() => (window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText());
+
+async function waitForTerminal(pattern: RegExp, from = 0): Promise<void> {
+  await page.waitForFunction(
+    ([source, flags, start]) => new RegExp(source as string, flags as string).test((window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText().slice(start as number)),
+    [pattern.source, pattern.flags, from] as const,
+    { timeout: 15_000 },
+  );
+}
+
+async function typeCommand(command: string): Promise<void> {
+  await page.getByTestId('terminal').click();
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+}
+
+beforeAll(async () => {
+  lab = await startLab();
+  chromium = await launchChromium();
+  page = await chromium.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (err) => console.error('[page error]', err));
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await lab?.close();
+});
+
+describe('the lab page', () => {
+  it('opens with the lesson, a terminal, the toggle board and the inspector', async () => {
+    await page.goto(`${lab.url}/?token=${lab.token}#/lesson/01-uts-namespace`);
+    await page.getByTestId('terminal').waitFor();
+    await waitForTerminal(/[#$] $/m);
+    await expect(page.getByTestId('toggle-uts').getAttribute('data-state')).resolves.toBe('on');
+    await page.getByTestId('inspector-row-uts').waitFor();
+    await expect(page.getByTestId('inspector-row-uts').getAttribute('data-differs')).resolves.toBe('true');
+    // The access token is not left in the address bar.
+    expect(page.url()).not.toContain('token=');
+  });
+
+  it('shows the container\'s hostname, then the host\'s after UTS is switched off', async () => {
+    let from = (await terminalText()).length;
+    await typeCommand('hostname');
+    await waitForTerminal(/\bisolab\b[\s\S]*[#$] $/, from);
+
+    await page.getByTestId('toggle-uts').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="toggle-uts"]')?.getAttribute('data-state') === 'off');
+    await expect(page.getByTestId('inspector-row-uts').getAttribute('data-differs')).resolves.toBe('false');
+    from = (await terminalText()).length;
+    await waitForTerminal(/UTS namespace off/, 0);
+    await waitForTerminal(/[#$] $/, from);
+    from = (await terminalText()).length;
+    await typeCommand('hostname');
+    await waitForTerminal(new RegExp(`\\b${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`), from);
+  });
+
+  it('click-to-run types a lesson command, and the check turns green from real state', async () => {
+    await page.getByTestId('toggle-uts').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="toggle-uts"]')?.getAttribute('data-state') === 'on');
+    const status = page.getByTestId('lesson-check-status');
+    await expect(status.getAttribute('data-state')).resolves.toBe('pending');
+    await waitForTerminal(/[#$] $/, 0);
+    await typeCommand('hostname my-container');
+    await page.waitForFunction(() => document.querySelector('[data-testid="lesson-check-status"]')?.getAttribute('data-state') === 'passed', undefined, { timeout: 20_000 });
+    expect(hostname()).not.toBe('my-container');
+  });
+});

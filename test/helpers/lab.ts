@@ -1,0 +1,138 @@
+// A real isolab server for tests and benchmarks: createApp on an ephemeral loopback port with the
+// real launcher, probe, addon and lessons — and a typed socket.io client that behaves like the page.
+import { hostname } from 'node:os';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, ServerMode, ServerToClientEvents, SandboxReady, LessonStatus } from '../../common/protocol.js';
+import { FLOW_CONTROL } from '../../common/protocol.js';
+import { createApp, type LabApp } from '../../server/app.js';
+import { StatusServer } from '../../server/launcher.js';
+import { loadLessonCatalog } from '../../server/lesson-catalog.js';
+import { introspect } from '../../server/native.js';
+import { defaultPaths } from '../../server/paths.js';
+import { Prober } from '../../server/probe.js';
+
+export interface RunningLab {
+  app: LabApp;
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+export async function startLab(opts: { mode?: ServerMode; maxSessions?: number; token?: string } = {}): Promise<RunningLab> {
+  const paths = defaultPaths();
+  const status = await StatusServer.start();
+  const lessons = await loadLessonCatalog(paths.lessons);
+  const token = opts.token ?? 'test-token';
+  const app = createApp({
+    session: {
+      paths,
+      status,
+      prober: new Prober(paths),
+      introspect: introspect(paths.addon),
+      lessons,
+      mode: opts.mode ?? 'solo',
+      hostHostnameAtStart: hostname(),
+    },
+    webDir: paths.web,
+    maxSessions: opts.maxSessions ?? 16,
+    accessToken: token,
+  });
+  const addr = await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    url: `http://127.0.0.1:${addr.port}`,
+    token,
+    async close() {
+      await app.close();
+      await status.close();
+    },
+  };
+}
+
+export type LabClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A client like the page: collects terminal output as text, acks it (flow control), records events. */
+export class LabClient {
+  readonly socket: LabClientSocket;
+  text = '';
+  readonly readies: SandboxReady[] = [];
+  readonly statuses: LessonStatus[] = [];
+  readonly errors: unknown[] = [];
+  private unacked = 0;
+  private readonly decoder = new TextDecoder();
+
+  constructor(url: string, token: string, opts: { autoAck?: boolean } = {}) {
+    this.socket = connect(url, { transports: ['websocket'], auth: { token }, forceNew: true, reconnection: false });
+    this.socket.on('term:output', (data) => {
+      const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+      this.text += this.decoder.decode(bytes, { stream: true });
+      if (opts.autoAck === false) return;
+      this.unacked += bytes.byteLength;
+      if (this.unacked >= FLOW_CONTROL.ackEveryBytes) this.flushAck();
+      else setTimeout(() => this.flushAck(), 5);
+    });
+    this.socket.on('sandbox:ready', (r) => this.readies.push(r));
+    this.socket.on('lesson:status', (s) => this.statuses.push(s));
+    this.socket.on('sandbox:error', (e) => this.errors.push(e));
+    this.socket.on('session:error', (e) => this.errors.push(e));
+  }
+
+  flushAck(): void {
+    if (this.unacked > 0) {
+      this.socket.emit('term:ack', { bytes: this.unacked });
+      this.unacked = 0;
+    }
+  }
+
+  connected(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.socket.connected) return resolve();
+      this.socket.once('connect', () => resolve());
+      this.socket.once('connect_error', reject);
+    });
+  }
+
+  /** Emit an event with an ack and wait for the reply. */
+  request<T>(event: string, ...args: unknown[]): Promise<Ack<T>> {
+    return new Promise((resolve) => (this.socket as unknown as { emit(...a: unknown[]): void }).emit(event, ...args, resolve));
+  }
+
+  type(line: string): void {
+    this.socket.emit('term:input', line);
+  }
+
+  /** Wait until the terminal text (after `from`) matches. */
+  async waitForText(pattern: RegExp, opts: { from?: number; timeoutMs?: number } = {}): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+    for (;;) {
+      const m = this.text.slice(opts.from ?? 0).match(pattern);
+      if (m) return m;
+      if (Date.now() > deadline) throw new Error(`terminal never showed ${pattern}; it shows:\n${this.text.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Run a command and return what it printed between two unique markers. */
+  async run(command: string, timeoutMs = 10_000): Promise<string> {
+    const id = Math.random().toString(36).slice(2, 8);
+    const from = this.text.length;
+    // The markers are built by the shell (printf) so the echoed command line itself never matches.
+    this.type(`printf '%s\\n' "<<${id}"; ${command}; printf '%s\\n' "${id}>>"\r`);
+    const m = await this.waitForText(new RegExp(`<<${id}\\r?\\n([\\s\\S]*?)${id}>>`), { from, timeoutMs });
+    return m[1]!.replace(/\r/g, '');
+  }
+
+  async waitFor<T>(get: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = get();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

@@ -1,0 +1,526 @@
+// The launcher against the real kernel, asserted from inside (the probe's report, run as PROGRAM or
+// through --join) and from outside (the host's /proc: namespace inodes, mount table, processes).
+// Needs root and `npm run setup` (native/build/Release). Contract: native/README.md.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProbeReport } from '../../common/probe.js';
+import { introspect } from '../../server/native.js';
+import { REPO_ROOT } from '../../server/paths.js';
+import { StatusLine, type ReadyLine } from '../../server/launcher.js';
+
+const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
+const LAUNCHER = join(RELEASE, 'isolab-launcher');
+const PROBE = join(RELEASE, 'isolab-probe');
+const ADDON = join(RELEASE, 'introspect.node');
+/** The probe as the image carries it (scripts/rootfs.mjs copies it there). */
+const PROBE_IN_IMAGE = '/usr/local/bin/isolab-probe';
+const ALL_NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net'];
+const FULL = ['--unshare', ALL_NAMESPACES.join(','), '--hostname', 'box'];
+
+const hasOverlay = /\boverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
+const hostInode = (procName: string) => statSync(`/proc/self/ns/${procName}`).ino;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  status: StatusLine[];
+}
+
+/** A started launcher: its status lines as they come, and its end. */
+interface Started {
+  pid: number;
+  ready: Promise<ReadyLine>;
+  done: Promise<Run>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Runs the launcher with the status on fd 3; `env` is PROGRAM's environment (passed unchanged). */
+function start(args: string[], program: string[], env: Record<string, string> = {}): Started {
+  const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
+  });
+  const status: StatusLine[] = [];
+  let stdout = '';
+  let stderr = '';
+  let buffered = '';
+  let onReady: (r: ReadyLine) => void = () => {};
+  let onNotReady: (e: Error) => void = () => {};
+  const ready = new Promise<ReadyLine>((resolve, reject) => {
+    onReady = resolve;
+    onNotReady = reject;
+  });
+  ready.catch(() => {}); // a test may only look at `done`
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const statusPipe = child.stdio[3] as NodeJS.ReadableStream;
+  statusPipe.setEncoding('utf8');
+  statusPipe.on('data', (d: string) => {
+    buffered += d;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = StatusLine.parse(JSON.parse(buffered.slice(0, nl)));
+      buffered = buffered.slice(nl + 1);
+      status.push(line);
+      if (line.type === 'ready') onReady(line);
+      else if (line.type === 'error') onNotReady(new Error(`launcher error at ${line.step}: ${line.message}`));
+    }
+  });
+  const done = new Promise<Run>((resolve) => {
+    child.on('close', (code) => {
+      onNotReady(new Error(`launcher exited (${code}) before ready`));
+      resolve({ code, stdout, stderr, status });
+    });
+  });
+  return { pid: child.pid!, ready, done, kill: (sig) => child.kill(sig) };
+}
+
+const run = (args: string[], program: string[], env?: Record<string, string>) => start(args, program, env).done;
+
+/** The probe as PROGRAM: its report and the launcher's ready line. */
+async function probeWith(args: string[], probe = PROBE): Promise<{ report: ProbeReport; ready: ReadyLine; result: Run }> {
+  const result = await run(args, [probe]);
+  expect(result.status.at(-1), result.stderr).toEqual({ type: 'exit', code: 0 });
+  const ready = result.status.find((l): l is ReadyLine => l.type === 'ready')!;
+  return { report: ProbeReport.parse(JSON.parse(result.stdout)), ready, result };
+}
+
+function join_(pid: number, program: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(LAUNCHER, ['--join', String(pid), '--', ...program], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** PIDs of every process whose environment carries MARK: what a launcher run may have left behind. */
+function processesMarked(mark: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').includes(mark)) found.push(Number(name));
+    } catch {
+      // exited meanwhile, or a kernel thread
+    }
+  }
+  return found;
+}
+
+/** Zombies whose parent is this test process (every launcher is our child). */
+function ourZombies(): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return state === 'Z' && Number(ppid) === process.pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+let workDir: string;
+let image: string;
+let notExecutable: string;
+
+beforeAll(async () => {
+  expect(process.getuid?.(), 'the integration tests create namespaces: run them as root').toBe(0);
+  for (const bin of [LAUNCHER, PROBE]) expect(existsSync(bin), `${bin} missing: run npm run setup`).toBe(true);
+  workDir = mkdtempSync(join(tmpdir(), 'isolab-launcher-test-'));
+  image = join(workDir, 'rootfs');
+  notExecutable = join(workDir, 'not-executable');
+  writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
+  const rootfsModule = new URL('../../scripts/rootfs.mjs', import.meta.url).href;
+  const { ensureRootfs } = (await import(rootfsModule)) as {
+    ensureRootfs(o: { outDir: string; probe?: string }): Promise<{ built: boolean }>;
+  };
+  expect((await ensureRootfs({ outDir: image, probe: PROBE })).built).toBe(true);
+  // Idempotent: a second call finds the stamp and does nothing.
+  expect((await ensureRootfs({ outDir: image, probe: PROBE })).built).toBe(false);
+});
+
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('the probe', () => {
+  it('prints a report that matches common/probe.ts on the host', () => {
+    const out = spawnSync(PROBE, { encoding: 'utf8' });
+    expect(out.status).toBe(0);
+    const report = ProbeReport.parse(JSON.parse(out.stdout));
+    expect(report.pid).toBe(out.pid);
+    expect(report.hostname).toBe(hostname());
+    expect(report.namespaces.uts).toBe(hostInode('uts'));
+    expect(report.root).toEqual({ dev: statSync('/').dev, ino: statSync('/').ino });
+    expect(report.mounts.some((m) => m.target === '/')).toBe(true);
+    expect(report.processCount).toBeGreaterThan(1);
+  });
+});
+
+describe.each([
+  { kind: 'uts', procName: 'uts' },
+  { kind: 'mount', procName: 'mnt' },
+  { kind: 'ipc', procName: 'ipc' },
+  { kind: 'pid', procName: 'pid' },
+  { kind: 'net', procName: 'net' },
+])('$kind namespace', ({ kind, procName }) => {
+  it(`on: the probe sees its own ${procName} namespace, the one ready reported`, async () => {
+    const { report, ready } = await probeWith(['--unshare', kind]);
+    expect(report.namespaces[procName]).not.toBe(hostInode(procName));
+    expect(report.namespaces[procName]).toBe(ready.namespaces[procName]);
+    // Only that one is new.
+    for (const other of ['uts', 'mnt', 'ipc', 'pid', 'net'].filter((n) => n !== procName)) {
+      expect(report.namespaces[other], other).toBe(hostInode(other));
+    }
+  });
+
+  it(`off: the probe shares the host's ${procName} namespace`, async () => {
+    const { report, ready } = await probeWith([]);
+    expect(report.namespaces[procName]).toBe(hostInode(procName));
+    expect(ready.namespaces[procName]).toBe(hostInode(procName));
+  });
+});
+
+describe('what each namespace changes, seen from inside', () => {
+  it('uts: the hostname is the one set; without uts it is the host\'s', async () => {
+    expect((await probeWith(['--unshare', 'uts', '--hostname', 'lab-7'])).report.hostname).toBe('lab-7');
+    expect((await probeWith([])).report.hostname).toBe(hostname());
+    expect(hostname()).not.toBe('lab-7');
+  });
+
+  it('pid: the program is PID 1 of its namespace; the host knows it by another number', async () => {
+    const { report, ready } = await probeWith(['--unshare', 'pid']);
+    expect(report.pid).toBe(1);
+    expect(report.ppid).toBe(0);
+    expect(ready.pid).toBeGreaterThan(1);
+    // Without a mount namespace /proc is still the host's: every host process is listed.
+    expect(report.processCount).toBeGreaterThan(5);
+  });
+
+  it('mount + pid: a fresh /proc lists only the container\'s processes', async () => {
+    const { report } = await probeWith(['--unshare', 'mount,pid']);
+    expect(report.processes).toEqual([{ pid: 1, ppid: 0, comm: 'isolab-probe' }]);
+    expect(report.processCount).toBe(1);
+    // and the host's /proc is untouched
+    expect(readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length).toBeGreaterThan(5);
+  });
+
+  it('net: only a loopback device, and it is up', async () => {
+    const { report } = await probeWith(['--unshare', 'net']);
+    expect(report.netInterfaces).toEqual(['lo']);
+    const link = await run(['--unshare', 'net'], ['ip', '-o', 'link', 'show', 'lo']);
+    expect(link.code, link.stderr).toBe(0);
+    expect(link.stdout).toMatch(/<[^>]*\bUP\b[^>]*>/);
+  });
+
+  it('ipc: a System V queue made on the host is not visible inside', async () => {
+    // ipcmk (util-linux) makes a message queue; Node itself cannot call msgget.
+    const made = spawnSync('ipcmk', ['-Q'], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    const id = /(\d+)/.exec(made.stdout)![1]!;
+    try {
+      expect((await probeWith([])).report.ipc.msg).toBeGreaterThanOrEqual(1);
+      expect((await probeWith(['--unshare', 'ipc'])).report.ipc).toEqual({ msg: 0, shm: 0, sem: 0 });
+    } finally {
+      spawnSync('ipcrm', ['-q', id]);
+    }
+  });
+});
+
+describe.skipIf(!hasOverlay)('own root filesystem (needs overlayfs)', () => {
+  it('the probe sees the image as "/", with fresh /proc, /dev, /sys', async () => {
+    const { report } = await probeWith([...FULL, '--rootfs', image], PROBE_IN_IMAGE);
+    const hostRoot = statSync('/');
+    expect(report.root).not.toEqual({ dev: hostRoot.dev, ino: hostRoot.ino });
+    expect(report.hostname).toBe('box');
+    expect(report.pid).toBe(1);
+    expect(report.netInterfaces).toEqual(['lo']);
+    const byTarget = new Map(report.mounts.map((m) => [m.target, m]));
+    expect(byTarget.get('/')?.fstype).toBe('overlay');
+    expect(byTarget.get('/proc')?.fstype).toBe('proc');
+    expect(byTarget.get('/dev')?.fstype).toBe('tmpfs');
+    expect(byTarget.get('/dev/pts')?.fstype).toBe('devpts');
+    expect(byTarget.get('/dev/mqueue')?.fstype).toBe('mqueue');
+    expect(byTarget.get('/sys')).toMatchObject({ fstype: 'sysfs', readOnly: true });
+    // Nothing of the host's tree is left inside.
+    expect(report.mounts.map((m) => m.target).filter((t) => t.startsWith(workDir))).toEqual([]);
+    expect(report.mounts.length).toBeLessThan(20);
+  });
+
+  it('writes land in the throwaway layer, never in the image', async () => {
+    const before = readdirSync(image).sort();
+    const result = await run(
+      [...FULL, '--rootfs', image],
+      ['/bin/sh', '-c', 'echo hello > /written-inside && cat /written-inside && echo changed >> /etc/passwd'],
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('hello\n');
+    expect(existsSync(join(image, 'written-inside'))).toBe(false);
+    expect(readdirSync(image).sort()).toEqual(before);
+    expect(readFileSync(join(image, 'etc/passwd'), 'utf8')).not.toMatch(/changed/);
+    // A second container starts from the pristine image.
+    const again = await run([...FULL, '--rootfs', image], ['/bin/sh', '-c', 'test ! -e /written-inside']);
+    expect(again.code).toBe(0);
+  });
+
+  it('the program sees no file descriptor of the launcher\'s', async () => {
+    const result = await run([...FULL, '--rootfs', image], ['/bin/sh', '-c', 'ls /proc/self/fd']);
+    // ls's own directory fd is the only extra one.
+    expect(result.stdout.trim().split('\n').map(Number).sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('refuses an image that others could change', async () => {
+    const writable = join(workDir, 'writable');
+    mkdirSync(writable, { mode: 0o755 });
+    chmodSync(writable, 0o777);
+    const notRoot = join(workDir, 'not-root');
+    mkdirSync(notRoot, { mode: 0o755 });
+    chownSync(notRoot, 65534, 65534);
+    for (const dir of [writable, notRoot, '/tmp', 'relative/path', join(workDir, 'missing')]) {
+      const result = await run(['--unshare', 'mount', '--rootfs', dir], ['/bin/true']);
+      expect(result.code, dir).toBe(125);
+      expect(result.status).toMatchObject([{ type: 'error', step: 'args' }]);
+    }
+  });
+});
+
+describe('exit codes', () => {
+  it.each([
+    { program: ['/bin/sh', '-c', 'exit 0'], code: 0 },
+    { program: ['/bin/sh', '-c', 'exit 3'], code: 3 },
+    { program: ['/bin/sh', '-c', 'kill -9 $$'], code: 128 + 9 },
+  ])('$program.2 → $code, reported on the exit line', async ({ program, code }) => {
+    const result = await run(['--unshare', 'mount,uts'], program);
+    expect(result.code).toBe(code);
+    expect(result.status.map((l) => l.type)).toEqual(['ready', 'exit']);
+    expect(result.status.at(-1)).toEqual({ type: 'exit', code });
+  });
+
+  it('PID 1 of a namespace is immune to SIGKILL from inside it', async () => {
+    // The kernel drops signals sent to a namespace's init from inside unless it handles them.
+    const result = await run(['--unshare', 'pid'], ['/bin/sh', '-c', 'kill -9 $$; exit 7']);
+    expect(result.code).toBe(7);
+  });
+
+  it.each([
+    { name: 'a missing program', program: () => '/no/such/program', code: 127, errno: 2 },
+    { name: 'a file without x bit', program: () => notExecutable, code: 126, errno: 13 },
+  ])('$name cannot run → $code, an error line and no ready', async ({ program, code, errno }) => {
+    const result = await run(['--unshare', 'pid,mount,uts'], [program()]);
+    expect(result.code).toBe(code);
+    expect(result.status).toMatchObject([{ type: 'error', step: 'exec', errno }]);
+  });
+});
+
+describe('lifetime', () => {
+  it('when PROGRAM exits, what it left running is killed and reaped (no PID namespace to do it)', async () => {
+    const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
+    const result = await run(['--unshare', 'uts'], ['/bin/sh', '-c', 'sleep 300 & setsid sleep 300 & exit 4'], { [mark]: '1' });
+    expect(result.code).toBe(4);
+    expect(processesMarked(mark)).toEqual([]);
+    expect(ourZombies()).toEqual([]);
+  });
+
+  it.each(['SIGHUP', 'SIGTERM'] as const)('%s kills and reaps the whole container', async (signal) => {
+    const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
+    const started = start(['--unshare', 'uts,ipc'], ['/bin/sh', '-c', 'sleep 300 & sleep 300'], { [mark]: '1' });
+    const ready = await started.ready;
+    expect(processesMarked(mark).length).toBeGreaterThanOrEqual(1);
+    started.kill(signal);
+    const result = await started.done;
+    expect(result.status.at(-1)).toEqual({ type: 'exit', code: 128 + 9 });
+    expect(existsSync(`/proc/${ready.pid}`)).toBe(false);
+    expect(processesMarked(mark)).toEqual([]);
+  });
+
+  it('ignores the terminal\'s SIGINT (it belongs to the shell)', async () => {
+    const started = start(['--unshare', 'pid'], ['/bin/sh', '-c', 'sleep 0.3; exit 5']);
+    await started.ready;
+    started.kill('SIGINT');
+    expect((await started.done).code).toBe(5);
+  });
+});
+
+describe('--join', () => {
+  it('runs the probe in every namespace of a running container', async () => {
+    const container = start([...FULL, ...(hasOverlay ? ['--rootfs', image] : [])], ['/bin/sleep', '300']);
+    try {
+      const ready = await container.ready;
+      // Outside view (the server's read-only addon) agrees with what the launcher reported.
+      expect(introspect(ADDON).namespaces(ready.pid)).toEqual(ready.namespaces);
+      const joined = await join_(ready.pid, [PROBE]);
+      expect(joined.code, joined.stderr).toBe(0);
+      const report = ProbeReport.parse(JSON.parse(joined.stdout));
+      for (const ns of ['mnt', 'uts', 'ipc', 'pid', 'net']) {
+        expect(report.namespaces[ns], ns).toBe(ready.namespaces[ns]);
+        expect(report.namespaces[ns], ns).not.toBe(hostInode(ns));
+      }
+      expect(report.hostname).toBe('box');
+      expect(report.processes.map((p) => p.comm).sort()).toEqual(['isolab-probe', 'sleep']);
+      expect(report.processes.find((p) => p.comm === 'sleep')?.pid).toBe(1);
+      if (hasOverlay) {
+        // Entering the mount namespace brings its root along: the probe sees the container's "/".
+        expect(report.mounts.find((m) => m.target === '/')?.fstype).toBe('overlay');
+        expect(report.root).not.toEqual({ dev: statSync('/').dev, ino: statSync('/').ino });
+        // A dynamically linked host program cannot run in there: its loader is not in the image.
+        const dynamic = await join_(ready.pid, ['/bin/sh', '-c', 'true']);
+        expect(dynamic.code).toBe(127);
+        expect(dynamic.stderr).toMatch(/loader/);
+      }
+    } finally {
+      container.kill('SIGTERM');
+      await container.done;
+    }
+  });
+
+  it.each(['0', '-1', 'abc', '1x', ''])('refuses PID %j', async (pid) => {
+    const out = spawnSync(LAUNCHER, ['--join', pid, '--', PROBE], { encoding: 'utf8' });
+    expect(out.status).toBe(125);
+    expect(out.stderr).toMatch(/--join/);
+  });
+
+  it('fails cleanly for a PID that does not exist', () => {
+    const out = spawnSync(LAUNCHER, ['--join', '2147483647', '--', PROBE], { encoding: 'utf8' });
+    expect(out.status).toBe(125);
+    expect(out.stderr).toMatch(/pidfd_open/);
+  });
+});
+
+describe('command line', () => {
+  it.each([
+    [['--bogus'], /unknown option/],
+    [['--unshare', 'mount,user'], /unknown namespace "user"/],
+    [['--unshare', ''], /unknown namespace/],
+    [['--hostname', 'box'], /needs the uts namespace/],
+    [['--unshare', 'uts', '--hostname', '-box'], /hostname/],
+    [['--unshare', 'uts', '--hostname', 'a'.repeat(64)], /hostname/],
+    [['--unshare', 'uts', '--hostname', 'a b'], /hostname/],
+    [['--rootfs', '/srv'], /needs the mount namespace/],
+    [['--fail-at', 'nowhere'], /unknown step/],
+    [['--join', '1', '--unshare', 'uts'], /--join/],
+  ])('%j is refused with an error line (exit 125)', async (args, message) => {
+    const result = await run(args, ['/bin/true']);
+    expect(result.code).toBe(125);
+    expect(result.status).toHaveLength(1);
+    expect(result.status[0]).toMatchObject({ type: 'error', step: 'args', errno: 0 });
+    expect((result.status[0] as { message: string }).message).toMatch(message);
+  });
+
+  it('reports on a unix socket, starting with the hello line and its token', async () => {
+    const dir = mkdtempSync(join(workDir, 'sock-'));
+    const path = join(dir, 's');
+    const lines: unknown[] = [];
+    const server = createServer((sock) => {
+      let buf = '';
+      sock.setEncoding('utf8').on('data', (d: string) => {
+        buf += d;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          lines.push(JSON.parse(buf.slice(0, nl)));
+          buf = buf.slice(nl + 1);
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    try {
+      const out = spawnSync(LAUNCHER, ['--status-socket', path, '--status-token', 'c0ffee', '--unshare', 'uts', '--hostname', 'sock', '--', '/bin/hostname'], {
+        encoding: 'utf8',
+      });
+      expect(out.stdout).toBe('sock\n');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(lines.map((l) => (l as { type: string }).type)).toEqual(['hello', 'ready', 'exit']);
+      expect(lines[0]).toEqual({ type: 'hello', token: 'c0ffee' });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+/** Every step the launcher can fail at, from the launcher itself (so this list cannot go stale). */
+const STEPS = spawnSync(LAUNCHER, ['--list-steps'], { encoding: 'utf8' })
+  .stdout.trim()
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => {
+    const [step, phase] = line.split('\t');
+    return { step: step!, phase: phase! };
+  });
+
+describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
+  let sleeper: Started;
+  let sleeperPid: number;
+
+  beforeAll(async () => {
+    expect(STEPS.length).toBeGreaterThan(10);
+    sleeper = start([...FULL, '--rootfs', image], ['/bin/sleep', '300']);
+    sleeperPid = (await sleeper.ready).pid;
+  });
+  afterAll(async () => {
+    sleeper.kill('SIGTERM');
+    await sleeper.done;
+  });
+
+  const mountTable = () => readFileSync('/proc/self/mountinfo', 'utf8');
+  const tmpEntries = () => readdirSync('/tmp').sort();
+  let imageEntries: string[];
+  beforeAll(() => {
+    imageEntries = readdirSync(image).sort();
+  });
+
+  describe.each(STEPS.filter((s) => s.phase !== 'join'))('--fail-at $step (full container)', ({ step }) => {
+    it('names the step, exits 125, and leaves no process, mount or file', async () => {
+      const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
+      const mountsBefore = mountTable();
+      const tmpBefore = tmpEntries();
+      const result = await run([...FULL, '--rootfs', image, '--fail-at', step], ['/bin/sleep', '300'], { [mark]: '1' });
+      expect(result.code).toBe(125);
+      expect(result.status).toHaveLength(1);
+      expect(result.status[0]).toMatchObject({ type: 'error', step, errno: 22 });
+      expect(processesMarked(mark)).toEqual([]);
+      expect(ourZombies()).toEqual([]);
+      expect(mountTable()).toBe(mountsBefore);
+      expect(tmpEntries()).toEqual(tmpBefore);
+      expect(readdirSync(image).sort()).toEqual(imageEntries);
+    });
+  });
+
+  describe.each(STEPS.filter((s) => s.phase === 'join' || s.phase === 'both'))('--fail-at $step (--join)', ({ step }) => {
+    it('names the step, exits 125, and leaves the container as it was', async () => {
+      const before = (await join_(sleeperPid, [PROBE])).stdout;
+      const out = spawnSync(LAUNCHER, ['--status-fd', '3', '--join', String(sleeperPid), '--fail-at', step, '--', PROBE], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      });
+      expect(out.status).toBe(125);
+      const lines = (out.output[3] as unknown as string).trim().split('\n').map((l) => StatusLine.parse(JSON.parse(l)));
+      expect(lines).toMatchObject([{ type: 'error', step, errno: 22 }]);
+      const after = ProbeReport.parse(JSON.parse((await join_(sleeperPid, [PROBE])).stdout));
+      expect(after.processes.map((p) => p.comm)).toEqual(['sleep', 'isolab-probe']);
+      expect(after.namespaces).toEqual(ProbeReport.parse(JSON.parse(before)).namespaces);
+    });
+  });
+});

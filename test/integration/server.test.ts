@@ -1,0 +1,174 @@
+// The whole server path with the real launcher: socket.io client → server → pty → shell in real
+// namespaces → back. Asserts from inside (what the shell prints) and outside (inodes the host sees).
+import { readlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { InspectorView, SessionInfo } from '../../common/protocol.js';
+import { ContainerSpec } from '../../common/spec.js';
+import { LabClient, startLab, type RunningLab } from '../helpers/lab.js';
+
+const hostInode = (ns: string) => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/self/ns/${ns}`))![1]);
+
+let lab: RunningLab;
+const clients: LabClient[] = [];
+
+async function newSession(lessonId?: string): Promise<{ client: LabClient; info: SessionInfo }> {
+  const client = new LabClient(lab.url, lab.token);
+  clients.push(client);
+  await client.connected();
+  const reply = await client.request<SessionInfo>('session:start', { cols: 120, rows: 40, ...(lessonId ? { lessonId } : {}) });
+  if (!reply.ok) throw new Error(`session:start failed: ${reply.message}`);
+  await client.waitForText(/[#$] $/);
+  return { client, info: reply.data };
+}
+
+async function setToggle(client: LabClient, toggle: string, on: boolean) {
+  const before = client.readies.length;
+  const reply = await client.request<{ spec: ContainerSpec }>('sandbox:toggle', { toggle, on });
+  expect(reply).toMatchObject({ ok: true });
+  if (client.readies.length > before || !reply.ok) return reply;
+  return reply;
+}
+
+beforeAll(async () => {
+  lab = await startLab();
+});
+afterEach(() => {
+  while (clients.length) clients.pop()!.close();
+});
+afterAll(async () => {
+  await lab.close();
+});
+
+describe('a learner session', () => {
+  it('starts a shell and reports it ready with its host PID and namespaces', async () => {
+    const { client, info } = await newSession();
+    expect(info.lessons.length).toBeGreaterThanOrEqual(2);
+    const ready = client.readies[0]!;
+    expect(ready.pid).toBeGreaterThan(1);
+    expect(Object.keys(ready.namespaces)).toEqual(expect.arrayContaining(['uts', 'pid', 'mnt', 'ipc', 'net']));
+    expect(ready.spawnToReadyUs).toBeGreaterThan(0);
+  });
+
+  it('UTS on: the shell has its own hostname and UTS inode; off: the host\'s', async () => {
+    const { client } = await newSession();
+    await setToggle(client, 'uts', true);
+    const on = client.readies.at(-1)!;
+    expect(on.spec.namespaces.uts).toBe(true);
+    expect(on.namespaces.uts).not.toBe(hostInode('uts'));
+    expect((await client.run('hostname')).trim()).toBe('isolab');
+
+    await setToggle(client, 'uts', false);
+    const off = client.readies.at(-1)!;
+    expect(off.namespaces.uts).toBe(hostInode('uts'));
+    expect((await client.run('hostname')).trim()).toBe(hostname());
+  });
+
+  it('PID on: the shell is PID 1 of its namespace; the host knows it by another number', async () => {
+    const { client } = await newSession();
+    await setToggle(client, 'pid', true);
+    expect((await client.run('echo $$')).trim()).toBe('1');
+    const ready = client.readies.at(-1)!;
+    expect(ready.pid).toBeGreaterThan(1);
+    expect(ready.namespaces.pid).not.toBe(hostInode('pid'));
+  });
+
+  it('own root filesystem: the shell sees the busybox image, not the host', async () => {
+    const { client } = await newSession();
+    await setToggle(client, 'rootfs', true);
+    const ready = client.readies.at(-1)!;
+    expect(ready.spec.namespaces.mount).toBe(true);
+    expect(ready.namespaces.mnt).not.toBe(hostInode('mnt'));
+    expect((await client.run('cat /etc/os-release')).toLowerCase()).toContain('isolab');
+    expect((await client.run('ls /work 2>&1 || true'))).toMatch(/No such file/);
+  });
+
+  it('the inspector shows the container inode next to the host inode, marking differences', async () => {
+    const { client } = await newSession();
+    await setToggle(client, 'ipc', true);
+    const reply = await client.request<InspectorView>('inspector:refresh');
+    expect(reply.ok).toBe(true);
+    if (!reply.ok) return;
+    const ipc = reply.data.rows.find((r) => r.name === 'ipc')!;
+    expect(ipc).toMatchObject({ host: hostInode('ipc'), differs: true });
+    expect(ipc.container).not.toBe(hostInode('ipc'));
+    const user = reply.data.rows.find((r) => r.name === 'user')!;
+    expect(user.differs).toBe(false);
+  });
+
+  it('a lesson check turns green only from real state (lesson 1: hostname changed inside)', async () => {
+    const { client } = await newSession('01-uts-namespace');
+    const reply = await client.request('lesson:open', { lessonId: '01-uts-namespace' });
+    expect(reply.ok).toBe(true);
+    const first = await client.waitFor(() => client.statuses.at(-1), 'a lesson status');
+    expect(first.allPassed).toBe(false);
+    client.type('hostname my-container\r');
+    const passed = await client.waitFor(() => client.statuses.find((s) => s.allPassed), 'the check to pass', 15_000);
+    expect(passed.lessonId).toBe('01-uts-namespace');
+    expect(hostname()).not.toBe('my-container');
+  });
+});
+
+describe('bad input', () => {
+  it('a malformed message gets an error ack, the server survives, another session is untouched', async () => {
+    const { client: victim } = await newSession();
+    const { client: attacker } = await newSession();
+    const cases: [string, unknown][] = [
+      ['term:resize', { cols: 1e9, rows: 'x' }],
+      ['sandbox:toggle', { toggle: 'privileged', on: true }],
+      ['sandbox:toggle', 'uts'],
+      ['lesson:open', { lessonId: '../../../etc/shadow' }],
+      ['session:start', { cols: 80, rows: 24 }],
+    ];
+    for (const [event, payload] of cases) {
+      const reply = await attacker.request(event, payload);
+      expect(reply.ok, `${event} ${JSON.stringify(payload)}`).toBe(false);
+      if (!reply.ok) expect(['bad_request', 'not_found']).toContain(reply.code);
+    }
+    // Events without an ack get a session:error instead.
+    attacker.socket.emit('term:input', 42 as unknown as string);
+    await attacker.waitFor(() => attacker.errors.find((e) => (e as { event?: string }).event === 'term:input'), 'session:error');
+    // Oversized input is rejected without reaching the shell.
+    attacker.socket.emit('term:input', 'x'.repeat(70_000));
+    expect((await victim.run('echo still-here')).trim()).toBe('still-here');
+    expect((await attacker.run('echo me-too')).trim()).toBe('me-too');
+  });
+
+  it('events before session:start are refused', async () => {
+    const client = new LabClient(lab.url, lab.token);
+    clients.push(client);
+    await client.connected();
+    const reply = await client.request('sandbox:toggle', { toggle: 'uts', on: true });
+    expect(reply).toMatchObject({ ok: false, code: 'not_started' });
+  });
+
+  it('a wrong access token is refused before any session exists', async () => {
+    const client = new LabClient(lab.url, 'not-the-token');
+    clients.push(client);
+    await expect(client.connected()).rejects.toThrow(/unauthorized/);
+  });
+});
+
+describe('cleanup', () => {
+  it('closing the browser kills the shell and everything it started', async () => {
+    const { client } = await newSession();
+    await setToggle(client, 'pid', true);
+    const pid = client.readies.at(-1)!.pid;
+    client.type('sleep 1000 & sleep 1001 &\r');
+    await client.run('true');
+    client.close();
+    await client.waitFor(() => (processAlive(pid) ? undefined : true), 'the shell to end');
+    const { execSync } = await import('node:child_process');
+    const left = execSync('ps -eo args').toString().split('\n').filter((l) => /^sleep 100[01]$/.test(l.trim()));
+    expect(left).toEqual([]);
+  });
+});
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

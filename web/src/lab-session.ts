@@ -1,0 +1,191 @@
+// One learner's session as the page sees it: the boot sequence (session:start → lesson:open),
+// run again on every (re)connection, the lesson in the address bar, and the server's events
+// routed to the modules that show them. Replies from an older connection are dropped.
+import type { Ack, SandboxReady, SessionInfo } from '../../common/protocol.js';
+import { TOGGLE_IDS, isToggleOn, type ContainerSpec, type ToggleId } from '../../common/spec.js';
+import type { Alerts } from './alerts.js';
+import type { ConnectionIndicator } from './connection.js';
+import { chunkInput, runKeystrokes } from './input.js';
+import type { Inspector } from './inspector.js';
+import type { CommandBlock } from './lesson-model.js';
+import type { LessonMenu } from './lesson-menu.js';
+import type { LessonPane } from './lesson-pane.js';
+import type { ShellStatus } from './shell-status.js';
+import * as api from './socket.js';
+import type { LabTerminal } from './terminal.js';
+import type { ToggleBoard } from './toggles.js';
+import { lessonHash, lessonIdFromHash } from './url.js';
+
+/** After Ctrl-C, let the shell print its fresh prompt before the command is typed. */
+const INTERRUPT_SETTLE_MS = 120;
+
+export interface LabSessionDeps {
+  socket: api.LabSocket;
+  terminal: LabTerminal;
+  alerts: Alerts;
+  connection: ConnectionIndicator;
+  menu: LessonMenu;
+  pane: LessonPane;
+  board: ToggleBoard;
+  inspector: Inspector;
+  shellStatus: ShellStatus;
+}
+
+export class LabSession {
+  private info: SessionInfo | null = null;
+  private currentLesson: string | undefined;
+  private ready: SandboxReady | null = null;
+  /** Bumped on every (dis)connection: replies that belong to an older connection are dropped. */
+  private generation = 0;
+
+  constructor(private readonly d: LabSessionDeps) {
+    this.listen();
+  }
+
+  get lastReady(): SandboxReady | null {
+    return this.ready;
+  }
+
+  /** Keystrokes for the shell (split under the server's size limit); dropped while there is no session. */
+  sendInput(data: string): void {
+    if (!this.info || !this.d.socket.connected) return;
+    for (const chunk of chunkInput(data)) this.d.socket.emit('term:input', chunk);
+  }
+
+  /** A lesson's "Run": optionally Ctrl-C, then the command and Enter. */
+  runCommand({ command, interrupt }: CommandBlock): void {
+    const [first, ...rest] = runKeystrokes(command, interrupt);
+    if (first === undefined) return;
+    this.sendInput(first);
+    const typeRest = () => rest.forEach((keys) => this.sendInput(keys));
+    if (interrupt && rest.length) setTimeout(typeRest, INTERRUPT_SETTLE_MS);
+    else typeRest();
+    this.d.terminal.focus();
+  }
+
+  toggle(id: ToggleId, on: boolean): Promise<Ack<{ spec: ContainerSpec }>> {
+    return api.toggle(this.d.socket, id, on);
+  }
+
+  /** There is no restart event: asking for the switches as they are starts a shell when none is running. */
+  async restartShell(): Promise<void> {
+    const spec = this.ready?.spec ?? this.info?.spec;
+    const id = TOGGLE_IDS[0];
+    if (!spec || !this.info) return;
+    const reply = await api.toggle(this.d.socket, id, isToggleOn(spec, id));
+    if (!reply.ok) this.d.alerts.show('The shell could not be restarted.', reply.message);
+  }
+
+  private async boot(): Promise<void> {
+    const { socket, terminal, alerts, board, menu, pane, shellStatus } = this.d;
+    const mine = ++this.generation;
+    terminal.resetFlow();
+    terminal.fitNow();
+    const wanted = lessonIdFromHash(window.location.hash);
+    const size = terminal.size;
+    const reply = await api.startSession(socket, wanted ? { ...size, lessonId: wanted } : size);
+    if (mine !== this.generation) return;
+    if (!reply.ok && reply.code === 'not_found' && wanted) {
+      // The server keeps a session whose start failed, so start over on a fresh connection.
+      alerts.show(`There is no lesson "${wanted}"; starting with the first one.`);
+      window.history.replaceState(window.history.state, '', window.location.pathname + window.location.search);
+      socket.disconnect().connect();
+      return;
+    }
+    if (!reply.ok) {
+      alerts.show('Could not start a shell.', reply.message);
+      shellStatus.failed(reply.message);
+      return;
+    }
+    this.info = reply.data;
+    board.start(this.info.spec, this.info.lockedOn);
+    menu.setLessons(this.info.lessons);
+    pane.setLessons(this.info.lessons);
+    const now = terminal.size;
+    if (now.cols !== size.cols || now.rows !== size.rows) socket.emit('term:resize', now);
+    const found = this.info.lessons.find((l) => l.id === wanted);
+    if (wanted && !found) alerts.show(`There is no lesson "${wanted}"; starting with the first one.`);
+    const first = found ?? this.info.lessons[0];
+    if (first) await this.openLesson(first.id);
+    else pane.showError('This server has no lessons installed; the shell and the switches still work.');
+  }
+
+  private async openLesson(id: string): Promise<void> {
+    const { socket, alerts, board, menu, pane } = this.d;
+    const mine = this.generation;
+    this.currentLesson = id;
+    if (lessonIdFromHash(window.location.hash) !== id) window.history.replaceState(window.history.state, '', lessonHash(id));
+    menu.setCurrent(id);
+    pane.showLoading(this.info?.lessons.find((l) => l.id === id)?.title);
+    board.setPrimitive(null);
+    const release = board.hold('Opening the lesson: starting its shell…');
+    const reply = await api.openLesson(socket, id);
+    release();
+    if (mine !== this.generation || this.currentLesson !== id) return;
+    if (!reply.ok) {
+      alerts.show(`Could not open lesson "${id}".`, reply.message);
+      pane.showError(reply.message);
+      return;
+    }
+    pane.showLesson(reply.data);
+    board.setPrimitive(reply.data.primitive);
+    document.title = `${reply.data.title} · isolab`;
+  }
+
+  private listen(): void {
+    const { socket, terminal, alerts, connection, board, inspector, pane, shellStatus } = this.d;
+
+    window.addEventListener('hashchange', () => {
+      const id = lessonIdFromHash(window.location.hash);
+      if (!this.info || !id || id === this.currentLesson) return;
+      if (!this.info.lessons.some((l) => l.id === id)) {
+        alerts.show(`There is no lesson "${id}".`);
+        if (this.currentLesson) window.history.replaceState(window.history.state, '', lessonHash(this.currentLesson));
+        return;
+      }
+      void this.openLesson(id);
+    });
+
+    socket.on('connect', () => {
+      connection.set('connected');
+      void this.boot();
+    });
+    socket.on('disconnect', (reason) => {
+      this.generation++;
+      this.info = null;
+      board.reset();
+      shellStatus.offline();
+      if (reason === 'io client disconnect') return; // boot() starting over: it reconnects at once
+      connection.set(socket.active ? 'reconnecting' : 'offline');
+      terminal.note(socket.active ? 'connection lost; reconnecting…' : 'disconnected from the server; reload the page to start again');
+    });
+    socket.on('connect_error', (err) => {
+      if (socket.active) {
+        connection.set('reconnecting');
+        return;
+      }
+      // The server refused us (its middleware said no): retrying will not help.
+      connection.set(/unauthori[sz]ed/i.test(err.message) ? 'unauthorized' : 'offline');
+      alerts.show('The server refused the connection.', err.message);
+    });
+
+    socket.on('term:output', (data) => terminal.writeOutput(data));
+    socket.on('sandbox:ready', (ready) => {
+      this.ready = ready;
+      board.setSpec(ready.spec);
+      shellStatus.ready(ready);
+    });
+    socket.on('sandbox:exit', ({ code }) => shellStatus.exited(code));
+    socket.on('sandbox:error', (err) => alerts.show(err.message, err.step ? `(step: ${err.step})` : undefined));
+    socket.on('session:error', (err) => alerts.show(`The server rejected "${err.event}": ${err.message}`));
+    socket.on('inspector:update', (view) => inspector.update(view));
+    socket.on('lesson:status', (status) => {
+      if (status.lessonId === this.currentLesson) pane.showStatus(status);
+    });
+  }
+
+  /** Terminal geometry changed: tell the server, once there is a session to tell. */
+  resized(size: { cols: number; rows: number }): void {
+    if (this.info && this.d.socket.connected) this.d.socket.emit('term:resize', size);
+  }
+}

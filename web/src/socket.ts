@@ -1,0 +1,56 @@
+// The page's one socket.io connection, typed by common/protocol.ts, and the requests it makes.
+// Every request resolves to an Ack: a reply that never comes becomes an error value, not a hang.
+import { io, type Socket } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, LessonView, ServerToClientEvents, SessionInfo, SessionStartRequest } from '../../common/protocol.js';
+import type { ContainerSpec, ToggleId } from '../../common/spec.js';
+import { takeToken } from './url.js';
+
+export type LabSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A reply covers a shell respawn (the server's launch timeout is 5 s) behind at most one queued change. */
+const REPLY_TIMEOUT_MS = 15_000;
+
+export function connectLab(token: string | null): LabSocket {
+  return io({
+    path: '/socket.io',
+    transports: ['websocket'],
+    auth: token ? { token } : {},
+  });
+}
+
+function withTimeout<T>(pending: Promise<Ack<T>>): Promise<Ack<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<Ack<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, code: 'internal', message: 'the server did not answer in time' }), REPLY_TIMEOUT_MS);
+  });
+  return Promise.race([pending, late]).finally(() => clearTimeout(timer));
+}
+
+export function startSession(socket: LabSocket, req: SessionStartRequest): Promise<Ack<SessionInfo>> {
+  return withTimeout(socket.emitWithAck('session:start', req));
+}
+
+export function openLesson(socket: LabSocket, lessonId: string): Promise<Ack<LessonView>> {
+  return withTimeout(socket.emitWithAck('lesson:open', { lessonId }));
+}
+
+export function toggle(socket: LabSocket, id: ToggleId, on: boolean): Promise<Ack<{ spec: ContainerSpec }>> {
+  return withTimeout(socket.emitWithAck('sandbox:toggle', { toggle: id, on }));
+}
+
+const TOKEN_KEY = 'isolab.token';
+
+/**
+ * The access token the server printed in its URL (?token=…). It is moved out of the address bar
+ * at once (bookmarks, screenshots, history) into this tab's sessionStorage, so a reload still works.
+ */
+export function takeAccessToken(): string | null {
+  const { token, cleanUrl } = takeToken(window.location.href);
+  if (cleanUrl !== null) window.history.replaceState(window.history.state, '', cleanUrl);
+  try {
+    if (token) window.sessionStorage.setItem(TOKEN_KEY, token);
+    return token ?? window.sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return token; // storage disabled: this load only
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { lessonHash, lessonIdFromHash, takeToken } from './url.js';
+
+describe('lessonIdFromHash', () => {
+  it.each([
+    ['#/lesson/01-uts-namespace', '01-uts-namespace'],
+    ['#/lesson/03-pid-namespace/', '03-pid-namespace'],
+    ['#/lesson/1-bad', undefined],
+    ['#/lesson/01-UPPER', undefined],
+    ['#/lesson/', undefined],
+    ['#terminal', undefined],
+    ['', undefined],
+    ['#/lesson/%E0%A4%A', undefined],
+  ])('%s → %s', (hash, id) => {
+    expect(lessonIdFromHash(hash)).toBe(id);
+  });
+
+  it('round-trips with lessonHash', () => {
+    expect(lessonIdFromHash(lessonHash('02-mount-namespace'))).toBe('02-mount-namespace');
+  });
+});
+
+describe('takeToken', () => {
+  it('takes the token and keeps the rest of the address, hash included', () => {
+    expect(takeToken('http://127.0.0.1:7681/?token=abc&x=1#/lesson/01-uts-namespace')).toEqual({
+      token: 'abc',
+      cleanUrl: '/?x=1#/lesson/01-uts-namespace',
+    });
+  });
+
+  it('leaves an address without a token alone', () => {
+    expect(takeToken('http://localhost/#/lesson/01-uts-namespace')).toEqual({ token: null, cleanUrl: null });
+  });
+
+  it('removes an empty token parameter', () => {
+    expect(takeToken('http://localhost/?token=')).toEqual({ token: null, cleanUrl: '/' });
+  });
+});

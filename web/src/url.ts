@@ -1,0 +1,31 @@
+// What the page reads from its address: the lesson in the hash (#/lesson/01-uts-namespace) and the
+// access token the server printed (?token=…), which is taken out of the address bar at once so it
+// does not end up in bookmarks, screenshots or the history.
+
+/** The same shape the server validates (common/protocol.ts): "01-uts-namespace". */
+const LESSON_ID_RE = /^[0-9]{2}-[a-z0-9-]{1,60}$/;
+const HASH_PREFIX = '#/lesson/';
+
+export function lessonIdFromHash(hash: string): string | undefined {
+  if (!hash.startsWith(HASH_PREFIX)) return undefined;
+  let id: string;
+  try {
+    id = decodeURIComponent(hash.slice(HASH_PREFIX.length)).replace(/\/+$/, '');
+  } catch {
+    return undefined;
+  }
+  return LESSON_ID_RE.test(id) ? id : undefined;
+}
+
+export function lessonHash(id: string): string {
+  return `${HASH_PREFIX}${id}`;
+}
+
+/** Splits `?token=` off a URL: the token, and the URL to show instead (null when there was none). */
+export function takeToken(href: string): { token: string | null; cleanUrl: string | null } {
+  const url = new URL(href);
+  const token = url.searchParams.get('token');
+  if (token === null) return { token: null, cleanUrl: null };
+  url.searchParams.delete('token');
+  return { token: token === '' ? null : token, cleanUrl: url.pathname + url.search + url.hash };
+}
