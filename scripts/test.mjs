@@ -27,7 +27,7 @@ rmSync(reportDir, { recursive: true, force: true });
 mkdirSync(reportDir, { recursive: true });
 
 const tiers = extra.some((a) => a.startsWith('--project')) ? [null] : ['unit', 'integration', 'e2e'];
-const totals = { passed: 0, failed: 0, skipped: 0 };
+const totals = { passed: 0, failed: 0, skipped: 0, brokenFiles: 0 };
 let exitCode = 0;
 for (const tier of tiers) {
   const report = join(reportDir, `${tier ?? 'selected'}.json`);
@@ -40,6 +40,8 @@ for (const tier of tiers) {
     totals.passed += json.numPassedTests ?? 0;
     totals.failed += json.numFailedTests ?? 0;
     totals.skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
+    // A file that fails before its tests run (a throwing beforeAll, say) counts no failed test.
+    totals.brokenFiles += json.numFailedTestSuites ?? 0;
     if ((json.numTotalTests ?? 0) === 0) {
       process.stderr.write(`tier ${tier} ran no test\n`);
       exitCode = 1;
@@ -49,5 +51,5 @@ for (const tier of tiers) {
     exitCode = 1;
   }
 }
-process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped${totals.brokenFiles ? `, ${totals.brokenFiles} test file(s) failed` : ''}\n`);
 process.exit(exitCode);

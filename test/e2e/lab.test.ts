@@ -55,12 +55,11 @@ describe('the lab page', () => {
     await typeCommand('hostname');
     await waitForTerminal(/\bisolab\b[\s\S]*[#$] $/, from);
 
+    from = (await terminalText()).length;
     await page.getByTestId('toggle-uts').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="toggle-uts"]')?.getAttribute('data-state') === 'off');
-    await expect(page.getByTestId('inspector-row-uts').getAttribute('data-differs')).resolves.toBe('false');
-    from = (await terminalText()).length;
-    await waitForTerminal(/UTS namespace off/, 0);
-    await waitForTerminal(/[#$] $/, from);
+    await waitForTerminal(/UTS namespace off[\s\S]*[#$] $/, from);
+    await page.waitForFunction(() => document.querySelector('[data-testid="inspector-row-uts"]')?.getAttribute('data-differs') === 'false');
     from = (await terminalText()).length;
     await typeCommand('hostname');
     await waitForTerminal(new RegExp(`\\b${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`), from);
@@ -72,7 +71,10 @@ describe('the lab page', () => {
     const status = page.getByTestId('lesson-check-status');
     await expect(status.getAttribute('data-state')).resolves.toBe('pending');
     await waitForTerminal(/[#$] $/, 0);
-    await typeCommand('hostname my-container');
+    // The Run button under the lesson's `hostname my-container` block types it into the terminal.
+    const from = (await terminalText()).length;
+    await page.locator('figure.cmd[data-command="hostname my-container"] button.cmd-run').click();
+    await waitForTerminal(/hostname my-container/, from);
     await page.waitForFunction(() => document.querySelector('[data-testid="lesson-check-status"]')?.getAttribute('data-state') === 'passed', undefined, { timeout: 20_000 });
     expect(hostname()).not.toBe('my-container');
   });
