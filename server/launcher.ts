@@ -33,6 +33,8 @@ export function launcherArgs(spec: ContainerSpec, rootfsDir: string): string[] {
   if (unshare.length) args.push('--unshare', unshare.join(','));
   if (spec.namespaces.uts) args.push('--hostname', spec.hostname);
   if (spec.rootfs) args.push('--rootfs', rootfsDir);
+  // A shell handed to a stranger never gains privileges through a setuid binary.
+  args.push('--no-new-privs');
   return args;
 }
 

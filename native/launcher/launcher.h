@@ -1,13 +1,21 @@
 /* isolab-launcher: builds a container from kernel primitives, one file per primitive.
  *
- *   main.c    command line, the parent's lifetime (clone, ready, wait, tear down)
- *   ns.c      the namespace table and namespace inodes
- *   mounts.c  the private mount tree and a fresh /proc
- *   rootfs.c  the copy-on-write root filesystem and pivot_root
- *   net.c     the loopback device of a new network namespace
- *   join.c    --join: run a program inside a running container
- *   status.c  status lines (JSON) to the server
- *   util.c    clock, step bookkeeping, the die family
+ *   main.c     command line, the parent's lifetime (clone, ready, wait, tear down)
+ *   ns.c       the namespace table and namespace inodes, the time namespace
+ *   userns.c   the user namespace: uid/gid maps, setgroups, --user
+ *   cgroup.c   cgroups v1 and v2 behind one interface, the cgroup namespace, live updates
+ *   mounts.c   the private mount tree and a fresh /proc
+ *   rootfs.c   the root filesystem: chroot, pivot_root, overlay layers, read-only root, masked paths
+ *   net.c      the network namespace: lo, veth onto a bridge, tc bandwidth
+ *   rlimits.c  --ulimit
+ *   lsm.c      AppArmor and SELinux labels (or why they are not available)
+ *   landlock.c Landlock filesystem rules
+ *   caps.c     the five capability sets
+ *   nnp.c      no_new_privs
+ *   seccomp.c  the seccomp filter (libseccomp)
+ *   join.c     --join: run a program inside a running container
+ *   status.c   status lines (JSON) to the server
+ *   util.c     clock, step bookkeeping, the die family, clean-up on failure
  *
  * The contract with the server (command line, status lines) is native/README.md.
  */
@@ -117,6 +125,57 @@ struct lab_ns_inodes {
 };
 int lab_ns_read_inodes(const char *ns_dir, struct lab_ns_inodes *out);
 unsigned long lab_ns_differing(pid_t pid);
+
+/* ---- primitive modules ----
+ * Each primitive's file owns its command-line options and keeps what they say in its own static
+ * state. main.c offers every option to every module's table; after all options are read, each
+ * module's validate() checks what depends on the rest of the command line. */
+struct lab_option {
+	const char *name;                        /* "--memory" */
+	bool takes_value;                        /* false: a flag, parse() gets NULL */
+	const char *(*parse)(const char *value); /* NULL when accepted, else the problem */
+};
+struct lab_module {
+	const char *name;
+	const struct lab_option *options;                      /* ends with { NULL } */
+	const char *(*validate)(const struct lab_config *cfg); /* NULL when fine; may be NULL */
+};
+extern const struct lab_module lab_cgroup_module, lab_userns_module, lab_time_module, lab_net_module,
+	lab_fs_module, lab_rlimit_module, lab_lsm_module, lab_landlock_module, lab_caps_module, lab_nnp_module,
+	lab_seccomp_module;
+
+/* Clean-up the parent runs (last registered first) when it tears a container down, after every
+ * process is reaped, whether setup failed or the container ended: what lives outside the
+ * container's own namespaces (a cgroup directory, a host-side veth, an upper directory) goes here. */
+void lab_on_cleanup(void (*fn)(void));
+void lab_run_cleanups(void);
+
+/* ---- lifecycle hooks: each does nothing unless its options asked for something ----
+ * parent, before clone():          */
+void lab_time_prepare(void);          /* ns.c: unshare(CLONE_NEWTIME), offsets */
+void lab_cgroup_prepare(void);        /* cgroup.c: create the cgroup, write the limits */
+/* parent, after clone(), before the child goes on: */
+void lab_cgroup_attach(pid_t child);  /* cgroup.c */
+void lab_userns_map(pid_t child);     /* userns.c: setgroups, uid_map, gid_map */
+void lab_net_attach(pid_t child);     /* net.c: bridge, veth pair, peer into the child's netns, tc */
+/* child, once the parent says go: */
+void lab_userns_enter(void);          /* userns.c: become root of the new user namespace */
+void lab_cgroupns_enter(void);        /* cgroup.c: unshare(CLONE_NEWCGROUP) now that we sit in our cgroup */
+/* child, after hostname and mounts: */
+void lab_fs_enter(const char *image, int image_fd, unsigned long flags); /* rootfs.c (also /proc when no image) */
+void lab_net_configure(unsigned long flags); /* net.c: lo up, eth0 address and route */
+/* child, last, in this order (runc's): */
+void lab_rlimits_apply(void);         /* rlimits.c */
+void lab_lsm_apply(void);             /* lsm.c: AppArmor exec profile, SELinux exec label */
+void lab_landlock_apply(void);        /* landlock.c */
+bool lab_nnp_requested(void);         /* nnp.c */
+void lab_nnp_apply(void);             /* nnp.c */
+void lab_seccomp_apply(void);         /* seccomp.c */
+void lab_caps_drop_bounding(void);    /* caps.c */
+void lab_userns_switch_user(void);    /* userns.c: --user UID[:GID], keeping capabilities across */
+void lab_caps_apply(void);            /* caps.c: permitted, effective, inheritable, ambient */
+/* a mode of its own: --cgroup-update NAME [limits]; returns only when not asked for */
+void lab_cgroup_update_mode(void);    /* cgroup.c */
 
 /* ---- primitives ---- */
 

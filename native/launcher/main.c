@@ -3,7 +3,12 @@
  *   parent (this process, owned by node-pty)      child (clone()d into the new namespaces)
  *   ----------------------------------------      ----------------------------------------
  *   become a subreaper, ignore terminal signals
- *   clone(CLONE_NEW...)  ───────────────────────▶ hostname, mounts, root filesystem, lo up
+ *   time namespace, cgroup with its limits
+ *   clone(CLONE_NEW...)  ───────────────────────▶ wait for "go"
+ *   cgroup attach, uid/gid maps, veth
+ *   "go" on the go pipe  ───────────────────────▶ root of the user ns, cgroup ns, hostname,
+ *                                                 mounts, root filesystem, network inside,
+ *                                                 rlimits, LSM, Landlock, caps, user, NNP, seccomp
  *   read the sync pipe until EOF  ◀─────────────  step timings, then execve(PROGRAM)
  *   write "ready"                                 (the pipe is close-on-exec: EOF = exec succeeded)
  *   wait; on exit/SIGHUP/SIGTERM kill and reap
@@ -37,7 +42,8 @@
 	"  --unshare LIST         namespaces to create: mount,uts,ipc,pid,net\n" \
 	"  --hostname NAME        set the hostname (requires uts)\n" \
 	"  --rootfs DIR           copy-on-write root filesystem over the image DIR (requires mount)\n" \
-	"  --fail-at STEP         test hook: fail at STEP with EINVAL (see --list-steps)\n"
+	"  --fail-at STEP         test hook: fail at STEP with EINVAL (see --list-steps)\n" \
+	"  ...and each primitive's options: native/README.md\n"
 
 /* The child's stack: clone() without CLONE_VM gives the child a copy-on-write copy of our memory,
  * but it still wants a stack pointer of its own to start on. */
@@ -77,6 +83,23 @@ void lab_sync_send_failed(int sync_fd)
 }
 
 /* ---- command line ---- */
+
+/* Every primitive's options, in the order the container is built. */
+static const struct lab_module *const modules[] = {
+	&lab_time_module, &lab_cgroup_module, &lab_userns_module, &lab_net_module, &lab_fs_module,
+	&lab_rlimit_module, &lab_lsm_module, &lab_landlock_module, &lab_caps_module, &lab_nnp_module,
+	&lab_seccomp_module,
+};
+#define MODULE_COUNT (sizeof(modules) / sizeof(modules[0]))
+
+static const struct lab_option *find_module_option(const char *name)
+{
+	for (size_t m = 0; m < MODULE_COUNT; m++)
+		for (const struct lab_option *o = modules[m]->options; o->name != NULL; o++)
+			if (strcmp(o->name, name) == 0)
+				return o;
+	return NULL;
+}
 
 static bool is_hostname(const char *s)
 {
@@ -171,8 +194,16 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 			else
 				cfg->join_pid = (pid_t)pid;
 		} else {
-			PROBLEM("unknown option \"%.64s\"", opt);
-			takes_value = false;
+			const struct lab_option *option = find_module_option(opt);
+			if (option == NULL) {
+				PROBLEM("unknown option \"%.64s\"", opt);
+				takes_value = false;
+			} else {
+				takes_value = option->takes_value;
+				const char *module_problem = takes_value && value == NULL ? NULL : option->parse(takes_value ? value : NULL);
+				if (module_problem != NULL)
+					PROBLEM("%s", module_problem);
+			}
 		}
 		if (takes_value) {
 			if (value == NULL)
@@ -197,6 +228,11 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 		PROBLEM("--rootfs needs the mount namespace (--unshare mount): pivot_root only works on a private mount tree");
 	if (cfg->join_pid && (cfg->clone_flags || cfg->hostname || cfg->rootfs))
 		PROBLEM("--join enters an existing container: --unshare, --hostname and --rootfs do not apply");
+	for (size_t m = 0; m < MODULE_COUNT && problem == NULL; m++) {
+		const char *module_problem = modules[m]->validate ? modules[m]->validate(cfg) : NULL;
+		if (module_problem != NULL)
+			PROBLEM("%s", module_problem);
+	}
 	return problem;
 #undef PROBLEM
 }
@@ -223,7 +259,45 @@ static void open_status(const struct lab_config *cfg)
 struct child_args {
 	const struct lab_config *cfg;
 	int sync_fd;
+	int go_fd;       /* read end of the go pipe */
+	int go_write_fd; /* the parent's end: ours must be closed, or EOF could never come */
 };
+
+/* The parent finishes what it does to us from outside (cgroup, uid maps, veth) before we go on:
+ * one byte on the go pipe. EOF instead means the parent died or gave up. */
+static void wait_for_go(int go_fd)
+{
+	char byte;
+	ssize_t n;
+	do
+		n = read(go_fd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		die_with_error("wait_go", "read(go pipe)");
+	if (n == 0)
+		die("wait_go", "the launcher went away before the container was set up");
+	if (close(go_fd) < 0)
+		die_with_error("wait_go", "close(go pipe)");
+}
+
+/* The last steps before exec, in runc's order. A seccomp filter goes in while we still hold
+ * CAP_SYS_ADMIN, unless no_new_privs is asked for: then it goes in last, so it filters nothing of
+ * our own set-up and the kernel accepts it without the capability. */
+static void harden(void)
+{
+	lab_rlimits_apply();
+	lab_lsm_apply();
+	lab_landlock_apply();
+	if (!lab_nnp_requested())
+		lab_seccomp_apply();
+	lab_caps_drop_bounding();
+	lab_userns_switch_user();
+	lab_caps_apply();
+	if (lab_nnp_requested()) {
+		lab_nnp_apply();
+		lab_seccomp_apply();
+	}
+}
 
 static void reset_signals(void)
 {
@@ -253,6 +327,14 @@ static int child_main(void *arg)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		die_with_error("pdeathsig", "prctl(PR_SET_PDEATHSIG, SIGKILL)");
 
+	lab_step("wait_go");
+	if (close(args->go_write_fd) < 0)
+		die_with_error("wait_go", "close(go pipe write end)");
+	wait_for_go(args->go_fd);
+	lab_userns_enter();
+	if (flags & CLONE_NEWCGROUP)
+		lab_cgroupns_enter();
+
 	if (cfg->hostname != NULL) {
 		lab_step("hostname");
 		lab_set_hostname(cfg->hostname);
@@ -261,16 +343,8 @@ static int child_main(void *arg)
 		lab_step("mount_private");
 		lab_mount_make_private();
 	}
-	if (cfg->rootfs != NULL) {
-		lab_rootfs_enter(cfg->rootfs, cfg->rootfs_fd, flags);
-	} else if ((flags & CLONE_NEWNS) && (flags & CLONE_NEWPID)) {
-		lab_step("proc");
-		lab_mount_proc("/proc");
-	}
-	if (flags & CLONE_NEWNET) {
-		lab_step("net_lo");
-		lab_net_loopback_up();
-	}
+	lab_fs_enter(cfg->rootfs, cfg->rootfs_fd, flags);
+	lab_net_configure(flags);
 
 	/* Nothing of ours may leak into the container (the image fd, the status channel, ...). Marked
 	 * close-on-exec rather than closed, so an exec failure can still be reported. */
@@ -280,6 +354,8 @@ static int child_main(void *arg)
 
 	lab_step("reset_signals");
 	reset_signals();
+
+	harden();
 
 	lab_step("exec");
 	struct sync_record rec = { .kind = SYNC_EXEC_NEXT };
@@ -389,12 +465,6 @@ static int supervise(pid_t program, const sigset_t *lifecycle)
 
 static noreturn void run_container(const struct lab_config *cfg)
 {
-	/* No exec after this can gain privileges (setuid bits, file capabilities): bubblewrap's first
-	 * step, and the precondition for a seccomp filter later. */
-	lab_step("no_new_privs");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		die_with_error("no_new_privs", "prctl(PR_SET_NO_NEW_PRIVS)");
-
 	/* Orphans anywhere below us are re-parented to us, not to the host's init: nothing escapes. */
 	lab_step("subreaper");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
@@ -419,18 +489,41 @@ static noreturn void run_container(const struct lab_config *cfg)
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		die_with_error("sync_pipe", "pipe2(O_CLOEXEC)");
 
+	/* The parent's half of the go pipe stays here; the child's read end is close-on-exec. */
+	int go[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
+		die_with_error("sync_pipe", "pipe2(O_CLOEXEC) (go pipe)");
+
+	lab_time_prepare();
+	lab_cgroup_prepare();
+
 	lab_step("clone");
 	char *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		die_with_error("clone", "mmap(child stack)");
-	struct child_args args = { .cfg = cfg, .sync_fd = sync[1] };
-	/* The namespaces are created by this one call; with CLONE_NEWPID the child is PID 1 of its own. */
-	pid_t child = clone(child_main, stack + CHILD_STACK_SIZE, (int)cfg->clone_flags | SIGCHLD, &args);
+	struct child_args args = { .cfg = cfg, .sync_fd = sync[1], .go_fd = go[0], .go_write_fd = go[1] };
+	/* The namespaces are created by this one call; with CLONE_NEWPID the child is PID 1 of its own.
+	 * Not the cgroup namespace: the child unshares it once the parent has moved it into its cgroup,
+	 * so that cgroup becomes the root of its view. */
+	unsigned long clone_flags = cfg->clone_flags & ~(unsigned long)CLONE_NEWCGROUP;
+	pid_t child = clone(child_main, stack + CHILD_STACK_SIZE, (int)clone_flags | SIGCHLD, &args);
 	if (child < 0)
-		die_with_error("clone", "clone(0x%lx)", cfg->clone_flags);
+		die_with_error("clone", "clone(0x%lx)", clone_flags);
 	lab_role_parent(child);
-	if (close(sync[1]) < 0)
-		die_with_error("clone", "close(sync pipe write end)");
+	if (close(sync[1]) < 0 || close(go[0]) < 0)
+		die_with_error("clone", "close(the child's pipe ends)");
+	lab_step_end();
+
+	lab_cgroup_attach(child);
+	lab_userns_map(child);
+	lab_net_attach(child);
+	lab_step("go");
+	ssize_t sent;
+	do
+		sent = write(go[1], "g", 1);
+	while (sent < 0 && errno == EINTR);
+	if (sent != 1 || close(go[1]) < 0)
+		die_with_error("go", "write(go pipe)");
 	lab_step_end();
 
 	struct sync_record rec;
@@ -441,6 +534,7 @@ static noreturn void run_container(const struct lab_config *cfg)
 		 * exit with its code (125, or 126/127 from execve). */
 		int status = lab_kill_and_reap_all(child);
 		lab_role_parent(-1);
+		lab_run_cleanups();
 		if (kind == 0) {
 			/* It died without a word: killed before it could report. */
 			die("clone", "the container's first process died during setup (wait status 0x%x)", (unsigned)status);
@@ -452,6 +546,7 @@ static noreturn void run_container(const struct lab_config *cfg)
 
 	int code = supervise(child, &lifecycle);
 	lab_role_parent(-1);
+	lab_run_cleanups();
 	lab_status_exit(code);
 	_exit(code);
 }
@@ -477,6 +572,7 @@ int main(int argc, char **argv)
 		die("args", "%s", problem);
 	lab_set_fail_at(cfg.fail_at);
 	lab_step("args");
+	lab_cgroup_update_mode();
 	if (cfg.rootfs != NULL) {
 		/* Opened now, on the host, so the child can stand in it after covering its path. */
 		cfg.rootfs_fd = open(cfg.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

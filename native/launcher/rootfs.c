@@ -193,3 +193,17 @@ void lab_rootfs_enter(const char *image, int image_fd, unsigned long ns_flags)
 	lab_step("pivot_root");
 	pivot_to_cwd();
 }
+
+/* ---- options (being written) ---- */
+static const struct lab_option fs_options[] = { { NULL, false, NULL } };
+const struct lab_module lab_fs_module = { "fs", fs_options, NULL };
+
+void lab_fs_enter(const char *image, int image_fd, unsigned long flags)
+{
+	if (image != NULL) {
+		lab_rootfs_enter(image, image_fd, flags);
+	} else if ((flags & CLONE_NEWNS) && (flags & CLONE_NEWPID)) {
+		lab_step("proc");
+		lab_mount_proc("/proc");
+	}
+}

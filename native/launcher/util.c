@@ -16,17 +16,17 @@
  * (exec is both the child's and --join's last step). */
 const char *const lab_steps[] = {
 	"args",
-	"no_new_privs", "subreaper", "signals", "sync_pipe", "clone",
-	"pdeathsig", "hostname", "mount_private", "rootfs_tmpfs", "rootfs_overlay", "proc", "dev",
-	"devpts", "shm", "mqueue", "sysfs", "pivot_root", "net_lo", "close_fds", "reset_signals", "exec",
+	"subreaper", "signals", "sync_pipe", "clone", "go",
+	"pdeathsig", "wait_go", "hostname", "mount_private", "rootfs_tmpfs", "rootfs_overlay", "proc", "dev",
+	"devpts", "shm", "mqueue", "sysfs", "pivot_root", "net_lo", "close_fds", "reset_signals", "no_new_privs", "exec",
 	"join_open", "pidfd_open", "setns", "fork",
 	NULL,
 };
 const char *const lab_step_phase[] = {
 	"both",
 	"parent", "parent", "parent", "parent", "parent",
-	"child", "child", "child", "child", "child", "child", "child",
-	"child", "child", "child", "child", "child", "child", "child", "child", "both",
+	"child", "child", "child", "child", "child", "child", "child", "child",
+	"child", "child", "child", "child", "child", "child", "child", "child", "child", "both",
 	"join", "join", "join", "join",
 };
 _Static_assert(sizeof(lab_steps) / sizeof(lab_steps[0]) == sizeof(lab_step_phase) / sizeof(lab_step_phase[0]) + 1,
@@ -134,10 +134,11 @@ static noreturn void lab_die(int exit_code, int err, const char *step, const cha
 		lab_sync_send_failed(role_sync_fd);
 		_exit(exit_code);
 	}
-	/* The parent leaves nothing behind: every mount lives in the child's mount namespace, so
-	 * killing and reaping the processes is the whole clean-up. */
+	/* The parent leaves nothing behind: every mount lives in the child's mount namespace and goes
+	 * with its processes; what lives on the host (a cgroup, a veth) is in the clean-up list. */
 	if (role_child > 0)
 		lab_kill_and_reap_all(role_child);
+	lab_run_cleanups();
 	_exit(exit_code);
 }
 
@@ -167,6 +168,24 @@ void die_exec_failed(const char *step, const char *fmt, ...)
 }
 
 /* ---- tear-down ---- */
+
+#define LAB_MAX_CLEANUPS 16
+static void (*cleanups[LAB_MAX_CLEANUPS])(void);
+static int cleanup_count;
+
+void lab_on_cleanup(void (*fn)(void))
+{
+	if (cleanup_count == LAB_MAX_CLEANUPS)
+		die("args", "internal error: raise LAB_MAX_CLEANUPS");
+	cleanups[cleanup_count++] = fn;
+}
+
+void lab_run_cleanups(void)
+{
+	/* Taken off the list before it runs: a clean-up that dies must not run again. */
+	while (cleanup_count > 0)
+		cleanups[--cleanup_count]();
+}
 
 /* SIGKILLs every process whose parent is this one, found by walking /proc (this kernel may lack
  * /proc/PID/task/TID/children). Returns how many it signalled. */

@@ -31,7 +31,7 @@ const ADDON = join(RELEASE, 'introspect.node');
 /** The probe as the image carries it (scripts/rootfs.mjs copies it there). */
 const PROBE_IN_IMAGE = '/usr/local/bin/isolab-probe';
 const ALL_NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net'];
-const FULL = ['--unshare', ALL_NAMESPACES.join(','), '--hostname', 'box'];
+const FULL = ['--unshare', ALL_NAMESPACES.join(','), '--hostname', 'box', '--no-new-privs'];
 
 const hasOverlay = /\boverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
 const hostInode = (procName: string) => statSync(`/proc/self/ns/${procName}`).ino;
