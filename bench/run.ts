@@ -36,9 +36,11 @@ async function keystrokeEcho(lab: RunningLab): Promise<Summary> {
   for (let i = 0; i < ECHO_ROUNDS + 20; i++) {
     const ch = String.fromCharCode(97 + (i % 26));
     const from = client.text.length;
+    // Resolved from the output event itself: a polling wait would add its own interval to every sample.
+    const echoed = client.nextOutput((text) => text.slice(from).includes(ch), 5_000);
     const t0 = performance.now();
     client.type(ch);
-    await client.waitFor(() => (client.text.length > from && client.text.slice(from).includes(ch) ? true : undefined), 'echo', 5_000);
+    await echoed;
     const dt = performance.now() - t0;
     if (i >= 20) samples.push(dt); // the first rounds warm up JITs and caches
     client.type('\x7f'); // erase it again so the line never grows

@@ -177,7 +177,15 @@ export function createApp(deps: AppDeps): LabApp {
         sessions.delete(id);
         s.dispose();
       });
-      await s.start({ cols: req.cols, rows: req.rows }, req.lessonId);
+      try {
+        await s.start({ cols: req.cols, rows: req.rows }, req.lessonId);
+      } catch (err) {
+        // A failed start owns nothing any more: free the slot so the learner can simply retry.
+        sessions.delete(id);
+        s.dispose();
+        session = undefined;
+        throw err;
+      }
       return {
         sessionId: id,
         mode: deps.session.mode,

@@ -185,8 +185,9 @@ export class Session {
 
   private banner(changes: string[]): void {
     if (changes.length === 0) return;
-    // One line, dim cyan, starting on a fresh line so it never mangles the old prompt.
-    this.pump.push(Buffer.from(`\r\n\x1b[2;36m── isolab: ${changes.join(' · ')} — new shell ──\x1b[0m\r\n`));
+    // One line, cyan (not dim: unreadable on the light theme), starting on a fresh line so it never
+    // mangles the old prompt.
+    this.pump.push(Buffer.from(`\r\n\x1b[36m── isolab: ${changes.join(' · ')} — new shell ──\x1b[0m\r\n`));
   }
 
   private stopShell(): void {

@@ -11,6 +11,9 @@ import { introspect } from '../../server/native.js';
 import { defaultPaths } from '../../server/paths.js';
 import { Prober } from '../../server/probe.js';
 
+/** Device Status Report 6: the terminal answers ESC[row;colR. */
+const CURSOR_POSITION_QUERY = '\x1b[6n';
+
 export interface RunningLab {
   app: LabApp;
   url: string;
@@ -65,7 +68,12 @@ export class LabClient {
     this.socket = connect(url, { transports: ['websocket'], auth: { token }, forceNew: true, reconnection: false });
     this.socket.on('term:output', (data) => {
       const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-      this.text += this.decoder.decode(bytes, { stream: true });
+      const chunk = this.decoder.decode(bytes, { stream: true });
+      // Like a real terminal (xterm.js does the same), answer "where is the cursor?" (DSR 6):
+      // busybox ash asks after every prompt and waits for the reply before it reads input.
+      if (chunk.includes(CURSOR_POSITION_QUERY)) this.socket.emit('term:input', '\x1b[1;1R');
+      this.text += chunk.replaceAll(CURSOR_POSITION_QUERY, '');
+      for (const waiter of [...this.outputWaiters]) waiter();
       if (opts.autoAck === false) return;
       this.unacked += bytes.byteLength;
       if (this.unacked >= FLOW_CONTROL.ackEveryBytes) this.flushAck();
@@ -75,6 +83,25 @@ export class LabClient {
     this.socket.on('lesson:status', (s) => this.statuses.push(s));
     this.socket.on('sandbox:error', (e) => this.errors.push(e));
     this.socket.on('session:error', (e) => this.errors.push(e));
+  }
+
+  private readonly outputWaiters = new Set<() => void>();
+
+  /** Resolves in the output event that makes `done(text)` true (no polling delay: for benchmarks). */
+  nextOutput(done: (text: string) => boolean, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.outputWaiters.delete(check);
+        reject(new Error(`no matching output within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const check = () => {
+        if (!done(this.text)) return;
+        clearTimeout(timer);
+        this.outputWaiters.delete(check);
+        resolve();
+      };
+      this.outputWaiters.add(check);
+    });
   }
 
   flushAck(): void {
