@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContainerSpec, FULL_ISOLATION, PLAIN_PROCESS, TOGGLE_IDS, applyToggle, describeChanges, isToggleOn } from './spec.js';
+import { ContainerSpec, DOCKER_RUN_DEFAULT, FULL_ISOLATION, PLAIN_PROCESS, TEACHING_LIMITS, TOGGLE_IDS, applyToggle, describeChanges, isToggleOn } from './spec.js';
 
 describe('ContainerSpec', () => {
   it('accepts the presets', () => {
@@ -21,7 +21,7 @@ describe('ContainerSpec', () => {
 
   it('rejects unknown fields instead of ignoring them', () => {
     expect(ContainerSpec.safeParse({ ...FULL_ISOLATION, privileged: true }).success).toBe(false);
-    expect(ContainerSpec.safeParse({ ...FULL_ISOLATION, namespaces: { ...FULL_ISOLATION.namespaces, user: true } }).success).toBe(false);
+    expect(ContainerSpec.safeParse({ ...FULL_ISOLATION, namespaces: { ...FULL_ISOLATION.namespaces, users: true } }).success).toBe(false);
   });
 });
 
@@ -58,5 +58,52 @@ describe('describeChanges', () => {
   it('is empty for equal settings and names the hostname change', () => {
     expect(describeChanges(FULL_ISOLATION, FULL_ISOLATION)).toEqual([]);
     expect(describeChanges(FULL_ISOLATION, { ...FULL_ISOLATION, hostname: 'box' })).toEqual(['hostname box']);
+  });
+});
+
+describe('toggles keep every setting valid', () => {
+  it('turns on what a switch needs, and off what needs a switch', () => {
+    const ro = applyToggle(PLAIN_PROCESS, 'readonly', true).spec;
+    expect([ro.namespaces.mount, ro.rootfs, ro.filesystem.readOnly]).toEqual([true, true, true]);
+    expect(ro.filesystem.tmpfs).toEqual([{ path: '/tmp', sizeBytes: 64 * 1024 * 1024 }]);
+    const noMount = applyToggle(ro, 'mount', false);
+    expect([noMount.spec.rootfs, noMount.spec.filesystem.readOnly, noMount.spec.filesystem.tmpfs]).toEqual([false, false, []]);
+    expect(noMount.changes).toEqual(['Mount namespace off', 'Own root filesystem off', 'Read-only root off']);
+    const bridged = applyToggle(PLAIN_PROCESS, 'bridge', true).spec;
+    expect(bridged.namespaces.net).toBe(true);
+    expect(applyToggle(bridged, 'net', false).spec.network.mode).toBe('loopback');
+  });
+
+  it.each([
+    ['plain process', PLAIN_PROCESS],
+    ['docker run', DOCKER_RUN_DEFAULT],
+  ] as const)('from a %s, every switch either way gives valid settings', (_name, start) => {
+    for (const a of TOGGLE_IDS) {
+      for (const on of [true, false]) {
+        const once = applyToggle(start, a, on).spec;
+        expect(ContainerSpec.safeParse(once).success, `${a} ${on}`).toBe(true);
+        expect(isToggleOn(once, a), `${a} ${on}`).toBe(on);
+        for (const b of TOGGLE_IDS) expect(ContainerSpec.safeParse(applyToggle(once, b, !isToggleOn(once, b)).spec).success, `${a} ${on} then ${b}`).toBe(true);
+      }
+    }
+  });
+
+  it('gives the limits switch teaching values, and keeps a lesson\'s own', () => {
+    expect(applyToggle(PLAIN_PROCESS, 'limits', true).spec.resources).toMatchObject(TEACHING_LIMITS);
+    const own = { ...PLAIN_PROCESS, resources: { ...PLAIN_PROCESS.resources, pidsLimit: 10 } };
+    expect(applyToggle(own, 'limits', true).spec.resources).toMatchObject({ cgroup: true, pidsLimit: 10, memoryBytes: null });
+  });
+
+  it('names the field and the reason when settings do not hold together', () => {
+    const issues = (spec: unknown) => ContainerSpec.safeParse(spec).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues({ ...PLAIN_PROCESS, filesystem: { ...PLAIN_PROCESS.filesystem, readOnly: true } })).toEqual([
+      "filesystem.readOnly: a read-only root needs an own root filesystem: isolab never remounts the host's / read-only",
+    ]);
+    expect(issues({ ...PLAIN_PROCESS, network: { mode: 'bridge', rate: null } })).toEqual([
+      "network.mode: a bridge network needs the network namespace (the veth's far end goes into it)",
+    ]);
+    expect(issues({ ...PLAIN_PROCESS, capabilities: ['SYS_ADMIN', 'WIZARDRY'] })?.[0]).toMatch(/^capabilities\.1: /);
+    expect(issues({ ...PLAIN_PROCESS, resources: { ...PLAIN_PROCESS.resources, memoryBytes: 1024 } })).toEqual(['resources.memoryBytes: at least 4 MiB: less cannot even start a shell']);
+    expect(issues({ ...PLAIN_PROCESS, resources: { ...PLAIN_PROCESS.resources, deviceRules: ['c 1:3 rwx'] } })?.[0]).toMatch(/deviceRules\.0: a rule like "c 1:3 rwm"/);
   });
 });

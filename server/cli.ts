@@ -6,8 +6,9 @@ import { constants, hostname } from 'node:os';
 import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeZodError } from '../common/protocol.js';
-import { ContainerSpec } from '../common/spec.js';
+import { ContainerSpec, PLAIN_PROCESS } from '../common/spec.js';
 import { createApp } from './app.js';
+import { ContainerContexts } from './container-context.js';
 import { ErrorLine, StatusLine, StatusServer, launcherArgs } from './launcher.js';
 import { loadLessonCatalog } from './lesson-catalog.js';
 import { validateLessonsDir } from './lessons/index.js';
@@ -119,6 +120,7 @@ async function serve(args: string[]): Promise<number> {
       lessons: catalog,
       mode,
       hostHostnameAtStart: hostname(),
+      containers: new ContainerContexts(paths.rootfs),
     },
     webDir: paths.web,
     maxSessions,
@@ -169,7 +171,10 @@ async function run(args: string[]): Promise<number> {
   }
   if (values.rootfs !== 'image' && values.rootfs !== 'host') throw new UsageError(`--rootfs must be "image" or "host", got "${String(values.rootfs)}"`);
   const parsed = ContainerSpec.safeParse({
+    ...PLAIN_PROCESS,
+    noNewPrivs: true,
     namespaces: {
+      ...PLAIN_PROCESS.namespaces,
       uts: hostOrPrivate('uts', values.uts),
       pid: hostOrPrivate('pid', values.pid),
       ipc: hostOrPrivate('ipc', values.ipc),
@@ -185,7 +190,7 @@ async function run(args: string[]): Promise<number> {
   requireBuilt(paths);
 
   const program = command.length ? command : ['/bin/sh'];
-  const child = spawn(paths.launcher, ['--status-fd', '3', ...launcherArgs(parsed.data, paths.rootfs), '--', ...program], {
+  const child = spawn(paths.launcher, ['--status-fd', '3', ...launcherArgs(parsed.data, { rootfsDir: paths.rootfs }), '--', ...program], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     env: { TERM: process.env.TERM ?? 'xterm', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' },
   });

@@ -1,17 +1,42 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_ISOLATION, PLAIN_PROCESS } from '../common/spec.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../common/capabilities.js';
+import { DOCKER_RUN_DEFAULT, FULL_ISOLATION, PLAIN_PROCESS, applyToggle, type ContainerSpec } from '../common/spec.js';
 import { StatusLine, launcherArgs, shellCommand, shellEnv } from './launcher.js';
+
+const ctx = { rootfsDir: '/r' };
 
 describe('launcherArgs', () => {
   it('is empty for a plain process', () => {
-    expect(launcherArgs(PLAIN_PROCESS, '/r')).toEqual([]);
+    expect(launcherArgs(PLAIN_PROCESS, ctx)).toEqual([]);
   });
   it('names every namespace, the hostname and the rootfs', () => {
-    expect(launcherArgs(FULL_ISOLATION, '/r')).toEqual(['--unshare', 'mount,uts,ipc,pid,net', '--hostname', 'isolab', '--rootfs', '/r']);
+    expect(launcherArgs(FULL_ISOLATION, ctx)).toEqual(['--unshare', 'mount,uts,ipc,pid,net', '--hostname', 'isolab', '--rootfs', '/r']);
   });
   it('sets the hostname only with a UTS namespace (otherwise it would rename the host)', () => {
-    const spec = { ...PLAIN_PROCESS, namespaces: { ...PLAIN_PROCESS.namespaces, pid: true } };
-    expect(launcherArgs(spec, '/r')).toEqual(['--unshare', 'pid']);
+    const spec = applyToggle(PLAIN_PROCESS, 'pid', true).spec;
+    expect(launcherArgs(spec, ctx)).toEqual(['--unshare', 'pid']);
+  });
+  it("maps docker's defaults to the launcher's primitives", () => {
+    const args = launcherArgs(DOCKER_RUN_DEFAULT, { ...ctx, cgroupName: 'c1', netAddress: '10.88.0.2/16', seccompFile: '/s' });
+    const joined = args.join(' ');
+    expect(joined).toContain('--unshare mount,uts,ipc,pid,net,cgroup');
+    expect(joined).toContain('--cgroup c1');
+    expect(joined).toContain('--net-bridge isolab0 --net-gateway 10.88.0.1/16 --net-address 10.88.0.2/16');
+    expect(joined).toContain('--masked-paths default --readonly-paths default');
+    expect(joined).toContain(`--cap-drop ALL --cap-add ${DOCKER_DEFAULT_CAPABILITIES.join(',')}`);
+    expect(joined).toContain('--seccomp /s');
+    expect(joined).not.toContain('--no-new-privs');
+  });
+  it('refuses to build a command line that would silently drop a primitive', () => {
+    expect(() => launcherArgs(DOCKER_RUN_DEFAULT, ctx)).toThrow(/cgroup name/);
+  });
+  it('writes limits with the values the spec holds', () => {
+    const spec: ContainerSpec = { ...FULL_ISOLATION, resources: { ...FULL_ISOLATION.resources, cgroup: true, memoryBytes: 64 << 20, pidsLimit: 20, cpus: 0.5, rootfsReadBps: 1048576 } };
+    const args = launcherArgs(spec, { ...ctx, cgroupName: 'c', rootfsDevice: '254:0' }).join(' ');
+    expect(args).toContain('--memory 67108864');
+    expect(args).toContain('--pids-limit 20');
+    expect(args).toContain('--cpus 0.5');
+    expect(args).toContain('--device-read-bps 254:0:1048576');
   });
 });
 

@@ -26,15 +26,89 @@ export type ReadyLine = z.infer<typeof ReadyLine>;
 export type ErrorLine = z.infer<typeof ErrorLine>;
 export type StatusLine = z.infer<typeof StatusLine>;
 
-/** The launcher's arguments for a spec, before `--`. The spec was validated, so every value is safe to pass. */
-export function launcherArgs(spec: ContainerSpec, rootfsDir: string): string[] {
-  const unshare = NAMESPACE_KINDS.filter((ns) => spec.namespaces[ns]);
+/** What the server decides per container, next to its settings. */
+export interface LaunchContext {
+  /** The read-only busybox image (the overlay's shared lower layer). */
+  rootfsDir: string;
+  /** The container's own cgroup name (unique per launch), used when resources.cgroup is on. */
+  cgroupName?: string;
+  /** The device backing the image, "MAJ:MIN", for block I/O throttling. */
+  rootfsDevice?: string;
+  /** The container's address on the isolab bridge, e.g. "10.88.0.7/16". */
+  netAddress?: string;
+  /** A compiled seccomp profile file (server/seccomp), when seccomp is not unconfined. */
+  seccompFile?: string;
+}
+
+/** The isolab bridge: a private subnet with no route off the machine (no NAT, no forwarding). */
+export const BRIDGE = { name: 'isolab0', gateway: '10.88.0.1/16' } as const;
+
+/**
+ * The launcher's arguments for a spec, before `--` (contract: native/README.md). The spec was
+ * validated, so every value is safe to pass; the flags follow docker's names where docker has one.
+ */
+export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] {
   const args: string[] = [];
+  const unshare = NAMESPACE_KINDS.filter((ns) => spec.namespaces[ns]);
   if (unshare.length) args.push('--unshare', unshare.join(','));
+  if (spec.namespaces.user) args.push('--userns-map', `0:${spec.userns.hostId}:65536`);
+  if (spec.namespaces.time && spec.timeOffsetSeconds !== 0) {
+    args.push('--time-offset-monotonic', String(spec.timeOffsetSeconds), '--time-offset-boottime', String(spec.timeOffsetSeconds));
+  }
   if (spec.namespaces.uts) args.push('--hostname', spec.hostname);
-  if (spec.rootfs) args.push('--rootfs', rootfsDir);
-  // A shell handed to a stranger never gains privileges through a setuid binary.
-  args.push('--no-new-privs');
+
+  const r = spec.resources;
+  if (r.cgroup) {
+    if (!ctx.cgroupName) throw new Error('launcherArgs: resources.cgroup needs a cgroup name');
+    args.push('--cgroup', ctx.cgroupName);
+    if (r.memoryBytes !== null) args.push('--memory', String(r.memoryBytes));
+    if (r.memorySwapBytes !== null) args.push('--memory-swap', String(r.memorySwapBytes));
+    if (r.cpus !== null) args.push('--cpus', String(r.cpus));
+    if (r.cpuShares !== null) args.push('--cpu-shares', String(r.cpuShares));
+    if (r.cpusetCpus !== null) args.push('--cpuset-cpus', r.cpusetCpus);
+    if (r.pidsLimit !== null) args.push('--pids-limit', String(r.pidsLimit));
+    if (ctx.rootfsDevice && r.rootfsReadBps !== null) args.push('--device-read-bps', `${ctx.rootfsDevice}:${r.rootfsReadBps}`);
+    if (ctx.rootfsDevice && r.rootfsWriteBps !== null) args.push('--device-write-bps', `${ctx.rootfsDevice}:${r.rootfsWriteBps}`);
+    if (r.devices === 'allow-all') args.push('--device-policy', 'allow-all');
+    for (const rule of r.deviceRules) args.push('--device-cgroup-rule', rule);
+  }
+
+  if (spec.namespaces.net && spec.network.mode === 'bridge') {
+    if (!ctx.netAddress) throw new Error('launcherArgs: a bridge network needs an address');
+    args.push('--net-bridge', BRIDGE.name, '--net-gateway', BRIDGE.gateway, '--net-address', ctx.netAddress);
+    if (spec.network.rate) args.push('--net-rate', spec.network.rate);
+  }
+
+  if (spec.rootfs) {
+    args.push('--rootfs', ctx.rootfsDir);
+    const fs = spec.filesystem;
+    if (fs.rootMode === 'chroot') args.push('--root-mode', 'chroot');
+    if (fs.readOnly) args.push('--read-only');
+    for (const t of fs.tmpfs) args.push('--tmpfs', `${t.path}:size=${t.sizeBytes}`);
+    if (fs.maskedPaths) args.push('--masked-paths', 'default');
+    if (fs.readonlyPaths) args.push('--readonly-paths', 'default');
+  }
+
+  for (const [name, limit] of Object.entries(spec.rlimits)) {
+    const v = (n: number) => (n === -1 ? 'unlimited' : String(n));
+    args.push('--ulimit', `${name}=${v(limit.soft)}:${v(limit.hard)}`);
+  }
+  if (spec.apparmor) args.push('--apparmor', spec.apparmor);
+  if (spec.selinuxLabel) args.push('--selinux-label', spec.selinuxLabel);
+  if (spec.landlock.enabled) {
+    if (spec.landlock.readOnly.length) args.push('--landlock-ro', spec.landlock.readOnly.join(':'));
+    if (spec.landlock.readWrite.length) args.push('--landlock-rw', spec.landlock.readWrite.join(':'));
+  }
+  if (spec.capabilities !== 'all') {
+    args.push('--cap-drop', 'ALL');
+    if (spec.capabilities.length) args.push('--cap-add', spec.capabilities.join(','));
+  }
+  if (spec.user) args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
+  if (spec.noNewPrivs) args.push('--no-new-privs');
+  if (spec.seccomp !== 'unconfined') {
+    if (!ctx.seccompFile) throw new Error('launcherArgs: seccomp needs a compiled profile');
+    args.push('--seccomp', ctx.seccompFile);
+  }
   return args;
 }
 

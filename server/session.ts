@@ -1,5 +1,6 @@
 // One learner's session: their shell (launcher on a pty), its settings, the open lesson and its
 // checks. Owns every OS resource it creates through one DisposableStore.
+import { randomBytes } from 'node:crypto';
 import { hrtime } from 'node:process';
 import * as nodePty from 'node-pty';
 import type { InspectorView, LessonStatus, LessonView, SandboxError, SandboxExit, SandboxReady, ServerMode, TermSize } from '../common/protocol.js';
@@ -7,6 +8,7 @@ import { PLAIN_PROCESS, applyToggle, describeChanges, type ContainerSpec, type T
 import { DisposableStore, type Disposer } from './disposable.js';
 import { LabError } from './errors.js';
 import { inspectorView } from './inspector.js';
+import type { ContainerContexts } from './container-context.js';
 import { launcherArgs, shellCommand, shellEnv, type StatusLine, type StatusServer } from './launcher.js';
 import type { LessonCatalog } from './lesson-catalog.js';
 import type { CheckFacts } from './lessons/facts.js';
@@ -40,6 +42,7 @@ export interface SessionDeps {
   lessons: LessonCatalog;
   mode: ServerMode;
   hostHostnameAtStart: string;
+  containers: ContainerContexts;
 }
 
 /** What a session tells its browser. */
@@ -70,6 +73,8 @@ export class Session {
   private checkTimer: NodeJS.Timeout | undefined;
   private checkRunning = false;
   private checkAgain = false;
+  /** Names this session's cgroups (ps and the host's cgroup tree show whose container it is). */
+  private readonly owner = `isolab-${randomBytes(4).toString('hex')}`;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -199,7 +204,7 @@ export class Session {
   private respawn(spec: ContainerSpec, changes: string[]): Promise<void> {
     this.stopShell();
     this.banner(changes);
-    const { launcher, rootfs } = this.deps.paths;
+    const { launcher } = this.deps.paths;
     return new Promise<void>((resolve, reject) => {
       const started = hrtime.bigint();
       let settled = false;
@@ -233,9 +238,10 @@ export class Session {
           settle(new LabError('launch_failed', `the container could not start: ${line.message}`, line.step));
         }
       });
+      const context = this.deps.containers.acquire(spec, this.owner);
       const args = [
         '--status-socket', this.deps.status.socketPath, '--status-token', token,
-        ...launcherArgs(spec, rootfs), '--', ...shellCommand(spec),
+        ...launcherArgs(spec, context.ctx), '--', ...shellCommand(spec),
       ];
       let pty: nodePty.IPty;
       try {
@@ -248,6 +254,7 @@ export class Session {
           encoding: null,
         } as nodePty.IPtyForkOptions);
       } catch (err) {
+        context.release();
         settle(new LabError('launch_failed', `the launcher could not be started: ${(err as Error).message}`));
         return;
       }
@@ -255,6 +262,8 @@ export class Session {
       const dataSub = pty.onData((data) => this.pump.push(data as unknown as Buffer));
       const exitSub = pty.onExit(({ exitCode, signal }) => {
         const code = signal ? 128 + signal : exitCode;
+        // The launcher has torn its container down (cgroup, veth) before exiting.
+        context.release();
         if (this.shell?.pty === pty) {
           this.shell = undefined;
           this.out.exit({ code });

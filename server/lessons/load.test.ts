@@ -1,3 +1,4 @@
+import { TOGGLE_IDS } from '../../common/spec.js';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContainerSpec, PLAIN_PROCESS } from '../../common/spec.js';
@@ -53,7 +54,7 @@ describe('broken lessons are reported with file, line and field, and do not take
     const { lessons } = await loadLessons(join(FIXTURES, 'mixed'));
     expect(lessons.map((l) => l.id)).toEqual(['00-good', '06-good-after']);
     // 05 failed, so 06 applies its change to the last good lesson's settings (00: uts on).
-    expect(lessons[1]!.settings.namespaces).toEqual({ mount: false, uts: true, ipc: false, pid: true, net: false });
+    expect(lessons[1]!.settings.namespaces).toEqual({ mount: false, uts: true, ipc: false, pid: true, net: false, user: false, cgroup: false, time: false });
   });
 
   const cases: [string, { file: string; line: number; field?: string; message: string }][] = [
@@ -180,8 +181,8 @@ describe('front matter validation', () => {
     ['where on an unknown field', '{ fact: container.hostname, op: neq, ref: host.hostname }', '{ fact: session.descendants, op: some, where: { name: sleep } }', 'x.md:19: checks.0.all.0.where.name: the elements of session.descendants have no field "name" (expected one of pid|ppid|comm)'],
     ['neither value nor ref', ', ref: host.hostname }', ' }', 'x.md:19: checks.0.all.0.op: "neq" needs exactly one of "value" or "ref"'],
     ['an unknown field', 'title: X\n', 'title: X\ntitel: Y\n', 'x.md:4: titel: unknown field'],
-    ['an unknown primitive', 'primitive: uts', 'primitive: cgroup', 'x.md:4: primitive: expected one of uts|pid|mount|ipc|net|rootfs|process'],
-    ['an unknown settings switch', 'namespaces: { uts: true }', 'namespaces: { uts: true, user: true }', 'x.md:6: settings.namespaces.user: unknown field'],
+    ['an unknown primitive', 'primitive: uts', 'primitive: containers', `x.md:4: primitive: expected one of ${[...TOGGLE_IDS, 'process'].join('|')}`],
+    ['an unknown settings switch', 'namespaces: { uts: true }', 'namespaces: { uts: true, users: true }', 'x.md:6: settings.namespaces.users: unknown field'],
     ['a bad hostname in settings', 'namespaces: { uts: true }', 'hostname: -bad-', 'x.md:6: settings.hostname: hostname must be 1–63 letters, digits or "-", not starting or ending with "-"'],
     ['a check for no task', 'task: rename', 'task: renam', ['x.md:16: checks.0.task: no task "renam" (expected one of rename)', 'x.md:12: tasks.0.id: task "rename" has no check']],
     ['a conditional last hint', '      - text: Rename it, {{session.spec.hostname}}.', '      - text: Rename it.\n        when: [{ fact: container, op: exists }]', 'x.md:25: checks.0.hints.1.when: the last hint must have no "when", so a failing check always has a hint'],

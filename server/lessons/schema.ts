@@ -2,7 +2,7 @@
 // goes as far as the types of the facts a condition compares, so a mistake in a check is reported
 // when the lesson loads, with its file and line, instead of a check that can never pass.
 import { z } from 'zod';
-import { ContainerSpec, TOGGLE_IDS } from '../../common/spec.js';
+import { ContainerSpec, TOGGLE_IDS, applySpecChange, type SpecChange } from '../../common/spec.js';
 import { factType, type FactType } from './facts.js';
 
 /** Comparison operators of the condition language. Every condition is false when its fact is missing. */
@@ -95,27 +95,21 @@ export const Predict = z
   .strict();
 export type Predict = z.infer<typeof Predict>;
 
-const nsShape = ContainerSpec.shape.namespaces;
-/** A change to the previous lesson's settings: only the switches that differ. */
+/**
+ * A change to the previous lesson's settings: only what differs. Objects (namespaces, filesystem,
+ * resources, …) merge field by field; lists and values replace.
+ */
 export const SettingsChange = z
-  .object({
-    namespaces: nsShape.partial().optional(),
-    rootfs: ContainerSpec.shape.rootfs.optional(),
-    hostname: ContainerSpec.shape.hostname.optional(),
-  })
+  .object(
+    Object.fromEntries(
+      Object.entries(ContainerSpec.shape).map(([key, field]) => [key, (field instanceof z.ZodObject ? field.partial() : field).optional()]),
+    ) as unknown as { [K in keyof typeof ContainerSpec.shape]: z.ZodOptional<z.ZodType<SpecChange[K]>> },
+  )
   .strict();
 export type SettingsChange = z.infer<typeof SettingsChange>;
 
 export function applySettingsChange(spec: ContainerSpec, change: SettingsChange): ContainerSpec {
-  return {
-    namespaces: { ...spec.namespaces, ...stripUndefined(change.namespaces ?? {}) },
-    rootfs: change.rootfs ?? spec.rootfs,
-    hostname: change.hostname ?? spec.hostname,
-  };
-}
-
-function stripUndefined<T extends object>(o: T): { [K in keyof T]-?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]-?: Exclude<T[K], undefined> };
+  return applySpecChange(spec, change);
 }
 
 export const FrontMatter = z

@@ -5,6 +5,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerMode, ServerToClientEvents, SandboxReady, LessonStatus } from '../../common/protocol.js';
 import { FLOW_CONTROL } from '../../common/protocol.js';
 import { createApp, type LabApp } from '../../server/app.js';
+import { ContainerContexts } from '../../server/container-context.js';
 import { StatusServer } from '../../server/launcher.js';
 import { loadLessonCatalog } from '../../server/lesson-catalog.js';
 import { introspect } from '../../server/native.js';
@@ -35,6 +36,7 @@ export async function startLab(opts: { mode?: ServerMode; maxSessions?: number; 
       lessons,
       mode: opts.mode ?? 'solo',
       hostHostnameAtStart: hostname(),
+      containers: new ContainerContexts(paths.rootfs),
     },
     webDir: paths.web,
     maxSessions: opts.maxSessions ?? 16,

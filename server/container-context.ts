@@ -1,0 +1,79 @@
+// What the server decides for each container next to its settings (launcher.ts LaunchContext):
+// a unique cgroup name, an address on the isolab bridge, the device behind the image for block
+// I/O limits. Addresses go back to the pool when the container is gone.
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { ContainerSpec } from '../common/spec.js';
+import { LabError } from './errors.js';
+import type { LaunchContext } from './launcher.js';
+
+/** 10.88.0.0/16 minus the network, the gateway (.0.1) and broadcast: 65,533 containers at once. */
+const FIRST_HOST = 2;
+const LAST_HOST = 65534;
+
+export class ContainerContexts {
+  private readonly usedHosts = new Set<number>();
+  private nextHost = FIRST_HOST;
+  private launches = 0;
+  private device: string | null | undefined;
+
+  constructor(private readonly rootfsDir: string) {}
+
+  /** A context for one launch; `release()` once its launcher has exited. */
+  acquire(spec: ContainerSpec, owner: string): { ctx: LaunchContext; release(): void } {
+    const ctx: LaunchContext = { rootfsDir: this.rootfsDir };
+    let host: number | undefined;
+    if (spec.resources.cgroup) {
+      // Unique per launch: the old shell's cgroup may still be being torn down when the new one starts.
+      ctx.cgroupName = `${owner.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40)}-${process.pid}-${++this.launches}`;
+      const device = this.rootfsDevice();
+      if (device) ctx.rootfsDevice = device;
+    }
+    if (spec.namespaces.net && spec.network.mode === 'bridge') {
+      host = this.allocateHost();
+      ctx.netAddress = `10.88.${host >> 8}.${host & 255}/16`;
+    }
+    let released = false;
+    return {
+      ctx,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (host !== undefined) this.usedHosts.delete(host);
+      },
+    };
+  }
+
+  private allocateHost(): number {
+    for (let tries = 0; tries <= LAST_HOST - FIRST_HOST; tries++) {
+      const host = this.nextHost;
+      this.nextHost = host >= LAST_HOST ? FIRST_HOST : host + 1;
+      // .x.0 and .x.255 are valid in a /16, but some tools treat them oddly: skip them.
+      if ((host & 255) === 0 || (host & 255) === 255 || this.usedHosts.has(host)) continue;
+      this.usedHosts.add(host);
+      return host;
+    }
+    throw new LabError('server_full', 'no free address left on the isolab bridge');
+  }
+
+  /**
+   * "MAJ:MIN" of the whole disk holding the image: cgroup I/O throttling applies to disks, not to
+   * partitions (v2's io.max refuses a partition). null when the image lives on no block device
+   * (tmpfs, overlay), in which case block I/O limits cannot apply and are left out.
+   */
+  rootfsDevice(): string | null {
+    if (this.device !== undefined) return this.device;
+    const dev = statSync(this.rootfsDir).dev;
+    const major = Math.floor(dev / 256) & 0xfff;
+    const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    const sys = `/sys/dev/block/${major}:${minor}`;
+    if (!existsSync(sys)) return (this.device = null);
+    if (existsSync(`${sys}/partition`)) {
+      // /sys/dev/block/8:1 → ../../devices/.../sda/sda1: the parent directory is the disk.
+      const parent = basename(readlinkSync(sys).split('/').slice(0, -1).join('/'));
+      const disk = `/sys/class/block/${parent}/dev`;
+      return (this.device = existsSync(disk) ? readFileSync(disk, 'utf8').trim() : null);
+    }
+    return (this.device = `${major}:${minor}`);
+  }
+}
