@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContainerSpec, DOCKER_RUN_DEFAULT, FULL_ISOLATION, PLAIN_PROCESS, TEACHING_LIMITS, TOGGLE_IDS, applyToggle, describeChanges, isToggleOn } from './spec.js';
+import { ContainerSpec, DOCKER_RUN_DEFAULT, FULL_ISOLATION, PLAIN_PROCESS, TEACHING_LIMITS, TOGGLE_GROUPS, TOGGLE_IDS, applyToggle, describeChanges, isToggleOn } from './spec.js';
 
 describe('ContainerSpec', () => {
   it('accepts the presets', () => {
@@ -105,5 +105,12 @@ describe('toggles keep every setting valid', () => {
     expect(issues({ ...PLAIN_PROCESS, capabilities: ['SYS_ADMIN', 'WIZARDRY'] })?.[0]).toMatch(/^capabilities\.1: /);
     expect(issues({ ...PLAIN_PROCESS, resources: { ...PLAIN_PROCESS.resources, memoryBytes: 1024 } })).toEqual(['resources.memoryBytes: at least 4 MiB: less cannot even start a shell']);
     expect(issues({ ...PLAIN_PROCESS, resources: { ...PLAIN_PROCESS.resources, deviceRules: ['c 1:3 rwx'] } })?.[0]).toMatch(/deviceRules\.0: a rule like "c 1:3 rwm"/);
+  });
+});
+
+describe('TOGGLE_GROUPS', () => {
+  it('places every switch in exactly one section', () => {
+    const placed = TOGGLE_GROUPS.flatMap((g) => g.ids);
+    expect([...placed].sort()).toEqual([...TOGGLE_IDS].sort());
   });
 });

@@ -230,6 +230,14 @@ export const TOGGLES: Record<ToggleId, { label: string; summary: string }> = {
   landlock: { label: 'Landlock', summary: 'writes allowed only under /tmp' },
 };
 
+/** The board's sections, each switch in exactly one (unit-tested). */
+export const TOGGLE_GROUPS: readonly { title: string; ids: readonly ToggleId[] }[] = [
+  { title: 'Namespaces', ids: ['uts', 'pid', 'mount', 'ipc', 'net', 'user', 'cgroupns'] },
+  { title: 'Filesystem', ids: ['rootfs', 'readonly', 'masked'] },
+  { title: 'Resources and network', ids: ['limits', 'bridge'] },
+  { title: 'Privileges', ids: ['caps', 'nnp', 'seccomp', 'landlock'] },
+];
+
 /** Whether the toggle's primitive needs an own root filesystem / a network namespace to mean anything. */
 const NEEDS: Partial<Record<ToggleId, ToggleId[]>> = {
   rootfs: ['mount'],

@@ -2,7 +2,7 @@
 // spec (from session:start, sandbox:toggle's ack, sandbox:ready) — never the click's optimistic
 // guess. While a change is in flight the whole board is held, because each change replaces the shell.
 import type { Ack } from '../../common/protocol.js';
-import { TOGGLE_IDS, TOGGLES, isToggleOn, type ContainerSpec, type ToggleId } from '../../common/spec.js';
+import { TOGGLE_GROUPS, TOGGLES, isToggleOn, type ContainerSpec, type ToggleId } from '../../common/spec.js';
 import { h } from './dom.js';
 
 export interface ToggleBoardDeps {
@@ -25,8 +25,20 @@ export class ToggleBoard {
     root: HTMLElement,
     private readonly deps: ToggleBoardDeps,
   ) {
-    const list = h('ul', { class: 'toggle-list' });
-    for (const id of TOGGLE_IDS) {
+    const sections: HTMLElement[] = [];
+    for (const group of TOGGLE_GROUPS) {
+      const headingId = `toggle-group-${group.title.toLowerCase().replace(/[^a-z]+/g, '-')}`;
+      const list = h('ul', { class: 'toggle-list', 'aria-labelledby': headingId });
+      sections.push(h('section', { class: 'toggle-group' }, h('h3', { class: 'toggle-group-title', id: headingId }, group.title), list));
+      for (const id of group.ids) this.addSwitch(list, id);
+    }
+    this.message = h('p', { class: 'toggle-message', role: 'status' });
+    root.append(...sections, this.message);
+    this.render();
+  }
+
+  private addSwitch(list: HTMLElement, id: ToggleId): void {
+    {
       const { label, summary } = TOGGLES[id];
       const state = h('span', { class: 'switch-state', 'aria-hidden': 'true' }, 'off');
       const button = h(
@@ -55,9 +67,6 @@ export class ToggleBoard {
       this.switches.set(id, { item, button, state });
       list.append(item);
     }
-    this.message = h('p', { class: 'toggle-message', role: 'status' });
-    root.append(list, this.message);
-    this.render();
   }
 
   /** Session started: the board may be used. */
