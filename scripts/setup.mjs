@@ -3,7 +3,7 @@
 // Debian/Ubuntu machine, each step skipped when its inputs have not changed (so a second run takes
 // seconds). Plain Node with no dependencies: it runs before `npm ci` has installed anything.
 //
-//   node scripts/setup.mjs [--for-tests]
+//   node scripts/setup.mjs [--for-tests] [--for-bench]
 //
 // Steps: system packages (apt, when root) → npm ci → native build (node-gyp) → web build (vite) → rootfs.
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const forTests = process.argv.includes('--for-tests');
+const forBench = process.argv.includes('--for-bench');
 const isRoot = process.getuid?.() === 0;
 
 /** Debian package → a file whose presence proves it is installed (cheaper and clearer than dpkg -s). */
@@ -24,6 +25,12 @@ const SYSTEM_PACKAGES = [
   { pkg: 'python3', proof: '/usr/bin/python3', why: 'node-gyp' },
   { pkg: 'libseccomp-dev', proof: '/usr/include/seccomp.h', why: 'seccomp filters' },
   { pkg: 'iproute2', proof: '/usr/sbin/ip', why: 'network namespaces' },
+];
+/** The peers the benchmark measures isolab against, in the same run. */
+const BENCH_PACKAGES = [
+  { pkg: 'runc', proof: '/usr/sbin/runc', why: 'benchmark peer (the OCI reference runtime)' },
+  { pkg: 'crun', proof: '/usr/bin/crun', why: 'benchmark peer (the fast C OCI runtime)' },
+  { pkg: 'runsc', proof: '/usr/bin/runsc', why: 'benchmark peer (gVisor)' },
 ];
 const TEST_PACKAGES = [{ pkg: 'chromium', proof: '/usr/bin/chromium', why: 'browser tests (playwright-core drives Debian\'s chromium)' }];
 
@@ -72,7 +79,7 @@ function stamp(stampFile, hash) {
 
 function ensureSystemPackages() {
   if (process.platform !== 'linux') fail('isolab needs Linux: containers are built from Linux kernel primitives.');
-  const wanted = forTests ? [...SYSTEM_PACKAGES, ...TEST_PACKAGES] : SYSTEM_PACKAGES;
+  const wanted = [...SYSTEM_PACKAGES, ...(forTests ? TEST_PACKAGES : []), ...(forBench ? BENCH_PACKAGES : [])];
   const missing = wanted.filter((p) => !existsSync(p.proof));
   if (missing.length === 0) return;
   const names = [...new Set(missing.map((p) => p.pkg))];
