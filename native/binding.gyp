@@ -20,6 +20,9 @@
         'launcher/net.c',
         'launcher/userns.c',
         'launcher/cgroup.c',
+        'launcher/cgroup_v1.c',
+        'launcher/cgroup_v2.c',
+        'launcher/cgroup_bpf.c',
         'launcher/rlimits.c',
         'launcher/lsm.c',
         'launcher/landlock.c',
@@ -33,6 +36,8 @@
       'cflags!': ['-O3', '-Wno-unused-parameter'],
       'cflags': ['<@(isolab_cflags)'],
       'cflags_c': ['-std=gnu11'],
+      # libm: cgroup_v2.c turns cpu.shares into cpu.weight on a logarithmic curve.
+      'libraries': ['-lm'],
     },
     {
       'target_name': 'isolab-probe',

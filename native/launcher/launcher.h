@@ -53,7 +53,7 @@ struct lab_config {
 /* ---- steps and clock (util.c) ---- */
 
 /* Every step the launcher can take, in the order it takes them. --fail-at accepts these names. */
-#define LAB_MAX_STEPS 32
+#define LAB_MAX_STEPS 64
 extern const char *const lab_steps[];
 /* Who takes each step: "parent", "child" (of a new container), "join" (--join only), "both". */
 extern const char *const lab_step_phase[];
@@ -174,8 +174,10 @@ void lab_seccomp_apply(void);         /* seccomp.c */
 void lab_caps_drop_bounding(void);    /* caps.c */
 void lab_userns_switch_user(void);    /* userns.c: --user UID[:GID], keeping capabilities across */
 void lab_caps_apply(void);            /* caps.c: permitted, effective, inheritable, ambient */
-/* a mode of its own: --cgroup-update NAME [limits]; returns only when not asked for */
+/* a mode of its own: --cgroup-update NAME [limits] (or --cgroup-device-program); returns only
+ * when not asked for. Such a mode starts no container, so needs no PROGRAM: */
 void lab_cgroup_update_mode(void);    /* cgroup.c */
+bool lab_cgroup_standalone(void);     /* cgroup.c */
 
 /* ---- primitives ---- */
 

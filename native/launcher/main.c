@@ -212,10 +212,10 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 		}
 	}
 
-	if (i >= argc || i + 1 >= argc || argv[i + 1][0] == '\0')
-		PROBLEM("missing -- PROGRAM [ARG...]");
-	else
+	if (i + 1 < argc && argv[i + 1][0] != '\0')
 		cfg->program = &argv[i + 1];
+	else if (!lab_cgroup_standalone())
+		PROBLEM("missing -- PROGRAM [ARG...]");
 	if (cfg->status_fd >= 0 && (cfg->status_socket || cfg->status_token))
 		PROBLEM("--status-fd and --status-socket are alternatives");
 	if ((cfg->status_socket == NULL) != (cfg->status_token == NULL))

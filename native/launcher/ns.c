@@ -22,7 +22,7 @@ const struct lab_namespace lab_namespaces[] = {
 	{ "ipc", "ipc", CLONE_NEWIPC, true },
 	{ "pid", "pid", CLONE_NEWPID, true },
 	{ "net", "net", CLONE_NEWNET, true },
-	{ "cgroup", "cgroup", CLONE_NEWCGROUP, false },
+	{ "cgroup", "cgroup", CLONE_NEWCGROUP, true },
 	{ "user", "user", CLONE_NEWUSER, false },
 	{ "time", "time", CLONE_NEWTIME, false },
 };
@@ -43,8 +43,14 @@ const char *lab_ns_parse_list(const char *list, unsigned long *flags)
 				found = ns;
 		}
 		if (found == NULL) {
-			snprintf(error, sizeof(error), "--unshare: unknown namespace \"%.*s\" (known: mount,uts,ipc,pid,net)",
-				 (int)(len > 32 ? 32 : len), item);
+			/* The names we can create, from the table, so the message cannot go stale. */
+			char known[96] = "";
+			for (size_t i = 0; i < lab_namespace_count; i++)
+				if (lab_namespaces[i].can_unshare)
+					snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s", known[0] ? "," : "",
+						 lab_namespaces[i].name);
+			snprintf(error, sizeof(error), "--unshare: unknown namespace \"%.*s\" (known: %s)",
+				 (int)(len > 32 ? 32 : len), item, known);
 			return error;
 		}
 		*flags |= found->flag;

@@ -16,16 +16,18 @@
  * (exec is both the child's and --join's last step). */
 const char *const lab_steps[] = {
 	"args",
-	"subreaper", "signals", "sync_pipe", "clone", "go",
-	"pdeathsig", "wait_go", "hostname", "mount_private", "rootfs_tmpfs", "rootfs_overlay", "proc", "dev",
+	"subreaper", "signals", "sync_pipe", "cgroup_create", "cgroup_limits", "cgroup_devices", "clone",
+	"cgroup_attach", "go",
+	"pdeathsig", "wait_go", "cgroupns", "hostname", "mount_private", "rootfs_tmpfs", "rootfs_overlay", "proc", "dev",
 	"devpts", "shm", "mqueue", "sysfs", "pivot_root", "net_lo", "close_fds", "reset_signals", "no_new_privs", "exec",
 	"join_open", "pidfd_open", "setns", "fork",
 	NULL,
 };
 const char *const lab_step_phase[] = {
 	"both",
-	"parent", "parent", "parent", "parent", "parent",
-	"child", "child", "child", "child", "child", "child", "child", "child",
+	"parent", "parent", "parent", "parent", "parent", "parent", "parent",
+	"parent", "parent",
+	"child", "child", "child", "child", "child", "child", "child", "child", "child",
 	"child", "child", "child", "child", "child", "child", "child", "child", "child", "both",
 	"join", "join", "join", "join",
 };
