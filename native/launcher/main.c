@@ -522,7 +522,9 @@ static noreturn void run_container(const struct lab_config *cfg)
 	do
 		sent = write(go[1], "g", 1);
 	while (sent < 0 && errno == EINTR);
-	if (sent != 1 || close(go[1]) < 0)
+	/* EPIPE: the child died before reading it. It said why on the status channel; the sync pipe
+	 * below tells us it failed, and we reap it there. */
+	if ((sent != 1 && errno != EPIPE) || close(go[1]) < 0)
 		die_with_error("go", "write(go pipe)");
 	lab_step_end();
 

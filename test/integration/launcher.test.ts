@@ -470,6 +470,21 @@ const STEPS = spawnSync(LAUNCHER, ['--list-steps'], { encoding: 'utf8' })
     return { step: step!, phase: phase! };
   });
 
+/** Options without which a step never runs (and so could not fail): STEP → extra arguments. */
+const STEP_ARGS: Record<string, (cgroup: string) => string[]> = {
+  cgroup_create: (cgroup) => ['--cgroup', cgroup],
+  cgroup_limits: (cgroup) => ['--cgroup', cgroup, '--pids-limit', '64'],
+  cgroup_devices: (cgroup) => ['--cgroup', cgroup],
+  cgroup_attach: (cgroup) => ['--cgroup', cgroup],
+  cgroupns: (cgroup) => ['--cgroup', cgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')],
+};
+
+/** Directories named isolab/NAME in any cgroup hierarchy (v1 controllers, unified, or a v2 root). */
+function cgroupDirs(name: string): string[] {
+  const roots = ['/sys/fs/cgroup', ...readdirSync('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d))];
+  return roots.map((root) => join(root, 'isolab', name)).filter((dir) => existsSync(dir));
+}
+
 describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
   let sleeper: Started;
   let sleeperPid: number;
@@ -492,11 +507,13 @@ describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
   });
 
   describe.each(STEPS.filter((s) => s.phase !== 'join'))('--fail-at $step (full container)', ({ step }) => {
-    it('names the step, exits 125, and leaves no process, mount or file', async () => {
+    it('names the step, exits 125, and leaves no process, mount, file or cgroup', async () => {
       const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
+      const cgroup = `failat-${randomBytes(6).toString('hex')}`;
       const mountsBefore = mountTable();
       const tmpBefore = tmpEntries();
-      const result = await run([...FULL, '--rootfs', image, '--fail-at', step], ['/bin/sleep', '300'], { [mark]: '1' });
+      const extra = STEP_ARGS[step]?.(cgroup) ?? [];
+      const result = await run([...FULL, '--rootfs', image, ...extra, '--fail-at', step], ['/bin/sleep', '300'], { [mark]: '1' });
       expect(result.code).toBe(125);
       expect(result.status).toHaveLength(1);
       expect(result.status[0]).toMatchObject({ type: 'error', step, errno: 22 });
@@ -505,6 +522,7 @@ describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
       expect(mountTable()).toBe(mountsBefore);
       expect(tmpEntries()).toEqual(tmpBefore);
       expect(readdirSync(image).sort()).toEqual(imageEntries);
+      expect(cgroupDirs(cgroup)).toEqual([]);
     });
   });
 
