@@ -787,7 +787,7 @@ function v1Decision(rules: string[], ctx: { type: number; access: number; major:
 }
 
 describe('the v2 device program (--cgroup-device-program)', () => {
-  const requests = [];
+  const requests: { type: number; access: number; major: number; minor: number }[] = [];
   for (const type of [1, 2])
     for (const access of [1, 2, 4, 3, 6, 7])
       for (const [major, minor] of [[1, 3], [1, 5], [1, 11], [5, 2], [136, 0], [136, 7], [254, 0], [10, 200], [7, 3]] as const)
