@@ -107,8 +107,8 @@ static bool v2_exists(unsigned needs)
 }
 
 /* cgroup v1's cpu.shares (2..262144, default 1024) as v2's cpu.weight (1..10000, default 100): the
- * curve runc and crun use since 2025 (runc #4785), which keeps 2 → 1, 1024 → 100, 262144 → 10000
- * (the older straight line mapped the default 1024 to 39). */
+ * curve runc (PR #4785) and crun (#1721) adopted in 2025, which keeps 2 → 1, 1024 → 100,
+ * 262144 → 10000 (the older straight line mapped the default 1024 to 39). */
 static int64_t shares_to_weight(int64_t shares)
 {
 	if (shares <= 2)
