@@ -244,8 +244,9 @@ static bool parse_device_rule(const char *s, struct lab_cg_device_rule *rule)
 	if (*p == '\0' || strlen(p) > 3)
 		return false;
 	for (; *p; p++) {
+		/* docker's [rwm]{1,3}: a letter may repeat ("rr" is "r"). */
 		bool *seen = *p == 'r' ? &r : *p == 'w' ? &w : *p == 'm' ? &m : NULL;
-		if (seen == NULL || *seen)
+		if (seen == NULL)
 			return false;
 		*seen = true;
 	}
@@ -426,7 +427,7 @@ static const char *parse_device_cgroup_rule(const char *value)
 		return PROBLEM("--device-cgroup-rule: at most %d rules", LAB_CG_MAX_RULES);
 	if (!parse_device_rule(value, &user_rules[user_rule_count]))
 		return PROBLEM("--device-cgroup-rule: expected 'TYPE MAJOR:MINOR ACCESS' (TYPE a, b or c; MAJOR, MINOR a "
-			       "number or *; ACCESS 1-3 of r, w, m), like 'c 1:3 rwm', got \"%.64s\"", value);
+			       "number or *; ACCESS 1-3 letters of r, w, m), like 'c 1:3 rwm', got \"%.64s\"", value);
 	user_rule_count++;
 	return NULL;
 }
@@ -639,8 +640,9 @@ static const char *validate(const struct lab_config *cfg)
 		limits.cpu_period = 100000;
 		limits.cpu_quota = nano_cpus * limits.cpu_period / 1000000000;
 	}
-	if (limits.memory_swap && !limits.memory)
-		return "--memory-swap needs --memory: it is the total of memory and swap";
+	/* docker: -1 (unlimited swap) stands alone; a total needs the memory limit it is the total of. */
+	if (limits.memory_swap > 0 && !limits.memory)
+		return "--memory-swap needs --memory: it is the total of memory and swap (only -1 stands alone)";
 	if (limits.memory_swap > 0 && limits.memory_swap < limits.memory)
 		return "--memory-swap is memory plus swap: it cannot be less than --memory (equal means no swap)";
 	if (allow_all_devices && user_rule_count)

@@ -183,17 +183,18 @@ static void write_number(const char *dir, const char *file, int64_t value)
 
 static void v1_write_limits(const struct lab_cg_limits *l, bool updating)
 {
-	if (l->memory) {
+	if (l->memory || l->memory_swap) {
 		const char *dir = hierarchy_of(LAB_CG_NEEDS_MEMORY)->dir;
 		/* memory.memsw (memory + swap) may never be below memory.limit: when raising both, raise
 		 * memsw first, when lowering, memory first (runc does the same). */
-		bool swap_first = false;
+		bool swap_first = !l->memory;
 		char current[32];
 		if (l->memory_swap && updating && lab_cg_read(dir, "memory.memsw.limit_in_bytes", current, sizeof(current)) == 0)
-			swap_first = l->memory_swap == -1 || l->memory_swap > strtoll(current, NULL, 10);
-		if (swap_first)
+			swap_first = swap_first || l->memory_swap == -1 || l->memory_swap > strtoll(current, NULL, 10);
+		if (l->memory_swap && swap_first)
 			write_number(dir, "memory.memsw.limit_in_bytes", l->memory_swap);
-		write_number(dir, "memory.limit_in_bytes", l->memory);
+		if (l->memory)
+			write_number(dir, "memory.limit_in_bytes", l->memory);
 		if (l->memory_swap && !swap_first)
 			write_number(dir, "memory.memsw.limit_in_bytes", l->memory_swap);
 	}

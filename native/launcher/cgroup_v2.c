@@ -158,17 +158,16 @@ static void v2_write_limits(const struct lab_cg_limits *l, bool updating)
 {
 	if (updating) /* a limit the container started without may need its controller now */
 		enable_controllers(lab_cg_needs(l, false));
-	if (l->memory) {
+	if (l->memory)
 		write_max("memory.max", l->memory);
-		if (l->memory_swap) {
-			/* v1 and docker count memory + swap; v2 counts swap alone. */
-			if (!lab_cg_file_exists(dir, "memory.swap.max")) {
-				errno = ENOENT;
-				die_with_error(lab_cg_step, "--memory-swap is not available on this host because the kernel does not "
-					       "account swap (%s/memory.swap.max is missing)", dir);
-			}
-			write_max("memory.swap.max", l->memory_swap < 0 ? -1 : l->memory_swap - l->memory);
+	if (l->memory_swap) {
+		/* v1 and docker count memory + swap; v2 counts swap alone. */
+		if (!lab_cg_file_exists(dir, "memory.swap.max")) {
+			errno = ENOENT;
+			die_with_error(lab_cg_step, "--memory-swap is not available on this host because the kernel does not "
+				       "account swap (%s/memory.swap.max is missing)", dir);
 		}
+		write_max("memory.swap.max", l->memory_swap < 0 ? -1 : l->memory_swap - l->memory);
 	}
 	write_cpu_max(l);
 	if (l->cpu_shares)

@@ -311,7 +311,9 @@ describe('command line', () => {
     [['--cgroup', 'x', '--device-read-iops', '8:0:1m'], /--device-read-iops: expected/],
     [['--cgroup', 'x', '--device-write-bps', '/etc/passwd:1m'], /not a block device/],
     [['--cgroup', 'x', '--device-cgroup-rule', 'c 1:3'], /--device-cgroup-rule: expected/],
-    [['--cgroup', 'x', '--device-cgroup-rule', 'c 1:3 rr'], /--device-cgroup-rule: expected/],
+    [['--cgroup', 'x', '--device-cgroup-rule', 'c 1:3 rwmr'], /--device-cgroup-rule: expected/],
+    [['--cgroup', 'x', '--device-cgroup-rule', 'c 1:3 rx'], /--device-cgroup-rule: expected/],
+    [['--cgroup', 'x', '--device-cgroup-rule', 'c 4096:3 r'], /--device-cgroup-rule: expected/],
     [['--cgroup', 'x', '--device-cgroup-rule', 'x 1:3 r'], /--device-cgroup-rule: expected/],
     [['--cgroup', 'x', '--device-policy', 'deny'], /--device-policy: expected default or allow-all/],
     [['--cgroup', 'x', '--device-policy', 'allow-all', '--device-cgroup-rule', 'c 1:3 r'], /allow-all every device/],
@@ -646,8 +648,13 @@ describe.each(BACKENDS)('limits, cgroup $name', (backend) => {
         return;
       }
       expect(result.stdout.trim()).toBe(backend.swapValue(64 << 20, 192 << 20));
-      const unlimited = await run([...backend.args, '--cgroup', newName(), '--memory', '64m', '--memory-swap', '-1'], ['/bin/true']);
-      expect(unlimited.code, unlimited.stderr).toBe(0);
+      // -1 (unlimited swap) may stand alone, as in docker.
+      for (const extra of [['--memory', '64m', '--memory-swap', '-1'], ['--memory-swap', '-1']]) {
+        const swapName = newName();
+        const unlimited = await run([...backend.args, '--cgroup', swapName, ...extra], ['/bin/cat', backend.file(swapName, 'memory', backend.swapFile)]);
+        expect(unlimited.code, unlimited.stderr).toBe(0);
+        expect(backend.unlimitedMemory(unlimited.stdout.trim()), unlimited.stdout).toBe(true);
+      }
     });
   });
 
@@ -823,6 +830,10 @@ describe('the v2 device program (--cgroup-device-program)', () => {
       'deny a *:* rwm', 'allow c *:* m', 'allow b *:* m', 'allow c 1:3 rwm', 'allow c 1:5 rwm', 'allow c 1:7 rwm',
       'allow c 1:8 rwm', 'allow c 1:9 rwm', 'allow c 5:0 rwm', 'allow c 5:1 rwm', 'allow c 5:2 rwm', 'allow c 136:* rwm',
     ]);
+  });
+
+  it('takes docker\'s [rwm]{1,3}: a repeated letter counts once', () => {
+    expect(deviceProgram(['--device-cgroup-rule', 'c 1:11 rr']).rules.at(-1)).toBe('allow c 1:11 r');
   });
 
   it('splits a rule for type a with numbers into b and c (v1 would read "a" as every device)', () => {
