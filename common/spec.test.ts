@@ -103,7 +103,7 @@ describe('toggles keep every setting valid', () => {
       "network.mode: a bridge network needs the network namespace (the veth's far end goes into it)",
     ]);
     expect(issues({ ...PLAIN_PROCESS, capabilities: ['SYS_ADMIN', 'WIZARDRY'] })?.[0]).toMatch(/^capabilities\.1: /);
-    expect(issues({ ...PLAIN_PROCESS, resources: { ...PLAIN_PROCESS.resources, memoryBytes: 1024 } })).toEqual(['resources.memoryBytes: at least 4 MiB: less cannot even start a shell']);
+    expect(issues({ ...PLAIN_PROCESS, resources: { ...PLAIN_PROCESS.resources, memoryBytes: 1024 } })).toEqual(["resources.memoryBytes: at least 6 MiB (docker's floor): less cannot even start a shell"]);
     expect(issues({ ...PLAIN_PROCESS, resources: { ...PLAIN_PROCESS.resources, deviceRules: ['c 1:3 rwx'] } })?.[0]).toMatch(/deviceRules\.0: a rule like "c 1:3 rwm"/);
   });
 });

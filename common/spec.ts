@@ -27,7 +27,7 @@ export const Resources = z
   .object({
     /** Own cgroup for the container. The limits below apply only while this is on. */
     cgroup: z.boolean(),
-    memoryBytes: z.number().int().min(4 * 1024 * 1024, 'at least 4 MiB: less cannot even start a shell').nullable(),
+    memoryBytes: z.number().int().min(6 * 1024 * 1024, 'at least 6 MiB (docker\'s floor): less cannot even start a shell').nullable(),
     /** Memory plus swap, as docker's --memory-swap; -1 = unlimited swap. */
     memorySwapBytes: z.union([z.literal(-1), z.number().int().positive()]).nullable(),
     /** CPUs' worth of time per period, as docker's --cpus (0.01 = 1 % of one CPU). */
@@ -41,7 +41,17 @@ export const Resources = z
     /** Device access: docker's default allow list, or every device. */
     devices: z.enum(['docker-default', 'allow-all']),
     /** Extra rules in docker's --device-cgroup-rule syntax, e.g. "c 1:3 rwm". */
-    deviceRules: z.array(z.string().regex(DEVICE_RULE_RE, 'a rule like "c 1:3 rwm" (type a|b|c, major:minor or *, access r/w/m)')).max(32),
+    deviceRules: z
+      .array(
+        z
+          .string()
+          .regex(DEVICE_RULE_RE, 'a rule like "c 1:3 rwm" (type a|b|c, major:minor or *, access r/w/m)')
+          .refine((rule) => {
+            const [major, minor] = rule.split(' ')[1]!.split(':').map((n) => (n === '*' ? 0 : Number(n)));
+            return major! <= 4095 && minor! <= 1048575;
+          }, 'major must be at most 4095 and minor at most 1048575 (the kernel\'s dev_t)'),
+      )
+      .max(32),
   })
   .strict();
 export type Resources = z.infer<typeof Resources>;

@@ -21,7 +21,9 @@ export const ErrorLine = z.object({
   message: z.string(),
 });
 export const ExitLine = z.object({ type: z.literal('exit'), code: z.number().int() });
-export const StatusLine = z.discriminatedUnion('type', [ReadyLine, ErrorLine, ExitLine]);
+/** `--cgroup-update`: the limits of a running container were rewritten. */
+export const UpdatedLine = z.object({ type: z.literal('updated'), cgroup: z.string(), version: z.union([z.literal(1), z.literal(2)]) });
+export const StatusLine = z.discriminatedUnion('type', [ReadyLine, ErrorLine, ExitLine, UpdatedLine]);
 export type ReadyLine = z.infer<typeof ReadyLine>;
 export type ErrorLine = z.infer<typeof ErrorLine>;
 export type StatusLine = z.infer<typeof StatusLine>;
@@ -63,7 +65,8 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
     args.push('--cgroup', ctx.cgroupName);
     if (r.memoryBytes !== null) args.push('--memory', String(r.memoryBytes));
     if (r.memorySwapBytes !== null) args.push('--memory-swap', String(r.memorySwapBytes));
-    if (r.cpus !== null) args.push('--cpus', String(r.cpus));
+    // At most the launcher's 9 decimals: 0.1 + 0.2 must not arrive as 0.30000000000000004.
+    if (r.cpus !== null) args.push('--cpus', String(Number(r.cpus.toFixed(6))));
     if (r.cpuShares !== null) args.push('--cpu-shares', String(r.cpuShares));
     if (r.cpusetCpus !== null) args.push('--cpuset-cpus', r.cpusetCpus);
     if (r.pidsLimit !== null) args.push('--pids-limit', String(r.pidsLimit));
