@@ -496,6 +496,7 @@ static noreturn void run_container(const struct lab_config *cfg)
 
 	lab_time_prepare();
 	lab_cgroup_prepare();
+	lab_fs_prepare(cfg->rootfs);
 
 	lab_step("clone");
 	char *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);

@@ -16,17 +16,19 @@
  * (exec is both the child's and --join's last step). */
 const char *const lab_steps[] = {
 	"args",
-	"subreaper", "signals", "sync_pipe", "clone", "go",
+	"subreaper", "signals", "sync_pipe", "overlay_upper", "clone", "go",
 	"pdeathsig", "wait_go", "hostname", "mount_private", "rootfs_tmpfs", "rootfs_overlay", "proc", "dev",
-	"devpts", "shm", "mqueue", "sysfs", "pivot_root", "net_lo", "close_fds", "reset_signals", "no_new_privs", "exec",
+	"devpts", "shm", "mqueue", "sysfs", "pivot_root", "rootfs_chroot", "tmpfs", "readonly_paths", "masked_paths",
+	"readonly_root", "net_lo", "close_fds", "reset_signals", "no_new_privs", "exec",
 	"join_open", "pidfd_open", "setns", "fork",
 	NULL,
 };
 const char *const lab_step_phase[] = {
 	"both",
-	"parent", "parent", "parent", "parent", "parent",
+	"parent", "parent", "parent", "parent", "parent", "parent",
 	"child", "child", "child", "child", "child", "child", "child", "child",
-	"child", "child", "child", "child", "child", "child", "child", "child", "child", "both",
+	"child", "child", "child", "child", "child", "child", "child", "child", "child",
+	"child", "child", "child", "child", "child", "both",
 	"join", "join", "join", "join",
 };
 _Static_assert(sizeof(lab_steps) / sizeof(lab_steps[0]) == sizeof(lab_step_phase) / sizeof(lab_step_phase[0]) + 1,
