@@ -2,6 +2,7 @@
  *
  *   parent (this process, owned by node-pty)      child (clone()d into the new namespaces)
  *   ----------------------------------------      ----------------------------------------
+ *   --overlay-upper's directories on the host
  *   become a subreaper, ignore terminal signals
  *   time namespace, cgroup with its limits
  *   clone(CLONE_NEW...)  ───────────────────────▶ wait for "go"
@@ -465,6 +466,9 @@ static int supervise(pid_t program, const sigset_t *lifecycle)
 
 static noreturn void run_container(const struct lab_config *cfg)
 {
+	/* First, so that from here on every failure removes what --overlay-upper-remove asks for. */
+	lab_fs_prepare(cfg->rootfs);
+
 	/* Orphans anywhere below us are re-parented to us, not to the host's init: nothing escapes. */
 	lab_step("subreaper");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
@@ -496,7 +500,6 @@ static noreturn void run_container(const struct lab_config *cfg)
 
 	lab_time_prepare();
 	lab_cgroup_prepare();
-	lab_fs_prepare(cfg->rootfs);
 
 	lab_step("clone");
 	char *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -523,7 +526,9 @@ static noreturn void run_container(const struct lab_config *cfg)
 	do
 		sent = write(go[1], "g", 1);
 	while (sent < 0 && errno == EINTR);
-	if (sent != 1 || close(go[1]) < 0)
+	/* EPIPE: the child failed before reading it (SIGPIPE is ignored); its error line is written,
+	 * and wait_for_exec below collects its record. */
+	if ((sent != 1 && errno != EPIPE) || close(go[1]) < 0)
 		die_with_error("go", "write(go pipe)");
 	lab_step_end();
 

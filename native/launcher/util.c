@@ -16,7 +16,7 @@
  * (exec is both the child's and --join's last step). */
 const char *const lab_steps[] = {
 	"args",
-	"subreaper", "signals", "sync_pipe", "overlay_upper", "clone", "go",
+	"overlay_upper", "subreaper", "signals", "sync_pipe", "clone", "go",
 	"pdeathsig", "wait_go", "hostname", "mount_private", "rootfs_tmpfs", "rootfs_overlay", "proc", "dev",
 	"devpts", "shm", "mqueue", "sysfs", "pivot_root", "rootfs_chroot", "tmpfs", "readonly_paths", "masked_paths",
 	"readonly_root", "net_lo", "close_fds", "reset_signals", "no_new_privs", "exec",
