@@ -491,12 +491,30 @@ describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
     imageEntries = readdirSync(image).sort();
   });
 
+  /** A container directory as the server makes them: root's, 0700, with an empty upper in it. */
+  const containerDir = () => {
+    const dir = mkdtempSync(join(workDir, 'container-'));
+    mkdirSync(join(dir, 'upper'), { mode: 0o755 });
+    return dir;
+  };
+  /** What makes a step run that the full container does not take (each is asked for by an option). */
+  const stepArgs: Record<string, (dir: string) => string[]> = {
+    overlay_upper: (dir) => ['--overlay-upper', join(dir, 'upper'), '--overlay-upper-remove'],
+    rootfs_chroot: () => ['--root-mode', 'chroot'],
+    tmpfs: () => ['--tmpfs', '/tmp:size=1m'],
+    readonly_paths: () => ['--readonly-paths', 'default'],
+    masked_paths: () => ['--masked-paths', 'default'],
+    readonly_root: () => ['--read-only'],
+  };
+
   describe.each(STEPS.filter((s) => s.phase !== 'join'))('--fail-at $step (full container)', ({ step }) => {
     it('names the step, exits 125, and leaves no process, mount or file', async () => {
       const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
       const mountsBefore = mountTable();
       const tmpBefore = tmpEntries();
-      const result = await run([...FULL, '--rootfs', image, '--fail-at', step], ['/bin/sleep', '300'], { [mark]: '1' });
+      const dir = containerDir();
+      const extra = stepArgs[step]?.(dir) ?? [];
+      const result = await run([...FULL, '--rootfs', image, ...extra, '--fail-at', step], ['/bin/sleep', '300'], { [mark]: '1' });
       expect(result.code).toBe(125);
       expect(result.status).toHaveLength(1);
       expect(result.status[0]).toMatchObject({ type: 'error', step, errno: 22 });
@@ -505,6 +523,9 @@ describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
       expect(mountTable()).toBe(mountsBefore);
       expect(tmpEntries()).toEqual(tmpBefore);
       expect(readdirSync(image).sort()).toEqual(imageEntries);
+      // --overlay-upper-remove: the upper directory, work and merged are all gone.
+      expect(readdirSync(dir)).toEqual(extra.includes('--overlay-upper') ? [] : ['upper']);
+      rmSync(dir, { recursive: true });
     });
   });
 
