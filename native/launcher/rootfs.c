@@ -246,7 +246,6 @@ static void pivot_to_cwd(void)
 		die_with_error("pivot_root", "chdir(\"/\")");
 }
 
-
 /* Step 9, --root-mode chroot. chroot(".") changes where path lookups start for "/", and nothing
  * else: the host's tree stays mounted in this namespace, and a process that keeps CAP_SYS_CHROOT
  * can climb back out of it (isolab-chroot-escape shows how). A lesson, not a boundary. */
@@ -308,8 +307,8 @@ static const char *const docker_readonly_paths[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
-/* /sys/devices/system/cpu/cpuN/thermal_throttle for every possible CPU N: its counters leak
- * what other tenants run on the same core (moby GHSA-6fw5-f8r9-fgfm). "possible" reads "0-3,8". */
+/* /sys/devices/system/cpu/cpuN/thermal_throttle for every possible CPU N, as moby masks them
+ * (advisory GHSA-6fw5-f8r9-fgfm). "possible" reads like "0-3,8". */
 static void mask_thermal_throttle(void)
 {
 	char list[256];
