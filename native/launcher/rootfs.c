@@ -823,6 +823,8 @@ static const char *fs_validate(const struct lab_config *cfg)
 		return "--masked-paths, --readonly-paths and --propagation need the mount namespace (--unshare mount)";
 	if (!cfg->rootfs || cfg->rootfs[0] != '/')
 		return NULL; /* main.c reports a bad --rootfs */
+	if (upper == NULL && strpbrk(cfg->rootfs, ",:\\") != NULL)
+		return "--rootfs: a path with ',', ':' or '\\' cannot name the scratch upper layer in overlayfs's options";
 	char *image = realpath(cfg->rootfs, NULL); /* missing: main.c reports it */
 	const char *problem = layers_problem(image);
 	if (problem == NULL && upper != NULL)

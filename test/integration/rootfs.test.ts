@@ -342,6 +342,14 @@ describe.skipIf(!hasOverlay)('--root-mode: chroot is escapable, pivot_root is no
     expect((result.status[0] as { message: string }).message).toMatch(message);
   });
 
+  it('refuses an image path that overlayfs\'s option syntax cannot carry', async () => {
+    const odd = join(workDir, 'image,with-comma');
+    mkdirSync(odd, { mode: 0o755 });
+    const result = await run(['--unshare', 'mount', '--rootfs', odd], ['/bin/true']);
+    expect(result.code).toBe(125);
+    expect((result.status[0] as { message: string }).message).toMatch(/--rootfs: a path with ','/);
+  });
+
   it('--root-mode host without --rootfs keeps the host\'s root', async () => {
     const result = await runOk(['--unshare', 'mount', '--root-mode', 'host'], ['/bin/sh', '-c', 'stat -c %i /']);
     expect(Number(result.stdout.trim())).toBe(statSync('/').ino);
