@@ -1,5 +1,5 @@
-# One file, three targets (the node-pty layout): the launcher and the probe are plain executables,
-# introspect is the read-only addon the server loads. Output: native/build/Release/.
+# One file, four targets (the node-pty layout): the launcher, the probe and the chroot escape demo
+# are plain executables, introspect is the read-only addon the server loads. Output: native/build/Release/.
 #   ../node_modules/.bin/node-gyp rebuild --nodedir=/usr   (from native/; see README.md)
 {
   'variables': {
@@ -47,6 +47,16 @@
       'cflags': ['<@(isolab_cflags)'],
       'cflags_c': ['-std=gnu11'],
       # Static: --join executes it by file descriptor inside any root filesystem, with no loader there.
+      'ldflags': ['-static'],
+    },
+    {
+      # The chroot lesson's escape demo, copied into the image (scripts/rootfs.mjs). Static, like the probe.
+      'target_name': 'isolab-chroot-escape',
+      'type': 'executable',
+      'sources': ['probe/chroot-escape.c'],
+      'cflags!': ['-O3', '-Wno-unused-parameter'],
+      'cflags': ['<@(isolab_cflags)'],
+      'cflags_c': ['-std=gnu11'],
       'ldflags': ['-static'],
     },
     {

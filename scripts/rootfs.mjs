@@ -3,10 +3,12 @@
 // gets a copy-on-write overlay of it, see native/launcher/rootfs.c). Plain Node, no dependencies:
 // it runs from setup before anything else is built or installed.
 //
-//   node scripts/rootfs.mjs OUTDIR [PROBE]
-//   import { ensureRootfs } from './rootfs.mjs'; await ensureRootfs({ outDir, probe })
+//   node scripts/rootfs.mjs OUTDIR [PROBE [TOOL...]]
+//   import { ensureRootfs } from './rootfs.mjs'; await ensureRootfs({ outDir, probe, tools })
 //
-// Idempotent: a stamp (hash of busybox, the probe and this script's version) skips an unchanged
+// PROBE and each TOOL (static binaries: the image has no libc) go to /usr/local/bin.
+//
+// Idempotent: a stamp (hash of busybox, the probe, the tools and this script) skips an unchanged
 // image. The image is built in a sibling temp dir and renamed into place, so a reader never sees
 // half an image.
 import { createHash, randomBytes } from 'node:crypto';
@@ -48,11 +50,12 @@ function hashFile(h, path) {
 }
 
 /** What the image is made from: if this is unchanged, so is the image. */
-function imageHash(busybox, probe) {
+function imageHash(busybox, probe, tools) {
   const h = createHash('sha256').update(`isolab-rootfs-v${IMAGE_VERSION}\0`);
   h.update(readFileSync(fileURLToPath(import.meta.url)));
   hashFile(h, busybox);
   if (probe) hashFile(h, probe);
+  for (const tool of tools) hashFile(h, tool);
   return h.digest('hex');
 }
 
@@ -66,7 +69,7 @@ function appletPaths(busybox) {
   }
 }
 
-function build(dir, busybox, probe, stamp) {
+function build(dir, busybox, probe, tools, stamp) {
   const mkdir = (rel, mode = 0o755) => {
     const p = join(dir, rel);
     mkdirSync(p, { recursive: true });
@@ -99,6 +102,10 @@ function build(dir, busybox, probe, stamp) {
     copyFileSync(probe, join(dir, 'usr/local/bin/isolab-probe'));
     chmodSync(join(dir, 'usr/local/bin/isolab-probe'), 0o755);
   }
+  for (const tool of tools) {
+    copyFileSync(tool, join(dir, 'usr/local/bin', basename(tool)));
+    chmodSync(join(dir, 'usr/local/bin', basename(tool)), 0o755);
+  }
   writeFileSync(join(dir, STAMP), `${stamp}\n`);
   chmodSync(join(dir, STAMP), 0o644);
 }
@@ -107,7 +114,7 @@ function build(dir, busybox, probe, stamp) {
  * Builds the busybox image at outDir unless an identical one is already there.
  * Returns { outDir, built } (built = false when the stamp matched).
  */
-export async function ensureRootfs({ outDir, busybox = '/bin/busybox', probe } = {}) {
+export async function ensureRootfs({ outDir, busybox = '/bin/busybox', probe, tools = [] } = {}) {
   if (!outDir) throw new Error('ensureRootfs: outDir is required');
   outDir = resolve(outDir);
   if (!existsSync(busybox)) {
@@ -116,7 +123,10 @@ export async function ensureRootfs({ outDir, busybox = '/bin/busybox', probe } =
   if (probe && !existsSync(probe)) {
     throw new Error(`the probe ${probe} is missing: build native/ first (node-gyp rebuild in native/)`);
   }
-  const stamp = imageHash(busybox, probe);
+  for (const tool of tools) {
+    if (!existsSync(tool)) throw new Error(`${tool} is missing: build native/ first (node-gyp rebuild in native/)`);
+  }
+  const stamp = imageHash(busybox, probe, tools);
   const stampFile = join(outDir, STAMP);
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) return { outDir, built: false };
 
@@ -126,7 +136,7 @@ export async function ensureRootfs({ outDir, busybox = '/bin/busybox', probe } =
   const fresh = join(parent, `.${basename(outDir)}.new-${suffix}`);
   const old = join(parent, `.${basename(outDir)}.old-${suffix}`);
   try {
-    build(fresh, busybox, probe, stamp);
+    build(fresh, busybox, probe, tools, stamp);
     if (existsSync(outDir)) renameSync(outDir, old);
     renameSync(fresh, outDir);
   } finally {
@@ -137,13 +147,13 @@ export async function ensureRootfs({ outDir, busybox = '/bin/busybox', probe } =
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const [outDir, probe] = process.argv.slice(2);
+  const [outDir, probe, ...tools] = process.argv.slice(2);
   if (!outDir) {
-    process.stderr.write('usage: node scripts/rootfs.mjs OUTDIR [PROBE]\n');
+    process.stderr.write('usage: node scripts/rootfs.mjs OUTDIR [PROBE [TOOL...]]\n');
     process.exit(2);
   }
   try {
-    const { built } = await ensureRootfs({ outDir, probe });
+    const { built } = await ensureRootfs({ outDir, probe, tools });
     process.stdout.write(`${built ? 'built' : 'up to date'}: ${resolve(outDir)}\n`);
   } catch (err) {
     process.stderr.write(`rootfs: ${err.message}\n`);

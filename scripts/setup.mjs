@@ -129,7 +129,11 @@ function ensureWeb() {
 
 async function ensureRootfsImage() {
   const { ensureRootfs } = await import('./rootfs.mjs');
-  await ensureRootfs({ outDir: join(ROOT, 'build', 'rootfs'), probe: join(ROOT, 'native/build/Release/isolab-probe') });
+  await ensureRootfs({
+    outDir: join(ROOT, 'build', 'rootfs'),
+    probe: join(ROOT, 'native/build/Release/isolab-probe'),
+    tools: [join(ROOT, 'native/build/Release/isolab-chroot-escape')],
+  });
 }
 
 ensureSystemPackages();

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -33,6 +34,13 @@ void lab_join(const struct lab_config *cfg)
 	if (pidfd < 0)
 		die_with_error("pidfd_open", "pidfd_open(%d)", (int)cfg->join_pid);
 
+	/* The process's own root: with --root-mode chroot it is not its mount namespace's "/". */
+	char root_path[64];
+	snprintf(root_path, sizeof(root_path), "/proc/%d/root", (int)cfg->join_pid);
+	int root_fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		die_with_error("pidfd_open", "open(\"%s\")", root_path);
+
 	/* Enter every namespace in which the process differs from us, all in one call. Entering its
 	 * mount namespace also moves our root and working directory to its "/". The PID namespace
 	 * applies to children only: hence the fork below. */
@@ -42,6 +50,9 @@ void lab_join(const struct lab_config *cfg)
 		die_with_error("setns", "setns(pidfd of %d, 0x%lx)", (int)cfg->join_pid, flags);
 	if (close(pidfd) < 0)
 		die_with_error("setns", "close(pidfd)");
+	/* Then the same root as the process: a chrooted container's, not the namespace's. */
+	if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0 || close(root_fd) < 0)
+		die_with_error("setns", "chroot(\"%s\")", root_path);
 
 	lab_step("fork");
 	pid_t child = fork();

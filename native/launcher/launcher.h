@@ -154,6 +154,7 @@ void lab_run_cleanups(void);
  * parent, before clone():          */
 void lab_time_prepare(void);          /* ns.c: unshare(CLONE_NEWTIME), offsets */
 void lab_cgroup_prepare(void);        /* cgroup.c: create the cgroup, write the limits */
+void lab_fs_prepare(const char *image); /* rootfs.c: --overlay-upper's work and merged dirs, their clean-up */
 /* parent, after clone(), before the child goes on: */
 void lab_cgroup_attach(pid_t child);  /* cgroup.c */
 void lab_userns_map(pid_t child);     /* userns.c: setgroups, uid_map, gid_map */
@@ -182,8 +183,13 @@ bool lab_cgroup_standalone(void);     /* cgroup.c */
 /* ---- primitives ---- */
 
 void lab_set_hostname(const char *name);                                   /* ns.c */
-void lab_mount_make_private(void);                                          /* mounts.c */
+void lab_mount_make_private(void);                                          /* mounts.c (or slave) */
 void lab_mount_proc(const char *target);                                    /* mounts.c */
+void lab_mount_tmpfs(const char *target, unsigned long flags, const char *data); /* mounts.c */
+void lab_mount_mask(const char *path);                                      /* mounts.c */
+void lab_mount_read_only(const char *path);                                 /* mounts.c */
+void lab_mount_remount_read_only(const char *step, const char *path);       /* mounts.c */
+unsigned long lab_fs_propagation(void);                                     /* rootfs.c: MS_PRIVATE or MS_SLAVE */
 void lab_rootfs_check(const char *dir, int dir_fd);                         /* rootfs.c */
 void lab_rootfs_enter(const char *image, int image_fd, unsigned long flags); /* rootfs.c */
 void lab_net_loopback_up(void);                                             /* net.c */

@@ -2,6 +2,7 @@
  *
  *   parent (this process, owned by node-pty)      child (clone()d into the new namespaces)
  *   ----------------------------------------      ----------------------------------------
+ *   --overlay-upper's directories on the host
  *   become a subreaper, ignore terminal signals
  *   time namespace, cgroup with its limits
  *   clone(CLONE_NEW...)  ───────────────────────▶ wait for "go"
@@ -465,6 +466,9 @@ static int supervise(pid_t program, const sigset_t *lifecycle)
 
 static noreturn void run_container(const struct lab_config *cfg)
 {
+	/* First, so that from here on every failure removes what --overlay-upper-remove asks for. */
+	lab_fs_prepare(cfg->rootfs);
+
 	/* Orphans anywhere below us are re-parented to us, not to the host's init: nothing escapes. */
 	lab_step("subreaper");
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)

@@ -12,27 +12,18 @@
 
 #include "launcher.h"
 
-/* In the order the launcher takes them: the parent's, the child's, then those only --join takes
- * (exec is both the child's and --join's last step). */
+/* The step table lives in steps.def, one step a line. */
 const char *const lab_steps[] = {
-	"args",
-	"subreaper", "signals", "sync_pipe", "cgroup_create", "cgroup_limits", "cgroup_devices", "clone",
-	"cgroup_attach", "go",
-	"pdeathsig", "wait_go", "cgroupns", "hostname", "mount_private", "rootfs_tmpfs", "rootfs_overlay", "proc", "dev",
-	"devpts", "shm", "mqueue", "sysfs", "pivot_root", "net_lo", "close_fds", "reset_signals", "no_new_privs", "exec",
-	"join_open", "pidfd_open", "setns", "fork",
+#define LAB_STEP(name, phase) name,
+#include "steps.def"
+#undef LAB_STEP
 	NULL,
 };
 const char *const lab_step_phase[] = {
-	"both",
-	"parent", "parent", "parent", "parent", "parent", "parent", "parent",
-	"parent", "parent",
-	"child", "child", "child", "child", "child", "child", "child", "child", "child",
-	"child", "child", "child", "child", "child", "child", "child", "child", "child", "both",
-	"join", "join", "join", "join",
+#define LAB_STEP(name, phase) phase,
+#include "steps.def"
+#undef LAB_STEP
 };
-_Static_assert(sizeof(lab_steps) / sizeof(lab_steps[0]) == sizeof(lab_step_phase) / sizeof(lab_step_phase[0]) + 1,
-	       "one phase per step");
 _Static_assert(sizeof(lab_steps) / sizeof(lab_steps[0]) <= LAB_MAX_STEPS, "raise LAB_MAX_STEPS");
 
 int64_t lab_step_us[LAB_MAX_STEPS];

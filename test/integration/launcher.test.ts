@@ -471,12 +471,24 @@ const STEPS = spawnSync(LAUNCHER, ['--list-steps'], { encoding: 'utf8' })
   });
 
 /** Options without which a step never runs (and so could not fail): STEP → extra arguments. */
-const STEP_ARGS: Record<string, (cgroup: string) => string[]> = {
-  cgroup_create: (cgroup) => ['--cgroup', cgroup],
-  cgroup_limits: (cgroup) => ['--cgroup', cgroup, '--pids-limit', '64'],
-  cgroup_devices: (cgroup) => ['--cgroup', cgroup],
-  cgroup_attach: (cgroup) => ['--cgroup', cgroup],
-  cgroupns: (cgroup) => ['--cgroup', cgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')],
+/** What makes a step run that the full container does not take (each is asked for by an option). */
+interface StepContext {
+  cgroup: string;
+  /** A container directory as the server makes them: root's, 0700, with an empty upper in it. */
+  dir: string;
+}
+const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
+  cgroup_create: ({ cgroup }) => ['--cgroup', cgroup],
+  cgroup_limits: ({ cgroup }) => ['--cgroup', cgroup, '--pids-limit', '64'],
+  cgroup_devices: ({ cgroup }) => ['--cgroup', cgroup],
+  cgroup_attach: ({ cgroup }) => ['--cgroup', cgroup],
+  cgroupns: ({ cgroup }) => ['--cgroup', cgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')],
+  overlay_upper: ({ dir }) => ['--overlay-upper', join(dir, 'upper'), '--overlay-upper-remove'],
+  rootfs_chroot: () => ['--root-mode', 'chroot'],
+  tmpfs: () => ['--tmpfs', '/tmp:size=1m'],
+  readonly_paths: () => ['--readonly-paths', 'default'],
+  masked_paths: () => ['--masked-paths', 'default'],
+  readonly_root: () => ['--read-only'],
 };
 
 /** Directories named isolab/NAME in any cgroup hierarchy (v1 controllers, unified, or a v2 root). */
@@ -509,13 +521,21 @@ describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
     imageEntries = readdirSync(image).sort();
   });
 
+  /** A container directory as the server makes them: root's, 0700, with an empty upper in it. */
+  const containerDir = () => {
+    const dir = mkdtempSync(join(workDir, 'container-'));
+    mkdirSync(join(dir, 'upper'), { mode: 0o755 });
+    return dir;
+  };
+
   describe.each(STEPS.filter((s) => s.phase !== 'join'))('--fail-at $step (full container)', ({ step }) => {
     it('names the step, exits 125, and leaves no process, mount, file or cgroup', async () => {
       const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
       const cgroup = `failat-${randomBytes(6).toString('hex')}`;
       const mountsBefore = mountTable();
       const tmpBefore = tmpEntries();
-      const extra = STEP_ARGS[step]?.(cgroup) ?? [];
+      const dir = containerDir();
+      const extra = STEP_ARGS[step]?.({ cgroup, dir }) ?? [];
       const result = await run([...FULL, '--rootfs', image, ...extra, '--fail-at', step], ['/bin/sleep', '300'], { [mark]: '1' });
       expect(result.code).toBe(125);
       expect(result.status).toHaveLength(1);
@@ -526,6 +546,9 @@ describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
       expect(tmpEntries()).toEqual(tmpBefore);
       expect(readdirSync(image).sort()).toEqual(imageEntries);
       expect(cgroupDirs(cgroup)).toEqual([]);
+      // --overlay-upper-remove: the upper directory, work and merged are all gone.
+      expect(readdirSync(dir)).toEqual(extra.includes('--overlay-upper') ? [] : ['upper']);
+      rmSync(dir, { recursive: true });
     });
   });
 
