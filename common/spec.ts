@@ -17,9 +17,11 @@ const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 /** A path inside the container: absolute, no "..", no odd characters (it ends up on a command line). */
 const ContainerPath = z
   .string()
-  .max(256)
+  .max(255)
   .regex(/^\/[A-Za-z0-9._\-/]*$/, 'must be an absolute path of letters, digits, ".", "_", "-" and "/"')
-  .refine((p) => !p.split('/').includes('..'), 'must not contain ".."');
+  .refine((p) => p === '/' || p.slice(1).split('/').every((part) => part !== '' && part !== '.' && part !== '..'), 'must be normalised: no "..", ".", "//" or trailing "/"');
+/** Where a tmpfs may go: not over the root itself, and not into the kernel's /proc or /sys. */
+const TmpfsPath = ContainerPath.refine((p) => p !== '/' && !/^\/(proc|sys)(\/|$)/.test(p), 'a tmpfs cannot cover "/", /proc or /sys');
 
 /** The resource limits the kernel's cgroup controllers enforce (cgroup v1 or v2, detected at run time). */
 export const DEVICE_RULE_RE = /^[abc] (\*|\d+):(\*|\d+) [rwm]{1,3}$/;
@@ -78,7 +80,7 @@ export const ContainerSpec = z
         rootMode: z.enum(['pivot', 'chroot']),
         readOnly: z.boolean(),
         /** Writable, size-limited tmpfs mounts (docker's --tmpfs), mostly for a read-only root. */
-        tmpfs: z.array(z.object({ path: ContainerPath, sizeBytes: z.number().int().min(4096).max(1024 ** 3) }).strict()).max(8),
+        tmpfs: z.array(z.object({ path: TmpfsPath, sizeBytes: z.number().int().min(4096).max(1024 ** 3) }).strict()).max(8),
         /** Docker's masked paths (/proc/kcore, /proc/keys, …) hidden. */
         maskedPaths: z.boolean(),
         /** Docker's read-only paths (/proc/sys, /proc/bus, …) read-only. */

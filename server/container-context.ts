@@ -1,8 +1,9 @@
 // What the server decides for each container next to its settings (launcher.ts LaunchContext):
 // a unique cgroup name, an address on the isolab bridge, the device behind the image for block
-// I/O limits. Addresses go back to the pool when the container is gone.
-import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+// I/O limits, and the overlay's upper directory on the host (where the container's writes land,
+// visible to the host: lesson 5 looks in it). All of it goes when the container is gone.
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { ContainerSpec } from '../common/spec.js';
 import { LabError } from './errors.js';
 import type { LaunchContext } from './launcher.js';
@@ -17,15 +18,41 @@ export class ContainerContexts {
   private launches = 0;
   private device: string | null | undefined;
 
-  constructor(private readonly rootfsDir: string) {}
+  /**
+   * @param rootfsDir the shared, read-only image (every container's lower layer)
+   * @param containersDir where each container's upper directory lives, e.g. /run/isolab/containers
+   */
+  constructor(
+    private readonly rootfsDir: string,
+    private readonly containersDir: string,
+  ) {
+    // 0700 root: a container's changes are its learner's business, not other local users'.
+    mkdirSync(containersDir, { recursive: true, mode: 0o700 });
+    chmodSync(containersDir, 0o700);
+    // A server killed with SIGKILL leaves its containers' directories behind: nothing else owns them.
+    for (const stale of readdirSync(containersDir)) {
+      if (stale.endsWith(`-${process.pid}`) || !/-\d+$/.test(stale)) continue;
+      const pid = Number(stale.slice(stale.lastIndexOf('-') + 1));
+      if (!existsSync(`/proc/${pid}`)) rmSync(join(containersDir, stale), { recursive: true, force: true });
+    }
+  }
 
   /** A context for one launch; `release()` once its launcher has exited. */
   acquire(spec: ContainerSpec, owner: string): { ctx: LaunchContext; release(): void } {
     const ctx: LaunchContext = { rootfsDir: this.rootfsDir };
     let host: number | undefined;
+    // Unique per launch (the old shell's cgroup may still be being torn down when the new one
+    // starts); ends in the server's pid, so a later server can tell its own leftovers from others'.
+    const name = `${owner.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40)}-${++this.launches}-${process.pid}`;
+    let containerDir: string | undefined;
+    if (spec.rootfs) {
+      containerDir = join(this.containersDir, name);
+      mkdirSync(containerDir, { mode: 0o700 });
+      mkdirSync(join(containerDir, 'upper'), { mode: 0o755 });
+      ctx.overlayUpper = join(containerDir, 'upper');
+    }
     if (spec.resources.cgroup) {
-      // Unique per launch: the old shell's cgroup may still be being torn down when the new one starts.
-      ctx.cgroupName = `${owner.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40)}-${process.pid}-${++this.launches}`;
+      ctx.cgroupName = name;
       const device = this.rootfsDevice();
       if (device) ctx.rootfsDevice = device;
     }
@@ -40,6 +67,8 @@ export class ContainerContexts {
         if (released) return;
         released = true;
         if (host !== undefined) this.usedHosts.delete(host);
+        // The launcher removed upper, work and merged (--overlay-upper-remove); this is their parent.
+        if (containerDir) rmSync(containerDir, { recursive: true, force: true });
       },
     };
   }

@@ -38,6 +38,8 @@ export interface LaunchContext {
   rootfsDevice?: string;
   /** The container's address on the isolab bridge, e.g. "10.88.0.7/16". */
   netAddress?: string;
+  /** The overlay's upper directory on the host (empty, in a root-owned 0700 directory). */
+  overlayUpper?: string;
   /** A compiled seccomp profile file (server/seccomp), when seccomp is not unconfined. */
   seccompFile?: string;
 }
@@ -84,6 +86,7 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
 
   if (spec.rootfs) {
     args.push('--rootfs', ctx.rootfsDir);
+    if (ctx.overlayUpper) args.push('--overlay-upper', ctx.overlayUpper, '--overlay-upper-remove');
     const fs = spec.filesystem;
     if (fs.rootMode === 'chroot') args.push('--root-mode', 'chroot');
     if (fs.readOnly) args.push('--read-only');

@@ -11,6 +11,8 @@ export interface LabPaths {
   rootfs: string;
   lessons: string;
   web: string;
+  /** Per-container state on the host (overlay upper directories): on tmpfs, gone at reboot. */
+  containers: string;
 }
 
 export function defaultPaths(root = REPO_ROOT): LabPaths {
@@ -22,5 +24,6 @@ export function defaultPaths(root = REPO_ROOT): LabPaths {
     rootfs: join(root, 'build', 'rootfs'),
     lessons: join(root, 'lessons'),
     web: join(root, 'build', 'web'),
+    containers: '/run/isolab/containers',
   };
 }
