@@ -36,8 +36,9 @@
       'cflags!': ['-O3', '-Wno-unused-parameter'],
       'cflags': ['<@(isolab_cflags)'],
       'cflags_c': ['-std=gnu11'],
-      # libm: cgroup_v2.c turns cpu.shares into cpu.weight on a logarithmic curve.
-      'libraries': ['-lm'],
+      # libm: cgroup_v2.c turns cpu.shares into cpu.weight on a logarithmic curve; seccomp.c builds
+      # its filters with libseccomp (Debian: libseccomp-dev).
+      'libraries': ['-lm', '-lseccomp'],
     },
     {
       'target_name': 'isolab-probe',

@@ -175,6 +175,11 @@ void lab_seccomp_apply(void);         /* seccomp.c */
 void lab_caps_drop_bounding(void);    /* caps.c */
 void lab_userns_switch_user(void);    /* userns.c: --user UID[:GID], keeping capabilities across */
 void lab_caps_apply(void);            /* caps.c: permitted, effective, inheritable, ambient */
+/* Landlock's ABI version, or -1 with *err = errno (landlock.c); why that errno means "not here". */
+int lab_landlock_abi(int *err);
+const char *lab_landlock_unavailable_reason(int err);
+/* a mode of its own: isolab-launcher --lsm-status prints one JSON line (lsm.c); returns the exit code */
+int lab_lsm_status(void);
 /* a mode of its own: --cgroup-update NAME [limits] (or --cgroup-device-program); returns only
  * when not asked for. Such a mode starts no container, so needs no PROGRAM: */
 void lab_cgroup_update_mode(void);    /* cgroup.c */

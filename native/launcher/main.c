@@ -37,6 +37,7 @@
 	"usage: isolab-launcher [OPTIONS] -- PROGRAM [ARG...]\n" \
 	"       isolab-launcher --join PID [--status-fd N] -- PROGRAM [ARG...]\n" \
 	"       isolab-launcher --list-steps      (STEP<TAB>parent|child|join|both, one a line)\n" \
+	"       isolab-launcher --lsm-status      (one JSON line: AppArmor, SELinux, Landlock here)\n" \
 	"  --status-fd N          write status JSON lines to file descriptor N (>= 3)\n" \
 	"  --status-socket PATH   or to the unix socket PATH, after a hello line\n" \
 	"  --status-token HEX     carrying this token\n" \
@@ -356,14 +357,17 @@ static int child_main(void *arg)
 	lab_step("reset_signals");
 	reset_signals();
 
+	/* Our namespaces, read from inside, so they are known even if PROGRAM exits at once; read
+	 * now, because once Landlock is on /proc may be out of our reach. */
+	struct sync_record rec = { .kind = SYNC_EXEC_NEXT };
+	lab_step_end();
+	lab_ns_read_inodes("/proc/self/ns", &rec.ns);
+
 	harden();
 
 	lab_step("exec");
-	struct sync_record rec = { .kind = SYNC_EXEC_NEXT };
 	lab_step_end();
 	memcpy(rec.step_us, lab_step_us, sizeof(rec.step_us));
-	/* Our namespaces, read from inside: still readable here even if PROGRAM exits at once. */
-	lab_ns_read_inodes("/proc/self/ns", &rec.ns);
 	rec.sent_us = lab_now_us();
 	sync_send(args->sync_fd, &rec);
 	/* On success execve does not return, and the close-on-exec sync pipe closes: EOF for the parent. */
@@ -566,6 +570,8 @@ int main(int argc, char **argv)
 			printf("%s\t%s\n", lab_steps[i], lab_step_phase[i]);
 		return 0;
 	}
+	if (argc == 2 && strcmp(argv[1], "--lsm-status") == 0)
+		return lab_lsm_status();
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		fputs(USAGE, stdout);
 		return 0;

@@ -1,7 +1,334 @@
-/* seccomp — being written (see launcher.h for the hooks this file provides). */
+/* seccomp: a filter the kernel runs on every system call the container makes, before the call
+ * itself. It sees the call's number, its architecture and its six raw arguments (never what a
+ * pointer points to) and answers: allow, fail with an errno, kill, trap, log or trace. Once
+ * loaded a filter can never be removed, and it is inherited by every descendant.
+ *
+ * The rules come from the server, already compiled from a Docker-format JSON profile
+ * (server/seccomp/profile.ts resolves its includes/excludes for this container) into a plain
+ * line format that C can read without a JSON parser (native/README.md):
+ *
+ *   isolab-seccomp 1
+ *   default errno:1
+ *   arch x86_64
+ *   syscall read allow
+ *   syscall personality allow 0:eq:8
+ *
+ * libseccomp turns the rules into the BPF program the kernel runs (one section per architecture:
+ * a 64-bit x86 process can also make 32-bit int 0x80 calls and x32 calls, each with its own
+ * syscall numbers, and each must be filtered). */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <seccomp.h>
+
 #include "launcher.h"
 
-static const struct lab_option options[] = { { NULL, false, NULL } };
-const struct lab_module lab_seccomp_module = { "seccomp", options, NULL };
-void lab_seccomp_apply(void) {}
+#define FORMAT_HEADER "isolab-seccomp 1"
+#define MAX_ARCHES 8
+#define MAX_ARGS 6 /* a system call has at most six arguments */
+
+struct rule {
+	char *name;
+	uint32_t action;
+	unsigned arg_count;
+	struct scmp_arg_cmp args[MAX_ARGS]; /* all must match (AND) */
+};
+
+/* What --seccomp said, parsed in the parent before anything is created. */
+static const char *source;   /* the FILE, or "fd N", for messages */
+static int source_fd = -1;   /* --seccomp-fd N */
+static bool unconfined;      /* --seccomp unconfined: explicitly no filter */
+static bool have_profile;
+static uint32_t default_action;
+static struct {
+	char *name;
+	uint32_t token;
+} arches[MAX_ARCHES];
+static unsigned arch_count;
+static bool flag_log, flag_spec_allow;
+static struct rule *rules;
+static size_t rule_count, rule_capacity;
+
+static const char *parse_seccomp(const char *value)
+{
+	if (source != NULL)
+		return "--seccomp: given twice (or together with --seccomp-fd)";
+	if (strcmp(value, "unconfined") == 0) {
+		unconfined = true;
+		source = value;
+		return NULL;
+	}
+	if (value[0] != '/')
+		return "--seccomp: expected an absolute path to a compiled profile (native/README.md), or unconfined";
+	source = value;
+	return NULL;
+}
+
+static const char *parse_seccomp_fd(const char *value)
+{
+	static char label[32];
+	if (source != NULL)
+		return "--seccomp-fd: given twice (or together with --seccomp)";
+	char *end;
+	errno = 0;
+	long fd = strtol(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || fd < 3 || fd > 1 << 20)
+		return "--seccomp-fd: expected a file descriptor number >= 3";
+	source_fd = (int)fd;
+	snprintf(label, sizeof(label), "fd %d", source_fd);
+	source = label;
+	return NULL;
+}
+
+/* ---- the line format ---- */
+
+/* "allow", "errno:1", ... → the libseccomp action. */
+static bool parse_action(const char *s, uint32_t *action)
+{
+	char *end;
+	if (strcmp(s, "allow") == 0)
+		*action = SCMP_ACT_ALLOW;
+	else if (strcmp(s, "kill_thread") == 0)
+		*action = SCMP_ACT_KILL_THREAD;
+	else if (strcmp(s, "kill_process") == 0)
+		*action = SCMP_ACT_KILL_PROCESS;
+	else if (strcmp(s, "trap") == 0)
+		*action = SCMP_ACT_TRAP;
+	else if (strcmp(s, "log") == 0)
+		*action = SCMP_ACT_LOG;
+	else if (strncmp(s, "errno:", 6) == 0 || strncmp(s, "trace:", 6) == 0) {
+		const char *num = s + 6;
+		errno = 0;
+		unsigned long n = strtoul(num, &end, 10);
+		if (*num < '0' || *num > '9' || *end != '\0' || errno != 0 || n > 0xffff)
+			return false;
+		*action = s[0] == 'e' ? SCMP_ACT_ERRNO((uint32_t)n) : SCMP_ACT_TRACE((uint32_t)n);
+	} else
+		return false;
+	return true;
+}
+
+/* "INDEX:OP:VALUE[:VALUETWO]", e.g. "0:masked_eq:2114060288:0" → one comparison. For masked_eq,
+ * VALUE is the mask and VALUETWO what (argument & mask) must equal, as in Docker's profiles. */
+static bool parse_arg(const char *s, struct scmp_arg_cmp *arg)
+{
+	static const struct {
+		const char *name;
+		enum scmp_compare op;
+	} ops[] = {
+		{ "ne", SCMP_CMP_NE }, { "lt", SCMP_CMP_LT }, { "le", SCMP_CMP_LE }, { "eq", SCMP_CMP_EQ },
+		{ "ge", SCMP_CMP_GE }, { "gt", SCMP_CMP_GT }, { "masked_eq", SCMP_CMP_MASKED_EQ },
+	};
+	char op[16];
+	unsigned index;
+	unsigned long long value, value_two = 0;
+	int consumed = 0;
+	int n = sscanf(s, "%u:%15[a-z_]:%llu%n", &index, op, &value, &consumed);
+	if (n != 3 || index >= MAX_ARGS || s[0] < '0' || s[0] > '9')
+		return false;
+	const char *rest = s + consumed;
+	if (*rest == ':') {
+		int consumed_two = 0;
+		if (rest[1] < '0' || rest[1] > '9' || sscanf(rest + 1, "%llu%n", &value_two, &consumed_two) != 1 ||
+		    rest[1 + consumed_two] != '\0')
+			return false;
+	} else if (*rest != '\0')
+		return false;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (strcmp(ops[i].name, op) == 0) {
+			*arg = (struct scmp_arg_cmp){ .arg = index, .op = ops[i].op, .datum_a = value, .datum_b = value_two };
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *add_rule(char **fields, int count)
+{
+	/* fields: "syscall" NAME ACTION ARG... */
+	if (count < 3)
+		return "expected: syscall NAME ACTION [INDEX:OP:VALUE[:VALUETWO]]...";
+	if (count - 3 > MAX_ARGS)
+		return "a system call has at most 6 arguments";
+	struct rule rule = { .arg_count = (unsigned)(count - 3) };
+	if (!parse_action(fields[2], &rule.action))
+		return "unknown action (allow, errno:N, kill_thread, kill_process, trap, log, trace:N)";
+	for (int i = 3; i < count; i++)
+		if (!parse_arg(fields[i], &rule.args[i - 3]))
+			return "bad argument comparison: expected INDEX:OP:VALUE[:VALUETWO], INDEX 0-5, OP ne|lt|le|eq|ge|gt|masked_eq";
+	if (rule_count == rule_capacity) {
+		size_t capacity = rule_capacity ? rule_capacity * 2 : 256;
+		struct rule *grown = realloc(rules, capacity * sizeof(*rules));
+		if (grown == NULL)
+			return "out of memory";
+		rules = grown;
+		rule_capacity = capacity;
+	}
+	rule.name = strdup(fields[1]);
+	if (rule.name == NULL)
+		return "out of memory";
+	rules[rule_count++] = rule;
+	return NULL;
+}
+
+/* One line, split on spaces. Returns the problem, or NULL. */
+static const char *parse_line(char *line)
+{
+	char *fields[3 + MAX_ARGS + 1];
+	int count = 0;
+	for (char *save = NULL, *f = strtok_r(line, " \t\r\n", &save); f != NULL; f = strtok_r(NULL, " \t\r\n", &save)) {
+		if (count == (int)(sizeof(fields) / sizeof(fields[0])))
+			return "too many fields";
+		fields[count++] = f;
+	}
+	if (count == 0 || fields[0][0] == '#')
+		return NULL;
+	if (strcmp(fields[0], "default") == 0) {
+		if (count != 2 || !parse_action(fields[1], &default_action))
+			return "expected: default ACTION (allow, errno:N, kill_thread, kill_process, trap, log, trace:N)";
+		have_profile = true;
+		return NULL;
+	}
+	if (strcmp(fields[0], "arch") == 0) {
+		uint32_t arch = count == 2 ? seccomp_arch_resolve_name(fields[1]) : 0;
+		if (arch == 0)
+			return "expected: arch NAME, a name libseccomp knows (x86_64, x86, x32, aarch64, arm, ...)";
+		if (arch_count == MAX_ARCHES)
+			return "too many architectures";
+		arches[arch_count].name = strdup(fields[1]);
+		if (arches[arch_count].name == NULL)
+			return "out of memory";
+		arches[arch_count++].token = arch;
+		return NULL;
+	}
+	if (strcmp(fields[0], "flag") == 0) {
+		if (count == 2 && strcmp(fields[1], "log") == 0)
+			flag_log = true;
+		else if (count == 2 && strcmp(fields[1], "spec_allow") == 0)
+			flag_spec_allow = true;
+		else
+			return "expected: flag log|spec_allow";
+		return NULL;
+	}
+	if (strcmp(fields[0], "syscall") == 0)
+		return add_rule(fields, count);
+	return "unknown keyword (default, arch, flag, syscall)";
+}
+
+static const char *read_profile(FILE *f)
+{
+	static char error[320];
+	char *line = NULL;
+	size_t capacity = 0;
+	unsigned number = 0;
+	const char *problem = NULL;
+	while (problem == NULL && getline(&line, &capacity, f) > 0) {
+		number++;
+		if (number == 1) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (strcmp(line, FORMAT_HEADER) != 0)
+				problem = "the first line must be \"" FORMAT_HEADER "\"";
+			continue;
+		}
+		problem = parse_line(line);
+	}
+	free(line);
+	if (problem == NULL && number == 0)
+		problem = "empty (the first line must be \"" FORMAT_HEADER "\")";
+	if (problem == NULL && !have_profile)
+		problem = "no default action (a \"default ACTION\" line)";
+	if (problem != NULL) {
+		snprintf(error, sizeof(error), "--seccomp %s: line %u: %s", source, number, problem);
+		return error;
+	}
+	return NULL;
+}
+
+/* The profile is read and checked up front, so a bad one is refused before anything exists. */
+static const char *validate(const struct lab_config *cfg)
+{
+	static char error[320];
+	(void)cfg;
+	if (source == NULL || unconfined)
+		return NULL;
+	FILE *f = source_fd >= 0 ? fdopen(source_fd, "r") : fopen(source, "re");
+	if (f == NULL) {
+		snprintf(error, sizeof(error), "--seccomp %s: %s", source, strerror(errno));
+		return error;
+	}
+	const char *problem = read_profile(f);
+	fclose(f); /* closes --seccomp-fd too: the container must not inherit it */
+	return problem;
+}
+
+static const struct lab_option options[] = {
+	{ "--seccomp", true, parse_seccomp },
+	{ "--seccomp-fd", true, parse_seccomp_fd },
+	{ NULL, false, NULL },
+};
+const struct lab_module lab_seccomp_module = { "seccomp", options, validate };
+
+/* libseccomp returns -errno instead of setting errno. */
+static noreturn void die_libseccomp(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static noreturn void die_libseccomp(int rc, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	errno = -rc;
+	die_with_error("seccomp", "%s", what);
+}
+
+void lab_seccomp_apply(void)
+{
+	if (!have_profile)
+		return;
+	lab_step("seccomp");
+	scmp_filter_ctx ctx = seccomp_init(default_action);
+	if (ctx == NULL)
+		die("seccomp", "seccomp_init(0x%x) failed", default_action);
+	/* libseccomp would set no_new_privs on load; that is --no-new-privs' decision, not ours.
+	 * Without it the kernel wants CAP_SYS_ADMIN to load a filter, which we still hold here. */
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc < 0)
+		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_NNP, 0)");
+	/* Docker's SECCOMP_FILTER_FLAG_LOG and SECCOMP_FILTER_FLAG_SPEC_ALLOW. */
+	if (flag_log && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1)) < 0)
+		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_LOG, 1)");
+	if (flag_spec_allow && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1)) < 0)
+		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_SSB, 1)");
+
+	/* The native architecture is in the filter from the start (adding it again says EEXIST). */
+	for (unsigned i = 0; i < arch_count; i++) {
+		rc = seccomp_arch_add(ctx, arches[i].token);
+		if (rc < 0 && rc != -EEXIST)
+			die_libseccomp(rc, "seccomp_arch_add(%s)", arches[i].name);
+	}
+
+	for (size_t i = 0; i < rule_count; i++) {
+		const struct rule *r = &rules[i];
+		/* A name this libseccomp does not know is skipped, as docker (runc) does: the profile
+		 * may name system calls newer than the library, and those then get the default. */
+		int nr = seccomp_syscall_resolve_name(r->name);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		/* libseccomp refuses a rule that does what the default does anyway. */
+		if (r->action == default_action)
+			continue;
+		rc = seccomp_rule_add_array(ctx, r->action, nr, r->arg_count, r->args);
+		if (rc < 0)
+			die_libseccomp(rc, "seccomp_rule_add(%s)", r->name);
+	}
+
+	/* The filter goes into the kernel: from here on it judges every system call we make. */
+	rc = seccomp_load(ctx);
+	if (rc < 0)
+		die_libseccomp(rc, "seccomp_load()");
+	seccomp_release(ctx);
+}

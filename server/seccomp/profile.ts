@@ -1,0 +1,331 @@
+// Docker-format seccomp profiles (what `docker run --security-opt seccomp=FILE` takes, and moby's
+// profiles/seccomp/default.json) checked with zod, then compiled for one container into the plain
+// line format the launcher reads (`--seccomp FILE` / `--seccomp-fd N`; native/README.md).
+//
+// Compiling resolves what Docker resolves per container (moby/profiles seccomp_linux.go,
+// setupSeccomp): the architectures from archMap for this machine, and each rule's
+// includes/excludes against the container's architecture, capabilities and kernel version.
+// It also does what runc does when it loads a profile: one rule per syscall name, the default
+// errno EPERM, and arguments compared more than once on the same index split into separate rules.
+// What is left to the launcher is what only libseccomp knows: syscall numbers per architecture.
+import { z } from 'zod';
+
+/** The line format's first line; the launcher refuses anything else. */
+export const SECCOMP_FORMAT_HEADER = 'isolab-seccomp 1';
+
+/** Docker's action names → the line format's (errno/trace carry their number after ':'). */
+const ACTIONS = {
+  SCMP_ACT_KILL: 'kill_thread',
+  SCMP_ACT_KILL_THREAD: 'kill_thread',
+  SCMP_ACT_KILL_PROCESS: 'kill_process',
+  SCMP_ACT_TRAP: 'trap',
+  SCMP_ACT_ERRNO: 'errno',
+  SCMP_ACT_TRACE: 'trace',
+  SCMP_ACT_ALLOW: 'allow',
+  SCMP_ACT_LOG: 'log',
+  SCMP_ACT_NOTIFY: 'notify',
+} as const;
+type DockerAction = keyof typeof ACTIONS;
+
+const OPERATORS = {
+  SCMP_CMP_NE: 'ne',
+  SCMP_CMP_LT: 'lt',
+  SCMP_CMP_LE: 'le',
+  SCMP_CMP_EQ: 'eq',
+  SCMP_CMP_GE: 'ge',
+  SCMP_CMP_GT: 'gt',
+  SCMP_CMP_MASKED_EQ: 'masked_eq',
+} as const;
+
+/** The runtime-spec's architecture names → libseccomp's (seccomp_arch_resolve_name). */
+const ARCHES = {
+  SCMP_ARCH_X86: 'x86',
+  SCMP_ARCH_X86_64: 'x86_64',
+  SCMP_ARCH_X32: 'x32',
+  SCMP_ARCH_ARM: 'arm',
+  SCMP_ARCH_AARCH64: 'aarch64',
+  SCMP_ARCH_MIPS: 'mips',
+  SCMP_ARCH_MIPS64: 'mips64',
+  SCMP_ARCH_MIPS64N32: 'mips64n32',
+  SCMP_ARCH_MIPSEL: 'mipsel',
+  SCMP_ARCH_MIPSEL64: 'mipsel64',
+  SCMP_ARCH_MIPSEL64N32: 'mipsel64n32',
+  SCMP_ARCH_PPC: 'ppc',
+  SCMP_ARCH_PPC64: 'ppc64',
+  SCMP_ARCH_PPC64LE: 'ppc64le',
+  SCMP_ARCH_S390: 's390',
+  SCMP_ARCH_S390X: 's390x',
+  SCMP_ARCH_PARISC: 'parisc',
+  SCMP_ARCH_PARISC64: 'parisc64',
+  SCMP_ARCH_RISCV64: 'riscv64',
+  SCMP_ARCH_LOONGARCH64: 'loongarch64',
+  SCMP_ARCH_M68K: 'm68k',
+  SCMP_ARCH_SH: 'sh',
+  SCMP_ARCH_SHEB: 'sheb',
+} as const;
+type ScmpArch = keyof typeof ARCHES;
+
+/** moby's architecture names (its goToNative values) → the runtime-spec's (its nativeToSeccomp). */
+const NATIVE_TO_SCMP: Record<string, ScmpArch> = {
+  x86: 'SCMP_ARCH_X86',
+  amd64: 'SCMP_ARCH_X86_64',
+  arm: 'SCMP_ARCH_ARM',
+  arm64: 'SCMP_ARCH_AARCH64',
+  loongarch64: 'SCMP_ARCH_LOONGARCH64',
+  mips64: 'SCMP_ARCH_MIPS64',
+  mips64n32: 'SCMP_ARCH_MIPS64N32',
+  mipsel64: 'SCMP_ARCH_MIPSEL64',
+  mips3l64n32: 'SCMP_ARCH_MIPSEL64N32',
+  mipsle: 'SCMP_ARCH_MIPSEL',
+  ppc: 'SCMP_ARCH_PPC',
+  ppc64: 'SCMP_ARCH_PPC64',
+  ppc64le: 'SCMP_ARCH_PPC64LE',
+  riscv64: 'SCMP_ARCH_RISCV64',
+  s390: 'SCMP_ARCH_S390',
+  s390x: 'SCMP_ARCH_S390X',
+};
+
+/** Node's process.arch → moby's name for it, which is what profiles' includes/excludes "arches" say. */
+const NODE_TO_NATIVE: Record<string, string> = {
+  x64: 'amd64',
+  ia32: 'x86',
+  arm: 'arm',
+  arm64: 'arm64',
+  loong64: 'loongarch64',
+  mips: 'mips',
+  mipsel: 'mipsle',
+  ppc: 'ppc',
+  ppc64: 'ppc64le',
+  riscv64: 'riscv64',
+  s390: 's390',
+  s390x: 's390x',
+};
+
+/** This machine's architecture as profiles name it ("amd64" on x86-64). */
+export function nativeArch(nodeArch: string = process.arch): string {
+  return NODE_TO_NATIVE[nodeArch] ?? nodeArch;
+}
+
+// ---- the Docker format ----
+
+const keysOf = <T extends object>(o: T) => Object.keys(o) as [keyof T & string, ...(keyof T & string)[]];
+const oneOf = (what: string, values: readonly string[]) =>
+  z.string().refine((v) => values.includes(v), { message: `unknown ${what} (expected one of ${values.join(', ')})` });
+
+/** A value JavaScript holds exactly: JSON.parse rounds integers past 2^53. */
+const u64 = z
+  .number()
+  .refine((n) => Number.isSafeInteger(n) && n >= 0, { message: `must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}` });
+/** SECCOMP_RET_DATA is 16 bits: the errno (or the tracer's value) the kernel returns. */
+const retData = z.number().refine((n) => Number.isInteger(n) && n >= 0 && n <= 0xffff, { message: 'must be an integer from 0 to 65535' });
+
+const SyscallName = z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a syscall name (lower-case letters, digits, "_")');
+
+const Arg = z.strictObject({
+  index: z.number().refine((n) => Number.isInteger(n) && n >= 0 && n <= 5, { message: 'must be an argument index from 0 to 5' }),
+  value: u64,
+  valueTwo: u64.optional(),
+  op: oneOf('operator', keysOf(OPERATORS)),
+});
+
+/** "<kernel>.<major>", as moby's KernelVersion.UnmarshalJSON takes it (each part 0-255, not "0.0"). */
+const KernelVersion = z
+  .string()
+  .refine(
+    (v) => {
+      const m = /^(\d+)\.(\d+)$/.exec(v);
+      return v === '' || (m !== null && Number(m[1]) <= 255 && Number(m[2]) <= 255 && (m[1] !== '0' || m[2] !== '0'));
+    },
+    { message: 'invalid kernel version, expected "<kernel>.<major>"' },
+  );
+
+const Filter = z.strictObject({
+  caps: z.array(z.string()).nullish(),
+  arches: z.array(z.string()).nullish(),
+  minKernel: KernelVersion.nullish(),
+});
+
+const Syscall = z.strictObject({
+  names: z.array(SyscallName).nullish(),
+  /** Deprecated single-name form, still accepted by Docker. */
+  name: SyscallName.optional(),
+  action: oneOf('action', keysOf(ACTIONS)),
+  errnoRet: retData.nullish(),
+  args: z.array(Arg).nullish(),
+  comment: z.string().optional(),
+  includes: Filter.nullish(),
+  excludes: Filter.nullish(),
+});
+
+const FLAGS = ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'];
+
+export const SeccompProfile = z
+  .strictObject({
+    defaultAction: oneOf('action', keysOf(ACTIONS)).optional(),
+    defaultErrnoRet: retData.nullish(),
+    architectures: z.array(oneOf('architecture', keysOf(ARCHES))).nullish(),
+    archMap: z
+      .array(
+        z.strictObject({
+          architecture: oneOf('architecture', keysOf(ARCHES)),
+          subArchitectures: z.array(oneOf('architecture', keysOf(ARCHES))).nullish(),
+        }),
+      )
+      .nullish(),
+    flags: z.array(oneOf('flag', FLAGS)).nullish(),
+    listenerPath: z.string().optional(),
+    listenerMetadata: z.string().optional(),
+    syscalls: z.array(Syscall).nullish(),
+  })
+  .superRefine((p, ctx) => {
+    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    // moby's own messages, where moby refuses the same thing.
+    if (p.architectures?.length && p.archMap?.length) {
+      problem([], "both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'");
+    }
+    if (p.listenerPath) problem(['listenerPath'], 'a seccomp agent (SCMP_ACT_NOTIFY) is not supported: isolab runs none');
+    if (!p.defaultAction && p.syscalls?.length) problem(['defaultAction'], 'required when syscalls are listed');
+    if (p.defaultAction === 'SCMP_ACT_NOTIFY') problem(['defaultAction'], 'SCMP_ACT_NOTIFY needs a seccomp agent, which isolab does not run');
+    p.flags?.forEach((f, i) => {
+      if (f === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') problem(['flags', i], 'only applies to SCMP_ACT_NOTIFY, which isolab does not support');
+    });
+    p.syscalls?.forEach((s, i) => {
+      if (s.name && s.names?.length) {
+        problem(['syscalls', i], "both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'");
+      } else if (!s.name && !s.names?.length) {
+        problem(['syscalls', i, 'names'], 'at least one syscall name is required');
+      }
+      if (s.action === 'SCMP_ACT_NOTIFY') problem(['syscalls', i, 'action'], 'SCMP_ACT_NOTIFY needs a seccomp agent, which isolab does not run');
+      if (s.errnoRet != null && s.action !== 'SCMP_ACT_ERRNO' && s.action !== 'SCMP_ACT_TRACE') {
+        problem(['syscalls', i, 'errnoRet'], 'only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE');
+      }
+    });
+  });
+export type SeccompProfile = z.infer<typeof SeccompProfile>;
+
+/** A profile that cannot be used; the message names the field ("syscalls[3].action: ..."). */
+export class SeccompProfileError extends Error {
+  override name = 'SeccompProfileError';
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out;
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  let message: string;
+  switch (issue.code) {
+    case 'invalid_type':
+      message = `expected ${issue.expected}`;
+      break;
+    case 'unrecognized_keys':
+      message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+      break;
+    case 'invalid_format':
+    case 'custom':
+      message = issue.message;
+      break;
+    default:
+      message = issue.message;
+  }
+  const where = formatPath(issue.path);
+  return where ? `${where}: ${message}` : message;
+}
+
+/** Checks a Docker-format profile (already parsed from JSON). Throws SeccompProfileError. */
+export function parseSeccompProfile(input: unknown): SeccompProfile {
+  const result = SeccompProfile.safeParse(input);
+  if (!result.success) throw new SeccompProfileError(`seccomp profile: ${result.error.issues.map(formatIssue).join('; ')}`);
+  return result.data;
+}
+
+/** The same, from the profile's JSON text. */
+export function parseSeccompProfileJson(text: string): SeccompProfile {
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (e) {
+    throw new SeccompProfileError(`seccomp profile: not valid JSON: ${(e as Error).message}`);
+  }
+  return parseSeccompProfile(input);
+}
+
+// ---- compiling for one container ----
+
+export interface SeccompTarget {
+  /** The container's architecture as profiles name it (moby's: "amd64", "arm64", ...); see nativeArch(). */
+  arch: string;
+  /** The container's bounding capability set, as CAP_ names (what --cap-drop/--cap-add leave). */
+  capabilities: readonly string[];
+  /** The kernel's release (os.release()): minKernel compares its first two numbers. */
+  kernelRelease: string;
+}
+
+function kernelAtLeast(release: string, min: string): boolean {
+  const have = /^(\d+)\.(\d+)/.exec(release);
+  if (!have) throw new SeccompProfileError(`seccomp profile: cannot read a kernel version from ${JSON.stringify(release)}`);
+  const [kernel, major] = min.split('.').map(Number) as [number, number];
+  return Number(have[1]) > kernel || (Number(have[1]) === kernel && Number(have[2]) >= major);
+}
+
+type Filter = z.infer<typeof Filter>;
+
+/** moby's setupSeccomp: a rule is left out when an exclude matches or an include does not. */
+function ruleApplies(includes: Filter | null | undefined, excludes: Filter | null | undefined, t: SeccompTarget): boolean {
+  if (excludes) {
+    if (excludes.arches?.includes(t.arch)) return false;
+    if (excludes.caps?.some((c) => t.capabilities.includes(c))) return false;
+    if (excludes.minKernel && kernelAtLeast(t.kernelRelease, excludes.minKernel)) return false;
+  }
+  if (includes) {
+    if (includes.arches?.length && !includes.arches.includes(t.arch)) return false;
+    if (includes.caps?.some((c) => !t.capabilities.includes(c))) return false;
+    if (includes.minKernel && !kernelAtLeast(t.kernelRelease, includes.minKernel)) return false;
+  }
+  return true;
+}
+
+/** runc's defaults: SCMP_ACT_ERRNO and SCMP_ACT_TRACE without a number return EPERM. */
+function actionToken(action: string, ret: number | null | undefined): string {
+  const token = ACTIONS[action as DockerAction];
+  return token === 'errno' || token === 'trace' ? `${token}:${ret ?? 1}` : token;
+}
+
+/**
+ * The profile compiled for one container, in the launcher's line format; null when the profile
+ * asks for no filter at all (no defaultAction and no syscalls: Docker then disables seccomp).
+ */
+export function compileSeccompProfile(profile: SeccompProfile, target: SeccompTarget): string | null {
+  if (!profile.defaultAction && !profile.syscalls?.length) return null;
+  const lines = [SECCOMP_FORMAT_HEADER, `default ${actionToken(profile.defaultAction!, profile.defaultErrnoRet)}`];
+
+  // The listed architectures, then the archMap entry for this machine with its sub-architectures
+  // (on x86-64: x86 for int 0x80 and x32, whose syscalls would otherwise bypass the filter).
+  const arches: string[] = [...(profile.architectures ?? [])];
+  const native = NATIVE_TO_SCMP[target.arch];
+  const mapped = profile.archMap?.find((a) => a.architecture === native);
+  if (mapped) arches.push(mapped.architecture, ...(mapped.subArchitectures ?? []));
+  for (const arch of new Set(arches)) lines.push(`arch ${ARCHES[arch as ScmpArch]}`);
+
+  for (const flag of profile.flags ?? []) {
+    if (flag === 'SECCOMP_FILTER_FLAG_LOG') lines.push('flag log');
+    if (flag === 'SECCOMP_FILTER_FLAG_SPEC_ALLOW') lines.push('flag spec_allow');
+    // TSYNC synchronises a filter across threads; the launcher has one thread.
+  }
+
+  for (const rule of profile.syscalls ?? []) {
+    if (!ruleApplies(rule.includes, rule.excludes, target)) continue;
+    const action = actionToken(rule.action, rule.errnoRet);
+    const args = (rule.args ?? []).map((a) => `${a.index}:${OPERATORS[a.op as keyof typeof OPERATORS]}:${a.value}:${a.valueTwo ?? 0}`);
+    // runc: when one argument index is compared twice, each comparison becomes a rule of its own
+    // (OR) instead of all of them together (AND), which could never match.
+    const indexes = (rule.args ?? []).map((a) => a.index);
+    const groups = new Set(indexes).size < indexes.length ? args.map((a) => [a]) : [args];
+    for (const name of rule.names?.length ? rule.names : [rule.name!]) {
+      for (const group of groups) lines.push(['syscall', name, action, ...group].join(' '));
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,156 @@
+// Shared by the hardening tests (caps, seccomp, landlock, lsm, rlimits): run the real launcher,
+// build the try-syscall helper, read a process's /proc/PID/status and /proc/PID/limits.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { StatusLine, type ReadyLine } from '../../server/launcher.js';
+import { REPO_ROOT } from '../../server/paths.js';
+
+export const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
+export const PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  status: StatusLine[];
+}
+
+export interface Started {
+  /** PROGRAM's PID on the host, once it has exec'd. */
+  ready: Promise<ReadyLine>;
+  done: Promise<Run>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** The launcher with its status on fd 3; `extraFds` become fds 4, 5, ... of the launcher. */
+export function start(args: string[], program: string[], opts: { extraFds?: number[]; env?: Record<string, string> } = {}): Started {
+  const extra = opts.extraFds ?? [];
+  const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe', ...extra],
+    env: { PATH, ...opts.env },
+  });
+  const status: StatusLine[] = [];
+  let stdout = '';
+  let stderr = '';
+  let buffered = '';
+  let onReady: (r: ReadyLine) => void = () => {};
+  let onNotReady: (e: Error) => void = () => {};
+  const ready = new Promise<ReadyLine>((resolve, reject) => {
+    onReady = resolve;
+    onNotReady = reject;
+  });
+  ready.catch(() => {});
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const statusPipe = child.stdio[3] as NodeJS.ReadableStream;
+  statusPipe.setEncoding('utf8');
+  statusPipe.on('data', (d: string) => {
+    buffered += d;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = StatusLine.parse(JSON.parse(buffered.slice(0, nl)));
+      buffered = buffered.slice(nl + 1);
+      status.push(line);
+      if (line.type === 'ready') onReady(line);
+      else if (line.type === 'error') onNotReady(new Error(`launcher error at ${line.step}: ${line.message}`));
+    }
+  });
+  const done = new Promise<Run>((resolve) => {
+    child.on('close', (code) => {
+      onNotReady(new Error(`launcher exited (${code}) before ready: ${JSON.stringify(status)} ${stderr}`));
+      resolve({ code, stdout, stderr, status });
+    });
+  });
+  return { ready, done, kill: (sig) => child.kill(sig) };
+}
+
+export const run = (args: string[], program: string[], opts?: { extraFds?: number[]; env?: Record<string, string> }) =>
+  start(args, program, opts).done;
+
+/** Runs PROGRAM and expects it to have started and exited 0; returns its stdout. */
+export async function output(args: string[], program: string[]): Promise<string> {
+  const result = await run(args, program);
+  expect(result.status.map((l) => l.type), `${JSON.stringify(result.status)} ${result.stderr}`).toEqual(['ready', 'exit']);
+  expect(result.code, result.stderr).toBe(0);
+  return result.stdout;
+}
+
+/** A refused command line: exit 125 and one error line at step "args"; returns its message. */
+export async function refused(args: string[]): Promise<string> {
+  const result = await run(args, ['/bin/true']);
+  expect(result.code).toBe(125);
+  expect(result.status).toHaveLength(1);
+  expect(result.status[0]).toMatchObject({ type: 'error', step: 'args', errno: 0 });
+  return (result.status[0] as { message: string }).message;
+}
+
+/** Starts a long-lived PROGRAM (`sleep`), gives its host PID to `look`, then stops the launcher. */
+export async function whileRunning<T>(args: string[], look: (pid: number) => T | Promise<T>): Promise<T> {
+  const started = start(args, ['/bin/sleep', '300']);
+  const { pid } = await started.ready;
+  try {
+    return await look(pid);
+  } finally {
+    started.kill('SIGTERM');
+    await started.done;
+  }
+}
+
+/** "Key:\tvalue" lines of /proc/PID/status (or of its text). */
+export function parseStatus(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).trim();
+  }
+  return fields;
+}
+
+export const procStatus = (pid: number | 'self') => parseStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+
+/** The five capability sets of a status, as bigints. */
+export function capSets(status: Record<string, string>) {
+  const hex = (k: string) => BigInt(`0x${status[k]}`);
+  return { inh: hex('CapInh'), prm: hex('CapPrm'), eff: hex('CapEff'), bnd: hex('CapBnd'), amb: hex('CapAmb') };
+}
+
+/** Builds test/helpers/try-syscall.c into DIR (dynamically linked: run it without an own rootfs). */
+export function buildTrySyscall(dir: string): string {
+  const out = join(dir, 'try-syscall');
+  const cc = spawnSync('cc', ['-O2', '-Wall', '-o', out, join(REPO_ROOT, 'test/helpers/try-syscall.c'), '-lseccomp'], { encoding: 'utf8' });
+  expect(cc.status, cc.stderr).toBe(0);
+  expect(existsSync(out)).toBe(true);
+  return out;
+}
+
+export interface SyscallResult {
+  name: string;
+  abi?: string;
+  ret: number;
+  errno: number;
+}
+
+/** One try-syscall run inside a container made with ARGS. */
+export async function trySyscall(helper: string, args: string[], call: string[]): Promise<SyscallResult> {
+  return JSON.parse(await output(args, [helper, ...call])) as SyscallResult;
+}
+
+/** What `isolab-launcher --lsm-status` reports. */
+export interface LsmStatus {
+  type: 'lsm-status';
+  active: string[] | null;
+  activeFrom: string | null;
+  apparmor: { available: boolean; reason?: string };
+  selinux: { available: boolean; reason?: string; mode?: string };
+  landlock: { available: boolean; abi?: number; reason?: string };
+}
+
+export function lsmStatus(): LsmStatus {
+  const out = spawnSync(LAUNCHER, ['--lsm-status'], { encoding: 'utf8' });
+  expect(out.status, out.stderr).toBe(0);
+  return JSON.parse(out.stdout) as LsmStatus;
+}
+
+export const ERRNO = { EPERM: 1, ENOENT: 2, EFAULT: 14, EINVAL: 22, EACCES: 13, ENOSYS: 38, EOPNOTSUPP: 95 } as const;
