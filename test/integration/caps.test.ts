@@ -103,6 +103,28 @@ describe('the five capability sets', () => {
   });
 });
 
+/** --user comes from userns.c (another part of the launcher); these tests need it. */
+const HAS_USER = !(
+  spawnSync(LAUNCHER, ['--status-fd', '3', '--user', '1000:1000', '--', '/bin/true'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
+    .output[3] as unknown as string
+).includes('unknown option \\"--user\\"');
+
+describe.skipIf(!HAS_USER)('a non-root --user (skipped when this launcher has no --user option)', () => {
+  const user = ['--unshare', 'net', '--user', '1000:1000', '--cap-drop', 'ALL', '--cap-add', 'NET_BIND_SERVICE'];
+
+  it('as docker: the bounding set is kept, but execve leaves a non-root user no capability', async () => {
+    const sets = capSets(await insideStatus(user));
+    expect(sets).toEqual({ inh: 0n, prm: 0n, eff: 0n, bnd: bits(CAP.NET_BIND_SERVICE), amb: 0n });
+    expect(await trySyscall(helper, user, ['bind', '80'])).toMatchObject({ errno: ERRNO.EACCES });
+  });
+
+  it('--cap-ambient: the user keeps NET_BIND_SERVICE across execve and can bind port 80', async () => {
+    const one = bits(CAP.NET_BIND_SERVICE);
+    expect(capSets(await insideStatus([...user, '--cap-ambient']))).toEqual({ inh: one, prm: one, eff: one, bnd: one, amb: one });
+    expect(await trySyscall(helper, [...user, '--cap-ambient'], ['bind', '80'])).toMatchObject({ ret: 0 });
+  });
+});
+
 describe('what dropping capabilities changes', () => {
   let file: string;
   beforeAll(() => {
