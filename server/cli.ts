@@ -120,7 +120,7 @@ async function serve(args: string[]): Promise<number> {
       lessons: catalog,
       mode,
       hostHostnameAtStart: hostname(),
-      containers: new ContainerContexts(paths.rootfs, paths.containers),
+      containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile),
     },
     webDir: paths.web,
     maxSessions,

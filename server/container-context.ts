@@ -2,9 +2,13 @@
 // a unique cgroup name, an address on the isolab bridge, the device behind the image for block
 // I/O limits, and the overlay's upper directory on the host (where the container's writes land,
 // visible to the host: lesson 5 looks in it). All of it goes when the container is gone.
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { basename, join } from 'node:path';
+import { CAPABILITIES } from '../common/capabilities.js';
 import type { ContainerSpec } from '../common/spec.js';
+import { compileSeccompProfile, nativeArch, parseSeccompProfileJson, type SeccompProfile } from './seccomp/profile.js';
 import { LabError } from './errors.js';
 import type { LaunchContext } from './launcher.js';
 
@@ -17,6 +21,9 @@ export class ContainerContexts {
   private nextHost = FIRST_HOST;
   private launches = 0;
   private device: string | null | undefined;
+  private dockerDefaultProfile: SeccompProfile | undefined;
+  /** Compiled filters by content hash: most containers share one (docker's, for the same caps). */
+  private readonly seccompFiles = new Map<string, string>();
 
   /**
    * @param rootfsDir the shared, read-only image (every container's lower layer)
@@ -25,21 +32,28 @@ export class ContainerContexts {
   constructor(
     private readonly rootfsDir: string,
     private readonly containersDir: string,
+    private readonly dockerDefaultProfilePath: string,
   ) {
     // 0700 root: a container's changes are its learner's business, not other local users'.
     mkdirSync(containersDir, { recursive: true, mode: 0o700 });
     chmodSync(containersDir, 0o700);
     // A server killed with SIGKILL leaves its containers' directories behind: nothing else owns them.
     for (const stale of readdirSync(containersDir)) {
-      if (stale.endsWith(`-${process.pid}`) || !/-\d+$/.test(stale)) continue;
-      const pid = Number(stale.slice(stale.lastIndexOf('-') + 1));
-      if (!existsSync(`/proc/${pid}`)) rmSync(join(containersDir, stale), { recursive: true, force: true });
+      const owner = /-(\d+)(\.txt)?$/.exec(stale)?.[1];
+      if (owner && Number(owner) !== process.pid && !existsSync(`/proc/${owner}`)) rmSync(join(containersDir, stale), { recursive: true, force: true });
     }
   }
 
-  /** A context for one launch; `release()` once its launcher has exited. */
-  acquire(spec: ContainerSpec, owner: string): { ctx: LaunchContext; release(): void } {
+  /**
+   * A context for one launch; `release()` once its launcher has exited. `customSeccomp` is the
+   * learner's own (validated) profile, used when spec.seccomp is "custom".
+   */
+  acquire(spec: ContainerSpec, owner: string, customSeccomp?: SeccompProfile): { ctx: LaunchContext; release(): void } {
     const ctx: LaunchContext = { rootfsDir: this.rootfsDir };
+    if (spec.seccomp !== 'unconfined') {
+      const file = this.seccompFile(spec, customSeccomp);
+      if (file) ctx.seccompFile = file;
+    }
     let host: number | undefined;
     // Unique per launch (the old shell's cgroup may still be being torn down when the new one
     // starts); ends in the server's pid, so a later server can tell its own leftovers from others'.
@@ -71,6 +85,31 @@ export class ContainerContexts {
         if (containerDir) rmSync(containerDir, { recursive: true, force: true });
       },
     };
+  }
+
+  /**
+   * The profile compiled for this container's capabilities (moby's includes/excludes depend on
+   * them), written once per distinct result to a 0600 file in the containers directory.
+   */
+  private seccompFile(spec: ContainerSpec, customSeccomp?: SeccompProfile): string | null {
+    let profile: SeccompProfile;
+    if (spec.seccomp === 'custom') {
+      if (!customSeccomp) throw new LabError('bad_request', 'seccomp is "custom" but no profile was given: apply one in the seccomp editor first');
+      profile = customSeccomp;
+    } else {
+      profile = this.dockerDefaultProfile ??= parseSeccompProfileJson(readFileSync(this.dockerDefaultProfilePath, 'utf8'));
+    }
+    const capabilities = (spec.capabilities === 'all' ? CAPABILITIES : spec.capabilities).map((c) => `CAP_${c}`);
+    const text = compileSeccompProfile(profile, { arch: nativeArch(), capabilities, kernelRelease: release() });
+    if (text === null) return null;
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
+    let file = this.seccompFiles.get(hash);
+    if (!file) {
+      file = join(this.containersDir, `seccomp-${hash}-${process.pid}.txt`);
+      writeFileSync(file, text, { mode: 0o600 });
+      this.seccompFiles.set(hash, file);
+    }
+    return file;
   }
 
   private allocateHost(): number {

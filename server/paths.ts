@@ -13,6 +13,8 @@ export interface LabPaths {
   web: string;
   /** Per-container state on the host (overlay upper directories): on tmpfs, gone at reboot. */
   containers: string;
+  /** moby's default seccomp profile, Docker format. */
+  dockerSeccompProfile: string;
 }
 
 export function defaultPaths(root = REPO_ROOT): LabPaths {
@@ -25,5 +27,6 @@ export function defaultPaths(root = REPO_ROOT): LabPaths {
     lessons: join(root, 'lessons'),
     web: join(root, 'build', 'web'),
     containers: '/run/isolab/containers',
+    dockerSeccompProfile: join(root, 'profiles', 'seccomp', 'docker-default.json'),
   };
 }

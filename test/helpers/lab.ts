@@ -36,7 +36,7 @@ export async function startLab(opts: { mode?: ServerMode; maxSessions?: number; 
       lessons,
       mode: opts.mode ?? 'solo',
       hostHostnameAtStart: hostname(),
-      containers: new ContainerContexts(paths.rootfs, paths.containers),
+      containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile),
     },
     webDir: paths.web,
     maxSessions: opts.maxSessions ?? 16,
