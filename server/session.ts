@@ -31,8 +31,13 @@ const CHECK_PERIOD_MS = 3_000;
 /** Respawns per second a learner may trigger; more is a script hammering the launcher. */
 const MAX_RESPAWNS_PER_SECOND = 5;
 
-/** In workshop mode the shared server never hands out a shell without these. */
-export const WORKSHOP_LOCKED_ON: readonly ToggleId[] = ['rootfs', 'mount', 'pid'];
+/**
+ * In workshop mode the shared server never hands out a shell without these: docker's default
+ * confinement (own root and /proc, masked paths, 14 capabilities — no CAP_SYS_ADMIN/SYS_MODULE —,
+ * seccomp) plus no_new_privs and cgroup limits, so one learner's fork bomb or memory hog stays in
+ * their own container. Lessons that switch one of these off say so; the page shows the lock.
+ */
+export const WORKSHOP_LOCKED_ON: readonly ToggleId[] = ['mount', 'pid', 'rootfs', 'masked', 'limits', 'caps', 'seccomp', 'nnp'];
 
 export interface SessionDeps {
   paths: LabPaths;
