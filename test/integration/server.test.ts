@@ -1,6 +1,6 @@
 // The whole server path with the real launcher: socket.io client → server → pty → shell in real
 // namespaces → back. Asserts from inside (what the shell prints) and outside (inodes the host sees).
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectorView, SessionInfo } from '../../common/protocol.js';
@@ -172,3 +172,42 @@ function processAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe('a workshop server', () => {
+  let workshop: RunningLab;
+  beforeAll(async () => {
+    workshop = await startLab({ mode: 'workshop' });
+  });
+  afterAll(async () => {
+    await workshop.close();
+  });
+
+  it('keeps its floor of confinement on, from inside and outside, and refuses to lower it', async () => {
+    const client = new LabClient(workshop.url, workshop.token);
+    clients.push(client);
+    await client.connected();
+    const reply = await client.request<SessionInfo>('session:start', { cols: 120, rows: 40, lessonId: '00-just-a-process' });
+    if (!reply.ok) throw new Error(reply.message);
+    expect(reply.data.lockedOn).toEqual(expect.arrayContaining(['caps', 'seccomp', 'nnp', 'limits', 'rootfs', 'pid']));
+    await client.waitForText(/[#$] $/);
+    // Inside: docker's 14 capabilities, a seccomp filter, no_new_privs, PID 1.
+    const status = await client.run('grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; echo pid=$$');
+    expect(status).toMatch(/CapEff:\s+00000000a80425fb/);
+    expect(status).toMatch(/NoNewPrivs:\s+1/);
+    expect(status).toMatch(/Seccomp:\s+2/);
+    expect(status).toContain('pid=1');
+    // Outside: the shell sits in a cgroup with a pids limit.
+    const pid = client.readies.at(-1)!.pid;
+    // (cgroup v1: the pids hierarchy's line; v2: the one unified line "0::/path".)
+    const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+    const v1 = lines.find((l) => /^\d+:pids:/.test(l));
+    const pidsMax = v1
+      ? readFileSync(`/sys/fs/cgroup/pids${v1.split(':')[2]}/pids.max`, 'utf8').trim()
+      : readFileSync(`/sys/fs/cgroup${lines.find((l) => l.startsWith('0::'))!.slice(3)}/pids.max`, 'utf8').trim();
+    expect(Number(pidsMax)).toBeGreaterThan(0);
+    // Lowering the floor is refused, and the shell stays as it was.
+    const refused = await client.request('sandbox:toggle', { toggle: 'seccomp', on: false });
+    expect(refused).toMatchObject({ ok: false, code: 'forbidden' });
+    expect(await client.run('grep -E "^Seccomp:" /proc/self/status')).toMatch(/Seccomp:\s+2/);
+  });
+});
