@@ -43,7 +43,15 @@
     {
       'target_name': 'isolab-probe',
       'type': 'executable',
-      'sources': ['probe/probe.c'],
+      'sources': [
+        'probe/probe.c',
+        'probe/json.c',
+        'probe/security.c',
+        'probe/cgroup.c',
+        'probe/fs.c',
+        'probe/net.c',
+        'probe/syscalls.c',
+      ],
       'cflags!': ['-O3', '-Wno-unused-parameter'],
       'cflags': ['<@(isolab_cflags)'],
       'cflags_c': ['-std=gnu11'],
