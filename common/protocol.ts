@@ -2,6 +2,7 @@
 // schemas (validated at runtime on arrival — types are not validation), and acknowledgement shapes.
 // Imported by server/ and web/; imports neither.
 import { z } from 'zod';
+import type { PartialProbeReport } from './probe.js';
 import { ContainerSpec, TOGGLE_IDS } from './spec.js';
 
 /** Terminal geometry is clamped to what a real screen can show; anything else is a bad request. */
@@ -121,16 +122,20 @@ export interface SandboxError {
   step?: string;
 }
 
-export interface InspectorRow {
-  name: string;
-  container: number | null;
-  host: number | null;
-  differs: boolean;
-}
-
+/**
+ * The inspector: the probe's report from inside the shell's namespaces (about the shell) next to
+ * the probe's report on the host (about the server's own process). The page lays them out side
+ * by side (web/src/inspector-model.ts) and marks what differs and what changed since last time.
+ */
 export interface InspectorView {
+  /** Host PID of the shell; null when none runs. */
   containerPid: number | null;
-  rows: InspectorRow[];
+  /** What the shell sees and is; null when no shell runs or the probe failed (see `error`). */
+  container: PartialProbeReport | null;
+  /** What the host sees. */
+  host: PartialProbeReport | null;
+  /** Why a report is missing while it should be there. */
+  error: string | null;
   takenAt: string;
 }
 

@@ -1,16 +1,19 @@
 // Runs the C probe (native/probe) and parses its report: on the host directly, and inside a
 // running container through `isolab-launcher --join PID` (the launcher enters the namespaces; Node never does).
 import { execFile } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import type { z } from 'zod';
 import { ProbeReport } from '../common/probe.js';
 import type { LabPaths } from './paths.js';
 
 /** A probe answers in a few milliseconds; five seconds means something is wrong (e.g. a frozen cgroup). */
 const PROBE_TIMEOUT_MS = 5_000;
+/** A full report is ~25 KB on a busy host (lists are capped at 200 entries); 1 MiB is a runaway. */
 const PROBE_MAX_OUTPUT = 1024 * 1024;
 /** The host's own view changes rarely; one probe per second serves every session. */
 const HOST_PROBE_TTL_MS = 1_000;
 
-function runProbe(file: string, args: string[]): Promise<ProbeReport> {
+function runProbe<S extends z.ZodType>(file: string, args: string[], schema: S): Promise<z.infer<S>> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
@@ -19,7 +22,7 @@ function runProbe(file: string, args: string[]): Promise<ProbeReport> {
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`probe failed: ${err.message}${stderr ? ` (${stderr.trim().slice(0, 300)})` : ''}`));
         try {
-          resolve(ProbeReport.parse(JSON.parse(stdout)));
+          resolve(schema.parse(JSON.parse(stdout)));
         } catch (parseErr) {
           reject(new Error(`probe printed an unexpected report: ${(parseErr as Error).message.slice(0, 300)}`));
         }
@@ -28,25 +31,58 @@ function runProbe(file: string, args: string[]): Promise<ProbeReport> {
   });
 }
 
+/**
+ * The number by which a process inside its container's /proc is known, given its host PID.
+ *
+ * The launcher mounts a fresh /proc only in a container with both a mount and a PID namespace;
+ * that /proc numbers processes as the container's PID namespace does (NSpid's last field).
+ * Otherwise the container's /proc is the host's, or one mounted from the host's PID namespace,
+ * and the host PID is the right number.
+ */
+export async function pidInsideContainer(hostPid: number): Promise<number> {
+  const [status, pidNs, mntNs, ownPidNs, ownMntNs] = await Promise.all([
+    readFile(`/proc/${hostPid}/status`, 'utf8'),
+    stat(`/proc/${hostPid}/ns/pid`),
+    stat(`/proc/${hostPid}/ns/mnt`),
+    stat('/proc/self/ns/pid'),
+    stat('/proc/self/ns/mnt'),
+  ]);
+  if (pidNs.ino === ownPidNs.ino || mntNs.ino === ownMntNs.ino) return hostPid;
+  const nsPids = /^NSpid:\s*(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).map(Number) ?? [];
+  const inner = nsPids.at(-1);
+  return inner !== undefined && Number.isSafeInteger(inner) && inner > 0 ? inner : hostPid;
+}
+
 export class Prober {
   private hostCache: { at: number; report: Promise<ProbeReport> } | undefined;
 
   constructor(private readonly paths: Pick<LabPaths, 'launcher' | 'probe'>) {}
 
-  /** What the host sees (cached briefly, shared by all sessions). */
+  /** What the host sees (a full report, cached briefly, shared by all sessions). */
   host(): Promise<ProbeReport> {
     const now = Date.now();
     if (!this.hostCache || now - this.hostCache.at > HOST_PROBE_TTL_MS) {
-      const report = runProbe(this.paths.probe, []);
+      const report = runProbe(this.paths.probe, [], ProbeReport);
       report.catch(() => (this.hostCache = undefined));
       this.hostCache = { at: now, report };
     }
     return this.hostCache.report;
   }
 
-  /** What a process inside the namespaces of `pid` sees. */
-  container(pid: number): Promise<ProbeReport> {
-    if (!Number.isSafeInteger(pid) || pid <= 0) return Promise.reject(new Error(`bad pid ${pid}`));
-    return runProbe(this.paths.launcher, ['--join', String(pid), '--', this.paths.probe]);
+  /**
+   * What the shell with host PID `pid` sees and is: the probe runs inside every namespace of the
+   * shell (--join) and reports the shell's own process attributes — credentials, capabilities,
+   * seccomp, no_new_privs, cgroup, limits, LSM label (--pid) — rather than its own, which are the
+   * launcher's. What the probe *tries* from in there (opening devices, writing read-only paths)
+   * it tries with the launcher's credentials.
+   */
+  async container(pid: number): Promise<ProbeReport> {
+    return runProbe(this.paths.launcher, await this.containerArgs(pid), ProbeReport);
+  }
+
+  private async containerArgs(pid: number): Promise<string[]> {
+    if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`bad pid ${pid}`);
+    const inside = await pidInsideContainer(pid);
+    return ['--join', String(pid), '--', this.paths.probe, '--pid', String(inside)];
   }
 }

@@ -155,8 +155,8 @@ export class Session {
     return lesson;
   }
 
-  inspect(): InspectorView {
-    return inspectorView(this.shellPid, this.deps.introspect);
+  inspect(): Promise<InspectorView> {
+    return inspectorView(this.shellPid, this.deps.prober, this.deps.introspect);
   }
 
   dispose(): void {
@@ -236,7 +236,11 @@ export class Session {
             spawnToReadyUs: Number((hrtime.bigint() - started) / 1000n),
             changes,
           });
-          this.out.inspector(this.inspect());
+          const pid = line.pid;
+          void this.inspect().then((view) => {
+            // A view of a shell that has been replaced meanwhile would only confuse.
+            if (this.shell?.pid === pid && !this.store.isDisposed) this.out.inspector(view);
+          });
           this.scheduleCheck(0);
           settle();
         } else if (line.type === 'error') {

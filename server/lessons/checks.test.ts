@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeReport } from '../../common/probe.js';
+import { sampleProbeReport } from '../../common/probe-sample.js';
 import { PLAIN_PROCESS, type ContainerSpec } from '../../common/spec.js';
 import { REPO_ROOT } from '../paths.js';
 import { evaluateLesson, holds } from './checks.js';
@@ -14,23 +15,7 @@ const HOST_NAME = 'lab-host';
 const SHELL_PID = 4242;
 
 function probe(over: Partial<ProbeReport> = {}): ProbeReport {
-  return {
-    probe: 1,
-    pid: 5000,
-    ppid: 1,
-    uid: 0,
-    gid: 0,
-    hostname: HOST_NAME,
-    kernel: { release: '6.1.0-28-amd64', machine: 'x86_64' },
-    namespaces: { ...HOST_NS },
-    processes: [],
-    processCount: 120,
-    root: { dev: 2049, ino: 2 },
-    mounts: [],
-    netInterfaces: ['lo', 'eth0'],
-    ipc: { msg: 0, shm: 0, sem: 0 },
-    ...over,
-  };
+  return sampleProbeReport({ hostname: HOST_NAME, namespaces: { ...HOST_NS }, processes: [], processCount: 120, mounts: [], ...over });
 }
 
 /** Facts for a shell with `spec`; `container` is what the probe saw inside it (null: no shell). */

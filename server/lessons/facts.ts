@@ -101,6 +101,9 @@ function typeOf(schema: z.ZodType, nullableSoFar: boolean): FactType {
     case 'number':
     case 'boolean':
       return { kind: def.type, nullable };
+    case 'enum':
+      // z.enum(['v1', 'v2']): compared as the strings it allows.
+      return { kind: 'string', nullable };
     case 'literal': {
       const kind = typeof def.values?.[0];
       if (kind === 'string' || kind === 'number' || kind === 'boolean') return { kind, nullable };

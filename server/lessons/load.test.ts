@@ -172,7 +172,7 @@ describe('front matter validation', () => {
   });
 
   const broken: [string, string, string, string | string[]][] = [
-    ['unknown fact', '{ fact: container.hostname,', '{ fact: container.hostnmae,', 'x.md:19: checks.0.all.0.fact: no fact "hostnmae" in container (expected one of probe|pid|ppid|uid|gid|hostname|kernel|namespaces|processes|processCount|root|mounts|netInterfaces|ipc)'],
+    ['unknown fact', '{ fact: container.hostname,', '{ fact: container.hostnmae,', 'x.md:19: checks.0.all.0.fact: no fact "hostnmae" in container (expected one of probe|sections|subject|pid|ppid|uid|gid|user|hostname|domainname|kernel|namespaces|processes|processCount|pid1Comm|root|mounts|mountCount|rootfs|netInterfaces|interfaces|defaultRoute|ipc|caps|noNewPrivs|seccomp|cgroup|paths|devices|rlimits|lsm|system)'],
     ['unknown namespace name', '{ fact: container.hostname, op: neq, ref: host.hostname }', '{ fact: container.namespaces.utss, op: exists }', 'x.md:19: checks.0.all.0.fact: no fact "utss" in container.namespaces (expected one of cgroup|ipc|mnt|net|pid|time|user|uts)'],
     ['value of the wrong type', 'op: neq, ref: host.hostname }', 'op: eq, value: 5 }', 'x.md:19: checks.0.all.0.value: container.hostname is a string (or null), got 5'],
     ['ref of the wrong type', 'ref: host.hostname }', 'ref: host.pid }', 'x.md:19: checks.0.all.0.ref: container.hostname is a string (or null) but host.pid is a number'],

@@ -83,17 +83,22 @@ describe('a learner session', () => {
     expect((await client.run('ls /work 2>&1 || true'))).toMatch(/No such file/);
   });
 
-  it('the inspector shows the container inode next to the host inode, marking differences', async () => {
+  it('the inspector carries the probe\'s report about the shell next to the host\'s', async () => {
     const { client } = await newSession();
     await setToggle(client, 'ipc', true);
     const reply = await client.request<InspectorView>('inspector:refresh');
     expect(reply.ok).toBe(true);
     if (!reply.ok) return;
-    const ipc = reply.data.rows.find((r) => r.name === 'ipc')!;
-    expect(ipc).toMatchObject({ host: hostInode('ipc'), differs: true });
-    expect(ipc.container).not.toBe(hostInode('ipc'));
-    const user = reply.data.rows.find((r) => r.name === 'user')!;
-    expect(user.differs).toBe(false);
+    const { container, host, containerPid, error } = reply.data;
+    expect(error).toBeNull();
+    expect(containerPid).toBe(client.readies.at(-1)!.pid);
+    expect(host?.namespaces?.ipc).toBe(hostInode('ipc'));
+    expect(container?.namespaces?.ipc).not.toBe(hostInode('ipc'));
+    expect(container?.namespaces?.ipc).toBe(client.readies.at(-1)!.namespaces.ipc);
+    expect(container?.namespaces?.user).toBe(hostInode('user'));
+    // About the shell itself (--pid), not the probe: the shell's PID as its own /proc numbers it.
+    expect(container?.subject).toBe(container?.pid);
+    expect(container?.caps?.effective.hex).toBe(/^CapEff:\s*(\S+)/m.exec(readFileSync(`/proc/${containerPid}/status`, 'utf8'))![1]);
   });
 
   it('a lesson check turns green only from real state (lesson 1: hostname changed inside)', async () => {
