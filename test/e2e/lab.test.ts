@@ -60,6 +60,11 @@ describe('the lab page', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="toggle-uts"]')?.getAttribute('data-state') === 'off');
     await waitForTerminal(/UTS namespace off[\s\S]*[#$] $/, from);
     await page.waitForFunction(() => document.querySelector('[data-testid="inspector-row-uts"]')?.getAttribute('data-differs') === 'false');
+    // The row that changed since the previous report says so, in words as well as the attribute.
+    await expect(page.getByTestId('inspector-row-uts').getAttribute('data-changed')).resolves.toBe('true');
+    await expect(page.getByTestId('inspector-row-uts').locator('.changed-mark').textContent()).resolves.toMatch(/changed/);
+    await expect(page.getByTestId('inspector-row-net').getAttribute('data-changed')).resolves.toBe('false');
+    await expect(page.getByTestId('inspector-row-uts.hostname').getAttribute('data-changed')).resolves.toBe('true');
     from = (await terminalText()).length;
     await typeCommand('hostname');
     await waitForTerminal(new RegExp(`\\b${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`), from);

@@ -63,8 +63,14 @@ describe('inspectorGroups', () => {
     expect(line(v, 'masked:/proc/kcore')).toMatchObject({ container: 'masked (devnull)', host: 'visible', differs: true });
   });
 
-  it('does not compare what differs by nature (a PID, a usage figure)', () => {
+  it('does not compare what differs by nature (a PID, a usage figure), nor flag it as changed', () => {
     expect(line(view(ownUts), 'id.pid')).toMatchObject({ container: '1', host: '5000', differs: false, symbol: '·' });
+    expect(line(view(shell({ pid: 7 })), 'id.pid', view(ownUts))).toMatchObject({ container: '7', changed: false });
+  });
+
+  it('lists the namespaces a process is in, not those its children would get', () => {
+    const withChildren = shell({ namespaces: { ...HOST.namespaces, pid_for_children: 4026531836, time_for_children: 4026531834 } });
+    expect(inspectorGroups(view(withChildren), null)[0]!.lines.map((l) => l.key)).not.toContain('pid_for_children');
   });
 
   it('flags the rows that changed since the previous view, and says what they were', () => {

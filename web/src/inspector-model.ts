@@ -127,8 +127,8 @@ export function reportCells(r: PartialProbeReport | null): Map<string, Cell> {
   };
 
   if (r.namespaces) {
-    const names = [...PROC_NS_NAMES.filter((n) => n in r.namespaces!), ...Object.keys(r.namespaces).filter((n) => !(PROC_NS_NAMES as readonly string[]).includes(n)).sort()];
-    for (const name of names) add(name, 'namespaces', name, String(r.namespaces[name]), { compare: 'verdict' });
+    // The namespaces a process is in (not pid_for_children/time_for_children: its children's).
+    for (const name of PROC_NS_NAMES.filter((n) => n in r.namespaces!)) add(name, 'namespaces', name, String(r.namespaces[name]), { compare: 'verdict' });
   }
 
   if (r.user) {
@@ -276,7 +276,9 @@ export function inspectorGroups(view: InspectorView, previous: InspectorView | n
   const lines = rowsOf(view).map((row): InspectorLine & { group: InspectorGroupId } => {
     const old = before.get(row.key);
     const changed =
-      old !== undefined && (row.cell.compare === 'verdict' ? old.differs !== row.differs : old.container !== row.container || old.host !== row.host);
+      old !== undefined &&
+      row.cell.compare !== 'none' &&
+      (row.cell.compare === 'verdict' ? old.differs !== row.differs : old.container !== row.container || old.host !== row.host);
     const details = [row.cell.detail, row.container !== null && row.host !== null && row.container !== row.host ? `host: ${row.host}` : undefined];
     return {
       group: row.cell.group,
