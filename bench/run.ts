@@ -4,11 +4,14 @@
 //   1. keystroke echo: socket.io client → server → pty → shell → back (p50/p99)
 //   2. `yes` flood to a slow client (2 MB/s): server-side buffered bytes, and Ctrl-C → prompt time
 //   3. toggle → new shell ready (server side: launcher spawn to its "ready" line), per setting
+//   4. the probe: a full report, a few sections, through --join into a container, and the
+//      inspector's refresh round trip (both reports), against the spawn floor (/bin/true)
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { SessionInfo } from '../common/protocol.js';
-import { REPO_ROOT } from '../server/paths.js';
+import type { InspectorView, SessionInfo } from '../common/protocol.js';
+import { REPO_ROOT, defaultPaths } from '../server/paths.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -17,6 +20,7 @@ const TOGGLE_ROUNDS = Number(process.env.BENCH_TOGGLE_ROUNDS ?? 60);
 /** A slow client: it processes output at 2 MB/s, as a busy laptop browser might. */
 const SLOW_CLIENT_BYTES_PER_SECOND = 2 * 1024 * 1024;
 const FLOOD_SECONDS = 2;
+const PROBE_ROUNDS = Number(process.env.BENCH_PROBE_ROUNDS ?? 100);
 
 async function session(lab: RunningLab, opts: { autoAck?: boolean; lessonId?: string } = {}): Promise<LabClient> {
   const client = new LabClient(lab.url, lab.token, { autoAck: opts.autoAck });
@@ -119,6 +123,42 @@ async function toggleToReady(lab: RunningLab): Promise<Record<string, Summary>> 
   return results;
 }
 
+function timeSpawn(cmd: string[]): Summary {
+  const samples: number[] = [];
+  for (let i = 0; i < PROBE_ROUNDS + 5; i++) {
+    const t0 = performance.now();
+    const out = spawnSync(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'ignore', 'inherit'] });
+    const dt = performance.now() - t0;
+    if (out.status !== 0) throw new Error(`${cmd.join(' ')} exited ${out.status}`);
+    if (i >= 5) samples.push(dt);
+  }
+  return summarize(samples);
+}
+
+async function probeTimes(lab: RunningLab): Promise<Record<string, Summary>> {
+  const { probe, launcher } = defaultPaths();
+  const client = await session(lab);
+  for (const t of ['uts', 'pid', 'ipc', 'net', 'rootfs'] as const) await client.request('sandbox:toggle', { toggle: t, on: true });
+  const pid = client.readies.at(-1)!.pid;
+  const results: Record<string, Summary> = {
+    'spawn floor (/bin/true)': timeSpawn(['/bin/true']),
+    'probe, every section (host)': timeSpawn([probe]),
+    'probe --sections ns,caps,seccomp,cgroup': timeSpawn([probe, '--sections', 'ns,caps,seccomp,cgroup']),
+    'launcher --join (all namespaces + rootfs) -- probe --pid 1': timeSpawn([launcher, '--join', String(pid), '--', probe, '--pid', '1']),
+  };
+  const refresh: number[] = [];
+  for (let i = 0; i < PROBE_ROUNDS + 5; i++) {
+    // Past the host report's one-second cache now and then: both reports are real probe runs.
+    const t0 = performance.now();
+    const reply = await client.request<InspectorView>('inspector:refresh');
+    if (!reply.ok || reply.data.container === null) throw new Error('inspector:refresh failed');
+    if (i >= 5) refresh.push(performance.now() - t0);
+  }
+  results['inspector:refresh round trip (socket.io, both reports)'] = summarize(refresh);
+  client.close();
+  return results;
+}
+
 const fmt = (s: Summary) => `median ${s.median.toFixed(2)} ms · p90 ${s.p90.toFixed(2)} · p99 ${s.p99.toFixed(2)} · n=${s.n}`;
 
 async function main(): Promise<void> {
@@ -133,9 +173,11 @@ async function main(): Promise<void> {
     );
     const toggles = await toggleToReady(lab);
     for (const [name, s] of Object.entries(toggles)) console.log(`toggle → shell ready (${name}): ${fmt(s)}   [target median ≤ 10 ms]`);
+    const probes = await probeTimes(lab);
+    for (const [name, s] of Object.entries(probes)) console.log(`${name}: ${fmt(s)}${name.startsWith('probe, every') ? '   [target median well under 10 ms]' : ''}`);
     const out = join(REPO_ROOT, 'build', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles }, null, 2));
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes }, null, 2));
     console.log(`\nwritten to build/bench/results.json`);
   } finally {
     await lab.close();
