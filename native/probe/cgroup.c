@@ -97,6 +97,8 @@ static void read_mounts(void)
 		if (dash == NULL || sscanf(line, "%*s %*s %*s %255s %255s", root, target) != 2 ||
 		    sscanf(dash + 3, "%31s %*s %255s", fstype, options) != 2)
 			continue;
+		unescape_octal(root);
+		unescape_octal(target);
 		bool v2 = strcmp(fstype, "cgroup2") == 0;
 		if (!v2 && strcmp(fstype, "cgroup") != 0)
 			continue;

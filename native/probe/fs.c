@@ -22,23 +22,6 @@
 
 /* ---- helpers ---- */
 
-/* mountinfo escapes space, tab, newline and backslash (and overlay's options also ',' and '=')
- * as \ooo; undo it in place. */
-static void unescape_octal(char *s)
-{
-	char *out = s;
-	for (char *in = s; *in; in++) {
-		if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' && in[3] >= '0' &&
-		    in[3] <= '7') {
-			*out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
-			in += 3;
-		} else {
-			*out++ = *in;
-		}
-	}
-	*out = '\0';
-}
-
 static bool has_option(const char *options, const char *wanted)
 {
 	size_t len = strlen(wanted);

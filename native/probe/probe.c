@@ -88,6 +88,23 @@ const char *status_field(const char *key)
 	return NULL;
 }
 
+/* mountinfo escapes space, tab, newline and backslash (and overlay's options also ',' and '=')
+ * as \ooo; undo it in place. */
+void unescape_octal(char *s)
+{
+	char *out = s;
+	for (char *in = s; *in; in++) {
+		if (in[0] == '\\' && in[1] >= '0' && in[1] <= '3' && in[2] >= '0' && in[2] <= '7' && in[3] >= '0' &&
+		    in[3] <= '7') {
+			*out++ = (char)((in[1] - '0') * 64 + (in[2] - '0') * 8 + (in[3] - '0'));
+			in += 3;
+		} else {
+			*out++ = *in;
+		}
+	}
+	*out = '\0';
+}
+
 const char *errno_name(int err)
 {
 	static char unknown[16];
@@ -607,9 +624,9 @@ int main(int argc, char **argv)
 			}
 			probe_pid = (pid_t)pid;
 			snprintf(probe_proc, sizeof(probe_proc), "/proc/%ld", pid);
-			struct stat st;
-			if (stat(probe_proc, &st) < 0) {
-				fprintf(stderr, "isolab-probe: --pid: %s: %s\n", probe_proc, strerror(errno));
+			/* Read now: the report describes one moment, and a process that is not there is an error. */
+			if (status_field("Pid") == NULL) {
+				fprintf(stderr, "isolab-probe: --pid: cannot read %s/status: %s\n", probe_proc, strerror(errno));
 				return 2;
 			}
 		} else if (strcmp(argv[i], "--list-sections") == 0) {

@@ -48,6 +48,8 @@ ssize_t read_text(const char *path, char *buf, size_t size);
 ssize_t read_proc_text(const char *name, char *buf, size_t size);
 /* The value of "KEY:\t..." in /proc/<pid>/status, or NULL (status is read once and kept). */
 const char *status_field(const char *key);
+/* mountinfo's \ooo escapes (space, tab, newline, backslash), undone in place. */
+void unescape_octal(char *s);
 /* "EPERM" for EPERM, "E123" for a number the C library has no name for. */
 const char *errno_name(int err);
 
