@@ -12,6 +12,7 @@ import { PROBE_SECTIONS, PartialProbeReport, ProbeReport, TrySyscallReport, type
 import { StatusLine, type ReadyLine } from '../../server/launcher.js';
 import { REPO_ROOT } from '../../server/paths.js';
 import { Prober, pidInsideContainer } from '../../server/probe.js';
+import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/seccomp/profile.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
 const LAUNCHER = join(RELEASE, 'isolab-launcher');
@@ -726,5 +727,140 @@ describe('masked and read-only paths', () => {
     expect(mountOf(r.mounts!, '/proc/sys')).toMatchObject({ target: '/proc/sys', readOnly: true });
     // Nothing leaked to the host.
     expect(partial([PROBE, '--sections', 'paths']).paths).toEqual(host);
+  });
+});
+
+// ---- what the launcher's own primitives change ----
+
+/** Docker's default capabilities (moby oci/caps/defaults.go). */
+const DOCKER_CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
+  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+const DOCKER_PRESET = ['--cap-drop', 'ALL', '--cap-add', DOCKER_CAPS.map((c) => c.slice(4)).join(',')];
+const PID_MOUNT = ['--unshare', 'mount,pid'];
+
+describe('what the launcher\'s primitives change: the probe inside, /proc/PID outside', () => {
+  const prober = () => new Prober({ launcher: LAUNCHER, probe: PROBE });
+
+  it('--cap-drop/--cap-add: Docker\'s preset in every set but inheritable and ambient', async () => {
+    const r = report([LAUNCHER, ...PID_MOUNT, ...DOCKER_PRESET, '--', PROBE]);
+    const sorted = [...DOCKER_CAPS].sort();
+    for (const set of ['effective', 'permitted', 'bounding'] as const) expect([...r.caps![set].names].sort(), set).toEqual(sorted);
+    expect(r.caps!.inheritable.names).toEqual([]);
+    expect(r.caps!.ambient.names).toEqual([]);
+    const c = await startContainer([...PID_MOUNT, ...DOCKER_PRESET], ['/bin/sleep', '300']);
+    try {
+      const shell = await prober().container(c.ready.pid);
+      expect(capsHex(shell)).toEqual(capsOutside(c.ready.pid));
+      expect(capsHex(shell)).toEqual(capsHex(r));
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('--seccomp (Docker\'s default profile): mode 2, one filter, and try-syscall tells the filter\'s refusals from the kernel\'s', async () => {
+    const profile = parseSeccompProfileJson(readFileSync(join(REPO_ROOT, 'profiles/seccomp/docker-default.json'), 'utf8'));
+    const compiled = join(workDir, 'docker-default.seccomp');
+    writeFileSync(compiled, compileSeccompProfile(profile, { arch: nativeArch(), capabilities: DOCKER_CAPS, kernelRelease: release() })!);
+    const docker = [...PID_MOUNT, ...DOCKER_PRESET, '--no-new-privs', '--seccomp', compiled];
+    const r = report([LAUNCHER, ...docker, '--', PROBE]);
+    expect(r.seccomp).toEqual({ mode: 2, filters: 1 });
+    expect(r.noNewPrivs).toBe(true);
+
+    const names = ['reboot', 'mount', 'unshare', 'keyctl', 'clock_settime', 'personality', 'clone3', 'chroot', 'ptrace', 'name_to_handle_at'];
+    const filtered = byName(trySyscalls([LAUNCHER, ...docker, '--', PROBE, 'try-syscall', ...names]));
+    const open = byName(trySyscalls([LAUNCHER, ...PID_MOUNT, '--', PROBE, 'try-syscall', ...names]));
+    // Refused by the filter: EPERM where the kernel would have said something else.
+    for (const name of ['reboot', 'mount', 'unshare', 'keyctl', 'clock_settime', 'personality']) {
+      expect(filtered.get(name), name).toMatchObject({ verdict: 'denied', error: 'EPERM' });
+      expect(open.get(name)?.verdict, name).toBe('allowed');
+    }
+    // Docker answers clone3 with ENOSYS, so that the C library falls back to clone().
+    expect(filtered.get('clone3')).toMatchObject({ verdict: 'unavailable', error: 'ENOSYS' });
+    expect(open.get('clone3')).toMatchObject({ verdict: 'allowed', error: 'EINVAL' });
+    // Allowed by the profile (chroot with CAP_SYS_CHROOT, ptrace on a 4.8+ kernel, name_to_handle_at).
+    for (const name of ['chroot', 'ptrace', 'name_to_handle_at']) expect(filtered.get(name)?.verdict, name).toBe('allowed');
+
+    const c = await startContainer(docker, ['/bin/sleep', '300']);
+    try {
+      const outside = statusOf(c.ready.pid);
+      const shell = await prober().container(c.ready.pid);
+      expect(shell.seccomp).toEqual({ mode: Number(outside.get('Seccomp')), filters: Number(outside.get('Seccomp_filters')) });
+      expect(shell.seccomp.mode).toBe(2);
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('--masked-paths/--readonly-paths default: what was visible is masked, the knobs are read-only mounts', () => {
+    const host = partial([PROBE, '--sections', 'paths']).paths!;
+    const r = partial([LAUNCHER, ...PID_MOUNT, '--masked-paths', 'default', '--readonly-paths', 'default', '--', PROBE, '--sections', 'paths,mounts']);
+    const inside = new Map(r.paths!.masked.map((p) => [p.path, p]));
+    for (const p of host.masked) {
+      if (p.state === 'visible') expect(inside.get(p.path)?.state, p.path).toBe('masked');
+      else expect(inside.get(p.path)?.state, p.path).toBe(p.state);
+    }
+    expect(host.masked.some((p) => p.state === 'visible')).toBe(true);
+    for (const p of r.paths!.readOnly.filter((p) => p.exists)) {
+      expect(p, p.path).toMatchObject({ readOnlyMount: true, writable: false, error: 'EROFS' });
+      expect(mountOf(r.mounts!, p.path)?.readOnly, p.path).toBe(true);
+    }
+    // Without the options the container sees what the host sees.
+    expect(partial([LAUNCHER, ...PID_MOUNT, '--', PROBE, '--sections', 'paths']).paths!.masked).toEqual(host.masked);
+  });
+
+  it.skipIf(!hasOverlay)('--read-only: the root filesystem is a read-only mount (needs overlayfs)', () => {
+    const r = report([LAUNCHER, ...PID_MOUNT, '--rootfs', image, '--read-only', '--', PROBE_IN_IMAGE]);
+    expect(r.rootfs).toMatchObject({ fstype: 'overlay', readOnly: true });
+    expect(report([LAUNCHER, ...PID_MOUNT, '--rootfs', image, '--', PROBE_IN_IMAGE]).rootfs).toMatchObject({ readOnly: false });
+  });
+
+  it('--ulimit: the limit inside, and in /proc/PID/limits outside', async () => {
+    expect(report([LAUNCHER, '--ulimit', 'nofile=64:128', '--', PROBE]).rlimits.nofile).toEqual({ soft: 64, hard: 128 });
+    const c = await startContainer([...PID_MOUNT, '--ulimit', 'nofile=64:128'], ['/bin/sleep', '300']);
+    try {
+      expect(nofileOutside(c.ready.pid)).toEqual({ soft: 64, hard: 128 });
+      expect((await prober().container(c.ready.pid)).rlimits.nofile).toEqual({ soft: 64, hard: 128 });
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('--cgroup with limits: read back from the cgroup files, and the device list at work', async () => {
+    const name = `isolab-probe-${RUN_ID}-limits`;
+    const limits = ['--cgroup', name, '--memory', '64m', '--pids-limit', '32', '--cpus', '0.5'];
+    const r = report([LAUNCHER, ...PID_MOUNT, ...limits, '--', PROBE]);
+    expect(r.cgroup.memory).toMatchObject({ max: 64 * 1024 * 1024 });
+    expect(r.cgroup.memory!.dir).toMatch(new RegExp(`/isolab/${name}$`));
+    expect(r.cgroup.pids).toMatchObject({ max: 32 });
+    expect(r.cgroup.cpu).toMatchObject({ quotaUs: 50000, periodUs: 100000 });
+    // Docker's device list: null opens, the kernel log does not.
+    const open = new Map(r.devices.open.map((o) => [o.path, o.error]));
+    expect(open.get('/dev/null')).toBeNull();
+    if (existsSync('/dev/kmsg')) expect(open.get('/dev/kmsg')).toBe('EPERM');
+    if (r.cgroup.devices) expect(r.cgroup.devices.list).toContain('c 1:3 rwm');
+    else expect(r.cgroup.notes.some((n) => n.startsWith('devices:'))).toBe(true);
+
+    const c = await startContainer([...PID_MOUNT, ...limits.map((a) => (a === name ? `${name}-2` : a))], ['/bin/sleep', '300']);
+    try {
+      const shell = await prober().container(c.ready.pid);
+      const memory = shell.cgroup.memory!;
+      const file = memory.version === 'v2' ? 'memory.max' : 'memory.limit_in_bytes';
+      expect(memory.max).toBe(Number(readFileSync(join(memory.dir, file), 'utf8')));
+      expect(shell.cgroup.pids!.current).toBe(Number(readFileSync(join(shell.cgroup.pids!.dir, 'pids.current'), 'utf8')));
+      expect(shell.cgroup.paths).toEqual(cgroupLines(c.ready.pid));
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('--unshare cgroup: every path is "/" inside, and the host\'s cgroup mount is said to lie outside', () => {
+    const name = `isolab-probe-${RUN_ID}-ns`;
+    const r = report([LAUNCHER, '--unshare', 'mount,pid,cgroup', '--cgroup', name, '--memory', '64m', '--', PROBE]);
+    expect(r.namespaces.cgroup).not.toBe(hostInode('cgroup'));
+    expect(r.cgroup.paths.every((p) => p.path === '/')).toBe(true);
+    expect(r.cgroup.memory).toBeNull();
+    expect(r.cgroup.notes.some((n) => n.startsWith('memory:') && /outside/.test(n))).toBe(true);
   });
 });
