@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { capSet, sampleProbeReport } from '../../common/probe-sample.js';
+import { CAP_NAMES } from '../../common/probe.js';
 import type { PartialProbeReport, ProbeReport } from '../../common/probe.js';
 import type { InspectorView } from '../../common/protocol.js';
 import { formatBytes, formatCaps, formatIdMap, inspectorGroups, inspectorSummary, reportCells, type InspectorLine } from './inspector-model.js';
@@ -127,10 +128,12 @@ describe('formatting', () => {
     [1536 * 1024, '1.5 MiB'],
   ])('formatBytes(%s) = %s', (n, text) => expect(formatBytes(n)).toBe(text));
 
-  it('names capabilities without their prefix, and says "all" and "none"', () => {
-    expect(formatCaps(capSet(['CAP_NET_RAW', 'CAP_SYS_ADMIN']), 40)).toBe('net_raw, sys_admin');
-    expect(formatCaps(capSet([]), 40)).toBe('none');
-    expect(formatCaps(HOST.caps!.effective, 40)).toBe('all 41');
+  it('names capabilities without their prefix, says "all", "all but" and "none", and counts long lists', () => {
+    expect(formatCaps(capSet(['CAP_NET_RAW', 'CAP_SYS_ADMIN']), 40, CAP_NAMES)).toBe('net_raw, sys_admin');
+    expect(formatCaps(capSet([]), 40, CAP_NAMES)).toBe('none');
+    expect(formatCaps(HOST.caps!.effective, 40, CAP_NAMES)).toBe('all 41');
+    expect(formatCaps(capSet(CAP_NAMES.filter((n) => n !== 'CAP_SYS_RESOURCE')), 40, CAP_NAMES)).toBe('all but sys_resource');
+    expect(formatCaps(capSet(CAP_NAMES.slice(0, 14)), 40, CAP_NAMES)).toBe('14 of 41');
   });
 
   it('reads uid maps', () => {

@@ -4,6 +4,7 @@
 // a switch was flipped — so the page can point at it.
 import type { PartialProbeReport } from '../../common/probe.js';
 import type { InspectorView } from '../../common/protocol.js';
+import { CAP_NAMES } from '../../common/probe.js';
 import { PROC_NS_NAMES } from '../../common/spec.js';
 
 export const INSPECTOR_GROUPS = [
@@ -82,11 +83,23 @@ export function formatBytes(n: number | null): string {
 const limit = (n: number | null): string => (n === null ? 'unlimited' : String(n));
 const yesNo = (b: boolean | null | undefined): string | null => (b === null || b === undefined ? null : b ? 'yes' : 'no');
 
-/** "none", "all 41", or the names without their CAP_ prefix. */
-export function formatCaps(set: { hex: string; names: string[] }, lastCap: number | null): string {
-  if (set.names.length === 0) return 'none';
-  if (lastCap !== null && set.names.length === lastCap + 1) return `all ${set.names.length}`;
-  return set.names.map((n) => n.replace(/^CAP_/, '').toLowerCase()).join(', ');
+/** Lists longer than this read as a count in the narrow table (the tooltip has the names). */
+const MAX_LISTED_CAPS = 6;
+/** "all but sys_resource" reads better than 40 names. */
+const MAX_MISSING_CAPS = 3;
+
+const capName = (n: string) => n.replace(/^CAP_/, '').toLowerCase();
+
+/** "none", "all 41", "all but sys_resource", a few names, or "14 of 41". */
+export function formatCaps(set: { hex: string; names: string[] }, lastCap: number | null, allNames: readonly string[] = []): string {
+  const n = set.names.length;
+  if (n === 0) return 'none';
+  const total = lastCap === null ? null : lastCap + 1;
+  if (total !== null && n === total) return `all ${n}`;
+  const missing = allNames.filter((name) => !set.names.includes(name));
+  if (total !== null && total - n <= MAX_MISSING_CAPS && missing.length === total - n) return `all but ${missing.map(capName).join(', ')}`;
+  if (n <= MAX_LISTED_CAPS) return set.names.map(capName).join(', ');
+  return total === null ? `${n} capabilities` : `${n} of ${total}`;
 }
 
 /** "0→0 ×4294967295" per line; the initial namespace's identity map reads "identity (all IDs)". */
@@ -148,7 +161,8 @@ export function reportCells(r: PartialProbeReport | null): Map<string, Cell> {
   if (r.caps !== undefined) {
     for (const set of ['effective', 'permitted', 'inheritable', 'bounding', 'ambient'] as const) {
       const caps = r.caps;
-      add(`caps.${set}`, 'caps', set, caps ? formatCaps(caps[set], caps.lastCap) : null, caps ? { detail: `${caps[set].hex}: ${caps[set].names.join(' ') || 'none'}` } : {});
+      const known = caps ? CAP_NAMES.slice(0, (caps.lastCap ?? CAP_NAMES.length - 1) + 1) : [];
+      add(`caps.${set}`, 'caps', set, caps ? formatCaps(caps[set], caps.lastCap, known) : null, caps ? { detail: `${caps[set].hex}: ${caps[set].names.map(capName).join(' ') || 'none'}` } : {});
     }
   }
 
