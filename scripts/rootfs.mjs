@@ -77,7 +77,8 @@ function build(dir, busybox, probe, tools, stamp) {
   };
   mkdirSync(dir, { mode: 0o755 });
   chmodSync(dir, 0o755);
-  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'usr/local/bin', 'etc', 'proc', 'sys', 'dev', 'var', 'run']) mkdir(d);
+  // mnt: an empty mount point, as on any FHS system (the mount namespace lesson mounts there).
+  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'usr/local/bin', 'etc', 'proc', 'sys', 'dev', 'var', 'run', 'mnt']) mkdir(d);
   mkdir('root', 0o700);
   mkdir('tmp', 0o1777);
 

@@ -12,6 +12,7 @@ import { ContainerContexts } from './container-context.js';
 import { ErrorLine, StatusLine, StatusServer, launcherArgs } from './launcher.js';
 import { loadLessonCatalog } from './lesson-catalog.js';
 import { validateLessonsDir } from './lessons/index.js';
+import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons/verify.js';
 import { introspect } from './native.js';
 import { defaultPaths } from './paths.js';
 import { Prober } from './probe.js';
@@ -25,6 +26,7 @@ Usage:
              [--network none|host] [--mount host|private] [--rootfs image|host] [--json-status]
              [-- CMD [ARG...]]
   isolab lessons validate [DIR]
+  isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
   isolab help`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -109,6 +111,7 @@ async function serve(args: string[]): Promise<number> {
 
   const catalog = await loadLessonCatalog(paths.lessons);
   for (const e of catalog.errors) console.error(`[isolab] lesson error: ${e}`);
+  for (const w of catalog.warnings) console.error(`[isolab] lesson warning: ${w}`);
   const status = await StatusServer.start();
   const token = typeof values.token === 'string' ? values.token : randomBytes(18).toString('base64url');
   const app = createApp({
@@ -230,10 +233,51 @@ function printLaunchError(line: ErrorLine): void {
 }
 
 async function lessons(args: string[]): Promise<number> {
-  const [sub, dir] = args;
-  if (sub !== 'validate') throw new UsageError('usage: isolab lessons validate [DIR]');
-  const errors = await validateLessonsDir(dir ?? defaultPaths().lessons);
+  const [sub, ...rest] = args;
+  if (sub === 'validate') return lessonsValidate(rest);
+  if (sub === 'verify') return lessonsVerify(rest);
+  throw new UsageError('usage: isolab lessons validate [DIR] | isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]');
+}
+
+async function lessonsValidate(args: string[]): Promise<number> {
+  const { positionals } = parse(args, {});
+  if (positionals.length > 1) throw new UsageError('usage: isolab lessons validate [DIR]');
+  const { errors, warnings } = await validateLessonsDir(positionals[0] ?? defaultPaths().lessons);
   for (const e of errors) console.error(e);
+  for (const w of warnings) console.error(`warning: ${w}`);
   if (errors.length === 0) console.log('all lessons are valid');
   return errors.length === 0 ? 0 : 1;
+}
+
+/** Start each lesson in a real container, type its solution, and wait for its checks to pass. */
+async function lessonsVerify(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    only: { type: 'string', multiple: true, default: [] },
+    timeout: { type: 'string', default: String(DEFAULT_VERIFY_TIMEOUT_MS / 1000) },
+    mode: { type: 'string', default: 'solo' },
+  });
+  if (positionals.length > 1) throw new UsageError('usage: isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]');
+  const timeout = Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) throw new UsageError(`--timeout must be a number of seconds, 0–600, got "${values.timeout}"`);
+  const mode = String(values.mode);
+  if (mode !== 'solo' && mode !== 'workshop') throw new UsageError(`--mode must be solo or workshop, got "${mode}"`);
+  requireRoot('isolab lessons verify');
+  const paths = defaultPaths();
+  requireBuilt(paths);
+  const dir = positionals[0] ?? paths.lessons;
+  console.log(`verifying the lessons in ${dir} (${mode} mode): each solution typed into a real shell`);
+  const report = await verifyLessons({
+    dir,
+    paths,
+    timeoutMs: timeout * 1000,
+    mode,
+    only: values.only as string[],
+    onResult: (v) => console.log(formatVerdict(v).map((l) => `  ${l}`).join('\n')),
+  });
+  for (const e of report.loadErrors) console.error(`not loaded: ${e}`);
+  for (const w of report.warnings) console.error(`warning: ${w}`);
+  for (const id of report.unknown) console.error(`no lesson "${id}" in ${dir}`);
+  const failed = report.verdicts.filter((v) => !v.passed).length;
+  console.log(`${report.verdicts.length - failed} passed, ${failed} failed${report.loadErrors.length ? `, ${report.loadErrors.length} not loaded` : ''}`);
+  return verifyPassed(report) ? 0 : 1;
 }

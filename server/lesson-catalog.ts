@@ -10,20 +10,22 @@ export interface LessonCatalog {
   evaluate(id: string, facts: CheckFacts): LessonStatus | undefined;
 }
 
-export async function loadLessonCatalog(dir: string): Promise<LessonCatalog & { errors: string[] }> {
-  const { lessons, errors } = await loadLessons(dir);
+export async function loadLessonCatalog(dir: string): Promise<LessonCatalog & { errors: string[]; warnings: string[] }> {
+  const { lessons, errors, warnings } = await loadLessons(dir);
   return catalogOf(
     lessons,
-    errors.map((e) => String(e.message ?? e)),
+    errors.map((e) => e.message),
+    warnings.map((e) => e.message),
   );
 }
 
-export function catalogOf(lessons: Lesson[], errors: string[] = []): LessonCatalog & { errors: string[] } {
+export function catalogOf(lessons: Lesson[], errors: string[] = [], warnings: string[] = []): LessonCatalog & { errors: string[]; warnings: string[] } {
   const byId = new Map(lessons.map((l) => [l.id, l]));
   const views = new Map(lessons.map((l) => [l.id, toLessonView(l)]));
   const summaries = lessons.map(toSummary);
   return {
     errors,
+    warnings,
     summaries: () => summaries,
     first: () => (lessons[0] ? views.get(lessons[0].id) : undefined),
     view: (id) => views.get(id),

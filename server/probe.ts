@@ -2,8 +2,11 @@
 // running container through `isolab-launcher --join PID` (the launcher enters the namespaces; Node never does).
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { z } from 'zod';
 import { ProbeReport } from '../common/probe.js';
+import { MQUEUE_DIR, parseSysvipc, splitHeadOutput, SYSVIPC_FILES } from './host-view.js';
+import type { SysvIpc } from './lessons/facts.js';
 import type { LabPaths } from './paths.js';
 
 /** A probe answers in a few milliseconds; five seconds means something is wrong (e.g. a frozen cgroup). */
@@ -13,7 +16,7 @@ const PROBE_MAX_OUTPUT = 1024 * 1024;
 /** The host's own view changes rarely; one probe per second serves every session. */
 const HOST_PROBE_TTL_MS = 1_000;
 
-function runProbe<S extends z.ZodType>(file: string, args: string[], schema: S): Promise<z.infer<S>> {
+function run(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
@@ -21,14 +24,19 @@ function runProbe<S extends z.ZodType>(file: string, args: string[], schema: S):
       { timeout: PROBE_TIMEOUT_MS, maxBuffer: PROBE_MAX_OUTPUT, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`probe failed: ${err.message}${stderr ? ` (${stderr.trim().slice(0, 300)})` : ''}`));
-        try {
-          resolve(schema.parse(JSON.parse(stdout)));
-        } catch (parseErr) {
-          reject(new Error(`probe printed an unexpected report: ${(parseErr as Error).message.slice(0, 300)}`));
-        }
+        resolve(stdout);
       },
     );
   });
+}
+
+async function runProbe<S extends z.ZodType>(file: string, args: string[], schema: S): Promise<z.infer<S>> {
+  const stdout = await run(file, args);
+  try {
+    return schema.parse(JSON.parse(stdout));
+  } catch (parseErr) {
+    throw new Error(`probe printed an unexpected report: ${(parseErr as Error).message.slice(0, 300)}`);
+  }
 }
 
 /**
@@ -56,7 +64,7 @@ export async function pidInsideContainer(hostPid: number): Promise<number> {
 export class Prober {
   private hostCache: { at: number; report: Promise<ProbeReport> } | undefined;
 
-  constructor(private readonly paths: Pick<LabPaths, 'launcher' | 'probe'>) {}
+  constructor(private readonly paths: Pick<LabPaths, 'launcher' | 'probe' | 'rootfs'>) {}
 
   /** What the host sees (a full report, cached briefly, shared by all sessions). */
   host(): Promise<ProbeReport> {
@@ -84,5 +92,35 @@ export class Prober {
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`bad pid ${pid}`);
     const inside = await pidInsideContainer(pid);
     return ['--join', String(pid), '--', this.paths.probe, '--pid', String(inside)];
+  }
+
+  /**
+   * The System V IPC objects of the IPC namespace of `pid`. /proc/sysvipc/* lists the objects of
+   * the *reader's* IPC namespace, so the files are read by a program joined to it.
+   */
+  async containerSysvIpc(pid: number): Promise<SysvIpc> {
+    const out = splitHeadOutput(await this.busyboxIn(pid, ['head', '-n', '100000', ...SYSVIPC_FILES]));
+    const file = (f: string) => {
+      const text = out.get(f);
+      if (text === undefined) throw new Error(`no ${f} in the container's /proc`);
+      return text;
+    };
+    return parseSysvipc({ shm: file(SYSVIPC_FILES[0]), sem: file(SYSVIPC_FILES[1]), msg: file(SYSVIPC_FILES[2]) });
+  }
+
+  /**
+   * The names in /dev/mqueue as the process `pid` sees them. Listed from inside, so that paths
+   * resolve in the container's root: a symbolic link planted there cannot point the server at the
+   * host's files.
+   */
+  async containerMqueues(pid: number): Promise<string[]> {
+    const out = await this.busyboxIn(pid, ['ls', '-1', MQUEUE_DIR]);
+    return out.split('\n').filter(Boolean).sort();
+  }
+
+  /** Runs a busybox applet in every namespace of `pid`: the image's busybox, static, run by file descriptor. */
+  private busyboxIn(pid: number, args: string[]): Promise<string> {
+    if (!Number.isSafeInteger(pid) || pid <= 0) return Promise.reject(new Error(`bad pid ${pid}`));
+    return run(this.paths.launcher, ['--join', String(pid), '--', join(this.paths.rootfs, 'bin', 'busybox'), ...args]);
   }
 }

@@ -5,7 +5,7 @@ import { sampleProbeReport } from '../../common/probe-sample.js';
 import { PLAIN_PROCESS, type ContainerSpec } from '../../common/spec.js';
 import { REPO_ROOT } from '../paths.js';
 import { evaluateLesson, holds } from './checks.js';
-import type { CheckFacts } from './facts.js';
+import type { CheckFacts, ShellView, SysvIpc } from './facts.js';
 import { loadLessons, type Lesson } from './load.js';
 import { Condition } from './schema.js';
 
@@ -18,12 +18,34 @@ function probe(over: Partial<ProbeReport> = {}): ProbeReport {
   return sampleProbeReport({ hostname: HOST_NAME, namespaces: { ...HOST_NS }, processes: [], processCount: 120, mounts: [], ...over });
 }
 
+type Descendant = CheckFacts['session']['descendants'][number];
+/** A process below the shell; without a PID namespace its numbers inside are the host's. */
+const proc = (pid: number, ppid: number, comm: string, ns: { nsPid?: number; nsPpid?: number } = {}): Descendant => ({ pid, ppid, comm, nsPid: ns.nsPid ?? pid, nsPpid: ns.nsPpid ?? ppid });
+
+const NO_IPC: SysvIpc = { shm: [], sem: [], msg: [] };
+
+/** The host's view of a shell with nothing of its own: host numbers, host /proc. */
+function shellView(over: Partial<ShellView> = {}): ShellView {
+  return { nsPids: [SHELL_PID], nsPid: SHELL_PID, procPidNs: HOST_NS.pid, mounts: [], mqueues: null, ...over };
+}
+
 /** Facts for a shell with `spec`; `container` is what the probe saw inside it (null: no shell). */
-function facts(opts: { spec?: ContainerSpec; container?: Partial<ProbeReport> | null; host?: Partial<ProbeReport>; descendants?: CheckFacts['session']['descendants'] } = {}): CheckFacts {
+function facts(
+  opts: {
+    spec?: ContainerSpec;
+    container?: Partial<ProbeReport> | null;
+    host?: Partial<ProbeReport>;
+    descendants?: Descendant[];
+    shell?: Partial<ShellView>;
+    sysvipc?: { host?: SysvIpc; container?: SysvIpc };
+  } = {},
+): CheckFacts {
   const container = opts.container === null ? null : probe(opts.container);
   return {
     container,
     host: probe(opts.host),
+    shell: container ? shellView(opts.shell) : null,
+    sysvipc: { host: opts.sysvipc?.host ?? NO_IPC, container: container ? (opts.sysvipc?.container ?? NO_IPC) : null },
     session: {
       shellPid: container ? SHELL_PID : null,
       spec: opts.spec ?? PLAIN_PROCESS,
@@ -38,7 +60,7 @@ const cond = (c: unknown) => Condition.parse(c);
 describe('conditions', () => {
   const f = facts({
     container: { hostname: 'my-container', namespaces: { ...HOST_NS, uts: 4026532177 }, processCount: 3 },
-    descendants: [{ pid: 4300, ppid: SHELL_PID, comm: 'sleep' }],
+    descendants: [proc(4300, SHELL_PID, 'sleep')],
   });
   it.each([
     [{ fact: 'container.hostname', op: 'eq', value: 'my-container' }, true],
@@ -86,7 +108,7 @@ describe('the real lessons', () => {
 
   describe('00-just-a-process', () => {
     it('passes when the host sees a sleep below the shell', () => {
-      const s = status('00-just-a-process', facts({ descendants: [{ pid: 4300, ppid: SHELL_PID, comm: 'sleep' }] }));
+      const s = status('00-just-a-process', facts({ descendants: [proc(4300, SHELL_PID, 'sleep')] }));
       expect(s).toEqual({
         lessonId: '00-just-a-process',
         checks: [{ id: 'sleep-under-shell', title: 'The host sees a sleep process descended from your shell', passed: true }],
@@ -97,7 +119,7 @@ describe('the real lessons', () => {
 
     it.each([
       ['nothing runs under the shell', facts(), /^Nothing runs under your shell yet/],
-      ['something else runs under the shell', facts({ descendants: [{ pid: 4300, ppid: SHELL_PID, comm: 'top' }] }), /^Something runs under your shell, but nothing called `sleep`/],
+      ['something else runs under the shell', facts({ descendants: [proc(4300, SHELL_PID, 'top')] }), /^Something runs under your shell, but nothing called `sleep`/],
       ['no shell is running', facts({ container: null }), /^No shell is running/],
     ])('fails with the right hint when %s', (_, f, hint) => {
       const s = status('00-just-a-process', f);

@@ -1,15 +1,65 @@
 // The facts a lesson's checks look at: what the probe sees inside the shell's namespaces, what it
-// sees on the host, and what the server knows about the session. The server gathers them
-// (Session.gatherFacts); lesson files name them by path, e.g. `container.namespaces.uts`.
+// sees on the host, what the host can read about the shell from /proc/PID/… without entering it,
+// and what the server knows about the session. The server gathers them (Session.gatherFacts);
+// lesson files name them by path, e.g. `container.namespaces.uts`.
 import { z } from 'zod';
 import { ProbeProcess, ProbeReport } from '../../common/probe.js';
 import { ContainerSpec, PROC_NS_NAMES } from '../../common/spec.js';
+
+const Int = z.number().int();
+
+/** A process below the shell, as the host's /proc shows it, with the numbers it has in its own PID namespace. */
+export const HostProcess = ProbeProcess.extend({
+  /** Its PID in its own (innermost) PID namespace: the last number of NSpid. */
+  nsPid: Int,
+  /** Its parent's PID in that namespace (what getppid() returns): 0 when the parent is outside it. */
+  nsPpid: Int,
+});
+export type HostProcess = z.infer<typeof HostProcess>;
+
+/** One line of /proc/PID/mountinfo. */
+export const ShellMount = z.object({
+  source: z.string(),
+  target: z.string(),
+  fstype: z.string(),
+  readOnly: z.boolean(),
+  /** As findmnt writes it: "shared", "private", "slave", "shared,slave", "private,unbindable". */
+  propagation: z.string(),
+});
+export type ShellMount = z.infer<typeof ShellMount>;
+
+/** The host's view of the shell process, from /proc/SHELL/… (no namespace entered). */
+export const ShellView = z.object({
+  /** NSpid: the shell's PID in each PID namespace it is in, from the host's inwards. */
+  nsPids: z.array(Int),
+  /** Its PID in its own PID namespace (the last of nsPids): 1 with the PID namespace on. */
+  nsPid: Int,
+  /** Inode of the PID namespace that the /proc in the shell's mount namespace shows; null without a /proc. */
+  procPidNs: Int.nullable(),
+  /** The shell's mount table (/proc/SHELL/mountinfo), with each mount's propagation. */
+  mounts: z.array(ShellMount),
+  /** Queue names in the mqueue filesystem at /dev/mqueue in the shell's mount namespace; null when none is mounted there. */
+  mqueues: z.array(z.string()).nullable(),
+});
+export type ShellView = z.infer<typeof ShellView>;
+
+/** System V IPC objects of one IPC namespace, from /proc/sysvipc/* read inside it. Keys are unsigned (write them in hex: 0x414e4547). */
+export const SysvIpc = z.object({
+  shm: z.array(z.object({ key: Int, id: Int, bytes: Int, attached: Int, creatorPid: Int })),
+  sem: z.array(z.object({ key: Int, id: Int, semaphores: Int })),
+  msg: z.array(z.object({ key: Int, id: Int, messages: Int, bytes: Int })),
+});
+export type SysvIpc = z.infer<typeof SysvIpc>;
 
 export interface CheckFacts {
   /** The probe run inside the shell's namespaces (null: no shell running). */
   container: ProbeReport | null;
   /** The probe run on the host by the server. */
   host: ProbeReport;
+  /** The host's view of the shell from /proc/SHELL/… (null: no shell running). */
+  shell: ShellView | null;
+  /** System V IPC objects in the host's IPC namespace and, read from inside, in the shell's (null: no shell running). */
+  sysvipc: { host: SysvIpc; container: SysvIpc | null };
   session: {
     /** Host PID of the shell. */
     shellPid: number | null;
@@ -18,7 +68,7 @@ export interface CheckFacts {
     /** The host's hostname when the server started. */
     hostHostnameAtStart: string;
     /** The host's view of the shell's process tree (excluding the shell). */
-    descendants: { pid: number; ppid: number; comm: string }[];
+    descendants: HostProcess[];
   };
 }
 
@@ -30,11 +80,13 @@ export interface CheckFacts {
 export const CheckFactsSchema = z.object({
   container: ProbeReport.nullable(),
   host: ProbeReport,
+  shell: ShellView.nullable(),
+  sysvipc: z.object({ host: SysvIpc, container: SysvIpc.nullable() }),
   session: z.object({
     shellPid: z.number().int().nullable(),
     spec: ContainerSpec,
     hostHostnameAtStart: z.string(),
-    descendants: z.array(ProbeProcess),
+    descendants: z.array(HostProcess),
   }),
 });
 

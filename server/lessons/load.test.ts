@@ -13,18 +13,25 @@ const shown = (...parts: string[]) => relative(process.cwd(), join(FIXTURES, ...
 
 describe('the real lessons', () => {
   it('all load, with no errors, in course order', async () => {
-    const { lessons, errors } = await loadLessons(LESSONS);
+    const { lessons, errors, warnings } = await loadLessons(LESSONS);
     expect(errors).toEqual([]);
-    expect(lessons.map((l) => l.id)).toEqual(['00-just-a-process', '01-uts-namespace']);
-    expect(lessons.map((l) => l.number)).toEqual([0, 1]);
-    expect(await validateLessonsDir(LESSONS)).toEqual([]);
+    // The course is written as primitives land: 04–08 come later, so 09 follows 03 for now.
+    expect(lessons.map((l) => l.id)).toEqual(['00-just-a-process', '01-uts-namespace', '02-pid-namespace', '03-mount-namespace', '09-ipc-namespace']);
+    expect(lessons.map((l) => l.number)).toEqual([0, 1, 2, 3, 9]);
+    expect(warnings.map((w) => w.reason)).toEqual([expect.stringMatching(/^lesson number 09 follows 03: the lessons in between are missing/)]);
+    expect((await validateLessonsDir(LESSONS)).errors).toEqual([]);
   });
 
   it('resolve each settings change onto the previous lesson', async () => {
     const { lessons } = await loadLessons(LESSONS);
-    const [l0, l1] = lessons;
-    expect(l0!.settings).toEqual(PLAIN_PROCESS);
-    expect(l1!.settings).toEqual({ ...PLAIN_PROCESS, namespaces: { ...PLAIN_PROCESS.namespaces, uts: true } });
+    const byId = Object.fromEntries(lessons.map((l) => [l.id, l.settings]));
+    const ns = (on: Partial<ContainerSpec['namespaces']>) => ({ ...PLAIN_PROCESS.namespaces, ...on });
+    expect(byId['00-just-a-process']).toEqual(PLAIN_PROCESS);
+    expect(byId['01-uts-namespace']).toEqual({ ...PLAIN_PROCESS, namespaces: ns({ uts: true }) });
+    expect(byId['02-pid-namespace']).toEqual({ ...PLAIN_PROCESS, namespaces: ns({ uts: true, pid: true }) });
+    expect(byId['03-mount-namespace']).toEqual({ ...PLAIN_PROCESS, namespaces: ns({ uts: true, pid: true, mount: true }) });
+    // 09 adds IPC (and restates lesson 4's root filesystem) to whatever comes before it.
+    expect(byId['09-ipc-namespace']).toMatchObject({ namespaces: { ipc: true, mount: true }, rootfs: true });
     for (const l of lessons) expect(ContainerSpec.safeParse(l.settings).success).toBe(true);
   });
 
@@ -110,16 +117,19 @@ describe('broken lessons are reported with file, line and field, and do not take
   });
 
   it('reports exactly those five problems', async () => {
-    expect(await validateLessonsDir(join(FIXTURES, 'mixed'))).toEqual(cases.map(([, e]) => e.message));
+    expect(await validateLessonsDir(join(FIXTURES, 'mixed'))).toEqual({ errors: cases.map(([, e]) => e.message), warnings: [] });
   });
 
-  it('numbering: a duplicate number is left out, a gap is reported, a misnamed folder is reported, "_" folders are ignored', async () => {
-    const { lessons, errors } = await loadLessons(join(FIXTURES, 'numbering'));
+  it('numbering: a duplicate number is left out, a misnamed folder is reported, a gap is a warning, "_" folders are ignored', async () => {
+    const { lessons, errors, warnings } = await loadLessons(join(FIXTURES, 'numbering'));
     expect(lessons.map((l) => l.id)).toEqual(['00-again', '02-gap']);
     expect(errors.map((e) => e.message)).toEqual([
       `${shown('numbering', '00-first', 'lesson.md')}:2: id: lesson number 00 is used by another lesson; each number is one place in the course`,
-      `${shown('numbering', '02-gap', 'lesson.md')}:2: id: lesson number 02 follows 00; number lessons 00, 01, 02… without gaps`,
       `${shown('numbering', 'notalesson')}: a lesson folder is named "NN-slug", e.g. "01-uts-namespace" (folders starting with "_" are ignored)`,
+    ]);
+    // A gap leaves the lesson in: courses are written out of order (09 before 04–08).
+    expect(warnings.map((e) => e.message)).toEqual([
+      `${shown('numbering', '02-gap', 'lesson.md')}:2: id: lesson number 02 follows 00: the lessons in between are missing, so its settings change applies to 00's settings`,
     ]);
   });
 
@@ -178,7 +188,7 @@ describe('front matter validation', () => {
     ['ref of the wrong type', 'ref: host.hostname }', 'ref: host.pid }', 'x.md:19: checks.0.all.0.ref: container.hostname is a string (or null) but host.pid is a number'],
     ['gt on a string', 'op: neq, ref: host.hostname }', 'op: gt, value: 1 }', 'x.md:19: checks.0.all.0.fact: "gt" compares numbers, but container.hostname is a string (or null)'],
     ['some on a scalar', 'op: neq, ref: host.hostname }', 'op: some }', 'x.md:19: checks.0.all.0.fact: "some" looks into a list, but container.hostname is a string (or null)'],
-    ['where on an unknown field', '{ fact: container.hostname, op: neq, ref: host.hostname }', '{ fact: session.descendants, op: some, where: { name: sleep } }', 'x.md:19: checks.0.all.0.where.name: the elements of session.descendants have no field "name" (expected one of pid|ppid|comm)'],
+    ['where on an unknown field', '{ fact: container.hostname, op: neq, ref: host.hostname }', '{ fact: session.descendants, op: some, where: { name: sleep } }', 'x.md:19: checks.0.all.0.where.name: the elements of session.descendants have no field "name" (expected one of pid|ppid|comm|nsPid|nsPpid)'],
     ['neither value nor ref', ', ref: host.hostname }', ' }', 'x.md:19: checks.0.all.0.op: "neq" needs exactly one of "value" or "ref"'],
     ['an unknown field', 'title: X\n', 'title: X\ntitel: Y\n', 'x.md:4: titel: unknown field'],
     ['an unknown primitive', 'primitive: uts', 'primitive: containers', `x.md:4: primitive: expected one of ${[...TOGGLE_IDS, 'process'].join('|')}`],

@@ -56,14 +56,20 @@ const YAML_ADVICE: Partial<Record<string, string>> = {
   DUPLICATE_KEY: ' (a field appears twice)',
 };
 
-export async function loadLessons(dir: string): Promise<{ lessons: Lesson[]; errors: LessonLoadError[] }> {
+/**
+ * Every lesson in `dir` that loads, in course order. `errors` are lessons (or folders) left out and
+ * why; `warnings` are worth knowing but leave the lesson in: a gap in the numbering, which is normal
+ * while a course is written out of order (lesson 09 can land before 04–08 exist).
+ */
+export async function loadLessons(dir: string): Promise<{ lessons: Lesson[]; errors: LessonLoadError[]; warnings: LessonLoadError[] }> {
   const errors: LessonLoadError[] = [];
+  const warnings: LessonLoadError[] = [];
   const lessons: Lesson[] = [];
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    return { lessons, errors: [loadError(display(dir), `cannot read the lessons folder: ${(err as Error).message}`)] };
+    return { lessons, errors: [loadError(display(dir), `cannot read the lessons folder: ${(err as Error).message}`)], warnings };
   }
   // Folders starting with "_" or "." are free for authors (drafts, shared images).
   const folders = entries
@@ -111,19 +117,20 @@ export async function loadLessons(dir: string): Promise<{ lessons: Lesson[]; err
     if (numbering === 'gap') {
       // Reported, but the lesson still loads: a gap does not make this lesson wrong.
       const before = lastNumberBefore(numbersSeen, number);
-      errors.push(at(['id'], `lesson number ${idMatch[1]} follows ${before === undefined ? 'nothing' : String(before).padStart(2, '0')}; number lessons 00, 01, 02… without gaps`));
+      const shownBefore = before === undefined ? 'nothing' : String(before).padStart(2, '0');
+      warnings.push(at(['id'], `lesson number ${idMatch[1]} follows ${shownBefore}: the lessons in between are missing, so its settings change applies to ${before === undefined ? 'the plain process' : `${shownBefore}'s settings`}`));
     }
     spec = lesson.settings;
     lessons.push(lesson);
   }
   if (!folders.length) errors.push(loadError(display(dir), `no lessons here (expected folders like 00-just-a-process/${LESSON_FILE})`));
-  return { lessons, errors };
+  return { lessons, errors, warnings };
 }
 
-/** For `isolab lessons validate`: every problem as one line, empty when the lessons are fine. */
-export async function validateLessonsDir(dir: string): Promise<string[]> {
-  const { errors } = await loadLessons(dir);
-  return errors.map((e) => e.message);
+/** For `isolab lessons validate`: every problem as one line; the lessons are fine when `errors` is empty. */
+export async function validateLessonsDir(dir: string): Promise<{ errors: string[]; warnings: string[] }> {
+  const { errors, warnings } = await loadLessons(dir);
+  return { errors: errors.map((e) => e.message), warnings: warnings.map((e) => e.message) };
 }
 
 /** The highest lesson number below `n` seen so far. */
