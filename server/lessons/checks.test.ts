@@ -177,4 +177,138 @@ describe('the real lessons', () => {
       expect(byId(s)['renamed']!.hint).toMatch(/^No shell is running/);
     });
   });
+
+  describe('02-pid-namespace', () => {
+    const PID_ON: ContainerSpec = { ...PLAIN_PROCESS, namespaces: { ...PLAIN_PROCESS.namespaces, uts: true, pid: true } };
+    const OWN_PID = { ...HOST_NS, uts: 4026532177, pid: 4026532180 };
+    /** PID namespace on: the shell is 1 inside; its children have two numbers. */
+    const inside = (descendants: Descendant[]) =>
+      facts({ spec: PID_ON, container: { namespaces: OWN_PID }, shell: { nsPids: [SHELL_PID, 1], nsPid: 1 }, descendants });
+    const sleep1000 = proc(4300, SHELL_PID, 'sleep', { nsPid: 9, nsPpid: 1 });
+    const unshare = proc(4310, SHELL_PID, 'unshare', { nsPid: 12, nsPpid: 1 });
+    const nestedSleep = proc(4311, 4310, 'sleep', { nsPid: 1, nsPpid: 0 });
+
+    it('passes with a sleep under PID 1 and a sleep that is PID 1 of a nested namespace', () => {
+      const s = status('02-pid-namespace', inside([sleep1000, unshare, nestedSleep]));
+      expect(s.checks.map((c) => [c.id, c.passed])).toEqual([
+        ['own-pid', true],
+        ['shell-is-init', true],
+        ['sleep-child', true],
+        ['nested-init', true],
+      ]);
+    });
+
+    it('right after the start only the namespace checks pass, and the hints say what to start', () => {
+      const s = status('02-pid-namespace', inside([]));
+      expect(s.checks.map((c) => [c.id, c.passed])).toEqual([
+        ['own-pid', true],
+        ['shell-is-init', true],
+        ['sleep-child', false],
+        ['nested-init', false],
+      ]);
+      expect(byId(s)['sleep-child']!.hint).toMatch(/`sleep 1000 &`/);
+      expect(byId(s)['nested-init']!.hint).toMatch(/`unshare -p -f sleep 4000 &`/);
+    });
+
+    it('a nested sleep alone does not count as a child of PID 1, and `unshare -p` without -f is explained', () => {
+      const s = status('02-pid-namespace', inside([unshare, nestedSleep]));
+      expect(byId(s)['sleep-child']).toMatchObject({ passed: false, hint: expect.stringMatching(/its parent is not your shell/) });
+      // `unshare -p sleep` (no -f): the sleep stays in the shell's namespace, under PID 1.
+      const noFork = status('02-pid-namespace', inside([proc(4320, SHELL_PID, 'sleep', { nsPid: 14, nsPpid: 1 })]));
+      expect(byId(noFork)['nested-init']).toMatchObject({ passed: false, hint: expect.stringMatching(/`-f` makes it fork first/) });
+    });
+
+    it('with the PID switch off nothing passes, even a namespace made from the host\'s side', () => {
+      const s = status('02-pid-namespace', facts({ spec: PLAIN_PROCESS, descendants: [proc(4300, SHELL_PID, 'sleep'), proc(4311, 4310, 'sleep', { nsPid: 1, nsPpid: 0 })] }));
+      expect(s.checks.map((c) => [c.id, c.passed])).toEqual([
+        ['own-pid', false],
+        ['shell-is-init', false],
+        ['sleep-child', false],
+        ['nested-init', false],
+      ]);
+      expect(byId(s)['own-pid']!.hint).toMatch(/^The PID switch is off/);
+      expect(byId(s)['shell-is-init']!.hint).toContain(`is ${SHELL_PID}.`);
+      expect(byId(s)['nested-init']!.hint).toMatch(/^Your shell is in the host's PID namespace/);
+    });
+  });
+
+  describe('03-mount-namespace', () => {
+    const MOUNT_ON: ContainerSpec = { ...PLAIN_PROCESS, namespaces: { ...PLAIN_PROCESS.namespaces, uts: true, pid: true, mount: true } };
+    const OWN = { ...HOST_NS, uts: 4026532177, pid: 4026532180, mnt: 4026532181 };
+    const tmpfs = (target: string, source: string) => ({ source, target, fstype: 'tmpfs', readOnly: false });
+    const inside = (over: { mounts?: ProbeReport['mounts']; shellMounts?: ShellView['mounts']; procPidNs?: number; host?: Partial<ProbeReport> } = {}) =>
+      facts({
+        spec: MOUNT_ON,
+        container: { namespaces: OWN, mounts: over.mounts ?? [] },
+        host: over.host,
+        shell: { nsPids: [SHELL_PID, 1], nsPid: 1, procPidNs: over.procPidNs ?? OWN.pid, mounts: over.shellMounts ?? [] },
+      });
+
+    it('passes once /mnt is shared and the nested namespace\'s mount arrived', () => {
+      const s = status(
+        '03-mount-namespace',
+        inside({
+          mounts: [tmpfs('/mnt', 'my-tmpfs'), tmpfs('/mnt/inner', 'from-inner')],
+          shellMounts: [{ ...tmpfs('/mnt', 'my-tmpfs'), propagation: 'shared' }, { ...tmpfs('/mnt/inner', 'from-inner'), propagation: 'shared' }],
+        }),
+      );
+      expect(s.allPassed).toBe(true);
+    });
+
+    it('at the start: own namespace and a fresh /proc, nothing mounted yet', () => {
+      const s = status('03-mount-namespace', inside());
+      expect(s.checks.map((c) => [c.id, c.passed])).toEqual([
+        ['own-mnt', true],
+        ['fresh-proc', true],
+        ['tmpfs-inside', false],
+        ['host-clean', true],
+        ['mnt-shared', false],
+        ['inner-arrived', false],
+        ['host-clean-inner', true],
+      ]);
+      expect(byId(s)['mnt-shared']!.hint).toMatch(/Do the first task first/);
+    });
+
+    it('a private /mnt gets the make-shared hint', () => {
+      const s = status('03-mount-namespace', inside({ mounts: [tmpfs('/mnt', 'my-tmpfs')], shellMounts: [{ ...tmpfs('/mnt', 'my-tmpfs'), propagation: 'private' }] }));
+      expect(byId(s)['tmpfs-inside']!.passed).toBe(true);
+      expect(byId(s)['mnt-shared']!.hint).toMatch(/`mount --make-shared \/mnt`/);
+    });
+
+    it('the host\'s /proc is not a fresh one, and a tmpfs on the host\'s /mnt is a mount made with the switch off', () => {
+      const s = status('03-mount-namespace', inside({ procPidNs: HOST_NS.pid, host: { mounts: [tmpfs('/mnt', 'my-tmpfs')] } }));
+      expect(byId(s)['fresh-proc']).toMatchObject({ passed: false, hint: expect.stringMatching(/^Your `\/proc` is still the host's/) });
+      expect(byId(s)['host-clean']).toMatchObject({ passed: false, hint: expect.stringMatching(/umount \/mnt/) });
+    });
+  });
+
+  describe('09-ipc-namespace', () => {
+    const IPC_ON: ContainerSpec = { ...PLAIN_PROCESS, namespaces: { ...PLAIN_PROCESS.namespaces, uts: true, pid: true, mount: true, ipc: true }, rootfs: true };
+    const OWN = { ...HOST_NS, ipc: 4026532190 };
+    const SYSLOG_SHM = { key: 0x414e4547, id: 0, bytes: 16384, attached: 1, creatorPid: 9 };
+    const withIpc = (sysvipc: { host?: SysvIpc; container?: SysvIpc }, mqueues: string[] | null = []) =>
+      facts({ spec: IPC_ON, container: { namespaces: OWN }, shell: { nsPid: 1, nsPids: [SHELL_PID, 1], mqueues }, sysvipc });
+
+    it('passes with the segment in the container\'s namespace only and a queue called jobs', () => {
+      const s = status('09-ipc-namespace', withIpc({ container: { ...NO_IPC, shm: [SYSLOG_SHM] } }, ['jobs']));
+      expect(s.allPassed).toBe(true);
+    });
+
+    it('fails while the container has no segment, and says how to start syslogd', () => {
+      const s = status('09-ipc-namespace', withIpc({}));
+      expect(byId(s)['segment-inside']).toMatchObject({ passed: false, hint: expect.stringMatching(/`syslogd -C16`/) });
+      expect(byId(s)['queue-inside']).toMatchObject({ passed: false, hint: expect.stringMatching(/`touch \/dev\/mqueue\/jobs`/) });
+    });
+
+    it('a segment with that key on the host is a leak from a syslogd run with the IPC switch off', () => {
+      const s = status('09-ipc-namespace', withIpc({ host: { ...NO_IPC, shm: [SYSLOG_SHM] }, container: { ...NO_IPC, shm: [SYSLOG_SHM] } }, ['jobs']));
+      expect(byId(s)['segment-inside']!.passed).toBe(true);
+      expect(byId(s)['host-clean']).toMatchObject({ passed: false, hint: expect.stringMatching(/ipcrm -M 0x414e4547/) });
+    });
+
+    it('without an mqueue mount on /dev/mqueue the queue check says which switches mount it', () => {
+      const s = status('09-ipc-namespace', withIpc({}, null));
+      expect(byId(s)['queue-inside']!.hint).toMatch(/^No message queue filesystem is mounted/);
+    });
+  });
 });

@@ -207,6 +207,21 @@ describe('front matter validation', () => {
     expect(errorsOf(GOOD.replace(from, to))).toEqual([message].flat());
   });
 
+  it('a hex literal is a number, so System V keys read as ipcs prints them', () => {
+    const source = GOOD.replace('{ fact: container.hostname, op: neq, ref: host.hostname }', '{ fact: sysvipc.container.shm, op: some, where: { key: 0x414e4547 } }');
+    const compiled = compileLesson(source, { file: 'x.md', folder: '00-x', previous: PLAIN_PROCESS });
+    expect(compiled.ok && compiled.lesson.checks[0]!.all[0]).toEqual({ fact: 'sysvipc.container.shm', op: 'some', where: { key: 1095648583 } });
+  });
+
+  it.each([
+    ['{ fact: shell.mounts, op: some, where: { propagation: 1 } }', 'x.md:19: checks.0.all.0.where.propagation: propagation is a string, got 1'],
+    ['{ fact: sysvipc.host.shm, op: some, where: { owner: 0 } }', 'x.md:19: checks.0.all.0.where.owner: the elements of sysvipc.host.shm have no field "owner" (expected one of key|id|bytes|attached|creatorPid)'],
+    ['{ fact: shell.nsPids, op: some, value: one }', 'x.md:19: checks.0.all.0.value: the elements of shell.nsPids are numbers, got "one"'],
+    ['{ fact: shell.procPidNs, op: eq, ref: container.hostname }', 'x.md:19: checks.0.all.0.ref: shell.procPidNs is a number (or null) but container.hostname is a string (or null)'],
+  ])('type-checks the host-view facts: %s', (condition, message) => {
+    expect(errorsOf(GOOD.replace('{ fact: container.hostname, op: neq, ref: host.hostname }', condition))).toEqual([message]);
+  });
+
   it('a file without front matter', () => {
     expect(errorsOf('# Just markdown\n')).toEqual(['x.md:1: a lesson file starts with YAML front matter: a line "---", the fields, and another "---"']);
   });

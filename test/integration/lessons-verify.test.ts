@@ -1,0 +1,97 @@
+// `isolab lessons verify`: every lesson's scripted solution, typed into a real shell started by the
+// real Session machinery, must turn all of the lesson's checks green, in solo and in workshop mode.
+// And verify must catch what is wrong: fixtures with a wrong solution and a check that cannot fail.
+// Outside, the host must be left as it was: no mount, no System V object, no process.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { loadLessons } from '../../server/lessons/load.js';
+import { verifyLessons, verifyPassed, type VerifyReport } from '../../server/lessons/verify.js';
+import { defaultPaths, REPO_ROOT } from '../../server/paths.js';
+import { descendantsOf, listProcesses } from '../../server/proc.js';
+
+const paths = defaultPaths();
+const FIXTURES = join(REPO_ROOT, 'server', 'lessons', 'fixtures', 'verify');
+const SYSLOG_KEY = 0x414e4547;
+
+const hostShmKeys = () =>
+  readFileSync('/proc/sysvipc/shm', 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim())
+    .map((l) => Number(l.trim().split(/\s+/)[0]) >>> 0);
+const hostMountTargets = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]);
+
+/** The host is left as it was: no leftover shell below us, no mount from a lesson, no syslogd segment. */
+async function expectHostUntouched(shmBefore: number[]): Promise<void> {
+  const below = descendantsOf(process.pid, await listProcesses());
+  expect(below.filter((p) => p.comm === 'isolab-launcher' || p.comm === 'sleep' || p.comm === 'syslogd')).toEqual([]);
+  expect(hostMountTargets()).not.toContain('/mnt/inner');
+  if (!shmBefore.includes(SYSLOG_KEY)) expect(hostShmKeys()).not.toContain(SYSLOG_KEY);
+}
+
+function summary(report: VerifyReport) {
+  return report.verdicts.map((v) => ({ id: v.id, passed: v.passed, reason: v.reason, failing: v.failing.map((c) => c.id) }));
+}
+
+describe('the real lessons', () => {
+  it.each(['solo', 'workshop'] as const)('every solution, typed into a real shell, turns every check green (%s mode)', async (mode) => {
+    const shmBefore = hostShmKeys();
+    const { lessons } = await loadLessons(paths.lessons);
+    const report = await verifyLessons({ dir: paths.lessons, paths, mode });
+    expect(report.loadErrors).toEqual([]);
+    expect(summary(report)).toEqual(lessons.map((l) => ({ id: l.id, passed: true, reason: undefined, failing: [] })));
+    expect(verifyPassed(report)).toBe(true);
+    await expectHostUntouched(shmBefore);
+  }, 240_000);
+});
+
+describe('verify catches lessons that do not work', () => {
+  it('a wrong solution fails with the failing check and its hint; a check that passes untouched fails too', async () => {
+    const report = await verifyLessons({ dir: FIXTURES, paths, timeoutMs: 3_000 });
+    expect(summary(report)).toEqual([
+      { id: '00-right-solution', passed: true, reason: undefined, failing: [] },
+      { id: '01-wrong-solution', passed: false, reason: 'the checks did not all pass within 3 s of the last solution line', failing: ['renamed'] },
+      {
+        id: '02-checks-nothing',
+        passed: false,
+        reason: 'every check passed before the solution was typed: the checks do not look at what the tasks ask for',
+        failing: [],
+      },
+    ]);
+    const wrong = report.verdicts[1]!;
+    // The hint was computed from the real shell's state: the name the wrong solution gave it.
+    expect(wrong.failing[0]!.hint).toBe('The container is called "another-name"; rename it with `hostname expected-name`.');
+    expect(wrong.transcript).toContain('hostname another-name');
+    expect(verifyPassed(report)).toBe(false);
+  }, 60_000);
+
+  it('the command exits 1 on a failing lesson and 0 when the chosen lessons pass', async () => {
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [join(REPO_ROOT, 'bin', 'isolab.mjs'), 'lessons', 'verify', ...args], { cwd: REPO_ROOT }).then(
+        ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+        (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+      );
+    const failing = await cli(FIXTURES, '--timeout', '3');
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/^ {2}PASS 00-right-solution \(/m);
+    expect(failing.stdout).toMatch(/^ {2}FAIL 01-wrong-solution \(/m);
+    expect(failing.stdout).toContain('✗ renamed: The container is called expected-name');
+    expect(failing.stdout).toMatch(/^ {2}FAIL 02-checks-nothing \(/m);
+    expect(failing.stdout).toMatch(/^1 passed, 2 failed$/m);
+
+    const passing = await cli(FIXTURES, '--only', '00-right-solution');
+    expect(passing).toMatchObject({ code: 0 });
+    expect(passing.stdout).toMatch(/^1 passed, 0 failed$/m);
+
+    const unknown = await cli(FIXTURES, '--only', '07-nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no lesson "07-nope"');
+
+    const bad = await cli(FIXTURES, '--timeout', 'soon');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--timeout must be a number of seconds');
+  }, 60_000);
+});
