@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nsPpidOf, parseMountinfo, parseNsPids, parseSysvipc, readNsPids, splitHeadOutput, withNsPids } from './host-view.js';
+import { hasMqueueMount, nsPpidOf, parseMountinfo, parseNsPids, parseSysvipc, readNsPids, splitHeadOutput, withNsPids } from './host-view.js';
 
 describe('parseNsPids', () => {
   it('reads every number of the NSpid line, outermost first', () => {
@@ -67,6 +67,15 @@ describe('parseMountinfo', () => {
     const mounts = parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8'));
     expect(mounts.some((m) => m.target === '/')).toBe(true);
     expect(mounts.some((m) => m.target === '/proc' && m.fstype === 'proc')).toBe(true);
+  });
+});
+
+describe('hasMqueueMount', () => {
+  const m = (target: string, fstype: string) => ({ target, source: fstype, fstype, readOnly: false, propagation: 'private' });
+  it('looks at the top mount on /dev/mqueue: the one a path reaches', () => {
+    expect(hasMqueueMount([m('/dev', 'tmpfs'), m('/dev/mqueue', 'mqueue')])).toBe(true);
+    expect(hasMqueueMount([m('/dev/mqueue', 'mqueue'), m('/dev/mqueue', 'tmpfs')])).toBe(false);
+    expect(hasMqueueMount([m('/dev', 'tmpfs')])).toBe(false);
   });
 });
 

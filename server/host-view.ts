@@ -1,7 +1,7 @@
 // What the host can tell about a container's shell without entering any of its namespaces, read from
 // /proc/PID/…: the PID it has in each PID namespace, its mount table with propagation, the PID
-// namespace its /proc shows, the POSIX message queues in its /dev/mqueue. And the host's own System
-// V IPC objects (/proc/sysvipc/* shows the IPC namespace of the reader: here, the host's).
+// namespace its /proc shows. And the host's own System V IPC objects (/proc/sysvipc/* shows the IPC
+// namespace of the reader: here, the host's) and POSIX message queues.
 // Lesson checks compare these with what the probe sees from inside.
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { HostProcess, ShellMount, ShellView, SysvIpc } from './lessons/facts.js';
@@ -111,14 +111,25 @@ export async function shellView(pid: number): Promise<ShellView | null> {
   ]);
   const nsPids = status === null ? null : parseNsPids(status);
   if (!nsPids || mountinfo === null) return null;
-  const mounts = parseMountinfo(mountinfo);
-  // The queues of the IPC namespace that mounted it: with an own root filesystem and IPC namespace,
-  // the launcher mounts the container's own mqueue there.
-  let mqueues: string[] | null = null;
-  if (mounts.some((m) => m.target === '/dev/mqueue' && m.fstype === 'mqueue')) {
-    mqueues = await readdir(`/proc/${pid}/root/dev/mqueue`).then((names) => names.sort(), () => null);
-  }
-  return { nsPids, nsPid: nsPids[nsPids.length - 1]!, procPidNs: await procPidNs(pid), mounts, mqueues };
+  return { nsPids, nsPid: nsPids[nsPids.length - 1]!, procPidNs: await procPidNs(pid), mounts: parseMountinfo(mountinfo) };
+}
+
+/** Whether a mount table has the message queue filesystem on /dev/mqueue (the top mount there). */
+export function hasMqueueMount(mounts: readonly ShellMount[]): boolean {
+  const top = mounts.filter((m) => m.target === MQUEUE_DIR).at(-1);
+  return top?.fstype === 'mqueue';
+}
+
+export const MQUEUE_DIR = '/dev/mqueue';
+
+/**
+ * The queues in the host's /dev/mqueue, or null when no mqueue filesystem is mounted there. A
+ * mqueue mount shows the IPC namespace of whoever mounted it: on the host, at boot, the host's.
+ */
+export async function hostMqueues(): Promise<string[] | null> {
+  const mounts = parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
+  if (!hasMqueueMount(mounts)) return null;
+  return readdir(MQUEUE_DIR).then((names) => names.sort(), () => null);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { InspectorView, LessonStatus, LessonView, SandboxError, SandboxExit
 import { PLAIN_PROCESS, applyToggle, describeChanges, type ContainerSpec, type ToggleId } from '../common/spec.js';
 import { DisposableStore, type Disposer } from './disposable.js';
 import { LabError } from './errors.js';
-import { hostSysvIpc, shellView, withNsPids } from './host-view.js';
+import { hasMqueueMount, hostMqueues, hostSysvIpc, shellView, withNsPids } from './host-view.js';
 import { inspectorView } from './inspector.js';
 import type { ContainerContexts } from './container-context.js';
 import { launcherArgs, shellCommand, shellEnv, type StatusLine, type StatusServer } from './launcher.js';
@@ -327,24 +327,28 @@ export class Session {
 
   /**
    * The real state the checks look at: the probe inside the shell's namespaces and on the host, the
-   * host's view of the shell and its process tree from /proc, System V IPC on both sides.
+   * host's view of the shell and its process tree from /proc, System V IPC and POSIX message queues
+   * on both sides.
    */
   async gatherFacts(): Promise<CheckFacts> {
     const pid = this.shellPid;
     const { prober } = this.deps;
-    const [host, container, processes, shell, hostIpc, containerIpc] = await Promise.all([
+    const [host, container, processes, shell, hostIpc, containerIpc, hostQueues] = await Promise.all([
       prober.host(),
       pid ? prober.container(pid).catch(() => null) : Promise.resolve(null),
       listProcesses(),
       pid ? shellView(pid) : Promise.resolve(null),
       hostSysvIpc(),
       pid ? prober.containerSysvIpc(pid).catch(() => null) : Promise.resolve(null),
+      hostMqueues(),
     ]);
+    const containerQueues = pid && shell && hasMqueueMount(shell.mounts) ? await prober.containerMqueues(pid).catch(() => null) : null;
     return {
       container,
       host,
       shell,
       sysvipc: { host: hostIpc, container: containerIpc },
+      mqueue: { host: hostQueues, container: containerQueues },
       session: {
         shellPid: pid,
         spec: this.spec,

@@ -26,7 +26,7 @@ const NO_IPC: SysvIpc = { shm: [], sem: [], msg: [] };
 
 /** The host's view of a shell with nothing of its own: host numbers, host /proc. */
 function shellView(over: Partial<ShellView> = {}): ShellView {
-  return { nsPids: [SHELL_PID], nsPid: SHELL_PID, procPidNs: HOST_NS.pid, mounts: [], mqueues: null, ...over };
+  return { nsPids: [SHELL_PID], nsPid: SHELL_PID, procPidNs: HOST_NS.pid, mounts: [], ...over };
 }
 
 /** Facts for a shell with `spec`; `container` is what the probe saw inside it (null: no shell). */
@@ -38,6 +38,7 @@ function facts(
     descendants?: Descendant[];
     shell?: Partial<ShellView>;
     sysvipc?: { host?: SysvIpc; container?: SysvIpc };
+    mqueues?: string[] | null;
   } = {},
 ): CheckFacts {
   const container = opts.container === null ? null : probe(opts.container);
@@ -46,6 +47,7 @@ function facts(
     host: probe(opts.host),
     shell: container ? shellView(opts.shell) : null,
     sysvipc: { host: opts.sysvipc?.host ?? NO_IPC, container: container ? (opts.sysvipc?.container ?? NO_IPC) : null },
+    mqueue: { host: null, container: container ? (opts.mqueues ?? null) : null },
     session: {
       shellPid: container ? SHELL_PID : null,
       spec: opts.spec ?? PLAIN_PROCESS,
@@ -287,7 +289,7 @@ describe('the real lessons', () => {
     const OWN = { ...HOST_NS, ipc: 4026532190 };
     const SYSLOG_SHM = { key: 0x414e4547, id: 0, bytes: 16384, attached: 1, creatorPid: 9 };
     const withIpc = (sysvipc: { host?: SysvIpc; container?: SysvIpc }, mqueues: string[] | null = []) =>
-      facts({ spec: IPC_ON, container: { namespaces: OWN }, shell: { nsPid: 1, nsPids: [SHELL_PID, 1], mqueues }, sysvipc });
+      facts({ spec: IPC_ON, container: { namespaces: OWN }, shell: { nsPid: 1, nsPids: [SHELL_PID, 1] }, sysvipc, mqueues });
 
     it('passes with the segment in the container\'s namespace only and a queue called jobs', () => {
       const s = status('09-ipc-namespace', withIpc({ container: { ...NO_IPC, shm: [SYSLOG_SHM] } }, ['jobs']));

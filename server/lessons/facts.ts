@@ -38,8 +38,6 @@ export const ShellView = z.object({
   procPidNs: Int.nullable(),
   /** The shell's mount table (/proc/SHELL/mountinfo), with each mount's propagation. */
   mounts: z.array(ShellMount),
-  /** Queue names in the mqueue filesystem at /dev/mqueue in the shell's mount namespace; null when none is mounted there. */
-  mqueues: z.array(z.string()).nullable(),
 });
 export type ShellView = z.infer<typeof ShellView>;
 
@@ -60,6 +58,8 @@ export interface CheckFacts {
   shell: ShellView | null;
   /** System V IPC objects in the host's IPC namespace and, read from inside, in the shell's (null: no shell running). */
   sysvipc: { host: SysvIpc; container: SysvIpc | null };
+  /** POSIX message queues in the mqueue filesystem on /dev/mqueue, on the host and (listed from inside) in the shell's mount namespace; null where none is mounted. */
+  mqueue: { host: string[] | null; container: string[] | null };
   session: {
     /** Host PID of the shell. */
     shellPid: number | null;
@@ -82,6 +82,7 @@ export const CheckFactsSchema = z.object({
   host: ProbeReport,
   shell: ShellView.nullable(),
   sysvipc: z.object({ host: SysvIpc, container: SysvIpc.nullable() }),
+  mqueue: z.object({ host: z.array(z.string()).nullable(), container: z.array(z.string()).nullable() }),
   session: z.object({
     shellPid: z.number().int().nullable(),
     spec: ContainerSpec,
