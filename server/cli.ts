@@ -2,20 +2,18 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { constants, hostname } from 'node:os';
+import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeZodError } from '../common/protocol.js';
 import { ContainerSpec, PLAIN_PROCESS } from '../common/spec.js';
 import { createApp } from './app.js';
-import { ContainerContexts } from './container-context.js';
 import { ErrorLine, StatusLine, StatusServer, launcherArgs } from './launcher.js';
 import { loadLessonCatalog } from './lesson-catalog.js';
 import { validateLessonsDir } from './lessons/index.js';
+import { sessionDeps } from './session-deps.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons/verify.js';
-import { introspect } from './native.js';
 import { defaultPaths } from './paths.js';
-import { Prober } from './probe.js';
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive
 
@@ -115,16 +113,7 @@ async function serve(args: string[]): Promise<number> {
   const status = await StatusServer.start();
   const token = typeof values.token === 'string' ? values.token : randomBytes(18).toString('base64url');
   const app = createApp({
-    session: {
-      paths,
-      status,
-      prober: new Prober(paths),
-      introspect: introspect(paths.addon),
-      lessons: catalog,
-      mode,
-      hostHostnameAtStart: hostname(),
-      containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile),
-    },
+    session: sessionDeps({ paths, status, lessons: catalog, mode }),
     webDir: paths.web,
     maxSessions,
     allowedHosts: values['allowed-host'] as string[],
@@ -278,6 +267,10 @@ async function lessonsVerify(args: string[]): Promise<number> {
   for (const w of report.warnings) console.error(`warning: ${w}`);
   for (const id of report.unknown) console.error(`no lesson "${id}" in ${dir}`);
   const failed = report.verdicts.filter((v) => !v.passed).length;
-  console.log(`${report.verdicts.length - failed} passed, ${failed} failed${report.loadErrors.length ? `, ${report.loadErrors.length} not loaded` : ''}`);
+  const skipped = report.verdicts.filter((v) => v.skipped).length;
+  console.log(
+    `${report.verdicts.length - failed - skipped} passed, ${failed} failed` +
+      `${skipped ? `, ${skipped} skipped` : ''}${report.loadErrors.length ? `, ${report.loadErrors.length} not loaded` : ''}`,
+  );
   return verifyPassed(report) ? 0 : 1;
 }

@@ -64,7 +64,8 @@ export async function pidInsideContainer(hostPid: number): Promise<number> {
 export class Prober {
   private hostCache: { at: number; report: Promise<ProbeReport> } | undefined;
 
-  constructor(private readonly paths: Pick<LabPaths, 'launcher' | 'probe' | 'rootfs'>) {}
+  /** `rootfs` (the image, for its static busybox) is needed only for the System V and mqueue readers. */
+  constructor(private readonly paths: Pick<LabPaths, 'launcher' | 'probe'> & Partial<Pick<LabPaths, 'rootfs'>>) {}
 
   /** What the host sees (a full report, cached briefly, shared by all sessions). */
   host(): Promise<ProbeReport> {
@@ -121,6 +122,7 @@ export class Prober {
   /** Runs a busybox applet in every namespace of `pid`: the image's busybox, static, run by file descriptor. */
   private busyboxIn(pid: number, args: string[]): Promise<string> {
     if (!Number.isSafeInteger(pid) || pid <= 0) return Promise.reject(new Error(`bad pid ${pid}`));
+    if (!this.paths.rootfs) return Promise.reject(new Error('no image: the prober was made without a rootfs path'));
     return run(this.paths.launcher, ['--join', String(pid), '--', join(this.paths.rootfs, 'bin', 'busybox'), ...args]);
   }
 }

@@ -237,7 +237,8 @@ describe('the real lessons', () => {
   describe('03-mount-namespace', () => {
     const MOUNT_ON: ContainerSpec = { ...PLAIN_PROCESS, namespaces: { ...PLAIN_PROCESS.namespaces, uts: true, pid: true, mount: true } };
     const OWN = { ...HOST_NS, uts: 4026532177, pid: 4026532180, mnt: 4026532181 };
-    const tmpfs = (target: string, source: string) => ({ source, target, fstype: 'tmpfs', readOnly: false });
+    const tmpfs = (target: string, source: string) => ({ source, target, fstype: 'tmpfs', readOnly: false, options: 'rw,relatime', superOptions: 'rw', fsRoot: '/', overlay: null });
+    const shellMount = (target: string, source: string, propagation: string) => ({ source, target, fstype: 'tmpfs', readOnly: false, propagation });
     const inside = (over: { mounts?: ProbeReport['mounts']; shellMounts?: ShellView['mounts']; procPidNs?: number; host?: Partial<ProbeReport> } = {}) =>
       facts({
         spec: MOUNT_ON,
@@ -251,7 +252,7 @@ describe('the real lessons', () => {
         '03-mount-namespace',
         inside({
           mounts: [tmpfs('/mnt', 'my-tmpfs'), tmpfs('/mnt/inner', 'from-inner')],
-          shellMounts: [{ ...tmpfs('/mnt', 'my-tmpfs'), propagation: 'shared' }, { ...tmpfs('/mnt/inner', 'from-inner'), propagation: 'shared' }],
+          shellMounts: [shellMount('/mnt', 'my-tmpfs', 'shared'), shellMount('/mnt/inner', 'from-inner', 'shared')],
         }),
       );
       expect(s.allPassed).toBe(true);
@@ -272,7 +273,7 @@ describe('the real lessons', () => {
     });
 
     it('a private /mnt gets the make-shared hint', () => {
-      const s = status('03-mount-namespace', inside({ mounts: [tmpfs('/mnt', 'my-tmpfs')], shellMounts: [{ ...tmpfs('/mnt', 'my-tmpfs'), propagation: 'private' }] }));
+      const s = status('03-mount-namespace', inside({ mounts: [tmpfs('/mnt', 'my-tmpfs')], shellMounts: [shellMount('/mnt', 'my-tmpfs', 'private')] }));
       expect(byId(s)['tmpfs-inside']!.passed).toBe(true);
       expect(byId(s)['mnt-shared']!.hint).toMatch(/`mount --make-shared \/mnt`/);
     });

@@ -207,6 +207,19 @@ describe('front matter validation', () => {
     expect(errorsOf(GOOD.replace(from, to))).toEqual([message].flat());
   });
 
+  it('a task can be done in a workshop shell unless it says workshop: false', () => {
+    const compile = (src: string) => compileLesson(src, { file: 'x.md', folder: '00-x', previous: PLAIN_PROCESS });
+    const plain = compile(GOOD);
+    expect(plain.ok && plain.lesson.tasks).toEqual([{ id: 'rename', title: 'Rename', workshop: true }]);
+    const marked = compile(GOOD.replace('    title: Rename\n', '    title: Rename\n    workshop: false\n'));
+    expect(marked.ok && marked.lesson.tasks[0]!.workshop).toBe(false);
+    // The browser still gets only id and title.
+    expect(marked.ok && toLessonView(marked.lesson).tasks).toEqual([{ id: 'rename', title: 'Rename' }]);
+    expect(errorsOf(GOOD.replace('    title: Rename\n', '    title: Rename\n    workshop: no\n'))).toEqual([
+      'x.md:14: tasks.0.workshop: Invalid input: expected boolean, received string',
+    ]);
+  });
+
   it('a hex literal is a number, so System V keys read as ipcs prints them', () => {
     const source = GOOD.replace('{ fact: container.hostname, op: neq, ref: host.hostname }', '{ fact: sysvipc.container.shm, op: some, where: { key: 0x414e4547 } }');
     const compiled = compileLesson(source, { file: 'x.md', folder: '00-x', previous: PLAIN_PROCESS });

@@ -60,7 +60,19 @@ export function interpolate(text: string, value: (path: string) => unknown): str
   });
 }
 
-export const Task = z.object({ id: Slug, title: Text }).strict();
+export const Task = z
+  .object({
+    id: Slug,
+    title: Text,
+    /**
+     * false: the task needs more than a workshop shell may do (CAP_SYS_ADMIN, which `mount`,
+     * `unshare` and `sethostname` need, is among what the workshop floor takes away), so on a
+     * workshop server the learner reads along. `isolab lessons verify --mode workshop` leaves its
+     * checks out.
+     */
+    workshop: z.boolean().default(true),
+  })
+  .strict();
 export type Task = z.infer<typeof Task>;
 
 export const Check = z

@@ -3,22 +3,22 @@
 // the lesson, the scripted solution is typed into the real shell line by line, and the lesson
 // passes when its checks all turn green. A lesson whose checks pass before anything is typed is
 // a failure too: its checks do not look at what its tasks ask for.
-import { hostname } from 'node:os';
 import type { CheckResult, LessonStatus, ServerMode } from '../../common/protocol.js';
-import { ContainerContexts } from '../container-context.js';
 import { StatusServer } from '../launcher.js';
 import { catalogOf } from '../lesson-catalog.js';
-import { introspect } from '../native.js';
 import type { LabPaths } from '../paths.js';
-import { Prober } from '../probe.js';
 import { Session } from '../session.js';
+import { sessionDeps } from '../session-deps.js';
 import { loadLessons, type Lesson } from './load.js';
 
 /** Device Status Report 6, which busybox ash sends after each prompt and waits on: a terminal answers with the cursor position. */
 const CURSOR_POSITION_QUERY = '\x1b[6n';
 const CURSOR_POSITION_REPLY = '\x1b[1;1R';
-/** The prompt both shells get (PS1 '\u@\h:\w\$ '): it ends in "# " for root. */
-const PROMPT_RE = /[#$] $/;
+/**
+ * The prompt both shells get (PS1 '\u@\h:\w\$ ', set by the server and by the image's profile), at
+ * the start of a line. Not only at the end of the output: a background job may print after it.
+ */
+const PROMPT_RE = /(?:^|\n)[\w.-]+@[\w.-]+:[^\n]*[#$] /;
 /** How long a shell may take to print its first prompt, or to come back to it after a solution line. */
 const PROMPT_TIMEOUT_MS = 10_000;
 /** The checks' first verdict comes right after the shell is ready. */
@@ -47,7 +47,10 @@ export interface VerifyOptions {
 export interface LessonVerdict {
   id: string;
   title: string;
+  /** True for a skipped lesson too: nothing failed. */
   passed: boolean;
+  /** Why the lesson was not walked (workshop mode, no task a workshop shell can do). */
+  skipped?: string;
   /** Why it failed, in one sentence. */
   reason?: string;
   /** The checks that did not pass, with the hint a learner would have seen. */
@@ -77,18 +80,9 @@ export async function verifyLessons(opts: VerifyOptions): Promise<VerifyReport> 
   const status = await StatusServer.start();
   const verdicts: LessonVerdict[] = [];
   try {
-    const deps = {
-      paths: opts.paths,
-      status,
-      prober: new Prober(opts.paths),
-      introspect: introspect(opts.paths.addon),
-      lessons: catalogOf(lessons),
-      mode: opts.mode ?? 'solo',
-      hostHostnameAtStart: hostname(),
-      containers: new ContainerContexts(opts.paths.rootfs),
-    };
+    const deps = sessionDeps({ paths: opts.paths, status, lessons: catalogOf(lessons), mode: opts.mode ?? 'solo' });
     for (const lesson of chosen) {
-      const verdict = await verifyOne(lesson, (out) => new Session(deps, out), opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS);
+      const verdict = await verifyOne(lesson, (out) => new Session(deps, out), opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS, opts.mode ?? 'solo');
       verdicts.push(verdict);
       opts.onResult?.(verdict);
     }
@@ -101,8 +95,20 @@ export async function verifyLessons(opts: VerifyOptions): Promise<VerifyReport> 
 /** A failure of the walk itself (no prompt, a line that never returns), with what to report. */
 class WalkError extends Error {}
 
-async function verifyOne(lesson: Lesson, newSession: (out: ConstructorParameters<typeof Session>[1]) => Session, timeoutMs: number): Promise<LessonVerdict> {
+async function verifyOne(
+  lesson: Lesson,
+  newSession: (out: ConstructorParameters<typeof Session>[1]) => Session,
+  timeoutMs: number,
+  mode: ServerMode,
+): Promise<LessonVerdict> {
   const started = Date.now();
+  // Under the workshop floor, only the tasks a workshop shell can do are held to their checks.
+  const tasks = new Set(lesson.tasks.filter((t) => mode === 'solo' || t.workshop).map((t) => t.id));
+  const held = new Set(lesson.checks.filter((c) => tasks.has(c.task)).map((c) => c.id));
+  if (held.size === 0) {
+    return { id: lesson.id, title: lesson.title, passed: true, skipped: 'no task of this lesson can be done in a workshop shell (each says workshop: false)', failing: [], ms: 0 };
+  }
+  const allHeldPass = (s: LessonStatus) => s.checks.every((c) => c.passed || !held.has(c.id));
   const term = new Terminal();
   const statuses: LessonStatus[] = [];
   let exited: number | undefined;
@@ -122,7 +128,7 @@ async function verifyOne(lesson: Lesson, newSession: (out: ConstructorParameters
       title: lesson.title,
       passed,
       ...(reason && { reason }),
-      failing: passed ? [] : (last?.checks.filter((c) => !c.passed) ?? []),
+      failing: passed ? [] : (last?.checks.filter((c) => !c.passed && held.has(c.id)) ?? []),
       ...(!passed && { transcript: term.tail(TRANSCRIPT_CHARS) }),
       ms: Date.now() - started,
     };
@@ -132,7 +138,7 @@ async function verifyOne(lesson: Lesson, newSession: (out: ConstructorParameters
     await term.waitForPrompt(0, 'the shell never showed its first prompt');
     const first = await waitUntil(() => statuses[0], FIRST_STATUS_TIMEOUT_MS);
     if (!first) return verdict(false, 'the checks never reported (no lesson status after the shell was ready)');
-    if (first.allPassed) return verdict(false, 'every check passed before the solution was typed: the checks do not look at what the tasks ask for');
+    if (allHeldPass(first)) return verdict(false, 'every check passed before the solution was typed: the checks do not look at what the tasks ask for');
     // Verdicts from the moment the last line is entered on: the state the whole solution left.
     let fromStatus = statuses.length;
     for (const [i, line] of lesson.solution.entries()) {
@@ -142,7 +148,7 @@ async function verifyOne(lesson: Lesson, newSession: (out: ConstructorParameters
       await term.waitForPrompt(from, `solution line ${i + 1} (${line}) did not come back to the prompt`);
       if (exited !== undefined) return verdict(false, `the shell exited (code ${exited}) after solution line ${i + 1} (${line})`);
     }
-    const passed = await waitUntil(() => statuses.slice(fromStatus).find((s) => s.allPassed) ?? (exited !== undefined ? null : undefined), timeoutMs);
+    const passed = await waitUntil(() => statuses.slice(fromStatus).find(allHeldPass) ?? (exited !== undefined ? null : undefined), timeoutMs);
     if (passed) return verdict(true);
     if (exited !== undefined) return verdict(false, `the shell exited (code ${exited}) before the checks passed`);
     return verdict(false, `the checks did not all pass within ${Math.round(timeoutMs / 1000)} s of the last solution line`);
@@ -176,11 +182,12 @@ class Terminal {
     this.session?.ack(frame.length);
   }
 
-  /** The output since `from` (escape sequences and carriage returns removed) ends in a prompt after a new line. */
+  /** The output since `from` (escape sequences and carriage returns removed) shows a prompt: the first one, or the next after the typed line. */
   async waitForPrompt(from: number, what: string): Promise<void> {
     const ok = await waitUntil(() => {
       const shown = plain(this.text.slice(from));
-      return (from === 0 || shown.includes('\n')) && PROMPT_RE.test(shown) ? true : undefined;
+      // After a typed line, the echo of the line itself comes first: the prompt is on a later line.
+      return PROMPT_RE.test(from === 0 ? shown : shown.slice(shown.indexOf('\n') + 1 || shown.length)) ? true : undefined;
     }, PROMPT_TIMEOUT_MS);
     if (!ok) throw new WalkError(`${what} within ${PROMPT_TIMEOUT_MS / 1000} s`);
   }
@@ -218,6 +225,7 @@ function alive(pid: number): boolean {
 
 /** The report as lines for a terminal. */
 export function formatVerdict(v: LessonVerdict): string[] {
+  if (v.skipped) return [`SKIP ${v.id}: ${v.skipped}`];
   const lines = [`${v.passed ? 'PASS' : 'FAIL'} ${v.id} (${(v.ms / 1000).toFixed(1)} s)`];
   if (v.passed) return lines;
   if (v.reason) lines.push(`     ${v.reason}`);

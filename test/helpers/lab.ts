@@ -1,16 +1,13 @@
 // A real isolab server for tests and benchmarks: createApp on an ephemeral loopback port with the
 // real launcher, probe, addon and lessons — and a typed socket.io client that behaves like the page.
-import { hostname } from 'node:os';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerMode, ServerToClientEvents, SandboxReady, LessonStatus } from '../../common/protocol.js';
 import { FLOW_CONTROL } from '../../common/protocol.js';
 import { createApp, type LabApp } from '../../server/app.js';
-import { ContainerContexts } from '../../server/container-context.js';
 import { StatusServer } from '../../server/launcher.js';
 import { loadLessonCatalog } from '../../server/lesson-catalog.js';
-import { introspect } from '../../server/native.js';
+import { sessionDeps } from '../../server/session-deps.js';
 import { defaultPaths } from '../../server/paths.js';
-import { Prober } from '../../server/probe.js';
 
 /** Device Status Report 6: the terminal answers ESC[row;colR. */
 const CURSOR_POSITION_QUERY = '\x1b[6n';
@@ -28,16 +25,7 @@ export async function startLab(opts: { mode?: ServerMode; maxSessions?: number; 
   const lessons = await loadLessonCatalog(paths.lessons);
   const token = opts.token ?? 'test-token';
   const app = createApp({
-    session: {
-      paths,
-      status,
-      prober: new Prober(paths),
-      introspect: introspect(paths.addon),
-      lessons,
-      mode: opts.mode ?? 'solo',
-      hostHostnameAtStart: hostname(),
-      containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile),
-    },
+    session: sessionDeps({ paths, status, lessons, mode: opts.mode ?? 'solo' }),
     webDir: paths.web,
     maxSessions: opts.maxSessions ?? 16,
     accessToken: token,

@@ -3,7 +3,8 @@
 // And verify must catch what is wrong: fixtures with a wrong solution and a check that cannot fail.
 // Outside, the host must be left as it was: no mount, no System V object, no process.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -33,18 +34,49 @@ async function expectHostUntouched(shmBefore: number[]): Promise<void> {
 }
 
 function summary(report: VerifyReport) {
-  return report.verdicts.map((v) => ({ id: v.id, passed: v.passed, reason: v.reason, failing: v.failing.map((c) => c.id) }));
+  return report.verdicts.map((v) => ({ id: v.id, passed: v.passed, skipped: v.skipped !== undefined, reason: v.reason, failing: v.failing.map((c) => c.id) }));
 }
 
 describe('the real lessons', () => {
-  it.each(['solo', 'workshop'] as const)('every solution, typed into a real shell, turns every check green (%s mode)', async (mode) => {
+  it('every solution, typed into a real shell, turns every check green (solo mode)', async () => {
     const shmBefore = hostShmKeys();
     const { lessons } = await loadLessons(paths.lessons);
-    const report = await verifyLessons({ dir: paths.lessons, paths, mode });
+    const report = await verifyLessons({ dir: paths.lessons, paths, mode: 'solo' });
     expect(report.loadErrors).toEqual([]);
-    expect(summary(report)).toEqual(lessons.map((l) => ({ id: l.id, passed: true, reason: undefined, failing: [] })));
+    expect(summary(report)).toEqual(lessons.map((l) => ({ id: l.id, passed: true, skipped: false, reason: undefined, failing: [] })));
     expect(verifyPassed(report)).toBe(true);
     await expectHostUntouched(shmBefore);
+  }, 240_000);
+
+  it('under the workshop floor, every task not marked workshop: false is done; a lesson with none is skipped', async () => {
+    const shmBefore = hostShmKeys();
+    const { lessons } = await loadLessons(paths.lessons);
+    const report = await verifyLessons({ dir: paths.lessons, paths, mode: 'workshop' });
+    expect(summary(report)).toEqual(
+      lessons.map((l) => ({ id: l.id, passed: true, skipped: !l.tasks.some((t) => t.workshop), reason: undefined, failing: [] })),
+    );
+    // Not everything is skipped: the floor still lets learners do real tasks.
+    expect(report.verdicts.filter((v) => !v.skipped).length).toBeGreaterThanOrEqual(3);
+    expect(verifyPassed(report)).toBe(true);
+    await expectHostUntouched(shmBefore);
+  }, 240_000);
+
+  it('a workshop: false task really cannot be done in a workshop shell (its solution fails there)', async () => {
+    // Verify the lesson in workshop mode as if every task were expected to work: it must fail.
+    const { lessons } = await loadLessons(paths.lessons);
+    const marked = lessons.filter((l) => l.tasks.some((t) => !t.workshop));
+    expect(marked.length).toBeGreaterThan(0);
+    const dir = mkdtempSync(join(tmpdir(), 'isolab-verify-'));
+    try {
+      for (const l of marked) {
+        mkdirSync(join(dir, l.id));
+        writeFileSync(join(dir, l.id, 'lesson.md'), readFileSync(l.file, 'utf8').replace(/^ *workshop: false\n/gm, ''));
+      }
+      const report = await verifyLessons({ dir, paths, mode: 'workshop', timeoutMs: 3_000 });
+      expect(report.verdicts.map((v) => [v.id, v.passed])).toEqual(marked.map((l) => [l.id, false]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 240_000);
 });
 
@@ -52,11 +84,12 @@ describe('verify catches lessons that do not work', () => {
   it('a wrong solution fails with the failing check and its hint; a check that passes untouched fails too', async () => {
     const report = await verifyLessons({ dir: FIXTURES, paths, timeoutMs: 3_000 });
     expect(summary(report)).toEqual([
-      { id: '00-right-solution', passed: true, reason: undefined, failing: [] },
-      { id: '01-wrong-solution', passed: false, reason: 'the checks did not all pass within 3 s of the last solution line', failing: ['renamed'] },
+      { id: '00-right-solution', passed: true, skipped: false, reason: undefined, failing: [] },
+      { id: '01-wrong-solution', passed: false, skipped: false, reason: 'the checks did not all pass within 3 s of the last solution line', failing: ['renamed'] },
       {
         id: '02-checks-nothing',
         passed: false,
+        skipped: false,
         reason: 'every check passed before the solution was typed: the checks do not look at what the tasks ask for',
         failing: [],
       },

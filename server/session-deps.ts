@@ -1,0 +1,25 @@
+// The OS-facing dependencies of a Session, built one way for every caller: the server (`isolab
+// serve`), `isolab lessons verify` and the tests, so that what verify checks is what learners get.
+import { hostname } from 'node:os';
+import type { ServerMode } from '../common/protocol.js';
+import { ContainerContexts } from './container-context.js';
+import type { StatusServer } from './launcher.js';
+import type { LessonCatalog } from './lesson-catalog.js';
+import { introspect } from './native.js';
+import type { LabPaths } from './paths.js';
+import { Prober } from './probe.js';
+import type { SessionDeps } from './session.js';
+
+export function sessionDeps(opts: { paths: LabPaths; status: StatusServer; lessons: LessonCatalog; mode: ServerMode }): SessionDeps {
+  const { paths } = opts;
+  return {
+    paths,
+    status: opts.status,
+    prober: new Prober(paths),
+    introspect: introspect(paths.addon),
+    lessons: opts.lessons,
+    mode: opts.mode,
+    hostHostnameAtStart: hostname(),
+    containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile),
+  };
+}
