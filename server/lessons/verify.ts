@@ -2,7 +2,9 @@
 // Session (the one the server gives a browser: same launcher, settings, facts and checks) opens
 // the lesson, the scripted solution is typed into the real shell line by line, and the lesson
 // passes when its checks all turn green. A lesson whose checks pass before anything is typed is
-// a failure too: its checks do not look at what its tasks ask for.
+// a failure too: its checks do not look at what its tasks ask for. In workshop mode the session
+// runs under the workshop floor, and only the tasks not marked `workshop: false` are held to their
+// checks.
 import type { CheckResult, LessonStatus, ServerMode } from '../../common/protocol.js';
 import { StatusServer } from '../launcher.js';
 import { catalogOf } from '../lesson-catalog.js';
