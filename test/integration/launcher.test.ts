@@ -413,7 +413,7 @@ describe('--join', () => {
 describe('command line', () => {
   it.each([
     [['--bogus'], /unknown option/],
-    [['--unshare', 'mount,bogus'], /unknown namespace "bogus" \(known: mount,uts,ipc,pid,net,user,time\)/],
+    [['--unshare', 'mount,bogus'], /unknown namespace "bogus" \(known: mount,uts,ipc,pid,net,cgroup,user,time\)/],
     [['--unshare', ''], /unknown namespace/],
     [['--hostname', 'box'], /needs the uts namespace/],
     [['--unshare', 'uts', '--hostname', '-box'], /hostname/],
