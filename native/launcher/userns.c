@@ -347,6 +347,10 @@ void lab_userns_map(pid_t child)
 		die_with_error("idmap", "mount_setattr(\"%s\", MOUNT_ATTR_IDMAP, %s)", config->rootfs, path);
 	if (close(userns_fd) < 0)
 		die_with_error("idmap", "close(\"%s\")", path);
+	/* The child holds its own copy of the descriptor (it was inherited): ours is no longer needed. */
+	if (close(image_tree_fd) < 0)
+		die_with_error("idmap", "close(image)");
+	image_tree_fd = -1;
 }
 
 /* ---- the child ---- */
