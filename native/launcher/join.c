@@ -48,6 +48,8 @@ void lab_join(const struct lab_config *cfg)
 	unsigned long flags = lab_ns_differing(cfg->join_pid);
 	if (flags != 0 && setns(pidfd, (int)flags) < 0)
 		die_with_error("setns", "setns(pidfd of %d, 0x%lx)", (int)cfg->join_pid, flags);
+	if (flags & CLONE_NEWUSER)
+		lab_userns_join_as_root();
 	if (close(pidfd) < 0)
 		die_with_error("setns", "close(pidfd)");
 	/* Then the same root as the process: a chrooted container's, not the namespace's. */

@@ -29,6 +29,11 @@
 #include <stdnoreturn.h>
 #include <sys/types.h>
 
+/* glibc before 2.36 lacks it; the kernel has had time namespaces since 5.6. */
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
 /* Exit codes, as docker uses them: 125 the launcher failed, 126 PROGRAM cannot be executed,
  * 127 PROGRAM was not found; otherwise PROGRAM's own code, or 128 + signal. */
 #define LAB_EXIT_LAUNCHER 125
@@ -53,7 +58,7 @@ struct lab_config {
 /* ---- steps and clock (util.c) ---- */
 
 /* Every step the launcher can take, in the order it takes them. --fail-at accepts these names. */
-#define LAB_MAX_STEPS 64
+#define LAB_MAX_STEPS 96
 extern const char *const lab_steps[];
 /* Who takes each step: "parent", "child" (of a new container), "join" (--join only), "both". */
 extern const char *const lab_step_phase[];
@@ -153,11 +158,12 @@ void lab_run_cleanups(void);
 /* ---- lifecycle hooks: each does nothing unless its options asked for something ----
  * parent, before clone():          */
 void lab_time_prepare(void);          /* ns.c: unshare(CLONE_NEWTIME), offsets */
+void lab_userns_prepare(void);        /* userns.c: with --rootfs, the image as a detached mount to idmap */
 void lab_cgroup_prepare(void);        /* cgroup.c: create the cgroup, write the limits */
 void lab_fs_prepare(const char *image); /* rootfs.c: --overlay-upper's work and merged dirs, their clean-up */
 /* parent, after clone(), before the child goes on: */
 void lab_cgroup_attach(pid_t child);  /* cgroup.c */
-void lab_userns_map(pid_t child);     /* userns.c: setgroups, uid_map, gid_map */
+void lab_userns_map(pid_t child);     /* userns.c: setgroups, uid_map, gid_map, then idmap the image */
 void lab_net_attach(pid_t child);     /* net.c: bridge, veth pair, peer into the child's netns, tc */
 /* child, once the parent says go: */
 void lab_userns_enter(void);          /* userns.c: become root of the new user namespace */
@@ -197,6 +203,10 @@ void lab_mount_remount_read_only(const char *step, const char *path);       /* m
 unsigned long lab_fs_propagation(void);                                     /* rootfs.c: MS_PRIVATE or MS_SLAVE */
 void lab_rootfs_check(const char *dir, int dir_fd);                         /* rootfs.c */
 void lab_rootfs_enter(const char *image, int image_fd, unsigned long flags); /* rootfs.c */
+/* userns.c: true when the image waits as an idmapped mount (--rootfs with --unshare user) */
+bool lab_userns_image_idmapped(void);
+void lab_userns_attach_image(const char *target);                          /* userns.c, in the child */
+void lab_userns_join_as_root(void);                                         /* userns.c, for --join */
 void lab_net_loopback_up(void);                                             /* net.c */
 noreturn void lab_join(const struct lab_config *cfg);                       /* join.c */
 

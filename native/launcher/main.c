@@ -41,7 +41,7 @@
 	"  --status-fd N          write status JSON lines to file descriptor N (>= 3)\n" \
 	"  --status-socket PATH   or to the unix socket PATH, after a hello line\n" \
 	"  --status-token HEX     carrying this token\n" \
-	"  --unshare LIST         namespaces to create: mount,uts,ipc,pid,net\n" \
+	"  --unshare LIST         namespaces to create: mount,uts,ipc,pid,net,cgroup,user,time\n" \
 	"  --hostname NAME        set the hostname (requires uts)\n" \
 	"  --rootfs DIR           copy-on-write root filesystem over the image DIR (requires mount)\n" \
 	"  --fail-at STEP         test hook: fail at STEP with EINVAL (see --list-steps)\n" \
@@ -503,6 +503,7 @@ static noreturn void run_container(const struct lab_config *cfg)
 		die_with_error("sync_pipe", "pipe2(O_CLOEXEC) (go pipe)");
 
 	lab_time_prepare();
+	lab_userns_prepare();
 	lab_cgroup_prepare();
 
 	lab_step("clone");
@@ -512,8 +513,9 @@ static noreturn void run_container(const struct lab_config *cfg)
 	struct child_args args = { .cfg = cfg, .sync_fd = sync[1], .go_fd = go[0], .go_write_fd = go[1] };
 	/* The namespaces are created by this one call; with CLONE_NEWPID the child is PID 1 of its own.
 	 * Not the cgroup namespace: the child unshares it once the parent has moved it into its cgroup,
-	 * so that cgroup becomes the root of its view. */
-	unsigned long clone_flags = cfg->clone_flags & ~(unsigned long)CLONE_NEWCGROUP;
+	 * so that cgroup becomes the root of its view. Not the time namespace: clone() cannot create
+	 * one (its flag is one of the exit-signal bits); lab_time_prepare() made it for our children. */
+	unsigned long clone_flags = cfg->clone_flags & ~(unsigned long)(CLONE_NEWCGROUP | CLONE_NEWTIME);
 	pid_t child = clone(child_main, stack + CHILD_STACK_SIZE, (int)clone_flags | SIGCHLD, &args);
 	if (child < 0)
 		die_with_error("clone", "clone(0x%lx)", clone_flags);

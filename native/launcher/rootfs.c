@@ -138,13 +138,18 @@ static void mount_scratch(const char *image)
  * given on top), then the image ("." : where we stand). Writes land in upperdir; deleting a file
  * of a lower layer leaves a "whiteout" there (a 0:0 character device). workdir is overlayfs's own
  * scratch, on the same filesystem as upperdir. merged is the combined view. */
-static void mount_overlay(const char *upperdir, const char *workdir, const char *merged)
+static void mount_overlay(const char *upperdir, const char *workdir, const char *merged, unsigned long ns_flags)
 {
 	char options[LAB_OVERLAY_OPTIONS_MAX];
 	size_t len = (size_t)snprintf(options, sizeof(options), "lowerdir=");
 	for (int i = layer_count - 1; i >= 0; i--)
 		len += (size_t)snprintf(options + len, sizeof(options) - len, "%s:", layer_real[i]);
 	len += (size_t)snprintf(options + len, sizeof(options) - len, ".,upperdir=%s,workdir=%s", upperdir, workdir);
+	/* Overlayfs records deleted and replaced directories in extended attributes on the upper
+	 * layer: trusted.overlay.*, which only the host's root may set. Root of a user namespace is
+	 * not: "userxattr" has it use user.overlay.* instead (tmpfs keeps those). */
+	if (ns_flags & CLONE_NEWUSER)
+		len += (size_t)snprintf(options + len, sizeof(options) - len, ",userxattr");
 	if (len >= sizeof(options))
 		die("rootfs_overlay", "overlay options longer than %zu bytes", sizeof(options) - 1);
 	if (mount("overlay", merged, "overlay", 0, options) < 0)
@@ -226,6 +231,16 @@ static void mount_sys(unsigned long ns_flags)
 			die_with_error("sysfs", "mount(\"sysfs\", \"sys\", MS_RDONLY)");
 		return;
 	}
+	if (ns_flags & CLONE_NEWUSER) {
+		/* A user namespace may not bind /sys alone: that would uncover what the host's mounts
+		 * below it (cgroup, ...) hide. It takes them all, and makes them all read-only. */
+		struct mount_attr ro_all = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+		if (mount("/sys", "sys", NULL, MS_BIND | MS_REC, NULL) < 0)
+			die_with_error("sysfs", "mount(\"/sys\", \"sys\", MS_BIND|MS_REC)");
+		if (mount_setattr(AT_FDCWD, "sys", AT_RECURSIVE, &ro_all, sizeof(ro_all)) < 0)
+			die_with_error("sysfs", "mount_setattr(\"sys\", AT_RECURSIVE, MOUNT_ATTR_RDONLY)");
+		return;
+	}
 	if (mount("/sys", "sys", NULL, MS_BIND, NULL) < 0)
 		die_with_error("sysfs", "mount(\"/sys\", \"sys\", MS_BIND)");
 	/* A bind mount takes the read-only flag only on a second, remounting call. */
@@ -257,18 +272,32 @@ static void chroot_to_cwd(void)
 		die_with_error("rootfs_chroot", "chdir(\"/\")");
 }
 
+/* With a user namespace the image comes as an idmapped mount (userns.c): its host-root files show
+ * as the container's root. The container's root is an ordinary user on the host and may not even
+ * reach the image's path, so the scratch goes on /tmp, which everyone can reach (covered in this
+ * mount namespace only), and the image is attached there by the descriptor the parent made. */
+#define LAB_USERNS_SCRATCH "/tmp"
+
 void lab_rootfs_enter(const char *image, int image_fd, unsigned long ns_flags)
 {
-	if (upper == NULL) {
+	if (lab_userns_image_idmapped()) {
+		lab_step("rootfs_tmpfs");
+		mount_scratch(LAB_USERNS_SCRATCH);
+		lab_userns_attach_image(LAB_USERNS_SCRATCH "/lower");
+		if (chdir(LAB_USERNS_SCRATCH "/lower") < 0)
+			die_with_error("idmap_attach", "chdir(\"" LAB_USERNS_SCRATCH "/lower\")");
+		lab_step("rootfs_overlay");
+		mount_overlay(scratch_upper, scratch_work, scratch_merged, ns_flags);
+	} else if (upper == NULL) {
 		lab_step("rootfs_tmpfs");
 		stand_in_image("rootfs_tmpfs", image, image_fd);
 		mount_scratch(image);
 		lab_step("rootfs_overlay");
-		mount_overlay(scratch_upper, scratch_work, scratch_merged);
+		mount_overlay(scratch_upper, scratch_work, scratch_merged, ns_flags);
 	} else {
 		lab_step("rootfs_overlay");
 		stand_in_image("rootfs_overlay", image, image_fd);
-		mount_overlay(upper_real, upper_work, upper_merged);
+		mount_overlay(upper_real, upper_work, upper_merged, ns_flags);
 	}
 	lab_step("proc");
 	lab_mount_proc("proc");
@@ -817,6 +846,10 @@ static const char *fs_validate(const struct lab_config *cfg)
 		return "--layer, --overlay-upper, --read-only and --tmpfs need --rootfs DIR (they shape the container's own root)";
 	if (upper_remove && !upper)
 		return "--overlay-upper-remove needs --overlay-upper DIR";
+	/* The container's root could neither read a layer nor write an upper directory of host root's
+	 * as its own (only the image gets an idmapped mount, userns.c). */
+	if ((cfg->clone_flags & CLONE_NEWUSER) && (layer_count || upper))
+		return "--layer and --overlay-upper do not go with --unshare user (only the image is idmapped)";
 	bool paths = masked_paths.docker_default || masked_paths.count || readonly_paths.docker_default ||
 		     readonly_paths.count;
 	if (!has_mount_ns && (paths || propagation != MS_PRIVATE))
