@@ -127,6 +127,7 @@ export const ContainerSpec = z
       if (fs.readonlyPaths) problem(['filesystem', 'readonlyPaths'], 'read-only paths need an own root filesystem (they are mounts over its /proc and /sys)');
       if (fs.tmpfs.length) problem(['filesystem', 'tmpfs'], 'tmpfs mounts need an own root filesystem');
     }
+    if (ns.user && !ns.pid) problem(['namespaces', 'user'], 'a user namespace needs the PID namespace too (root of a user namespace may mount /proc only for a PID namespace it owns)');
     if (spec.network.mode === 'bridge' && !ns.net) problem(['network', 'mode'], 'a bridge network needs the network namespace (the veth\'s far end goes into it)');
     if (spec.network.rate !== null && spec.network.mode !== 'bridge') problem(['network', 'rate'], 'a bandwidth limit applies to the veth: it needs network mode "bridge"');
     if (spec.timeOffsetSeconds !== 0 && !ns.time) problem(['timeOffsetSeconds'], 'clock offsets need the time namespace');
@@ -256,6 +257,8 @@ const NEEDS: Partial<Record<ToggleId, ToggleId[]>> = {
   readonly: ['rootfs', 'mount'],
   masked: ['rootfs', 'mount'],
   bridge: ['net'],
+  // The launcher mounts the image's /proc for a user namespace only from a PID namespace it owns.
+  user: ['pid'],
 };
 
 export function isToggleOn(spec: ContainerSpec, id: ToggleId): boolean {

@@ -123,7 +123,7 @@ async function serve(args: string[]): Promise<number> {
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   console.log(`isolab is serving ${catalog.summaries().length} lessons in ${mode} mode`);
   if (mode === 'workshop') {
-    console.log("  workshop mode keeps docker's default confinement (own root, PID and mount namespaces, masked paths,\n  14 capabilities, seccomp) plus no_new_privs and cgroup limits on for every learner.");
+    console.log("  workshop mode keeps every learner in a user namespace (root inside is nobody outside), with its own root,\n  PID and mount namespaces, docker's masked paths and seccomp profile, no_new_privs and cgroup limits.");
   }
   console.log(`\n  Open http://${shownHost}:${addr.port}/?token=${token}\n`);
   const shutdown = async () => {

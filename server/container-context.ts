@@ -12,12 +12,22 @@ import { compileSeccompProfile, nativeArch, parseSeccompProfileJson, type Seccom
 import { LabError } from './errors.js';
 import type { LaunchContext } from './launcher.js';
 
+/**
+ * User namespace ranges: container N maps 0…65535 inside to BASE + 65536·N outside, so no two
+ * containers are the same user to the host (nor to each other's files). 16384 ranges fit below 2^31.
+ */
+const USERNS_BASE = 100000;
+const USERNS_SIZE = 65536;
+const USERNS_RANGES = 16384;
+
 /** 10.88.0.0/16 minus the network, the gateway (.0.1) and broadcast: 65,533 containers at once. */
 const FIRST_HOST = 2;
 const LAST_HOST = 65534;
 
 export class ContainerContexts {
   private readonly usedHosts = new Set<number>();
+  private readonly usedRanges = new Set<number>();
+  private nextRange = 0;
   private nextHost = FIRST_HOST;
   private launches = 0;
   private device: string | null | undefined;
@@ -55,6 +65,15 @@ export class ContainerContexts {
       if (file) ctx.seccompFile = file;
     }
     let host: number | undefined;
+    let range: number | undefined;
+    if (spec.namespaces.user) {
+      range = this.allocate(this.usedRanges, () => {
+        const r = this.nextRange;
+        this.nextRange = (r + 1) % USERNS_RANGES;
+        return r;
+      }, USERNS_RANGES, 'no free user namespace range left');
+      ctx.usernsHostId = USERNS_BASE + USERNS_SIZE * range;
+    }
     // Unique per launch (the old shell's cgroup may still be being torn down when the new one
     // starts); ends in the server's pid, so a later server can tell its own leftovers from others'.
     const name = `${owner.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40)}-${++this.launches}-${process.pid}`;
@@ -81,6 +100,7 @@ export class ContainerContexts {
         if (released) return;
         released = true;
         if (host !== undefined) this.usedHosts.delete(host);
+        if (range !== undefined) this.usedRanges.delete(range);
         // The launcher removed upper, work and merged (--overlay-upper-remove); this is their parent.
         if (containerDir) rmSync(containerDir, { recursive: true, force: true });
       },
@@ -112,16 +132,27 @@ export class ContainerContexts {
     return file;
   }
 
-  private allocateHost(): number {
-    for (let tries = 0; tries <= LAST_HOST - FIRST_HOST; tries++) {
-      const host = this.nextHost;
-      this.nextHost = host >= LAST_HOST ? FIRST_HOST : host + 1;
-      // .x.0 and .x.255 are valid in a /16, but some tools treat them oddly: skip them.
-      if ((host & 255) === 0 || (host & 255) === 255 || this.usedHosts.has(host)) continue;
-      this.usedHosts.add(host);
-      return host;
+  /** The next value of `next()` not in `used` (tried at most `tries` times); marked used. */
+  private allocate(used: Set<number>, next: () => number, tries: number, full: string): number {
+    for (let i = 0; i < tries; i++) {
+      const value = next();
+      if (used.has(value)) continue;
+      used.add(value);
+      return value;
     }
-    throw new LabError('server_full', 'no free address left on the isolab bridge');
+    throw new LabError('server_full', full);
+  }
+
+  private allocateHost(): number {
+    return this.allocate(this.usedHosts, () => {
+      let host: number;
+      // .x.0 and .x.255 are valid in a /16, but some tools treat them oddly: skip them.
+      do {
+        host = this.nextHost;
+        this.nextHost = host >= LAST_HOST ? FIRST_HOST : host + 1;
+      } while ((host & 255) === 0 || (host & 255) === 255);
+      return host;
+    }, LAST_HOST - FIRST_HOST + 1, 'no free address left on the isolab bridge');
   }
 
   /**

@@ -38,6 +38,8 @@ export interface LaunchContext {
   rootfsDevice?: string;
   /** The container's address on the isolab bridge, e.g. "10.88.0.7/16". */
   netAddress?: string;
+  /** First host uid/gid of this container's user namespace map (each container its own range). */
+  usernsHostId?: number;
   /** The overlay's upper directory on the host (empty, in a root-owned 0700 directory). */
   overlayUpper?: string;
   /** A compiled seccomp profile file (server/seccomp), when seccomp is not unconfined. */
@@ -55,7 +57,7 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
   const args: string[] = [];
   const unshare = NAMESPACE_KINDS.filter((ns) => spec.namespaces[ns]);
   if (unshare.length) args.push('--unshare', unshare.join(','));
-  if (spec.namespaces.user) args.push('--userns-map', `0:${spec.userns.hostId}:65536`);
+  if (spec.namespaces.user) args.push('--userns-map', `0:${ctx.usernsHostId ?? spec.userns.hostId}:65536`);
   if (spec.namespaces.time && spec.timeOffsetSeconds !== 0) {
     args.push('--time-offset-monotonic', String(spec.timeOffsetSeconds), '--time-offset-boottime', String(spec.timeOffsetSeconds));
   }
@@ -86,7 +88,8 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
 
   if (spec.rootfs) {
     args.push('--rootfs', ctx.rootfsDir);
-    if (ctx.overlayUpper) args.push('--overlay-upper', ctx.overlayUpper, '--overlay-upper-remove');
+    // (With a user namespace the launcher keeps the upper layer on its own tmpfs: see native/README.md.)
+    if (ctx.overlayUpper && !spec.namespaces.user) args.push('--overlay-upper', ctx.overlayUpper, '--overlay-upper-remove');
     const fs = spec.filesystem;
     if (fs.rootMode === 'chroot') args.push('--root-mode', 'chroot');
     if (fs.readOnly) args.push('--read-only');

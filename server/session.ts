@@ -33,12 +33,14 @@ const CHECK_PERIOD_MS = 3_000;
 const MAX_RESPAWNS_PER_SECOND = 5;
 
 /**
- * In workshop mode the shared server never hands out a shell without these: docker's default
- * confinement (own root and /proc, masked paths, 14 capabilities — no CAP_SYS_ADMIN/SYS_MODULE —,
- * seccomp) plus no_new_privs and cgroup limits, so one learner's fork bomb or memory hog stays in
- * their own container. Lessons that switch one of these off say so; the page shows the lock.
+ * In workshop mode the shared server never hands out a shell without these. The user namespace is
+ * the heart of it: root inside is an unprivileged uid outside (each container its own range), so
+ * the capabilities a learner holds inside reach only namespaces their container owns — they can
+ * still rename their container, mount a tmpfs or unshare in a lesson, but not touch the host. On top:
+ * own root and /proc, docker's masked paths and seccomp profile, no_new_privs, and cgroup limits so
+ * one learner's fork bomb or memory hog stays in their own container. The page shows the lock.
  */
-export const WORKSHOP_LOCKED_ON: readonly ToggleId[] = ['mount', 'pid', 'rootfs', 'masked', 'limits', 'caps', 'seccomp', 'nnp'];
+export const WORKSHOP_LOCKED_ON: readonly ToggleId[] = ['mount', 'pid', 'rootfs', 'user', 'masked', 'limits', 'seccomp', 'nnp'];
 
 export interface SessionDeps {
   paths: LabPaths;

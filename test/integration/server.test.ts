@@ -193,16 +193,18 @@ describe('a workshop server', () => {
     await client.connected();
     const reply = await client.request<SessionInfo>('session:start', { cols: 120, rows: 40, lessonId: '00-just-a-process' });
     if (!reply.ok) throw new Error(reply.message);
-    expect(reply.data.lockedOn).toEqual(expect.arrayContaining(['caps', 'seccomp', 'nnp', 'limits', 'rootfs', 'pid']));
+    expect(reply.data.lockedOn).toEqual(expect.arrayContaining(['user', 'seccomp', 'nnp', 'limits', 'rootfs', 'pid']));
     await client.waitForText(/[#$] $/);
-    // Inside: docker's 14 capabilities, a seccomp filter, no_new_privs, PID 1.
-    const status = await client.run('grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; echo pid=$$');
-    expect(status).toMatch(/CapEff:\s+00000000a80425fb/);
+    // Inside: root of a user namespace, a seccomp filter, no_new_privs, PID 1.
+    const status = await client.run('grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; cat /proc/self/uid_map; echo pid=$$');
     expect(status).toMatch(/NoNewPrivs:\s+1/);
     expect(status).toMatch(/Seccomp:\s+2/);
+    expect(status).toMatch(/^\s*0\s+(\d+)\s+65536$/m);
     expect(status).toContain('pid=1');
-    // Outside: the shell sits in a cgroup with a pids limit.
+    // Outside: that root is an unprivileged uid of its own range, in a cgroup with a pids limit.
     const pid = client.readies.at(-1)!.pid;
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+    expect(uid).toBeGreaterThanOrEqual(100000);
     // (cgroup v1: the pids hierarchy's line; v2: the one unified line "0::/path".)
     const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
     const v1 = lines.find((l) => /^\d+:pids:/.test(l));
@@ -214,5 +216,7 @@ describe('a workshop server', () => {
     const refused = await client.request('sandbox:toggle', { toggle: 'seccomp', on: false });
     expect(refused).toMatchObject({ ok: false, code: 'forbidden' });
     expect(await client.run('grep -E "^Seccomp:" /proc/self/status')).toMatch(/Seccomp:\s+2/);
+    // What the user namespace still allows: root inside renames its own container (lesson 1).
+    expect(await client.run('unshare -u sh -c "hostname inner && hostname"')).toContain('inner');
   });
 });
