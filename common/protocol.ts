@@ -3,7 +3,7 @@
 // Imported by server/ and web/; imports neither.
 import { z } from 'zod';
 import type { PartialProbeReport } from './probe.js';
-import { ContainerSpec, TOGGLE_IDS } from './spec.js';
+import { ContainerSpec, Resources, TOGGLE_IDS } from './spec.js';
 
 /** Terminal geometry is clamped to what a real screen can show; anything else is a bad request. */
 export const TERM_LIMITS = { minCols: 2, maxCols: 500, minRows: 1, maxRows: 200 } as const;
@@ -29,6 +29,25 @@ export type TermAck = z.infer<typeof TermAck>;
 
 export const ToggleRequest = z.object({ toggle: z.enum(TOGGLE_IDS), on: z.boolean() }).strict();
 export type ToggleRequest = z.infer<typeof ToggleRequest>;
+
+/**
+ * New limits for the running container's cgroup, applied live (no new shell). Only the fields that
+ * change; null removes a limit where the kernel allows it (pids, CPU quota, I/O throttles).
+ */
+export const LimitsRequest = Resources.pick({
+  memoryBytes: true,
+  memorySwapBytes: true,
+  cpus: true,
+  cpuShares: true,
+  cpusetCpus: true,
+  pidsLimit: true,
+  rootfsReadBps: true,
+  rootfsWriteBps: true,
+})
+  .partial()
+  .strict()
+  .refine((r) => Object.keys(r).length > 0, 'name at least one limit to change');
+export type LimitsRequest = z.infer<typeof LimitsRequest>;
 
 export const LessonOpenRequest = z.object({ lessonId: LessonId }).strict();
 export type LessonOpenRequest = z.infer<typeof LessonOpenRequest>;
@@ -145,6 +164,7 @@ export interface ClientToServerEvents {
   'term:resize': (size: TermSize) => void;
   'term:ack': (ack: TermAck) => void;
   'sandbox:toggle': (req: ToggleRequest, ack: AckFn<{ spec: ContainerSpec }>) => void;
+  'sandbox:limits': (req: LimitsRequest, ack: AckFn<{ spec: ContainerSpec }>) => void;
   'lesson:open': (req: LessonOpenRequest, ack: AckFn<LessonView>) => void;
   'inspector:refresh': (ack: AckFn<InspectorView>) => void;
 }
@@ -153,6 +173,8 @@ export interface ServerToClientEvents {
   /** Raw terminal bytes (a binary frame). The client acks processed bytes with term:ack. */
   'term:output': (data: ArrayBuffer | Uint8Array) => void;
   'sandbox:ready': (ready: SandboxReady) => void;
+  /** The running shell's settings changed without a new shell (live cgroup limits). */
+  'sandbox:updated': (update: { spec: ContainerSpec }) => void;
   'sandbox:exit': (exit: SandboxExit) => void;
   'sandbox:error': (err: SandboxError) => void;
   'inspector:update': (view: InspectorView) => void;

@@ -14,6 +14,7 @@ import {
   TermAck,
   TermInput,
   TermSize,
+  LimitsRequest,
   ToggleRequest,
   describeZodError,
   type Ack,
@@ -170,6 +171,7 @@ export function createApp(deps: AppDeps): LabApp {
         error: (e) => socket.emit('sandbox:error', e),
         inspector: (v) => socket.emit('inspector:update', v),
         lessonStatus: (s) => socket.emit('lesson:status', s),
+        limits: (u) => socket.emit('sandbox:updated', u),
       });
       sessions.set(id, session);
       const s = session;
@@ -198,6 +200,7 @@ export function createApp(deps: AppDeps): LabApp {
     on('term:resize', TermSize, (size, s) => started(s).resize(size));
     on('term:ack', TermAck, (a, s) => started(s).ack(a.bytes));
     on('sandbox:toggle', ToggleRequest, async (req, s) => ({ spec: await started(s).toggle(req.toggle, req.on) }));
+    on('sandbox:limits', LimitsRequest, async (req, s) => ({ spec: await started(s).updateLimits(req) }));
     on('lesson:open', LessonOpenRequest, (req, s) => started(s).openLesson(req.lessonId));
     on('inspector:refresh', null, (_none, s) => started(s).inspect());
   });

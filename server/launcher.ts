@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { NAMESPACE_KINDS, type ContainerSpec } from '../common/spec.js';
+import { NAMESPACE_KINDS, type ContainerSpec, type Resources } from '../common/spec.js';
 
 export const ReadyLine = z.object({
   type: z.literal('ready'),
@@ -66,16 +66,7 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
   const r = spec.resources;
   if (r.cgroup) {
     if (!ctx.cgroupName) throw new Error('launcherArgs: resources.cgroup needs a cgroup name');
-    args.push('--cgroup', ctx.cgroupName);
-    if (r.memoryBytes !== null) args.push('--memory', String(r.memoryBytes));
-    if (r.memorySwapBytes !== null) args.push('--memory-swap', String(r.memorySwapBytes));
-    // At most the launcher's 9 decimals: 0.1 + 0.2 must not arrive as 0.30000000000000004.
-    if (r.cpus !== null) args.push('--cpus', String(Number(r.cpus.toFixed(6))));
-    if (r.cpuShares !== null) args.push('--cpu-shares', String(r.cpuShares));
-    if (r.cpusetCpus !== null) args.push('--cpuset-cpus', r.cpusetCpus);
-    if (r.pidsLimit !== null) args.push('--pids-limit', String(r.pidsLimit));
-    if (ctx.rootfsDevice && r.rootfsReadBps !== null) args.push('--device-read-bps', `${ctx.rootfsDevice}:${r.rootfsReadBps}`);
-    if (ctx.rootfsDevice && r.rootfsWriteBps !== null) args.push('--device-write-bps', `${ctx.rootfsDevice}:${r.rootfsWriteBps}`);
+    args.push('--cgroup', ctx.cgroupName, ...limitArgs(r, ctx));
     if (r.devices === 'allow-all') args.push('--device-policy', 'allow-all');
     for (const rule of r.deviceRules) args.push('--device-cgroup-rule', rule);
   }
@@ -118,6 +109,24 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
     if (!ctx.seccompFile) throw new Error('launcherArgs: seccomp needs a compiled profile');
     args.push('--seccomp', ctx.seccompFile);
   }
+  return args;
+}
+
+/** The limit options for a cgroup's resources (at start, and for `--cgroup-update` of a running one). */
+export function limitArgs(r: Resources, ctx: Pick<LaunchContext, 'rootfsDevice'>, opts: { unsetAsUnlimited?: boolean } = {}): string[] {
+  const args: string[] = [];
+  if (r.memoryBytes !== null) args.push('--memory', String(r.memoryBytes));
+  if (r.memorySwapBytes !== null) args.push('--memory-swap', String(r.memorySwapBytes));
+  // At most the launcher's 9 decimals: 0.1 + 0.2 must not arrive as 0.30000000000000004.
+  if (r.cpus !== null) args.push('--cpus', String(Number(r.cpus.toFixed(6))));
+  else if (opts.unsetAsUnlimited) args.push('--cpu-quota', '-1');
+  if (r.cpuShares !== null) args.push('--cpu-shares', String(r.cpuShares));
+  if (r.cpusetCpus !== null) args.push('--cpuset-cpus', r.cpusetCpus);
+  if (r.pidsLimit !== null) args.push('--pids-limit', String(r.pidsLimit));
+  else if (opts.unsetAsUnlimited) args.push('--pids-limit', '-1');
+  // 0 removes a device's throttle (see native/README.md).
+  if (ctx.rootfsDevice && (r.rootfsReadBps !== null || opts.unsetAsUnlimited)) args.push('--device-read-bps', `${ctx.rootfsDevice}:${r.rootfsReadBps ?? 0}`);
+  if (ctx.rootfsDevice && (r.rootfsWriteBps !== null || opts.unsetAsUnlimited)) args.push('--device-write-bps', `${ctx.rootfsDevice}:${r.rootfsWriteBps ?? 0}`);
   return args;
 }
 

@@ -3,14 +3,15 @@
 import { randomBytes } from 'node:crypto';
 import { hrtime } from 'node:process';
 import * as nodePty from 'node-pty';
-import type { InspectorView, LessonStatus, LessonView, SandboxError, SandboxExit, SandboxReady, ServerMode, TermSize } from '../common/protocol.js';
+import type { InspectorView, LimitsRequest, LessonStatus, LessonView, SandboxError, SandboxExit, SandboxReady, ServerMode, TermSize } from '../common/protocol.js';
 import { PLAIN_PROCESS, applyToggle, describeChanges, type ContainerSpec, type ToggleId } from '../common/spec.js';
 import { DisposableStore, type Disposer } from './disposable.js';
 import { LabError } from './errors.js';
 import { hasMqueueMount, hostMqueues, hostSysvIpc, shellView, withNsPids } from './host-view.js';
 import { inspectorView } from './inspector.js';
 import type { ContainerContexts } from './container-context.js';
-import { launcherArgs, shellCommand, shellEnv, type StatusLine, type StatusServer } from './launcher.js';
+import { launcherArgs, shellCommand, shellEnv, type LaunchContext, type StatusLine, type StatusServer } from './launcher.js';
+import { applyLimits, withLimits } from './limits.js';
 import type { LessonCatalog } from './lesson-catalog.js';
 import type { CheckFacts } from './lessons/facts.js';
 import type { Introspect } from './native.js';
@@ -61,12 +62,15 @@ export interface SessionOutput {
   error(err: SandboxError): void;
   inspector(view: InspectorView): void;
   lessonStatus(status: LessonStatus): void;
+  limits(update: { spec: ContainerSpec }): void;
 }
 
 interface Shell {
   pty: nodePty.IPty;
   pid: number | null;
   stop: Disposer;
+  /** What the server decided for this launch (cgroup name, …): live updates need it. */
+  ctx: LaunchContext;
 }
 
 export class Session {
@@ -147,6 +151,29 @@ export class Session {
     }
     const { spec } = applyToggle(this.spec, id, on);
     return this.change(this.withFloor(spec));
+  }
+
+  /** New cgroup limits for the running shell, written live: no new shell, the same processes. */
+  updateLimits(change: LimitsRequest): Promise<ContainerSpec> {
+    const run = async (): Promise<ContainerSpec> => {
+      const shell = this.shell;
+      if (!shell || shell.pid === null) throw new LabError('not_started', 'no shell is running');
+      const next = withLimits(this.spec, change);
+      this.rateLimit();
+      await applyLimits(this.deps.paths.launcher, next, shell.ctx);
+      if (this.shell !== shell) throw new LabError('not_started', 'the shell was replaced meanwhile');
+      const changes = describeChanges(this.spec, next);
+      this.spec = next;
+      this.pump.push(Buffer.from(`\r\n\x1b[36m── isolab: ${changes.join(' · ') || 'limits unchanged'} — same shell, new limits ──\x1b[0m\r\n`));
+      this.out.limits({ spec: next });
+      void this.inspect().then((view) => this.out.inspector(view));
+      this.scheduleCheck(0);
+      return next;
+    };
+    // In line with respawns: a limit must never be written into a cgroup being torn down.
+    const result = this.respawnChain.then(run, run);
+    this.respawnChain = result.catch(() => undefined);
+    return result;
   }
 
   async openLesson(id: string): Promise<LessonView> {
@@ -291,7 +318,7 @@ export class Session {
         settle(new LabError('not_started', 'the shell was replaced before it was ready'));
         stopPty(pty);
       });
-      this.shell = { pty, pid: null, stop };
+      this.shell = { pty, pid: null, stop, ctx: context.ctx };
     });
   }
 

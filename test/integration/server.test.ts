@@ -220,3 +220,50 @@ describe('a workshop server', () => {
     expect(await client.run('unshare -u sh -c "hostname inner && hostname"')).toContain('inner');
   });
 });
+
+describe('live cgroup limits', () => {
+  it('change the running container\'s limits without a new shell, seen from inside and outside', async () => {
+    const { client } = await newSession();
+    await setToggle(client, 'rootfs', true);
+    await new Promise((r) => setTimeout(r, 250)); // the respawn rate limit (5/s) is per session
+    await setToggle(client, 'pid', true);
+    await new Promise((r) => setTimeout(r, 250));
+    await setToggle(client, 'limits', true);
+    const readies = client.readies.length;
+    const pid = client.readies.at(-1)!.pid;
+    const pidsMaxOutside = () => {
+      const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+      const v1 = lines.find((l) => /^\d+:pids:/.test(l));
+      const dir = v1 ? `/sys/fs/cgroup/pids${v1.split(':')[2]}` : `/sys/fs/cgroup${lines.find((l) => l.startsWith('0::'))!.slice(3)}`;
+      return readFileSync(`${dir}/pids.max`, 'utf8').trim();
+    };
+    expect(pidsMaxOutside()).toBe('64');
+    const marker = (await client.run('echo $$ > /tmp/before; cat /tmp/before')).trim();
+
+    const reply = await client.request<{ spec: ContainerSpec }>('sandbox:limits', { pidsLimit: 12 });
+    expect(reply).toMatchObject({ ok: true, data: { spec: { resources: { pidsLimit: 12 } } } });
+    expect(pidsMaxOutside()).toBe('12');
+    // The same shell: no new ready, and what it wrote is still there.
+    expect(client.readies.length).toBe(readies);
+    expect((await client.run('cat /tmp/before')).trim()).toBe(marker);
+    // Inside, the limit bites: a child shell cannot start 20 processes (it gives up at the first
+    // fork the kernel refuses; the sleeps it did start end by themselves).
+    const inside = await client.run(`sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do sleep 2 & done; echo all-started' 2>&1 | tail -1`);
+    expect(inside).not.toContain('all-started');
+    expect(inside).toMatch(/can't fork|Resource temporarily unavailable/);
+
+    // Bad values get a clear error and change nothing.
+    const bad = await client.request('sandbox:limits', { pidsLimit: -5 });
+    expect(bad).toMatchObject({ ok: false, code: 'bad_request' });
+    const empty = await client.request('sandbox:limits', {});
+    expect(empty).toMatchObject({ ok: false, code: 'bad_request' });
+    expect(pidsMaxOutside()).toBe('12');
+  });
+
+  it('refuses limits for a container without its own cgroup', async () => {
+    const { client } = await newSession();
+    const reply = await client.request('sandbox:limits', { pidsLimit: 10 });
+    expect(reply).toMatchObject({ ok: false, code: 'bad_request' });
+    expect((reply as { message: string }).message).toMatch(/cgroup limits/);
+  });
+});

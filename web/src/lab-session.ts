@@ -175,6 +175,7 @@ export class LabSession {
       board.setSpec(ready.spec);
       shellStatus.ready(ready);
     });
+    socket.on('sandbox:updated', ({ spec }) => board.setSpec(spec));
     socket.on('sandbox:exit', ({ code }) => shellStatus.exited(code));
     socket.on('sandbox:error', (err) => alerts.show(err.message, err.step ? `(step: ${err.step})` : undefined));
     socket.on('session:error', (err) => alerts.show(`The server rejected "${err.event}": ${err.message}`));
