@@ -121,6 +121,7 @@ async function verifyOne(
     error: () => {},
     inspector: () => {},
     lessonStatus: (s) => statuses.push(s),
+    progress: () => {},
   });
   term.attach(session);
   const verdict = (passed: boolean, reason?: string): LessonVerdict => {
