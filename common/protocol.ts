@@ -272,7 +272,14 @@ export const FLOW_CONTROL = {
 
 /** A zod error as field issues (capped), for the ack of a bad request. */
 export function fieldIssues(err: z.ZodError): FieldIssue[] {
-  return err.issues.slice(0, MAX_FIELD_ISSUES).map((i) => ({ path: i.path.filter((p) => typeof p !== 'symbol') as (string | number)[], message: i.message }));
+  const out: FieldIssue[] = [];
+  for (const issue of err.issues) {
+    const path = issue.path.filter((p) => typeof p !== 'symbol') as (string | number)[];
+    // An unknown key is reported on its object; the editor wants to underline the key itself.
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) out.push({ path: [...path, key], message: `unknown field ${JSON.stringify(key)}` });
+    else out.push({ path, message: issue.message });
+  }
+  return out.slice(0, MAX_FIELD_ISSUES);
 }
 
 /** Turn a zod error into one human sentence naming the field. */

@@ -17,6 +17,7 @@ export default defineConfig({
     proxy: {
       // changeOrigin stays false: the server accepts a browser only when Origin names the Host it was asked on.
       '/socket.io': { target: 'http://127.0.0.1:7681', ws: true },
+      '/api': { target: 'http://127.0.0.1:7681' },
     },
   },
 });
