@@ -119,8 +119,10 @@ export class EditorPanel {
     this.spec = spec;
     const ed = this.editors;
     if (!ed) return;
-    if (!ed.isDirty('settings')) ed.setText('settings', specText(spec));
-    else this.say(this.json.settings.status, 'The shell\'s settings changed since you started editing. Apply yours, or press Revert to load the current ones.');
+    const edited = parseJsonForApply(ed.getText('settings'));
+    // Not edited, or edited to exactly these settings (what an Apply in flight produces): show them.
+    if (!ed.isDirty('settings') || (edited.ok && JSON.stringify(edited.value) === JSON.stringify(spec))) ed.setText('settings', specText(spec));
+    else if (!this.json.settings.busy) this.say(this.json.settings.status, 'The shell\'s settings changed since you started editing. Apply yours, or press Revert to load the current ones.');
   }
 
   /** The primitive the learner is looking at (the lesson's, or the switch just flipped): the code view follows it. */
