@@ -49,15 +49,18 @@ const expected = (what: string, values: readonly string[]) => ({ error: `unknown
 const Action = z.enum(SECCOMP_ACTIONS, expected('action', SECCOMP_ACTIONS));
 const Arch = z.enum(SECCOMP_ARCHES, expected('architecture', SECCOMP_ARCHES));
 
+/** An integer in [min, max], with one message whatever is wrong with it. */
+const integer = (min: number, max: number, message = `must be an integer from ${min} to ${max}`) =>
+  z.number().refine((n) => Number.isInteger(n) && n >= min && n <= max, { message });
 /** A value JavaScript holds exactly: JSON.parse rounds integers past 2^53, which would silently change a mask. */
-const U64 = z.number().int('must be an integer').min(0).max(Number.MAX_SAFE_INTEGER);
+const U64 = integer(0, Number.MAX_SAFE_INTEGER);
 /** SECCOMP_RET_DATA is 16 bits: the errno (or the tracer's value) the kernel returns. */
-const RetData = z.number().int('must be an integer').min(0).max(0xffff);
+const RetData = integer(0, 0xffff);
 const SyscallName = z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a syscall name (lower-case letters, digits, "_")');
 
 const Arg = z
   .object({
-    index: z.number().int().min(0, 'an argument index is 0 to 5').max(5, 'an argument index is 0 to 5'),
+    index: integer(0, 5, 'must be an argument index from 0 to 5'),
     value: U64,
     valueTwo: U64.optional(),
     op: z.enum(SECCOMP_OPERATORS, expected('operator', SECCOMP_OPERATORS)),
@@ -87,8 +90,8 @@ const Syscall = z
     name: SyscallName.optional(),
     action: Action,
     errnoRet: RetData.nullish(),
-    args: z.array(Arg).max(6).nullish(),
-    comment: z.string().max(1024).optional(),
+    args: z.array(Arg).nullish(),
+    comment: z.string().optional(),
     includes: Filter.nullish(),
     excludes: Filter.nullish(),
   })
@@ -109,7 +112,7 @@ export const SeccompProfile = z
   .superRefine((p, ctx) => {
     const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     if (p.architectures?.length && p.archMap?.length) {
-      problem(['archMap'], "both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'");
+      problem([], "both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'");
     }
     if (p.listenerPath) problem(['listenerPath'], 'a seccomp agent (SCMP_ACT_NOTIFY) is not supported: isolab runs none');
     if (!p.defaultAction && p.syscalls?.length) problem(['defaultAction'], 'required when syscalls are listed');
@@ -119,7 +122,7 @@ export const SeccompProfile = z
     });
     p.syscalls?.forEach((s, i) => {
       if (s.name && s.names?.length) {
-        problem(['syscalls', i, 'name'], "both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'");
+        problem(['syscalls', i], "both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'");
       } else if (!s.name && !s.names?.length) {
         problem(['syscalls', i, 'names'], 'at least one syscall name is required');
       }

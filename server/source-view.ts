@@ -15,9 +15,9 @@ export const SOURCE_MAP: Readonly<Record<CodeViewPrimitive, { file: string; func
   pid: { file: 'main.c', functions: ['run_container'] },
   ipc: { file: 'main.c', functions: ['run_container'] },
   mount: { file: 'mounts.c', functions: ['lab_mount_make_private', 'lab_mount_proc'] },
-  rootfs: { file: 'rootfs.c', functions: ['lab_rootfs_enter', 'pivot_to_cwd'] },
-  readonly: { file: 'rootfs.c', functions: ['lab_fs_enter'] },
-  masked: { file: 'rootfs.c', functions: ['lab_fs_enter'] },
+  rootfs: { file: 'rootfs.c', functions: ['lab_rootfs_enter', 'mount_overlay', 'pivot_to_cwd'] },
+  readonly: { file: 'rootfs.c', functions: ['make_root_read_only', 'apply_tmpfs_mounts'] },
+  masked: { file: 'rootfs.c', functions: ['apply_masked_paths', 'apply_readonly_paths'] },
   limits: { file: 'cgroup.c', functions: ['lab_cgroup_prepare', 'lab_cgroup_attach'] },
   cgroupns: { file: 'cgroup.c', functions: ['lab_cgroupns_enter'] },
   net: { file: 'net.c', functions: ['lab_net_loopback_up', 'lab_net_configure'] },
@@ -25,8 +25,8 @@ export const SOURCE_MAP: Readonly<Record<CodeViewPrimitive, { file: string; func
   user: { file: 'userns.c', functions: ['lab_userns_map', 'lab_userns_enter'] },
   caps: { file: 'caps.c', functions: ['lab_caps_drop_bounding', 'lab_caps_apply'] },
   nnp: { file: 'nnp.c', functions: ['lab_nnp_apply'] },
-  seccomp: { file: 'seccomp.c', functions: ['lab_seccomp_apply'] },
-  landlock: { file: 'landlock.c', functions: ['lab_landlock_apply'] },
+  seccomp: { file: 'seccomp.c', functions: ['lab_seccomp_apply', 'add_rule'] },
+  landlock: { file: 'landlock.c', functions: ['lab_landlock_apply', 'add_paths'] },
 };
 
 export function isCodeViewPrimitive(value: string): value is CodeViewPrimitive {

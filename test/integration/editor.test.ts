@@ -202,26 +202,33 @@ describe('seccomp:get / seccomp:apply', () => {
     expect((await client.run('echo still')).trim()).toBe('still');
   });
 
-  it('a valid profile is kept on the session, shown back by seccomp:get, and selects seccomp "custom"', async () => {
-    const { client } = await newSession(lab);
+  it('a valid profile is kept on the session and the new shell runs under it (inside: refused; outside: seccomp mode 2)', async () => {
+    // Lesson 1: UTS on, so a sethostname that got through would rename only the container.
+    const { client } = await newSession(lab, { lessonId: '01-uts-namespace' });
     const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['sethostname'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
     const reply = await client.request<ApplyResult>('seccomp:apply', { profile });
+    expect(reply).toMatchObject({ ok: true, data: { spec: { seccomp: 'custom' } } });
+    if (!reply.ok) return;
+    expect(reply.data.changes.at(-1)).toBe('seccomp: your profile (default SCMP_ACT_ALLOW, 1 rule)');
     const session = [...lab.app.sessions.values()].at(-1)!;
     expect(session.customSeccompProfile).toEqual(profile);
-    // The compiled profile reaches the launcher once server/seccomp is wired in; until then the
-    // launch is refused with a reason naming seccomp, and nothing else breaks.
-    if (reply.ok) {
-      expect(reply.data.spec.seccomp).toBe('custom');
-      expect(reply.data.changes.at(-1)).toMatch(/^seccomp: your profile \(default SCMP_ACT_ALLOW, 1 rule\)$/);
-    } else {
-      expect(reply).toMatchObject({ code: 'launch_failed', message: expect.stringMatching(/seccomp/) });
-    }
+    const pid = client.readies.at(-1)!.pid;
+    expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Seccomp:\s+2$/m);
+    // The shell is root with every capability: EPERM here can only be the filter (hostname(1)
+    // words EPERM as "you must be root").
+    expect(reply.data.spec.capabilities).toBe('all');
+    expect(await client.run('hostname blocked-name; echo rc=$?')).toMatch(/(Operation not permitted|must be root)[\s\S]*rc=1/);
+    expect((await client.run('hostname')).trim()).toBe('isolab');
     const view = await client.request<SeccompProfileView>('seccomp:get');
     expect(view).toMatchObject({ ok: true, data: { source: 'custom', profile } });
-    // The session recovers either way: unconfined settings give a working shell.
+    // Applying it again (an edit) starts a new shell even though the settings read the same.
+    const again = await client.request<ApplyResult>('seccomp:apply', { profile: { ...profile, defaultAction: 'SCMP_ACT_LOG' } });
+    expect(again).toMatchObject({ ok: true, data: { changes: ['seccomp: your profile (default SCMP_ACT_LOG, 1 rule)'] } });
+    expect(client.readies.at(-1)!.pid).not.toBe(pid);
+    // Back to no filter from the settings editor.
     const back = await client.request<ApplyResult>('sandbox:apply', { spec: { ...session.currentSpec, seccomp: 'unconfined' } });
     expect(back.ok).toBe(true);
-    expect((await client.run('echo back')).trim()).toBe('back');
+    expect(readFileSync(`/proc/${client.readies.at(-1)!.pid}/status`, 'utf8')).toMatch(/^Seccomp:\s+0$/m);
   });
 });
 
