@@ -58,7 +58,7 @@ export class EditorPanel {
   constructor(
     tablist: HTMLElement,
     lessonPanel: HTMLElement,
-    editorRegion: HTMLElement,
+    private readonly editorRegion: HTMLElement,
     private readonly deps: EditorPanelDeps,
   ) {
     tablist.setAttribute('role', 'tablist');
@@ -97,10 +97,7 @@ export class EditorPanel {
     this.tabs.get('lesson')!.setAttribute('aria-controls', lessonPanel.id);
     editorRegion.append(this.json.settings.panel, this.json.seccomp.panel, this.source.panel);
     editorRegion.hidden = true;
-    this.editorRegion = editorRegion;
   }
-
-  private readonly editorRegion: HTMLElement;
 
   /** The tab that is open ("lesson" or an editor). */
   get openTab(): Tab {
