@@ -287,7 +287,8 @@ export class Session {
       // The board's switches do not cover every field the settings editor can change (a tmpfs
       // size, a bandwidth limit): those are named by path.
       if (changes.length === 0) changes = describeOtherChanges(this.spec, next);
-      if (opts.always) changes.push(opts.always);
+      // The note says it better than the switch's label would ("seccomp (docker default) on").
+      if (opts.always) changes = [...changes.filter((c) => !/^seccomp\b/i.test(c)), opts.always];
       if (changes.length === 0 && this.shell) return { spec: this.spec, changes };
       this.rateLimit();
       await this.respawn(next, opts.headline ? [opts.headline, ...changes] : changes);

@@ -142,6 +142,18 @@ describe('the editors', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('the seccomp editor starts from Docker\'s profile and applies it as the learner\'s own', async () => {
+    await page.getByTestId('tab-seccomp').click();
+    await page.locator('[data-testid="seccomp-editor"] .monaco-editor').waitFor();
+    await page.waitForFunction(() => /Docker's default profile/.test(document.querySelector('[data-testid="seccomp-status"]')?.textContent ?? ''));
+    expect(await editorText('seccomp-editor')).toMatch(/"defaultAction": "SCMP_ACT_ERRNO"/);
+    await page.locator('[data-testid="seccomp-editor"] .monaco-editor .view-lines').click();
+    await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(() => /^Applied: seccomp: your profile \(default SCMP_ACT_ERRNO, \d+ rules\)/.test(document.querySelector('[data-testid="seccomp-status"]')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    const ready = await page.evaluate(() => (window as unknown as { isolab: { lastReady(): { spec: { seccomp: string } } | null } }).isolab.lastReady());
+    expect(ready?.spec.seccomp).toBe('custom');
+  });
+
   it('at 200% zoom the editor fits: one column, nothing wider than the window', async () => {
     // 200% zoom of a 1400×900 window lays the page out in 700×450 CSS pixels.
     const zoomed = await chromium.browser.newPage({ viewport: { width: 700, height: 450 } });

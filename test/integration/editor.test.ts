@@ -209,7 +209,7 @@ describe('seccomp:get / seccomp:apply', () => {
     const reply = await client.request<ApplyResult>('seccomp:apply', { profile });
     expect(reply).toMatchObject({ ok: true, data: { spec: { seccomp: 'custom' } } });
     if (!reply.ok) return;
-    expect(reply.data.changes.at(-1)).toBe('seccomp: your profile (default SCMP_ACT_ALLOW, 1 rule)');
+    expect(reply.data.changes).toEqual(['seccomp: your profile (default SCMP_ACT_ALLOW, 1 rule)']);
     const session = [...lab.app.sessions.values()].at(-1)!;
     expect(session.customSeccompProfile).toEqual(profile);
     const pid = client.readies.at(-1)!.pid;
