@@ -1,5 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { LessonOpenRequest, MAX_INPUT_BYTES, SessionStartRequest, TermAck, TermInput, TermSize, ToggleRequest, describeZodError } from './protocol.js';
+import {
+  LessonOpenRequest,
+  MAX_FIELD_ISSUES,
+  MAX_INPUT_BYTES,
+  PredictionRequest,
+  SandboxApplyRequest,
+  SeccompApplyRequest,
+  SessionStartRequest,
+  TermAck,
+  TermInput,
+  TermSize,
+  ToggleRequest,
+  describeZodError,
+  fieldIssues,
+} from './protocol.js';
+import { MAX_SECCOMP_PROFILE_BYTES } from './seccomp-profile.js';
+import { DOCKER_RUN_DEFAULT, PLAIN_PROCESS } from './spec.js';
 
 describe('protocol payloads', () => {
   it.each([
@@ -42,5 +58,81 @@ describe('protocol payloads', () => {
   it('describes an error by field', () => {
     const res = TermSize.safeParse({ cols: 9999, rows: 24 });
     expect(describeZodError(res.error!)).toMatch(/^cols: /);
+  });
+});
+
+describe('session:start learner id', () => {
+  it.each([
+    ['3b241101-e2bb-4255-8caf-4136c566a962', true],
+    ['3B241101-E2BB-4255-8CAF-4136C566A962', false],
+    ['3b241101-e2bb-1255-8caf-4136c566a962', false],
+    ['../../etc/passwd', false],
+    ["x' OR 1=1 --", false],
+    ['', false],
+    [42, false],
+  ])('%j → %s', (learnerId, ok) => {
+    expect(SessionStartRequest.safeParse({ cols: 80, rows: 24, learnerId }).success).toBe(ok);
+  });
+  it('is optional', () => {
+    expect(SessionStartRequest.safeParse({ cols: 80, rows: 24 }).success).toBe(true);
+  });
+});
+
+describe('sandbox:apply', () => {
+  it('takes a whole, valid spec and nothing else', () => {
+    expect(SandboxApplyRequest.safeParse({ spec: DOCKER_RUN_DEFAULT }).success).toBe(true);
+    expect(SandboxApplyRequest.safeParse({ spec: DOCKER_RUN_DEFAULT, force: true }).success).toBe(false);
+    expect(SandboxApplyRequest.safeParse(DOCKER_RUN_DEFAULT).success).toBe(false);
+    expect(SandboxApplyRequest.safeParse({ spec: { hostname: 'x' } }).success).toBe(false);
+    expect(SandboxApplyRequest.safeParse({ spec: null }).success).toBe(false);
+    expect(SandboxApplyRequest.safeParse('{"spec":{}}').success).toBe(false);
+  });
+
+  it('names each bad field with its path (for markers in the editor)', () => {
+    const res = SandboxApplyRequest.safeParse({ spec: { ...PLAIN_PROCESS, hostname: 'no_underscores', rootfs: true, privileged: true } });
+    expect(res.success).toBe(false);
+    const paths = fieldIssues(res.error!).map((i) => i.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['spec.hostname', 'spec.privileged']));
+    const unknown = fieldIssues(res.error!).find((i) => i.path.join('.') === 'spec.privileged');
+    expect(unknown?.message).toBe('unknown field "privileged"');
+  });
+
+  it('cross-field rules come back on the field they concern', () => {
+    const res = SandboxApplyRequest.safeParse({ spec: { ...PLAIN_PROCESS, rootfs: true } });
+    expect(fieldIssues(res.error!)).toEqual([{ path: ['spec', 'rootfs'], message: expect.stringMatching(/mount namespace/) }]);
+  });
+
+  it('caps the issues it reports', () => {
+    const res = SandboxApplyRequest.safeParse({ spec: { ...PLAIN_PROCESS, capabilities: Array.from({ length: 100 }, (_, i) => `NOPE${i}`) } });
+    expect(fieldIssues(res.error!)).toHaveLength(MAX_FIELD_ISSUES);
+  });
+});
+
+describe('seccomp:apply', () => {
+  const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mount'], action: 'SCMP_ACT_ERRNO' }] };
+  it('takes a Docker-format profile', () => {
+    expect(SeccompApplyRequest.safeParse({ profile }).success).toBe(true);
+    expect(SeccompApplyRequest.safeParse({ profile: JSON.stringify(profile) }).success).toBe(false);
+    expect(SeccompApplyRequest.safeParse({}).success).toBe(false);
+  });
+  it('refuses a profile over the size limit before looking inside', () => {
+    const names = Array.from({ length: 30_000 }, (_, i) => `syscall_${i}`);
+    const big = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names, action: 'SCMP_ACT_ERRNO' }] };
+    expect(JSON.stringify(big).length).toBeGreaterThan(MAX_SECCOMP_PROFILE_BYTES);
+    const res = SeccompApplyRequest.safeParse({ profile: big });
+    expect(fieldIssues(res.error!)).toEqual([{ path: ['profile'], message: expect.stringMatching(/at most 256 KiB/) }]);
+  });
+  it('names the bad field inside the profile', () => {
+    const res = SeccompApplyRequest.safeParse({ profile: { ...profile, syscalls: [{ names: ['mount'], action: 'SCMP_ACT_BLOCK' }] } });
+    expect(fieldIssues(res.error!).map((i) => i.path.join('.'))).toEqual(['profile.syscalls.0.action']);
+  });
+});
+
+describe('progress:predict', () => {
+  it('takes a lesson id and a prediction slug', () => {
+    expect(PredictionRequest.safeParse({ lessonId: '00-just-a-process', predictionId: 'first-look' }).success).toBe(true);
+    expect(PredictionRequest.safeParse({ lessonId: '00-just-a-process', predictionId: 'First Look' }).success).toBe(false);
+    expect(PredictionRequest.safeParse({ lessonId: '../x', predictionId: 'a' }).success).toBe(false);
+    expect(PredictionRequest.safeParse({ lessonId: '00-just-a-process', predictionId: 'a', answer: 2 }).success).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
 // Imported by server/ and web/; imports neither.
 import { z } from 'zod';
 import type { PartialProbeReport } from './probe.js';
+import { MAX_SECCOMP_PROFILE_BYTES, SeccompProfile, seccompProfileBytes } from './seccomp-profile.js';
 import { ContainerSpec, Resources, TOGGLE_IDS } from './spec.js';
 
 /** Terminal geometry is clamped to what a real screen can show; anything else is a bad request. */
@@ -11,6 +12,16 @@ export const TERM_LIMITS = { minCols: 2, maxCols: 500, minRows: 1, maxRows: 200 
 export const MAX_INPUT_BYTES = 64 * 1024;
 
 const LessonId = z.string().regex(/^[0-9]{2}-[a-z0-9-]{1,60}$/, 'lesson id looks like "01-uts-namespace"');
+const Slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'an id like "first-look" (a-z, 0-9, "-")').max(60);
+
+/**
+ * Who is learning, across visits: a random UUID the page keeps in localStorage. It only keys saved
+ * progress (several learners share a workshop server); it grants nothing, so it needs no secrecy
+ * beyond being unguessable.
+ */
+export const LearnerId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a learner id is a random UUID (crypto.randomUUID())');
 
 export const TermSize = z
   .object({
@@ -20,7 +31,7 @@ export const TermSize = z
   .strict();
 export type TermSize = z.infer<typeof TermSize>;
 
-export const SessionStartRequest = TermSize.extend({ lessonId: LessonId.optional() }).strict();
+export const SessionStartRequest = TermSize.extend({ lessonId: LessonId.optional(), learnerId: LearnerId.optional() }).strict();
 export type SessionStartRequest = z.infer<typeof SessionStartRequest>;
 
 export const TermInput = z.string().max(MAX_INPUT_BYTES);
@@ -52,6 +63,25 @@ export type LimitsRequest = z.infer<typeof LimitsRequest>;
 export const LessonOpenRequest = z.object({ lessonId: LessonId }).strict();
 export type LessonOpenRequest = z.infer<typeof LessonOpenRequest>;
 
+/** The settings editor's Apply: the whole spec, validated field by field (errors come back with their paths). */
+export const SandboxApplyRequest = z.object({ spec: ContainerSpec }).strict();
+export type SandboxApplyRequest = z.infer<typeof SandboxApplyRequest>;
+
+/** The seccomp editor's Apply: a Docker-format profile, size-checked before it is looked at field by field. */
+export const SeccompApplyRequest = z
+  .object({
+    profile: z
+      .unknown()
+      .refine((p) => seccompProfileBytes(p) <= MAX_SECCOMP_PROFILE_BYTES, `a profile may be at most ${MAX_SECCOMP_PROFILE_BYTES / 1024} KiB of JSON`)
+      .pipe(SeccompProfile),
+  })
+  .strict();
+export type SeccompApplyRequest = z.infer<typeof SeccompApplyRequest>;
+
+/** The learner opened a prediction's answer ("Predict, then verify"). */
+export const PredictionRequest = z.object({ lessonId: LessonId, predictionId: Slug }).strict();
+export type PredictionRequest = z.infer<typeof PredictionRequest>;
+
 /** Error codes that may reach the browser. Anything else is logged server-side and sent as "internal". */
 export const ERROR_CODES = [
   'bad_request',
@@ -65,7 +95,15 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export type Ack<T> = { ok: true; data: T } | { ok: false; code: ErrorCode; message: string };
+/** One problem with one field of a request, for showing next to the field (the settings editor's markers). */
+export interface FieldIssue {
+  path: (string | number)[];
+  message: string;
+}
+/** A bad request names at most this many fields: enough to fix a paste, not a flood. */
+export const MAX_FIELD_ISSUES = 20;
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; code: ErrorCode; message: string; issues?: FieldIssue[] };
 export type AckFn<T> = (reply: Ack<T>) => void;
 
 /** "solo": one learner on their own machine, every switch may be off. "workshop": shared server, a floor of isolation is enforced. */
@@ -114,6 +152,62 @@ export interface SessionInfo {
   lessons: LessonSummary[];
   /** Switches the server will not let this learner turn off (workshop mode). */
   lockedOn: string[];
+  /** What this learner did on earlier visits (empty when the page sent no learner id). */
+  progress: LearnerProgress;
+}
+
+export interface LessonProgress {
+  /** ISO times. */
+  firstOpenedAt: string;
+  lastOpenedAt: string;
+  /** When every check of the lesson passed for the first time; null until then. */
+  completedAt: string | null;
+  /** Check id → when it first passed. */
+  checks: Record<string, string>;
+  /** Prediction id → when its answer was first opened. */
+  predictions: Record<string, string>;
+}
+
+export interface LearnerProgress {
+  /** Whether progress is being saved: false without a learner id, or when the server's database is unusable. */
+  saving: boolean;
+  /** Why not, for the learner, when saving is false. */
+  problem?: string;
+  /** The lesson the learner had open last; the page reopens it. */
+  lastLesson: string | null;
+  lessons: Record<string, LessonProgress>;
+}
+
+/** What the seccomp editor starts from: the learner's own profile, or the one isolab ships (Docker's default). */
+export interface SeccompProfileView {
+  profile: SeccompProfile;
+  source: 'custom' | 'docker-default' | 'template';
+}
+
+/** Everything the code view can show: a switch of the board, or the plain process of lesson 0. */
+export const CODE_VIEW_PRIMITIVES = [...TOGGLE_IDS, 'process'] as const;
+export type CodeViewPrimitive = (typeof CODE_VIEW_PRIMITIVES)[number];
+
+/** A function of the launcher's source, 1-based inclusive lines. */
+export interface SourceRange {
+  function: string;
+  startLine: number;
+  endLine: number;
+}
+
+/** GET /api/source/:primitive — the launcher's real C source for a primitive, and where its functions are. */
+export interface SourceView {
+  primitive: CodeViewPrimitive;
+  /** Repository-relative path, e.g. "native/launcher/ns.c". */
+  file: string;
+  text: string;
+  ranges: SourceRange[];
+}
+
+/** Applying new settings: the settings the new shell runs with, and what changed. */
+export interface ApplyResult {
+  spec: ContainerSpec;
+  changes: string[];
 }
 
 export interface SandboxReady {
@@ -167,6 +261,10 @@ export interface ClientToServerEvents {
   'sandbox:limits': (req: LimitsRequest, ack: AckFn<{ spec: ContainerSpec }>) => void;
   'lesson:open': (req: LessonOpenRequest, ack: AckFn<LessonView>) => void;
   'inspector:refresh': (ack: AckFn<InspectorView>) => void;
+  'sandbox:apply': (req: SandboxApplyRequest, ack: AckFn<ApplyResult>) => void;
+  'seccomp:get': (ack: AckFn<SeccompProfileView>) => void;
+  'seccomp:apply': (req: SeccompApplyRequest, ack: AckFn<ApplyResult>) => void;
+  'progress:predict': (req: PredictionRequest, ack: AckFn<LearnerProgress>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -179,6 +277,8 @@ export interface ServerToClientEvents {
   'sandbox:error': (err: SandboxError) => void;
   'inspector:update': (view: InspectorView) => void;
   'lesson:status': (status: LessonStatus) => void;
+  /** Progress was saved (a check passed for the first time, a lesson was opened), or saving stopped. */
+  'progress:update': (progress: LearnerProgress) => void;
   /** Reply to a malformed event that had no ack callback. */
   'session:error': (err: { code: ErrorCode; message: string; event: string }) => void;
 }
@@ -191,6 +291,18 @@ export const FLOW_CONTROL = {
   /** The client acks after this many bytes have been written to the screen (and on idle). */
   ackEveryBytes: 16 * 1024,
 } as const;
+
+/** A zod error as field issues (capped), for the ack of a bad request. */
+export function fieldIssues(err: z.ZodError): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  for (const issue of err.issues) {
+    const path = issue.path.filter((p) => typeof p !== 'symbol') as (string | number)[];
+    // An unknown key is reported on its object; the editor wants to underline the key itself.
+    if (issue.code === 'unrecognized_keys') for (const key of issue.keys) out.push({ path: [...path, key], message: `unknown field ${JSON.stringify(key)}` });
+    else out.push({ path, message: issue.message });
+  }
+  return out.slice(0, MAX_FIELD_ISSUES);
+}
 
 /** Turn a zod error into one human sentence naming the field. */
 export function describeZodError(err: z.ZodError): string {

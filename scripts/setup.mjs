@@ -99,7 +99,10 @@ function ensureNodeModules() {
   const stampFile = join(ROOT, 'node_modules', '.isolab-setup-stamp');
   if (upToDate(stampFile, hash)) return;
   log('npm ci');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // better-sqlite3 has no prebuilt binary reachable here and compiles from source with node-gyp:
+  // point it at this Node's own headers rather than letting node-gyp download them.
+  const nodedir = nodeDirArgs()[0]?.slice('--nodedir='.length);
+  run('npm', ['ci', '--no-audit', '--no-fund'], { env: { ...process.env, ...(nodedir ? { npm_config_nodedir: nodedir } : {}) } });
   stamp(stampFile, hash);
 }
 

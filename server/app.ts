@@ -3,6 +3,7 @@
 // a malformed message gets an error reply and touches nothing else.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -10,6 +11,9 @@ import { Server as IoServer, type Socket } from 'socket.io';
 import type { z } from 'zod';
 import {
   LessonOpenRequest,
+  PredictionRequest,
+  SandboxApplyRequest,
+  SeccompApplyRequest,
   SessionStartRequest,
   TermAck,
   TermInput,
@@ -17,13 +21,16 @@ import {
   LimitsRequest,
   ToggleRequest,
   describeZodError,
+  fieldIssues,
   type Ack,
   type ClientToServerEvents,
   type ErrorCode,
+  type FieldIssue,
   type ServerToClientEvents,
 } from '../common/protocol.js';
 import { LabError } from './errors.js';
 import { Session, type SessionDeps } from './session.js';
+import { SourceReader } from './source-view.js';
 
 export interface AppDeps {
   session: SessionDeps;
@@ -53,8 +60,11 @@ export interface LabApp {
 
 /** Events per second one browser may send (typing and pasting included); beyond it, messages are dropped with an error. */
 const MAX_EVENTS_PER_SECOND = 500;
-/** Socket.io message size: input is capped at 64 KiB, so 256 KiB leaves room for framing and nothing else. */
-const MAX_HTTP_BUFFER_BYTES = 256 * 1024;
+/**
+ * Socket.io message size: the largest message is a seccomp profile (at most 256 KiB of JSON,
+ * common/seccomp-profile.ts); 64 KiB more leaves room for framing and nothing else.
+ */
+const MAX_HTTP_BUFFER_BYTES = 320 * 1024;
 
 type LabSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -78,6 +88,28 @@ export function createApp(deps: AppDeps): LabApp {
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true, sessions: sessions.size });
   });
+
+  // The code view: the launcher's C source for one primitive. Read-only and from a fixed table
+  // (server/source-view.ts), but still only for the page that holds the access token, like the socket.
+  // File names are shown relative to the checkout (native/launcher/ns.c).
+  const sources = new SourceReader(deps.session.paths.launcherSource, dirname(dirname(deps.session.paths.launcherSource)));
+  app.get('/api/source/:primitive', (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    if (!tokenMatches(deps.accessToken, bearerToken(req.headers.authorization))) {
+      res.status(401).json({ ok: false, code: 'forbidden', message: 'unauthorized: this needs the access token (Authorization: Bearer TOKEN)' });
+      return;
+    }
+    sources.read(req.params.primitive).then(
+      (view) => {
+        if (view) res.json(view);
+        else res.status(404).json({ ok: false, code: 'not_found', message: 'no source view for that primitive' });
+      },
+      (err: unknown) => {
+        console.error('[isolab] source view failed:', err);
+        res.status(500).json({ ok: false, code: 'internal', message: 'internal error (logged on the server)' });
+      },
+    );
+  });
   if (existsSync(deps.webDir)) app.use(express.static(deps.webDir, { index: 'index.html', maxAge: 0 }));
   else {
     app.get('/', (_req, res) => {
@@ -95,11 +127,9 @@ export function createApp(deps: AppDeps): LabApp {
   });
 
   if (deps.accessToken) {
-    const expected = Buffer.from(deps.accessToken);
     io.use((socket, next) => {
       const raw: unknown = socket.handshake.auth?.token;
-      const given = Buffer.from(typeof raw === 'string' ? raw : '');
-      const ok = given.length === expected.length && timingSafeEqual(given, expected);
+      const ok = tokenMatches(deps.accessToken, typeof raw === 'string' ? raw : '');
       next(ok ? undefined : new Error('unauthorized: open the URL printed by `isolab serve` (it carries the access token)'));
     });
   }
@@ -115,8 +145,8 @@ export function createApp(deps: AppDeps): LabApp {
       if (typeof ack === 'function') (ack as (r: Ack<T>) => void)(result);
     };
 
-    const fail = (event: string, ack: unknown, code: ErrorCode, message: string) => {
-      if (typeof ack === 'function') reply(ack, { ok: false, code, message });
+    const fail = (event: string, ack: unknown, code: ErrorCode, message: string, issues?: FieldIssue[]) => {
+      if (typeof ack === 'function') reply(ack, { ok: false, code, message, ...(issues?.length ? { issues } : {}) });
       else socket.emit('session:error', { code, message, event });
     };
 
@@ -137,7 +167,7 @@ export function createApp(deps: AppDeps): LabApp {
         let payload: unknown = undefined;
         if (schema) {
           const parsed = schema.safeParse(args[0]);
-          if (!parsed.success) return fail(event, ack, 'bad_request', `${event}: ${describeZodError(parsed.error)}`);
+          if (!parsed.success) return fail(event, ack, 'bad_request', `${event}: ${describeZodError(parsed.error)}`, fieldIssues(parsed.error));
           payload = parsed.data;
         } else if (args.length > 0) {
           return fail(event, ack, 'bad_request', `${event} takes no payload`);
@@ -147,7 +177,7 @@ export function createApp(deps: AppDeps): LabApp {
           .then(
             (data) => reply(ack, { ok: true, data }),
             (err: unknown) => {
-              if (err instanceof LabError) return fail(event, ack, err.code, err.message);
+              if (err instanceof LabError) return fail(event, ack, err.code, err.message, err.issues);
               console.error(`[isolab] ${event} failed:`, err);
               fail(event, ack, 'internal', 'internal error (logged on the server)');
             },
@@ -172,6 +202,7 @@ export function createApp(deps: AppDeps): LabApp {
         inspector: (v) => socket.emit('inspector:update', v),
         lessonStatus: (s) => socket.emit('lesson:status', s),
         limits: (u) => socket.emit('sandbox:updated', u),
+        progress: (p) => socket.emit('progress:update', p),
       });
       sessions.set(id, session);
       const s = session;
@@ -180,7 +211,7 @@ export function createApp(deps: AppDeps): LabApp {
         s.dispose();
       });
       try {
-        await s.start({ cols: req.cols, rows: req.rows }, req.lessonId);
+        await s.start({ cols: req.cols, rows: req.rows }, req.lessonId, req.learnerId);
       } catch (err) {
         // A failed start owns nothing any more: free the slot so the learner can simply retry.
         sessions.delete(id);
@@ -194,6 +225,7 @@ export function createApp(deps: AppDeps): LabApp {
         spec: s.currentSpec,
         lessons: deps.session.lessons.summaries(),
         lockedOn: [...s.lockedOn],
+        progress: s.progress(),
       };
     });
     on('term:input', TermInput, (data, s) => started(s).input(data));
@@ -203,6 +235,10 @@ export function createApp(deps: AppDeps): LabApp {
     on('sandbox:limits', LimitsRequest, async (req, s) => ({ spec: await started(s).updateLimits(req) }));
     on('lesson:open', LessonOpenRequest, (req, s) => started(s).openLesson(req.lessonId));
     on('inspector:refresh', null, (_none, s) => started(s).inspect());
+    on('sandbox:apply', SandboxApplyRequest, (req, s) => started(s).applySpec(req.spec));
+    on('seccomp:get', null, (_none, s) => started(s).seccompView());
+    on('seccomp:apply', SeccompApplyRequest, (req, s) => started(s).applySeccompProfile(req.profile));
+    on('progress:predict', PredictionRequest, (req, s) => started(s).predictionAnswered(req.lessonId, req.predictionId));
   });
 
   return {
@@ -221,6 +257,19 @@ export function createApp(deps: AppDeps): LabApp {
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
   };
+}
+
+/** No configured token: no check (tests). Otherwise a constant-time comparison. */
+function tokenMatches(expected: string | undefined, given: string | undefined): boolean {
+  if (!expected) return true;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given ?? '');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  const m = /^Bearer ([^\s]+)$/i.exec(header ?? '');
+  return m?.[1];
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];

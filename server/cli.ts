@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeZodError } from '../common/protocol.js';
@@ -14,6 +15,7 @@ import { validateLessonsDir } from './lessons/index.js';
 import { sessionDeps } from './session-deps.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons/verify.js';
 import { defaultPaths } from './paths.js';
+import { openProgressStore } from './progress.js';
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive
 
@@ -111,9 +113,11 @@ async function serve(args: string[]): Promise<number> {
   for (const e of catalog.errors) console.error(`[isolab] lesson error: ${e}`);
   for (const w of catalog.warnings) console.error(`[isolab] lesson warning: ${w}`);
   const status = await StatusServer.start();
+  // Never fails: a database that cannot be used is logged, and progress is simply not saved.
+  const progress = await openProgressStore(join(paths.data, 'progress.sqlite'));
   const token = typeof values.token === 'string' ? values.token : randomBytes(18).toString('base64url');
   const app = createApp({
-    session: sessionDeps({ paths, status, lessons: catalog, mode }),
+    session: sessionDeps({ paths, status, lessons: catalog, mode, progress }),
     webDir: paths.web,
     maxSessions,
     allowedHosts: values['allowed-host'] as string[],
@@ -122,6 +126,8 @@ async function serve(args: string[]): Promise<number> {
   const addr = await app.listen(port, host);
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   console.log(`isolab is serving ${catalog.summaries().length} lessons in ${mode} mode`);
+  if (progress.problem) console.log(`  ${progress.problem}`);
+  else console.log(`  progress is saved in ${join(paths.data, 'progress.sqlite')}`);
   if (mode === 'workshop') {
     console.log("  workshop mode keeps every learner in a user namespace (root inside is nobody outside), with its own root,\n  PID and mount namespaces, docker's masked paths and seccomp profile, no_new_privs and cgroup limits.");
   }
@@ -129,6 +135,7 @@ async function serve(args: string[]): Promise<number> {
   const shutdown = async () => {
     await app.close();
     await status.close();
+    progress.close();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

@@ -8,6 +8,8 @@ export interface LessonCatalog {
   first(): LessonView | undefined;
   view(id: string): LessonView | undefined;
   evaluate(id: string, facts: CheckFacts): LessonStatus | undefined;
+  /** Whether the lesson has a "Predict, then verify" question with this id. */
+  hasPrediction(lessonId: string, predictionId: string): boolean;
 }
 
 export async function loadLessonCatalog(dir: string): Promise<LessonCatalog & { errors: string[]; warnings: string[] }> {
@@ -33,5 +35,6 @@ export function catalogOf(lessons: Lesson[], errors: string[] = [], warnings: st
       const lesson = byId.get(id);
       return lesson ? evaluateLesson(lesson, facts) : undefined;
     },
+    hasPrediction: (lessonId, predictionId) => byId.get(lessonId)?.predict.some((p) => p.id === predictionId) ?? false,
   };
 }

@@ -15,6 +15,10 @@ export interface LabPaths {
   containers: string;
   /** moby's default seccomp profile, Docker format. */
   dockerSeccompProfile: string;
+  /** The launcher's C sources, which the code view shows (native/launcher). */
+  launcherSource: string;
+  /** Where the server keeps what it writes (the progress database): $ISOLAB_DATA_DIR, else .isolab/ in the checkout. */
+  data: string;
 }
 
 export function defaultPaths(root = REPO_ROOT): LabPaths {
@@ -28,5 +32,7 @@ export function defaultPaths(root = REPO_ROOT): LabPaths {
     web: join(root, 'build', 'web'),
     containers: '/run/isolab/containers',
     dockerSeccompProfile: join(root, 'profiles', 'seccomp', 'docker-default.json'),
+    launcherSource: join(root, 'native', 'launcher'),
+    data: process.env['ISOLAB_DATA_DIR'] || join(root, '.isolab'),
   };
 }

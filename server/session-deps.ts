@@ -8,9 +8,18 @@ import type { LessonCatalog } from './lesson-catalog.js';
 import { introspect } from './native.js';
 import type { LabPaths } from './paths.js';
 import { Prober } from './probe.js';
+import { DisabledProgressStore, type ProgressStore } from './progress.js';
+import { ShippedSeccompProfile } from './seccomp-editor.js';
 import type { SessionDeps } from './session.js';
 
-export function sessionDeps(opts: { paths: LabPaths; status: StatusServer; lessons: LessonCatalog; mode: ServerMode }): SessionDeps {
+export function sessionDeps(opts: {
+  paths: LabPaths;
+  status: StatusServer;
+  lessons: LessonCatalog;
+  mode: ServerMode;
+  /** Where learners' progress is saved; default nowhere (lesson verification saves none). */
+  progress?: ProgressStore;
+}): SessionDeps {
   const { paths } = opts;
   return {
     paths,
@@ -21,5 +30,7 @@ export function sessionDeps(opts: { paths: LabPaths; status: StatusServer; lesso
     mode: opts.mode,
     hostHostnameAtStart: hostname(),
     containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile),
+    progress: opts.progress ?? new DisabledProgressStore('progress is not saved by this command'),
+    seccompProfile: new ShippedSeccompProfile(paths.dockerSeccompProfile),
   };
 }

@@ -3,8 +3,23 @@
 import { randomBytes } from 'node:crypto';
 import { hrtime } from 'node:process';
 import * as nodePty from 'node-pty';
-import type { InspectorView, LimitsRequest, LessonStatus, LessonView, SandboxError, SandboxExit, SandboxReady, ServerMode, TermSize } from '../common/protocol.js';
-import { PLAIN_PROCESS, applyToggle, describeChanges, type ContainerSpec, type ToggleId } from '../common/spec.js';
+import type {
+  ApplyResult,
+  FieldIssue,
+  InspectorView,
+  LearnerProgress,
+  LessonStatus,
+  LimitsRequest,
+  LessonView,
+  SandboxError,
+  SandboxExit,
+  SandboxReady,
+  SeccompProfileView,
+  ServerMode,
+  TermSize,
+} from '../common/protocol.js';
+import type { SeccompProfile } from '../common/seccomp-profile.js';
+import { PLAIN_PROCESS, TOGGLES, applyToggle, describeChanges, isToggleOn, type ContainerSpec, type ToggleId } from '../common/spec.js';
 import { DisposableStore, type Disposer } from './disposable.js';
 import { LabError } from './errors.js';
 import { hasMqueueMount, hostMqueues, hostSysvIpc, shellView, withNsPids } from './host-view.js';
@@ -19,6 +34,9 @@ import { OutputPump } from './output-pump.js';
 import type { LabPaths } from './paths.js';
 import type { Prober } from './probe.js';
 import { descendantsOf, listProcesses } from './proc.js';
+import type { ProgressStore } from './progress.js';
+import type { ShippedSeccompProfile } from './seccomp-editor.js';
+import { describeOtherChanges } from './spec-diff.js';
 
 /** A launcher that has not said ready or error by then is broken; the learner gets an error, not a hang. */
 const LAUNCH_TIMEOUT_MS = 5_000;
@@ -42,6 +60,25 @@ const MAX_RESPAWNS_PER_SECOND = 5;
  * one learner's fork bomb or memory hog stays in their own container. The page shows the lock.
  */
 export const WORKSHOP_LOCKED_ON: readonly ToggleId[] = ['mount', 'pid', 'rootfs', 'user', 'masked', 'limits', 'seccomp', 'nnp'];
+/** Where each switch lives in the settings, to point at it when an edit turns a locked one off. */
+export const TOGGLE_FIELD: Record<ToggleId, (string | number)[]> = {
+  uts: ['namespaces', 'uts'],
+  pid: ['namespaces', 'pid'],
+  mount: ['namespaces', 'mount'],
+  ipc: ['namespaces', 'ipc'],
+  net: ['namespaces', 'net'],
+  user: ['namespaces', 'user'],
+  cgroupns: ['namespaces', 'cgroup'],
+  rootfs: ['rootfs'],
+  readonly: ['filesystem', 'readOnly'],
+  masked: ['filesystem', 'maskedPaths'],
+  limits: ['resources', 'cgroup'],
+  bridge: ['network', 'mode'],
+  caps: ['capabilities'],
+  nnp: ['noNewPrivs'],
+  seccomp: ['seccomp'],
+  landlock: ['landlock', 'enabled'],
+};
 
 export interface SessionDeps {
   paths: LabPaths;
@@ -52,6 +89,8 @@ export interface SessionDeps {
   mode: ServerMode;
   hostHostnameAtStart: string;
   containers: ContainerContexts;
+  progress: ProgressStore;
+  seccompProfile: ShippedSeccompProfile;
 }
 
 /** What a session tells its browser. */
@@ -63,6 +102,7 @@ export interface SessionOutput {
   inspector(view: InspectorView): void;
   lessonStatus(status: LessonStatus): void;
   limits(update: { spec: ContainerSpec }): void;
+  progress(progress: LearnerProgress): void;
 }
 
 interface Shell {
@@ -85,6 +125,11 @@ export class Session {
   private checkTimer: NodeJS.Timeout | undefined;
   private checkRunning = false;
   private checkAgain = false;
+  /** The browser's learner id (progress is saved under it); none = nothing is saved. */
+  private learnerId: string | undefined;
+  /** Whether the page was last told that progress is saved. */
+  private toldSaving: boolean | undefined;
+  private customProfile: SeccompProfile | undefined;
   /** Names this session's cgroups (ps and the host's cgroup tree show whose container it is). */
   private readonly owner = `isolab-${randomBytes(4).toString('hex')}`;
 
@@ -110,6 +155,11 @@ export class Session {
     return this.shell?.pid ?? null;
   }
 
+  /** The learner's own seccomp profile (seccomp:apply), validated; used when spec.seccomp is "custom". */
+  get customSeccompProfile(): SeccompProfile | undefined {
+    return this.customProfile;
+  }
+
   get lockedOn(): readonly ToggleId[] {
     return this.deps.mode === 'workshop' ? WORKSHOP_LOCKED_ON : [];
   }
@@ -119,9 +169,15 @@ export class Session {
     return { inFlight: this.pump.inFlight, buffered: this.pump.buffered, paused: this.pump.isPaused };
   }
 
-  async start(size: TermSize, lessonId?: string): Promise<void> {
+  async start(size: TermSize, lessonId?: string, learnerId?: string): Promise<void> {
     if (this.shell) throw new LabError('bad_request', 'the session has already started');
     this.size = size;
+    this.learnerId = learnerId;
+    if (!lessonId && learnerId) {
+      // A returning learner: their first shell already has the settings of the lesson they left.
+      const last = this.deps.progress.load(learnerId).lastLesson;
+      if (last && this.deps.lessons.view(last)) lessonId = last;
+    }
     if (lessonId) {
       const lesson = this.deps.lessons.view(lessonId);
       if (!lesson) throw new LabError('not_found', `no lesson "${lessonId}"`);
@@ -150,7 +206,57 @@ export class Session {
       throw new LabError('forbidden', `this workshop server keeps "${id}" on for everyone's safety`);
     }
     const { spec } = applyToggle(this.spec, id, on);
-    return this.change(this.withFloor(spec));
+    return (await this.change(this.withFloor(spec))).spec;
+  }
+
+  /** The settings editor's Apply: the whole spec (already validated), refused if it goes below the workshop floor. */
+  async applySpec(spec: ContainerSpec): Promise<ApplyResult> {
+    const below = this.lockedOn.filter((id) => !isToggleOn(spec, id));
+    if (below.length) {
+      const issues: FieldIssue[] = below.map((id) => ({
+        path: ['spec', ...TOGGLE_FIELD[id]],
+        message: `this workshop server keeps "${TOGGLES[id].label}" on for everyone's safety`,
+      }));
+      throw new LabError('forbidden', `this workshop server keeps ${below.map((id) => `"${TOGGLES[id].label}"`).join(', ')} on for everyone's safety`, undefined, issues);
+    }
+    if (spec.seccomp === 'custom' && !this.customProfile) {
+      const message = 'seccomp "custom" needs your profile first: apply one in the Seccomp tab';
+      throw new LabError('bad_request', message, undefined, [{ path: ['spec', 'seccomp'], message }]);
+    }
+    return this.change(spec, { headline: 'settings edited' });
+  }
+
+  /** What the seccomp editor opens with. */
+  async seccompView(): Promise<SeccompProfileView> {
+    return this.customProfile ? { profile: this.customProfile, source: 'custom' } : this.deps.seccompProfile.get();
+  }
+
+  /**
+   * The seccomp editor's Apply: keep the (validated) profile for this session and run the shell
+   * under it. The profile is kept even if the new shell fails to start, so the learner's work is not lost.
+   */
+  async applySeccompProfile(profile: SeccompProfile): Promise<ApplyResult> {
+    this.customProfile = profile;
+    const rules = profile.syscalls?.length ?? 0;
+    const note = `seccomp: your profile (default ${profile.defaultAction ?? 'none'}, ${rules} rule${rules === 1 ? '' : 's'})`;
+    return this.change({ ...this.spec, seccomp: 'custom' }, { always: note });
+  }
+
+  /** This learner's saved progress (or why it is not saved). */
+  progress(): LearnerProgress {
+    if (!this.learnerId) {
+      return { saving: false, problem: 'progress is not saved: this page sent no learner id (is browser storage turned off?)', lastLesson: null, lessons: {} };
+    }
+    return this.deps.progress.load(this.learnerId);
+  }
+
+  /** The learner opened the answer of a "Predict, then verify" question. */
+  predictionAnswered(lessonId: string, predictionId: string): LearnerProgress {
+    if (!this.deps.lessons.hasPrediction(lessonId, predictionId)) throw new LabError('not_found', `lesson "${lessonId}" has no prediction "${predictionId}"`);
+    if (!this.learnerId) return this.progress();
+    const progress = this.deps.progress.predictionAnswered(this.learnerId, lessonId, predictionId);
+    this.toldSaving = progress.saving;
+    return progress;
   }
 
   /** New cgroup limits for the running shell, written live: no new shell, the same processes. */
@@ -180,8 +286,9 @@ export class Session {
     const lesson = this.deps.lessons.view(id);
     if (!lesson) throw new LabError('not_found', `no lesson "${id}"`);
     this.lessonId = id;
-    await this.change(this.withFloor(lesson.settings), `Lesson ${lesson.number}: ${lesson.title}`);
+    await this.change(this.withFloor(lesson.settings), { headline: `Lesson ${lesson.number}: ${lesson.title}` });
     this.scheduleCheck(0);
+    if (this.learnerId) this.tellProgress(this.deps.progress.lessonOpened(this.learnerId, id));
     return lesson;
   }
 
@@ -193,15 +300,29 @@ export class Session {
     this.store.dispose();
   }
 
-  /** Apply new settings: respawn the shell when they differ (serialised, rate-limited). */
-  private change(next: ContainerSpec, headline?: string): Promise<ContainerSpec> {
-    const run = async (): Promise<ContainerSpec> => {
+  private tellProgress(progress: LearnerProgress): void {
+    this.toldSaving = progress.saving;
+    this.out.progress(progress);
+  }
+
+  /**
+   * Apply new settings: respawn the shell when they differ (serialised, rate-limited). `headline`
+   * starts the banner; `always` is a change the settings do not show (a new seccomp profile) and
+   * forces a new shell.
+   */
+  private change(next: ContainerSpec, opts: { headline?: string; always?: string } = {}): Promise<ApplyResult> {
+    const run = async (): Promise<ApplyResult> => {
       if (this.store.isDisposed) throw new LabError('not_started', 'the session has ended');
-      const changes = describeChanges(this.spec, next);
-      if (changes.length === 0 && this.shell) return this.spec;
+      let changes = describeChanges(this.spec, next);
+      // The board's switches do not cover every field the settings editor can change (a tmpfs
+      // size, a bandwidth limit): those are named by path.
+      if (changes.length === 0) changes = describeOtherChanges(this.spec, next);
+      // The note says it better than the switch's label would ("seccomp (docker default) on").
+      if (opts.always) changes = [...changes.filter((c) => !/^seccomp\b/i.test(c)), opts.always];
+      if (changes.length === 0 && this.shell) return { spec: this.spec, changes };
       this.rateLimit();
-      await this.respawn(next, headline ? [headline, ...changes] : changes);
-      return this.spec;
+      await this.respawn(next, opts.headline ? [opts.headline, ...changes] : changes);
+      return { spec: this.spec, changes };
     };
     const result = this.respawnChain.then(run, run);
     this.respawnChain = result.catch(() => undefined);
@@ -243,6 +364,8 @@ export class Session {
     return new Promise<void>((resolve, reject) => {
       const started = hrtime.bigint();
       let settled = false;
+      // Declared before settle() can run: a launch that fails before the timer is set settles too.
+      let timer: NodeJS.Timeout | undefined;
       const settle = (err?: LabError) => {
         if (settled) return;
         settled = true;
@@ -277,13 +400,16 @@ export class Session {
           settle(new LabError('launch_failed', `the container could not start: ${line.message}`, line.step));
         }
       });
-      const context = this.deps.containers.acquire(spec, this.owner);
-      const args = [
-        '--status-socket', this.deps.status.socketPath, '--status-token', token,
-        ...launcherArgs(spec, context.ctx), '--', ...shellCommand(spec),
-      ];
+      let context: ReturnType<ContainerContexts['acquire']> | undefined;
       let pty: nodePty.IPty;
       try {
+        // Preparing the launch may refuse the settings (a seccomp profile that does not compile,
+        // an option the launcher lacks): a failed launch like any other, reported to the page.
+        context = this.deps.containers.acquire(spec, this.owner, this.customProfile);
+        const args = [
+          '--status-socket', this.deps.status.socketPath, '--status-token', token,
+          ...launcherArgs(spec, context.ctx), '--', ...shellCommand(spec),
+        ];
         pty = nodePty.spawn(launcher, args, {
           name: 'xterm-256color',
           cols: this.size.cols,
@@ -293,16 +419,18 @@ export class Session {
           encoding: null,
         } as nodePty.IPtyForkOptions);
       } catch (err) {
-        context.release();
-        settle(new LabError('launch_failed', `the launcher could not be started: ${(err as Error).message}`));
+        context?.release();
+        const reason = (err as Error).message.replace(/^launcherArgs: /, '');
+        settle(err instanceof LabError ? err : new LabError('launch_failed', `the launcher could not be started: ${reason}`));
         return;
       }
-      const timer = setTimeout(() => settle(new LabError('launch_failed', 'the container did not become ready in time')), LAUNCH_TIMEOUT_MS);
+      const { release } = context;
+      timer = setTimeout(() => settle(new LabError('launch_failed', 'the container did not become ready in time')), LAUNCH_TIMEOUT_MS);
       const dataSub = pty.onData((data) => this.pump.push(data as unknown as Buffer));
       const exitSub = pty.onExit(({ exitCode, signal }) => {
         const code = signal ? 128 + signal : exitCode;
         // The launcher has torn its container down (cgroup, veth) before exiting.
-        context.release();
+        release();
         if (this.shell?.pty === pty) {
           this.shell = undefined;
           this.out.exit({ code });
@@ -340,6 +468,10 @@ export class Session {
       const status = this.deps.lessons.evaluate(lessonId, await this.gatherFacts());
       if (status && !this.store.isDisposed && this.lessonId === lessonId) {
         this.out.lessonStatus(status);
+        if (this.learnerId) {
+          const { progress, changed } = this.deps.progress.recordStatus(this.learnerId, status);
+          if (changed || progress.saving !== this.toldSaving) this.tellProgress(progress);
+        }
         if (!status.allPassed) this.scheduleCheck(CHECK_PERIOD_MS);
       }
     } catch (err) {

@@ -122,6 +122,7 @@ async function verifyOne(
     inspector: () => {},
     lessonStatus: (s) => statuses.push(s),
     limits: () => {},
+    progress: () => {},
   });
   term.attach(session);
   const verdict = (passed: boolean, reason?: string): LessonVerdict => {

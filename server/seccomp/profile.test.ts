@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../paths.js';
+import { SECCOMP_ARCHES, SECCOMP_OPERATORS } from '../../common/seccomp-profile.js';
 import {
   SECCOMP_FORMAT_HEADER,
   SeccompProfileError,
@@ -239,5 +240,20 @@ describe('nativeArch', () => {
     expect(nativeArch('arm64')).toBe('arm64');
     expect(nativeArch('ia32')).toBe('x86');
     expect(nativeArch('s390x')).toBe('s390x');
+  });
+});
+
+describe('the shared schema (common/seccomp-profile.ts) and the compiler agree', () => {
+  it('every architecture and operator the schema accepts has a token in the line format', () => {
+    const out = compileSeccompProfile(
+      {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        architectures: [...SECCOMP_ARCHES],
+        syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_ERRNO', args: SECCOMP_OPERATORS.map((op, index) => ({ index: index % 6, value: 1, op })) }],
+      },
+      AMD64,
+    )!;
+    expect(out).not.toMatch(/undefined/);
+    expect(out.split('\n').filter((l) => l.startsWith('arch '))).toHaveLength(SECCOMP_ARCHES.length);
   });
 });

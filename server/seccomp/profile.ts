@@ -8,7 +8,8 @@
 // It also does what runc does when it loads a profile: one rule per syscall name, the default
 // errno EPERM, and arguments compared more than once on the same index split into separate rules.
 // What is left to the launcher is what only libseccomp knows: syscall numbers per architecture.
-import { z } from 'zod';
+import type { z } from 'zod';
+import { SeccompProfile } from '../../common/seccomp-profile.js';
 
 /** The line format's first line; the launcher refuses anything else. */
 export const SECCOMP_FORMAT_HEADER = 'isolab-seccomp 1';
@@ -107,101 +108,9 @@ export function nativeArch(nodeArch: string = process.arch): string {
 }
 
 // ---- the Docker format ----
-
-const keysOf = <T extends object>(o: T) => Object.keys(o) as [keyof T & string, ...(keyof T & string)[]];
-const oneOf = (what: string, values: readonly string[]) =>
-  z.string().refine((v) => values.includes(v), { message: `unknown ${what} (expected one of ${values.join(', ')})` });
-
-/** A value JavaScript holds exactly: JSON.parse rounds integers past 2^53. */
-const u64 = z
-  .number()
-  .refine((n) => Number.isSafeInteger(n) && n >= 0, { message: `must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}` });
-/** SECCOMP_RET_DATA is 16 bits: the errno (or the tracer's value) the kernel returns. */
-const retData = z.number().refine((n) => Number.isInteger(n) && n >= 0 && n <= 0xffff, { message: 'must be an integer from 0 to 65535' });
-
-const SyscallName = z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a syscall name (lower-case letters, digits, "_")');
-
-const Arg = z.strictObject({
-  index: z.number().refine((n) => Number.isInteger(n) && n >= 0 && n <= 5, { message: 'must be an argument index from 0 to 5' }),
-  value: u64,
-  valueTwo: u64.optional(),
-  op: oneOf('operator', keysOf(OPERATORS)),
-});
-
-/** "<kernel>.<major>", as moby's KernelVersion.UnmarshalJSON takes it (each part 0-255, not "0.0"). */
-const KernelVersion = z
-  .string()
-  .refine(
-    (v) => {
-      const m = /^(\d+)\.(\d+)$/.exec(v);
-      return v === '' || (m !== null && Number(m[1]) <= 255 && Number(m[2]) <= 255 && (m[1] !== '0' || m[2] !== '0'));
-    },
-    { message: 'invalid kernel version, expected "<kernel>.<major>"' },
-  );
-
-const Filter = z.strictObject({
-  caps: z.array(z.string()).nullish(),
-  arches: z.array(z.string()).nullish(),
-  minKernel: KernelVersion.nullish(),
-});
-
-const Syscall = z.strictObject({
-  names: z.array(SyscallName).nullish(),
-  /** Deprecated single-name form, still accepted by Docker. */
-  name: SyscallName.optional(),
-  action: oneOf('action', keysOf(ACTIONS)),
-  errnoRet: retData.nullish(),
-  args: z.array(Arg).nullish(),
-  comment: z.string().optional(),
-  includes: Filter.nullish(),
-  excludes: Filter.nullish(),
-});
-
-const FLAGS = ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'];
-
-export const SeccompProfile = z
-  .strictObject({
-    defaultAction: oneOf('action', keysOf(ACTIONS)).optional(),
-    defaultErrnoRet: retData.nullish(),
-    architectures: z.array(oneOf('architecture', keysOf(ARCHES))).nullish(),
-    archMap: z
-      .array(
-        z.strictObject({
-          architecture: oneOf('architecture', keysOf(ARCHES)),
-          subArchitectures: z.array(oneOf('architecture', keysOf(ARCHES))).nullish(),
-        }),
-      )
-      .nullish(),
-    flags: z.array(oneOf('flag', FLAGS)).nullish(),
-    listenerPath: z.string().optional(),
-    listenerMetadata: z.string().optional(),
-    syscalls: z.array(Syscall).nullish(),
-  })
-  .superRefine((p, ctx) => {
-    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    // moby's own messages, where moby refuses the same thing.
-    if (p.architectures?.length && p.archMap?.length) {
-      problem([], "both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'");
-    }
-    if (p.listenerPath) problem(['listenerPath'], 'a seccomp agent (SCMP_ACT_NOTIFY) is not supported: isolab runs none');
-    if (!p.defaultAction && p.syscalls?.length) problem(['defaultAction'], 'required when syscalls are listed');
-    if (p.defaultAction === 'SCMP_ACT_NOTIFY') problem(['defaultAction'], 'SCMP_ACT_NOTIFY needs a seccomp agent, which isolab does not run');
-    p.flags?.forEach((f, i) => {
-      if (f === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') problem(['flags', i], 'only applies to SCMP_ACT_NOTIFY, which isolab does not support');
-    });
-    p.syscalls?.forEach((s, i) => {
-      if (s.name && s.names?.length) {
-        problem(['syscalls', i], "both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'");
-      } else if (!s.name && !s.names?.length) {
-        problem(['syscalls', i, 'names'], 'at least one syscall name is required');
-      }
-      if (s.action === 'SCMP_ACT_NOTIFY') problem(['syscalls', i, 'action'], 'SCMP_ACT_NOTIFY needs a seccomp agent, which isolab does not run');
-      if (s.errnoRet != null && s.action !== 'SCMP_ACT_ERRNO' && s.action !== 'SCMP_ACT_TRACE') {
-        problem(['syscalls', i, 'errnoRet'], 'only applies to SCMP_ACT_ERRNO and SCMP_ACT_TRACE');
-      }
-    });
-  });
-export type SeccompProfile = z.infer<typeof SeccompProfile>;
+// The schema is common/seccomp-profile.ts, shared with the page (the seccomp editor builds its JSON
+// Schema from it), so what the editor marks and what the server refuses cannot drift apart.
+export { SeccompProfile };
 
 /** A profile that cannot be used; the message names the field ("syscalls[3].action: ..."). */
 export class SeccompProfileError extends Error {
@@ -270,7 +179,7 @@ function kernelAtLeast(release: string, min: string): boolean {
   return Number(have[1]) > kernel || (Number(have[1]) === kernel && Number(have[2]) >= major);
 }
 
-type Filter = z.infer<typeof Filter>;
+type Filter = NonNullable<NonNullable<SeccompProfile['syscalls']>[number]['includes']>;
 
 /** moby's setupSeccomp: a rule is left out when an exclude matches or an include does not. */
 function ruleApplies(includes: Filter | null | undefined, excludes: Filter | null | undefined, t: SeccompTarget): boolean {

@@ -1,5 +1,8 @@
 // A real isolab server for tests and benchmarks: createApp on an ephemeral loopback port with the
 // real launcher, probe, addon and lessons — and a typed socket.io client that behaves like the page.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerMode, ServerToClientEvents, SandboxReady, LessonStatus } from '../../common/protocol.js';
 import { FLOW_CONTROL } from '../../common/protocol.js';
@@ -8,6 +11,7 @@ import { StatusServer } from '../../server/launcher.js';
 import { loadLessonCatalog } from '../../server/lesson-catalog.js';
 import { sessionDeps } from '../../server/session-deps.js';
 import { defaultPaths } from '../../server/paths.js';
+import { openProgressStore, type ProgressStore } from '../../server/progress.js';
 
 /** Device Status Report 6: the terminal answers ESC[row;colR. */
 const CURSOR_POSITION_QUERY = '\x1b[6n';
@@ -16,16 +20,27 @@ export interface RunningLab {
   app: LabApp;
   url: string;
   token: string;
+  progress: ProgressStore;
   close(): Promise<void>;
 }
 
-export async function startLab(opts: { mode?: ServerMode; maxSessions?: number; token?: string } = {}): Promise<RunningLab> {
+export interface LabOptions {
+  mode?: ServerMode;
+  maxSessions?: number;
+  token?: string;
+  /** The progress database; default a fresh one in a temporary directory, removed on close. */
+  progressFile?: string;
+}
+
+export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
   const paths = defaultPaths();
   const status = await StatusServer.start();
   const lessons = await loadLessonCatalog(paths.lessons);
   const token = opts.token ?? 'test-token';
+  const scratch = opts.progressFile ? undefined : mkdtempSync(join(tmpdir(), 'isolab-test-progress-'));
+  const progress = await openProgressStore(opts.progressFile ?? join(scratch!, 'progress.sqlite'));
   const app = createApp({
-    session: sessionDeps({ paths, status, lessons, mode: opts.mode ?? 'solo' }),
+    session: sessionDeps({ paths, status, lessons, mode: opts.mode ?? 'solo', progress }),
     webDir: paths.web,
     maxSessions: opts.maxSessions ?? 16,
     accessToken: token,
@@ -35,9 +50,12 @@ export async function startLab(opts: { mode?: ServerMode; maxSessions?: number; 
     app,
     url: `http://127.0.0.1:${addr.port}`,
     token,
+    progress,
     async close() {
       await app.close();
       await status.close();
+      progress.close();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };
 }

@@ -1,10 +1,11 @@
 // One learner's session as the page sees it: the boot sequence (session:start → lesson:open),
 // run again on every (re)connection, the lesson in the address bar, and the server's events
 // routed to the modules that show them. Replies from an older connection are dropped.
-import type { Ack, SandboxReady, SessionInfo } from '../../common/protocol.js';
+import type { Ack, LearnerProgress, SandboxReady, SessionInfo } from '../../common/protocol.js';
 import { TOGGLE_IDS, isToggleOn, type ContainerSpec, type ToggleId } from '../../common/spec.js';
 import type { Alerts } from './alerts.js';
 import type { ConnectionIndicator } from './connection.js';
+import type { EditorPanel } from './editor-panel.js';
 import { chunkInput, runKeystrokes } from './input.js';
 import type { Inspector } from './inspector.js';
 import type { CommandBlock } from './lesson-model.js';
@@ -29,6 +30,9 @@ export interface LabSessionDeps {
   board: ToggleBoard;
   inspector: Inspector;
   shellStatus: ShellStatus;
+  editor: EditorPanel;
+  /** This browser's learner id (progress is saved under it); undefined when storage is unavailable. */
+  learnerId: string | undefined;
 }
 
 export class LabSession {
@@ -37,6 +41,8 @@ export class LabSession {
   private ready: SandboxReady | null = null;
   /** Bumped on every (dis)connection: replies that belong to an older connection are dropped. */
   private generation = 0;
+  /** A saving problem is announced once per page, not on every reconnection. */
+  private toldProblem: string | undefined;
 
   constructor(private readonly d: LabSessionDeps) {
     this.listen();
@@ -64,7 +70,25 @@ export class LabSession {
   }
 
   toggle(id: ToggleId, on: boolean): Promise<Ack<{ spec: ContainerSpec }>> {
+    // The code view follows the switch just flipped: its C code is what the new shell runs.
+    this.d.editor.setPrimitive(id);
     return api.toggle(this.d.socket, id, on);
+  }
+
+  /** The learner opened a prediction's answer: saved as answered. */
+  async predictionAnswered(lessonId: string, predictionId: string): Promise<void> {
+    if (!this.info) return;
+    const reply = await api.answerPrediction(this.d.socket, lessonId, predictionId);
+    if (reply.ok) this.showProgress(reply.data);
+  }
+
+  private showProgress(progress: LearnerProgress): void {
+    this.d.menu.setProgress(progress);
+    this.d.pane.setProgress(progress);
+    if (!progress.saving && progress.problem && progress.problem !== this.toldProblem) {
+      this.toldProblem = progress.problem;
+      this.d.alerts.show('Your progress is not being saved.', progress.problem);
+    }
   }
 
   /** There is no restart event: asking for the switches as they are starts a shell when none is running. */
@@ -83,7 +107,8 @@ export class LabSession {
     terminal.fitNow();
     const wanted = lessonIdFromHash(window.location.hash);
     const size = terminal.size;
-    const reply = await api.startSession(socket, wanted ? { ...size, lessonId: wanted } : size);
+    const learnerId = this.d.learnerId;
+    const reply = await api.startSession(socket, { ...size, ...(wanted ? { lessonId: wanted } : {}), ...(learnerId ? { learnerId } : {}) });
     if (mine !== this.generation) return;
     if (!reply.ok && reply.code === 'not_found' && wanted) {
       // The server keeps a session whose start failed, so start over on a fresh connection.
@@ -101,11 +126,16 @@ export class LabSession {
     board.start(this.info.spec, this.info.lockedOn);
     menu.setLessons(this.info.lessons);
     pane.setLessons(this.info.lessons);
+    this.showProgress(this.info.progress);
+    this.d.editor.setStarted(true);
+    this.d.editor.setSpec(this.info.spec);
     const now = terminal.size;
     if (now.cols !== size.cols || now.rows !== size.rows) socket.emit('term:resize', now);
     const found = this.info.lessons.find((l) => l.id === wanted);
     if (wanted && !found) alerts.show(`There is no lesson "${wanted}"; starting with the first one.`);
-    const first = found ?? this.info.lessons[0];
+    // A returning learner goes back to the lesson they left (the address bar's lesson wins).
+    const last = this.info.lessons.find((l) => l.id === this.info?.progress.lastLesson);
+    const first = found ?? (wanted ? undefined : last) ?? this.info.lessons[0];
     if (first) await this.openLesson(first.id);
     else pane.showError('This server has no lessons installed; the shell and the switches still work.');
   }
@@ -129,6 +159,7 @@ export class LabSession {
     }
     pane.showLesson(reply.data);
     board.setPrimitive(reply.data.primitive);
+    this.d.editor.setPrimitive(reply.data.primitive);
     document.title = `${reply.data.title} · isolab`;
   }
 
@@ -154,6 +185,7 @@ export class LabSession {
       this.generation++;
       this.info = null;
       board.reset();
+      this.d.editor.setStarted(false);
       shellStatus.offline();
       if (reason === 'io client disconnect') return; // boot() starting over: it reconnects at once
       connection.set(socket.active ? 'reconnecting' : 'offline');
@@ -173,6 +205,7 @@ export class LabSession {
     socket.on('sandbox:ready', (ready) => {
       this.ready = ready;
       board.setSpec(ready.spec);
+      this.d.editor.setSpec(ready.spec);
       shellStatus.ready(ready);
     });
     socket.on('sandbox:updated', ({ spec }) => board.setSpec(spec));
@@ -183,6 +216,7 @@ export class LabSession {
     socket.on('lesson:status', (status) => {
       if (status.lessonId === this.currentLesson) pane.showStatus(status);
     });
+    socket.on('progress:update', (progress) => this.showProgress(progress));
   }
 
   /** Terminal geometry changed: tell the server, once there is a session to tell. */

@@ -1,6 +1,6 @@
 // The left pane: the lesson text (server-rendered markdown, trusted), a Run and a Copy button on
 // every command block, and below it the lesson's checks as the server last evaluated them.
-import type { LessonStatus, LessonSummary, LessonView } from '../../common/protocol.js';
+import type { LearnerProgress, LessonStatus, LessonSummary, LessonView } from '../../common/protocol.js';
 import { copyText } from './clipboard.js';
 import { h } from './dom.js';
 import { checkPanel, nextLesson, readCommandBlock, type CommandBlock } from './lesson-model.js';
@@ -12,6 +12,8 @@ const COPIED_FEEDBACK_MS = 1_500;
 export interface LessonPaneDeps {
   /** Types a command block into the terminal. */
   run(block: CommandBlock): void;
+  /** The learner opened a prediction's answer. */
+  predicted(lessonId: string, predictionId: string): void;
 }
 
 export class LessonPane {
@@ -24,6 +26,7 @@ export class LessonPane {
   private view: LessonView | null = null;
   private status: LessonStatus | null = null;
   private lessons: LessonSummary[] = [];
+  private progress: LearnerProgress | null = null;
 
   constructor(
     root: HTMLElement,
@@ -76,6 +79,7 @@ export class LessonPane {
     const first = this.text.firstElementChild;
     if (first?.tagName === 'H1' && first.textContent?.trim() === view.title.trim()) first.remove();
     for (const figure of this.text.querySelectorAll<HTMLElement>('figure.cmd')) this.wireCommand(figure);
+    for (const section of this.text.querySelectorAll<HTMLElement>('section.predict')) this.wirePrediction(view.id, section);
     this.text.scrollTop = 0;
     this.renderChecks();
   }
@@ -83,6 +87,35 @@ export class LessonPane {
   showStatus(status: LessonStatus): void {
     this.status = status;
     this.renderChecks();
+  }
+
+  /** Saved progress: predictions answered on an earlier visit show their answer again. */
+  setProgress(progress: LearnerProgress): void {
+    this.progress = progress;
+    if (!this.view) return;
+    for (const section of this.text.querySelectorAll<HTMLElement>('section.predict')) this.markAnswered(this.view.id, section);
+  }
+
+  private wirePrediction(lessonId: string, section: HTMLElement): void {
+    const id = section.dataset['predict'];
+    const answer = section.querySelector<HTMLDetailsElement>('details.predict-answer');
+    if (!id || !answer) return;
+    this.markAnswered(lessonId, section);
+    answer.addEventListener('toggle', () => {
+      if (answer.open && section.dataset['answered'] !== 'true') {
+        section.dataset['answered'] = 'true';
+        this.deps.predicted(lessonId, id);
+      }
+    });
+  }
+
+  private markAnswered(lessonId: string, section: HTMLElement): void {
+    const id = section.dataset['predict'];
+    const at = id ? this.progress?.lessons[lessonId]?.predictions[id] : undefined;
+    if (!at || section.dataset['answered'] === 'true') return;
+    section.dataset['answered'] = 'true';
+    const answer = section.querySelector<HTMLDetailsElement>('details.predict-answer');
+    if (answer) answer.open = true;
   }
 
   private wireCommand(figure: HTMLElement): void {

@@ -5,12 +5,15 @@ import type { SandboxReady } from '../../common/protocol.js';
 import { Alerts } from './alerts.js';
 import { ConnectionIndicator } from './connection.js';
 import { byId } from './dom.js';
+import { EditorPanel } from './editor-panel.js';
 import { Inspector } from './inspector.js';
 import { LabSession } from './lab-session.js';
+import { learnerId } from './learner.js';
 import { LessonMenu } from './lesson-menu.js';
 import { LessonPane } from './lesson-pane.js';
 import { installRegionCycling } from './regions.js';
 import { ShellStatus } from './shell-status.js';
+import * as api from './socket.js';
 import { connectLab, takeAccessToken } from './socket.js';
 import { LabTerminal } from './terminal.js';
 import { ThemeSwitch, terminalTheme } from './theme.js';
@@ -28,9 +31,13 @@ declare global {
   }
 }
 
-const socket = connectLab(takeAccessToken());
+const token = takeAccessToken();
+const socket = connectLab(token);
 
-const theme = new ThemeSwitch(byId<HTMLButtonElement>('theme-toggle'), (t) => terminal.setTheme(terminalTheme(t)));
+const theme = new ThemeSwitch(byId<HTMLButtonElement>('theme-toggle'), (t) => {
+  terminal.setTheme(terminalTheme(t));
+  editor.setTheme(t);
+});
 const terminal = new LabTerminal(byId('terminal'), {
   theme: terminalTheme(theme.theme),
   onInput: (data) => lab.sendInput(data),
@@ -41,20 +48,38 @@ const terminal = new LabTerminal(byId('terminal'), {
   onLeave: (backwards) => moveFocus(backwards),
 });
 
+const board = new ToggleBoard(byId('toggle-board'), { request: (id, on) => lab.toggle(id, on) });
+
+// The lesson and the editors share the left column; Monaco loads only when an editor tab opens.
+const editor: EditorPanel = new EditorPanel(byId('left-tabs'), byId('lesson-region'), byId('editor-region'), {
+  applySpec: (spec) => api.applySpec(socket, spec),
+  getSeccompProfile: () => api.getSeccompProfile(socket),
+  applySeccompProfile: (profile) => api.applySeccompProfile(socket, profile),
+  fetchSource: (primitive) => api.fetchSource(token, primitive),
+  hold: (message) => board.hold(message),
+  theme: () => theme.theme,
+  leave: (backwards) => moveFocus(backwards),
+});
+
 const lab: LabSession = new LabSession({
   socket,
   terminal,
   alerts: new Alerts(byId('alerts')),
   connection: new ConnectionIndicator(byId('connection')),
   menu: new LessonMenu(byId('lesson-menu')),
-  pane: new LessonPane(byId('lesson-region'), { run: (block) => lab.runCommand(block) }),
-  board: new ToggleBoard(byId('toggle-board'), { request: (id, on) => lab.toggle(id, on) }),
+  pane: new LessonPane(byId('lesson-region'), {
+    run: (block) => lab.runCommand(block),
+    predicted: (lessonId, predictionId) => void lab.predictionAnswered(lessonId, predictionId),
+  }),
+  board,
   inspector: new Inspector(byId('inspector')),
   shellStatus: new ShellStatus(byId('shell-status'), { restart: () => lab.restartShell() }),
+  editor,
+  learnerId: learnerId(),
 });
 
 const moveFocus = installRegionCycling([
-  { el: byId('lesson-region'), focus: () => byId('lesson-region').focus() },
+  { el: byId('left-column'), focus: () => editor.focus() },
   { el: byId('terminal-region'), focus: () => terminal.focus() },
   { el: byId('side-region'), focus: () => byId('side-region').focus() },
 ]);

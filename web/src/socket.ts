@@ -1,7 +1,20 @@
 // The page's one socket.io connection, typed by common/protocol.ts, and the requests it makes.
 // Every request resolves to an Ack: a reply that never comes becomes an error value, not a hang.
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, LessonView, ServerToClientEvents, SessionInfo, SessionStartRequest } from '../../common/protocol.js';
+import type {
+  Ack,
+  ApplyResult,
+  ClientToServerEvents,
+  CodeViewPrimitive,
+  LearnerProgress,
+  LessonView,
+  SeccompApplyRequest,
+  SeccompProfileView,
+  ServerToClientEvents,
+  SessionInfo,
+  SessionStartRequest,
+  SourceView,
+} from '../../common/protocol.js';
 import type { ContainerSpec, ToggleId } from '../../common/spec.js';
 import { takeToken } from './url.js';
 
@@ -36,6 +49,38 @@ export function openLesson(socket: LabSocket, lessonId: string): Promise<Ack<Les
 
 export function toggle(socket: LabSocket, id: ToggleId, on: boolean): Promise<Ack<{ spec: ContainerSpec }>> {
   return withTimeout(socket.emitWithAck('sandbox:toggle', { toggle: id, on }));
+}
+
+/** The settings editor's Apply: the whole spec as the learner wrote it (the server validates it). */
+export function applySpec(socket: LabSocket, spec: unknown): Promise<Ack<ApplyResult>> {
+  return withTimeout(socket.emitWithAck('sandbox:apply', { spec: spec as ContainerSpec }));
+}
+
+export function getSeccompProfile(socket: LabSocket): Promise<Ack<SeccompProfileView>> {
+  return withTimeout(socket.emitWithAck('seccomp:get'));
+}
+
+export function applySeccompProfile(socket: LabSocket, profile: unknown): Promise<Ack<ApplyResult>> {
+  return withTimeout(socket.emitWithAck('seccomp:apply', { profile } as SeccompApplyRequest));
+}
+
+export function answerPrediction(socket: LabSocket, lessonId: string, predictionId: string): Promise<Ack<LearnerProgress>> {
+  return withTimeout(socket.emitWithAck('progress:predict', { lessonId, predictionId }));
+}
+
+/** The code view's source: plain HTTP (it is a read, not part of the session), with the same access token. */
+export async function fetchSource(token: string | null, primitive: CodeViewPrimitive): Promise<Ack<SourceView>> {
+  try {
+    const res = await fetch(`/api/source/${encodeURIComponent(primitive)}`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(REPLY_TIMEOUT_MS),
+    });
+    const body = (await res.json()) as SourceView | { message?: string };
+    if (res.ok) return { ok: true, data: body as SourceView };
+    return { ok: false, code: res.status === 404 ? 'not_found' : res.status === 401 ? 'forbidden' : 'internal', message: (body as { message?: string }).message ?? res.statusText };
+  } catch (err) {
+    return { ok: false, code: 'internal', message: `the source could not be loaded: ${(err as Error).message}` };
+  }
 }
 
 const TOKEN_KEY = 'isolab.token';
