@@ -603,6 +603,33 @@ static const char *choose_backend(void)
 	return v1_text;
 }
 
+/* --join --cgroup NAME: the process joins the container's existing cgroup, as docker exec's does.
+ * Where that cgroup is: the backend it was created with, which on a hybrid host is v1 unless its
+ * limits needed a controller only the unified hierarchy has (choose_backend): look for it. */
+static const char *validate_join(void)
+{
+	if (update_option || first_limit || device_options)
+		return "--join: only --cgroup NAME (and --cgroup-root) apply: the joined process enters the container's "
+		       "cgroup, whose limits and devices were set when it was created (--cgroup-update changes them)";
+	if (cgroup_option == NULL)
+		return root_option ? "--cgroup-root needs --cgroup NAME (with --join: the container's cgroup)" : NULL;
+	snprintf(lab_cg_name, sizeof(lab_cg_name), "%s", cgroup_option);
+	needs = 0;
+	const char *choice_problem = choose_backend();
+	if (choice_problem != NULL)
+		return choice_problem;
+	if (root_option == NULL && ops == &lab_cg_v1_ops && !ops->exists(LAB_CG_EVERY_HIERARCHY) &&
+	    fs_type("/sys/fs/cgroup/unified") == CGROUP2_SUPER_MAGIC) {
+		set_root("/sys/fs/cgroup/unified");
+		ops = &lab_cg_v2_ops;
+		if (!ops->exists(LAB_CG_EVERY_HIERARCHY)) {
+			set_root("/sys/fs/cgroup"); /* found in neither: join_cgroup names the v1 place */
+			ops = &lab_cg_v1_ops;
+		}
+	}
+	return NULL;
+}
+
 static const char *validate(const struct lab_config *cfg)
 {
 	const char *name = cgroup_option ? cgroup_option : update_option;
@@ -614,6 +641,8 @@ static const char *validate(const struct lab_config *cfg)
 	}
 	if (cgroup_option && update_option)
 		return "--cgroup and --cgroup-update are alternatives: one creates a container's cgroup, the other changes one";
+	if (cfg->join_pid)
+		return validate_join();
 	if (name == NULL) {
 		if (first_limit)
 			return PROBLEM("%s needs --cgroup NAME: limits apply to the container's own cgroup", first_limit);
@@ -623,8 +652,6 @@ static const char *validate(const struct lab_config *cfg)
 			return "--cgroup-root needs --cgroup NAME or --cgroup-update NAME";
 		return NULL;
 	}
-	if (cfg->join_pid)
-		return "--join enters an existing container: cgroup options do not apply";
 	if (update_option) {
 		if (cfg->program || cfg->clone_flags || cfg->hostname || cfg->rootfs)
 			return "--cgroup-update changes a running container's limits and starts nothing: only limit options, --cgroup-root and the status options apply";
@@ -705,6 +732,41 @@ void lab_cgroup_attach(pid_t child)
 	/* The child waits on the go pipe, so it runs nothing of the container's before it is in. */
 	step("cgroup_attach");
 	ops->attach(child);
+}
+
+/* --join: cgroup.procs of the container's cgroup is opened here, on the host, before setns()
+ * takes the host's /sys/fs/cgroup out of sight; the child writes through these descriptors. */
+#define JOIN_MAX_FDS 16
+static int join_fds[JOIN_MAX_FDS];
+static unsigned join_fd_count;
+
+void lab_cgroup_join_open(void)
+{
+	if (cgroup_option == NULL)
+		return;
+	step("join_cgroup");
+	if (!ops->exists(LAB_CG_EVERY_HIERARCHY)) {
+		errno = ENOENT;
+		die_with_error("join_cgroup", "no cgroup %s/%s under %s to join (cgroup %s)", LAB_CG_PARENT, lab_cg_name, lab_cg_root, ops->name);
+	}
+	join_fd_count = ops->open_procs(join_fds, JOIN_MAX_FDS);
+}
+
+/* Writing "0" to cgroup.procs moves the writer itself. The kernel checks the move with the
+ * credentials and cgroup namespace the file was opened with (Linux 5.16+): the host's root, who
+ * may move anything, even though we have entered the container's namespaces since. */
+void lab_cgroup_join_attach(void)
+{
+	if (join_fd_count == 0)
+		return;
+	step("join_cgroup_attach");
+	for (unsigned i = 0; i < join_fd_count; i++) {
+		if (write(join_fds[i], "0", 1) != 1)
+			die_with_error("join_cgroup_attach", "write(cgroup.procs of %s/%s, \"0\") (cgroup %s)", LAB_CG_PARENT, lab_cg_name, ops->name);
+		if (close(join_fds[i]) < 0)
+			die_with_error("join_cgroup_attach", "close(cgroup.procs)");
+	}
+	join_fd_count = 0;
 }
 
 void lab_cgroupns_enter(void)

@@ -9,6 +9,7 @@
  * and joining it means writing the PID into cgroup.procs in every one of them. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,21 @@ static void v1_attach(pid_t pid)
 		lab_cg_write(hierarchies[i].dir, "cgroup.procs", text);
 }
 
+static unsigned v1_open_procs(int *fds, unsigned max)
+{
+	set_dirs();
+	unsigned count = 0;
+	for (unsigned i = 0; i < hierarchy_count && count < max; i++) {
+		char path[PATH_MAX];
+		lab_cg_path(path, hierarchies[i].dir, "cgroup.procs");
+		fds[count] = open(path, O_WRONLY | O_CLOEXEC);
+		if (fds[count] < 0)
+			die_with_error(lab_cg_step, "open(\"%s\", O_WRONLY)", path);
+		count++;
+	}
+	return count;
+}
+
 /* v1's freezer: FROZEN stops every process of the cgroup (and every one it forks meanwhile), so
  * a fork loop cannot outrun the kill. Frozen processes die once thawed. */
 static void freeze(const char *dir, const char *state)
@@ -315,5 +331,6 @@ const struct lab_cg_ops lab_cg_v1_ops = {
 	.write_limits = v1_write_limits,
 	.write_devices = v1_write_devices,
 	.attach = v1_attach,
+	.open_procs = v1_open_procs,
 	.destroy = v1_destroy,
 };

@@ -35,7 +35,7 @@
 
 #define USAGE \
 	"usage: isolab-launcher [OPTIONS] -- PROGRAM [ARG...]\n" \
-	"       isolab-launcher --join PID [--status-fd N] -- PROGRAM [ARG...]\n" \
+	"       isolab-launcher --join PID [--cgroup NAME] [HARDENING OPTIONS] -- PROGRAM [ARG...]\n" \
 	"       isolab-launcher --list-steps      (STEP<TAB>parent|child|join|both, one a line)\n" \
 	"       isolab-launcher --lsm-status      (one JSON line: AppArmor, SELinux, Landlock here)\n" \
 	"  --status-fd N          write status JSON lines to file descriptor N (>= 3)\n" \
@@ -284,8 +284,9 @@ static void wait_for_go(int go_fd)
 
 /* The last steps before exec, in runc's order. A seccomp filter goes in while we still hold
  * CAP_SYS_ADMIN, unless no_new_privs is asked for: then it goes in last, so it filters nothing of
- * our own set-up and the kernel accepts it without the capability. */
-static void harden(void)
+ * our own set-up and the kernel accepts it without the capability. --join's child calls this too
+ * (join.c): a process run inside a container gets the container's confinement, as docker exec's. */
+void lab_harden(void)
 {
 	lab_rlimits_apply();
 	lab_lsm_apply();
@@ -363,7 +364,7 @@ static int child_main(void *arg)
 	lab_step_end();
 	lab_ns_read_inodes("/proc/self/ns", &rec.ns);
 
-	harden();
+	lab_harden();
 
 	lab_step("exec");
 	lab_step_end();
