@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../common/capabilities.js';
 import { DOCKER_RUN_DEFAULT, FULL_ISOLATION, PLAIN_PROCESS, applyToggle, type ContainerSpec } from '../common/spec.js';
-import { StatusLine, launcherArgs, shellCommand, shellEnv } from './launcher.js';
+import { StatusLine, joinArgs, launcherArgs, shellCommand, shellEnv } from './launcher.js';
 
 const ctx = { rootfsDir: '/r' };
 
@@ -37,6 +37,53 @@ describe('launcherArgs', () => {
     expect(args).toContain('--pids-limit 20');
     expect(args).toContain('--cpus 0.5');
     expect(args).toContain('--device-read-bps 254:0:1048576');
+  });
+});
+
+describe('joinArgs', () => {
+  const full = { ...ctx, cgroupName: 'c1', netAddress: '10.88.0.2/16', seccompFile: '/s' };
+  const hardened: ContainerSpec = {
+    ...DOCKER_RUN_DEFAULT,
+    resources: { ...DOCKER_RUN_DEFAULT.resources, pidsLimit: 20, memoryBytes: 64 << 20 },
+    filesystem: { ...DOCKER_RUN_DEFAULT.filesystem, readOnly: true, tmpfs: [{ path: '/tmp', sizeBytes: 1 << 20 }] },
+    noNewPrivs: true,
+    user: { uid: 1000, gid: 1000 },
+    landlock: { enabled: true, readOnly: ['/usr', '/bin'], readWrite: ['/tmp'] },
+    rlimits: { nofile: { soft: 100, hard: 200 } },
+  };
+
+  it('is empty for a plain process (nothing to confine a joined process with)', () => {
+    expect(joinArgs(PLAIN_PROCESS, ctx)).toEqual([]);
+  });
+  it("is the container's cgroup and its hardening options, in launcherArgs' order", () => {
+    expect(joinArgs(hardened, full)).toEqual([
+      '--cgroup', 'c1',
+      '--ulimit', 'nofile=100:200',
+      '--landlock-ro', '/usr:/bin', '--landlock-rw', '/tmp',
+      '--cap-drop', 'ALL', '--cap-add', DOCKER_DEFAULT_CAPABILITIES.join(','),
+      '--user', '1000:1000',
+      '--no-new-privs',
+      '--seccomp', '/s',
+    ]);
+  });
+  it('is exactly the tail of launcherArgs after the --cgroup limits, namespaces and filesystem', () => {
+    const container = launcherArgs(hardened, full);
+    const joined = joinArgs(hardened, full);
+    // every option a joined process gets, the container got with the same value
+    expect(container.join(' ')).toContain(joined.slice(2).join(' '));
+    expect(container.join(' ')).toContain('--cgroup c1');
+    // and nothing that creates or shapes the container (the launcher refuses those with --join)
+    for (const option of ['--unshare', '--hostname', '--rootfs', '--read-only', '--tmpfs', '--masked-paths', '--pids-limit', '--memory', '--net-bridge']) {
+      expect(container, option).toContain(option);
+      expect(joined, option).not.toContain(option);
+    }
+  });
+  it('has no --cgroup when the container has no cgroup of its own', () => {
+    expect(joinArgs({ ...hardened, resources: { ...hardened.resources, cgroup: false } }, full)).not.toContain('--cgroup');
+  });
+  it('refuses to drop a primitive silently', () => {
+    expect(() => joinArgs(DOCKER_RUN_DEFAULT, ctx)).toThrow(/cgroup name/);
+    expect(() => joinArgs({ ...PLAIN_PROCESS, seccomp: 'docker-default' }, ctx)).toThrow(/seccomp/);
   });
 });
 

@@ -89,6 +89,31 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
     if (fs.readonlyPaths) args.push('--readonly-paths', 'default');
   }
 
+  args.push(...hardeningArgs(spec, ctx));
+  return args;
+}
+
+/**
+ * The arguments of `isolab-launcher --join PID` that make a process run inside a running container
+ * (the probe, lesson checks) confined as the container is, as docker exec is: the container's own
+ * cgroup (and, through --join, its cgroup namespace), capabilities, user, no_new_privs, seccomp
+ * filter, Landlock rules, LSM label and rlimits. Namespaces, root filesystem, limits and network
+ * belong to the running container already and are not repeated (the launcher refuses them).
+ * Same spec and context as the container's launcherArgs.
+ */
+export function joinArgs(spec: ContainerSpec, ctx: LaunchContext): string[] {
+  const args: string[] = [];
+  if (spec.resources.cgroup) {
+    if (!ctx.cgroupName) throw new Error('joinArgs: resources.cgroup needs a cgroup name');
+    args.push('--cgroup', ctx.cgroupName);
+  }
+  args.push(...hardeningArgs(spec, ctx));
+  return args;
+}
+
+/** The options applied last in the container's child (and in a joined process), in runc's order. */
+function hardeningArgs(spec: ContainerSpec, ctx: LaunchContext): string[] {
+  const args: string[] = [];
   for (const [name, limit] of Object.entries(spec.rlimits)) {
     const v = (n: number) => (n === -1 ? 'unlimited' : String(n));
     args.push('--ulimit', `${name}=${v(limit.soft)}:${v(limit.hard)}`);

@@ -11,7 +11,10 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
+import { FULL_ISOLATION, type ContainerSpec } from '../../common/spec.js';
+import { joinArgs, launcherArgs, type LaunchContext } from '../../server/launcher.js';
 import { REPO_ROOT } from '../../server/paths.js';
+import { Prober } from '../../server/probe.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/seccomp/profile.js';
 import { LAUNCHER, lsmStatus, parseStatus, procStatus, refused, run, start, type Started } from '../helpers/harden.js';
 
@@ -228,5 +231,38 @@ describe('--join refuses what does not apply to a running container (exit 125, s
     [['--unshare', 'pid'], /--join enters an existing container/],
   ])('%j', async (args, message) => {
     expect(await refused(['--join', '1', ...args])).toMatch(message);
+  });
+});
+
+describe("the server's joinArgs (what server/probe.ts passes for a session's shell)", () => {
+  const spec: ContainerSpec = {
+    ...FULL_ISOLATION,
+    namespaces: { ...FULL_ISOLATION.namespaces, cgroup: true },
+    resources: { ...FULL_ISOLATION.resources, cgroup: true, pidsLimit: 32 },
+    capabilities: [],
+    noNewPrivs: true,
+    seccomp: 'docker-default',
+  };
+  let ctx: LaunchContext;
+  let box: { started: Started; pid: number } | undefined;
+  beforeAll(async () => {
+    ctx = { rootfsDir: IMAGE, cgroupName: `join-server-${randomBytes(6).toString('hex')}`, seccompFile };
+    const started = start(launcherArgs(spec, ctx), ['/bin/sleep', '300']);
+    box = { started, pid: (await started.ready).pid };
+  });
+  afterAll(() => stop(box));
+
+  it('confines the joined process as launcherArgs confined the container', async () => {
+    const status = parseStatus(await joined(box!.pid, joinArgs(spec, ctx), sh('cat /proc/self/status')));
+    expect(status).toMatchObject({ CapEff: '0000000000000000', NoNewPrivs: '1', Seccomp: '2' });
+    const paths = cgroupPaths(await joined(box!.pid, joinArgs(spec, ctx), [BUSYBOX, 'cat', '/proc/self/cgroup']));
+    expect(paths[HOST_IS_V2 ? '0' : 'pids']).toBe('/');
+  });
+
+  it('Prober.container(pid, joinArgs) gets a report from inside', async () => {
+    const prober = new Prober({ launcher: LAUNCHER, probe: PROBE });
+    const report = await prober.container(box!.pid, joinArgs(spec, ctx));
+    expect(report.hostname).toBe(spec.hostname);
+    expect(report.processes.map((p) => p.comm).sort()).toEqual(['isolab-probe', 'sleep']);
   });
 });
