@@ -17,15 +17,24 @@ describe('launcherArgs', () => {
     expect(launcherArgs(spec, ctx)).toEqual(['--unshare', 'pid']);
   });
   it("maps docker's defaults to the launcher's primitives", () => {
-    const args = launcherArgs(DOCKER_RUN_DEFAULT, { ...ctx, cgroupName: 'c1', netAddress: '10.88.0.2/16', seccompFile: '/s' });
+    const args = launcherArgs(DOCKER_RUN_DEFAULT, { ...ctx, cgroupName: 'c1', netAddress: '10.88.0.2/16', seccomp: { bpf: '/s.bpf', flags: [] } });
     const joined = args.join(' ');
     expect(joined).toContain('--unshare mount,uts,ipc,pid,net,cgroup');
     expect(joined).toContain('--cgroup c1');
     expect(joined).toContain('--net-bridge isolab0 --net-gateway 10.88.0.1/16 --net-address 10.88.0.2/16');
     expect(joined).toContain('--masked-paths default --readonly-paths default');
     expect(joined).toContain(`--cap-drop ALL --cap-add ${DOCKER_DEFAULT_CAPABILITIES.join(',')}`);
-    expect(joined).toContain('--seccomp /s');
+    expect(joined).toContain('--seccomp-bpf /s.bpf');
+    expect(joined).not.toContain('--seccomp-flag');
     expect(joined).not.toContain('--no-new-privs');
+  });
+  it('loads the prebuilt seccomp program with its flags, or says unconfined when the profile asks for no filter', () => {
+    const spec: ContainerSpec = { ...PLAIN_PROCESS, seccomp: 'custom' };
+    expect(launcherArgs(spec, { ...ctx, seccomp: { bpf: '/p.bpf', flags: ['log', 'spec_allow'] } })).toEqual([
+      '--seccomp-bpf', '/p.bpf', '--seccomp-flag', 'log', '--seccomp-flag', 'spec_allow',
+    ]);
+    expect(launcherArgs(spec, { ...ctx, seccomp: null })).toEqual(['--seccomp', 'unconfined']);
+    expect(() => launcherArgs(spec, ctx)).toThrow(/seccomp needs a compiled profile/);
   });
   it('refuses to build a command line that would silently drop a primitive', () => {
     expect(() => launcherArgs(DOCKER_RUN_DEFAULT, ctx)).toThrow(/cgroup name/);
@@ -41,7 +50,7 @@ describe('launcherArgs', () => {
 });
 
 describe('joinArgs', () => {
-  const full = { ...ctx, cgroupName: 'c1', netAddress: '10.88.0.2/16', seccompFile: '/s' };
+  const full = { ...ctx, cgroupName: 'c1', netAddress: '10.88.0.2/16', seccomp: { bpf: '/s.bpf', flags: ['log' as const] } };
   const hardened: ContainerSpec = {
     ...DOCKER_RUN_DEFAULT,
     resources: { ...DOCKER_RUN_DEFAULT.resources, pidsLimit: 20, memoryBytes: 64 << 20 },
@@ -63,7 +72,7 @@ describe('joinArgs', () => {
       '--cap-drop', 'ALL', '--cap-add', DOCKER_DEFAULT_CAPABILITIES.join(','),
       '--user', '1000:1000',
       '--no-new-privs',
-      '--seccomp', '/s',
+      '--seccomp-bpf', '/s.bpf', '--seccomp-flag', 'log',
     ]);
   });
   it('is exactly the tail of launcherArgs after the --cgroup limits, namespaces and filesystem', () => {

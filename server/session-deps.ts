@@ -20,6 +20,6 @@ export function sessionDeps(opts: { paths: LabPaths; status: StatusServer; lesso
     lessons: opts.lessons,
     mode: opts.mode,
     hostHostnameAtStart: hostname(),
-    containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile),
+    containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher),
   };
 }

@@ -199,6 +199,9 @@ int lab_lsm_status(void);
  * when not asked for. Such a mode starts no container, so needs no PROGRAM: */
 void lab_cgroup_update_mode(void);    /* cgroup.c */
 bool lab_cgroup_standalone(void);     /* cgroup.c */
+/* a mode of its own: --seccomp-compile PROFILE --seccomp-out FILE (seccomp.c) */
+void lab_seccomp_compile_mode(void);
+bool lab_seccomp_standalone(void);
 
 /* ---- primitives ---- */
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
 import { FULL_ISOLATION, type ContainerSpec } from '../../common/spec.js';
+import { ContainerContexts } from '../../server/container-context.js';
 import { joinArgs, launcherArgs, type LaunchContext } from '../../server/launcher.js';
 import { REPO_ROOT } from '../../server/paths.js';
 import { Prober } from '../../server/probe.js';
@@ -244,13 +245,20 @@ describe("the server's joinArgs (what server/probe.ts passes for a session's she
     seccomp: 'docker-default',
   };
   let ctx: LaunchContext;
+  let release: () => void = () => {};
   let box: { started: Started; pid: number } | undefined;
   beforeAll(async () => {
-    ctx = { rootfsDir: IMAGE, cgroupName: `join-server-${randomBytes(6).toString('hex')}`, seccompFile };
+    // The server's own context: a cgroup name, an overlay upper directory, the seccomp program built once.
+    const contexts = new ContainerContexts(IMAGE, join(workDir, 'containers'), join(REPO_ROOT, 'profiles/seccomp/docker-default.json'), LAUNCHER);
+    ({ ctx, release } = contexts.acquire(spec, `join-${randomBytes(4).toString('hex')}`));
+    expect(ctx.seccomp?.bpf).toMatch(/\.bpf$/);
     const started = start(launcherArgs(spec, ctx), ['/bin/sleep', '300']);
     box = { started, pid: (await started.ready).pid };
   });
-  afterAll(() => stop(box));
+  afterAll(async () => {
+    await stop(box);
+    release();
+  });
 
   it('confines the joined process as launcherArgs confined the container', async () => {
     const status = parseStatus(await joined(box!.pid, joinArgs(spec, ctx), sh('cat /proc/self/status')));
