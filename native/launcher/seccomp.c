@@ -410,6 +410,11 @@ static scmp_filter_ctx build_filter(void)
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0)
 		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_NNP, 0)");
+	/* The rules as a binary tree of syscall numbers instead of a list: the same decisions, a few
+	 * comparisons per call instead of up to one per rule. It also halves the time the kernel takes
+	 * to load the program (it runs the filter for every syscall number to cache the allowed ones). */
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
+		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE, 2)");
 	/* Docker's SECCOMP_FILTER_FLAG_LOG and SECCOMP_FILTER_FLAG_SPEC_ALLOW. */
 	if (flag_log && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1)) < 0)
 		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_LOG, 1)");
