@@ -234,7 +234,12 @@ static void v1_write_limits(const struct lab_cg_limits *l, bool updating)
 
 static void v1_write_devices(const struct lab_cg_device_rule *rules, unsigned count)
 {
-	const char *dir = hierarchy_of(LAB_CG_NEEDS_DEVICES)->dir;
+	/* No devices hierarchy: only --device-policy allow-all gets here (check() refuses the rest),
+	 * and without the controller every device is allowed already. */
+	const struct hierarchy *devices = hierarchy_of(LAB_CG_NEEDS_DEVICES);
+	if (devices == NULL)
+		return;
+	const char *dir = devices->dir;
 	/* The kernel keeps the list: each write to devices.deny or devices.allow changes it, and "a"
 	 * (every device, every access) replaces the whole list with deny-all or allow-all. */
 	for (unsigned i = 0; i < count; i++) {

@@ -168,6 +168,9 @@ void lab_net_attach(pid_t child);     /* net.c: bridge, veth pair, peer into the
 /* child, once the parent says go: */
 void lab_userns_enter(void);          /* userns.c: become root of the new user namespace */
 void lab_cgroupns_enter(void);        /* cgroup.c: unshare(CLONE_NEWCGROUP) now that we sit in our cgroup */
+/* child, with --rootfs, after /sys and before the root switch: a read-only cgroup filesystem on
+ * TARGET (the image's sys/fs/cgroup) showing the container's cgroup (cgroup.c) */
+void lab_cgroup_mount_inside(const char *target);
 /* child, after hostname and mounts: */
 void lab_fs_enter(const char *image, int image_fd, unsigned long flags); /* rootfs.c (also /proc when no image) */
 void lab_net_configure(unsigned long flags); /* net.c: lo up, eth0 address and route */

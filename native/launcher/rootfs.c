@@ -313,6 +313,9 @@ void lab_rootfs_enter(const char *image, int image_fd, unsigned long ns_flags)
 	}
 	lab_step("sysfs");
 	mount_sys(ns_flags);
+	/* Still on the host's side of the root switch: without a cgroup namespace it binds the
+	 * container's cgroup directories from the host's /sys/fs/cgroup. */
+	lab_cgroup_mount_inside("sys/fs/cgroup");
 	if (root_mode == ROOT_CHROOT) {
 		lab_step("rootfs_chroot");
 		chroot_to_cwd();

@@ -492,6 +492,7 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   cgroup_devices: ({ cgroup }) => ['--cgroup', cgroup],
   cgroup_attach: ({ cgroup }) => ['--cgroup', cgroup],
   cgroupns: ({ cgroup }) => ['--cgroup', cgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')],
+  cgroup_mount: ({ cgroup }) => ['--cgroup', cgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')],
   overlay_upper: ({ dir }) => ['--overlay-upper', join(dir, 'upper'), '--overlay-upper-remove'],
   rootfs_chroot: () => ['--root-mode', 'chroot'],
   tmpfs: () => ['--tmpfs', '/tmp:size=1m'],
