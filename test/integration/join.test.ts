@@ -274,3 +274,24 @@ describe("the server's joinArgs (what server/probe.ts passes for a session's she
     expect(report.processes.map((p) => p.comm).sort()).toEqual(['isolab-probe', 'sleep']);
   });
 });
+
+describe('--join into a container with its own user namespace', () => {
+  const name = `join-userns-${randomBytes(6).toString('hex')}`;
+  const options = () => ['--cgroup', name, '--cap-drop', 'ALL', '--cap-add', 'CHOWN', '--no-new-privs', '--seccomp', seccompFile];
+  let box: { started: Started; pid: number } | undefined;
+  beforeAll(async () => {
+    const started = start(['--unshare', 'user,mount,uts,ipc,pid,net,cgroup', '--rootfs', IMAGE, ...options(), '--pids-limit', '32'], ['/bin/sleep', '300']);
+    box = { started, pid: (await started.ready).pid };
+  });
+  afterAll(() => stop(box));
+
+  it('the joined process is the container\'s root with the container\'s capabilities, filter and cgroup', async () => {
+    const status = parseStatus(await joined(box!.pid, options(), sh('cat /proc/self/status')));
+    expect(status.Uid!.split(/\s+/)[0]).toBe('0'); // root as the user namespace maps it
+    expect(status).toMatchObject({ CapEff: '0000000000000001', CapBnd: '0000000000000001', NoNewPrivs: '1', Seccomp: '2' });
+    const paths = cgroupPaths(await joined(box!.pid, options(), [BUSYBOX, 'cat', '/proc/self/cgroup']));
+    expect(paths[HOST_IS_V2 ? '0' : 'pids']).toBe('/');
+    // Its user namespace is the container's, and in it its uid 0 is a host uid other than 0.
+    expect(readFileSync(`/proc/${box!.pid}/uid_map`, 'utf8')).toMatch(/^\s*0\s+[1-9]\d*\s+/);
+  });
+});
