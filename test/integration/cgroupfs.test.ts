@@ -140,6 +140,14 @@ describe.skipIf(HOST_IS_V2 || !V1_PIDS)('cgroup v1 (the host\'s hierarchies)', (
     }
   });
 
+  it('in a user namespace too (mounted over what the recursive /sys bind brought along)', async () => {
+    const args = box(['--cgroup', cgroupName(), '--pids-limit', '13'], 'user,mount,pid,cgroup');
+    expect((await output(args, ['cat', `/sys/fs/cgroup/${V1_PIDS}/pids.max`])).trim()).toBe('13');
+    expect((await run(args, sh(`echo 3 > /sys/fs/cgroup/${V1_PIDS}/pids.max`))).stderr).toMatch(EROFS);
+    const bind = box(['--cgroup', cgroupName(), '--pids-limit', '13'], 'user,mount,pid');
+    expect((await output(bind, ['cat', `/sys/fs/cgroup/${V1_PIDS}/pids.max`])).trim()).toBe('13');
+  });
+
   it('a cgroup namespace without --cgroup: the hierarchies as the launcher\'s cgroup roots them', async () => {
     const entries = (await output(box([]), ['ls', '/sys/fs/cgroup'])).trim().split('\n').sort();
     expect(entries).toEqual(expectedV1Entries(V1_NAMES));
