@@ -2,6 +2,7 @@
 // a unique cgroup name, an address on the isolab bridge, the device behind the image for block
 // I/O limits, and the overlay's upper directory on the host (where the container's writes land,
 // visible to the host: lesson 5 looks in it). All of it goes when the container is gone.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
@@ -10,7 +11,7 @@ import { CAPABILITIES } from '../common/capabilities.js';
 import type { ContainerSpec } from '../common/spec.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson, type SeccompProfile } from './seccomp/profile.js';
 import { LabError } from './errors.js';
-import type { LaunchContext } from './launcher.js';
+import { SeccompCompiledLine, type LaunchContext, type SeccompProgram } from './launcher.js';
 
 /**
  * User namespace ranges: container N maps 0…65535 inside to BASE + 65536·N outside, so no two
@@ -20,6 +21,8 @@ const USERNS_BASE = 100000;
 const USERNS_SIZE = 65536;
 const USERNS_RANGES = 16384;
 
+/** Building a filter takes milliseconds; a launcher still busy after this is stuck. */
+const SECCOMP_COMPILE_TIMEOUT_MS = 5_000;
 /** 10.88.0.0/16 minus the network, the gateway (.0.1) and broadcast: 65,533 containers at once. */
 const FIRST_HOST = 2;
 const LAST_HOST = 65534;
@@ -32,24 +35,26 @@ export class ContainerContexts {
   private launches = 0;
   private device: string | null | undefined;
   private dockerDefaultProfile: SeccompProfile | undefined;
-  /** Compiled filters by content hash: most containers share one (docker's, for the same caps). */
-  private readonly seccompFiles = new Map<string, string>();
+  /** Built filters by the hash of their compiled profile: most containers share one (docker's, for the same caps). */
+  private readonly seccompPrograms = new Map<string, SeccompProgram>();
 
   /**
    * @param rootfsDir the shared, read-only image (every container's lower layer)
    * @param containersDir where each container's upper directory lives, e.g. /run/isolab/containers
+   * @param launcher isolab-launcher, which builds each distinct seccomp filter once (--seccomp-compile)
    */
   constructor(
     private readonly rootfsDir: string,
     private readonly containersDir: string,
     private readonly dockerDefaultProfilePath: string,
+    private readonly launcher: string,
   ) {
     // 0700 root: a container's changes are its learner's business, not other local users'.
     mkdirSync(containersDir, { recursive: true, mode: 0o700 });
     chmodSync(containersDir, 0o700);
     // A server killed with SIGKILL leaves its containers' directories behind: nothing else owns them.
     for (const stale of readdirSync(containersDir)) {
-      const owner = /-(\d+)(\.txt)?$/.exec(stale)?.[1];
+      const owner = /-(\d+)(\.txt|\.bpf)?$/.exec(stale)?.[1];
       if (owner && Number(owner) !== process.pid && !existsSync(`/proc/${owner}`)) rmSync(join(containersDir, stale), { recursive: true, force: true });
     }
   }
@@ -60,10 +65,7 @@ export class ContainerContexts {
    */
   acquire(spec: ContainerSpec, owner: string, customSeccomp?: SeccompProfile): { ctx: LaunchContext; release(): void } {
     const ctx: LaunchContext = { rootfsDir: this.rootfsDir };
-    if (spec.seccomp !== 'unconfined') {
-      const file = this.seccompFile(spec, customSeccomp);
-      if (file) ctx.seccompFile = file;
-    }
+    if (spec.seccomp !== 'unconfined') ctx.seccomp = this.seccompProgram(spec, customSeccomp);
     let host: number | undefined;
     let range: number | undefined;
     if (spec.namespaces.user) {
@@ -108,10 +110,13 @@ export class ContainerContexts {
   }
 
   /**
-   * The profile compiled for this container's capabilities (moby's includes/excludes depend on
-   * them), written once per distinct result to a 0600 file in the containers directory.
+   * The filter for this container's capabilities (moby's includes/excludes depend on them): the
+   * profile compiled to the launcher's line format, then built into a BPF program by the launcher
+   * (libseccomp), once per distinct result. Building Docker's default takes milliseconds; every
+   * later container with the same profile loads the program as it is (--seccomp-bpf). null when the
+   * profile asks for no filter.
    */
-  private seccompFile(spec: ContainerSpec, customSeccomp?: SeccompProfile): string | null {
+  private seccompProgram(spec: ContainerSpec, customSeccomp?: SeccompProfile): SeccompProgram | null {
     let profile: SeccompProfile;
     if (spec.seccomp === 'custom') {
       if (!customSeccomp) throw new LabError('bad_request', 'seccomp is "custom" but no profile was given: apply one in the seccomp editor first');
@@ -123,13 +128,33 @@ export class ContainerContexts {
     const text = compileSeccompProfile(profile, { arch: nativeArch(), capabilities, kernelRelease: release() });
     if (text === null) return null;
     const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
-    let file = this.seccompFiles.get(hash);
-    if (!file) {
-      file = join(this.containersDir, `seccomp-${hash}-${process.pid}.txt`);
-      writeFileSync(file, text, { mode: 0o600 });
-      this.seccompFiles.set(hash, file);
+    let program = this.seccompPrograms.get(hash);
+    if (!program) {
+      program = this.buildSeccompProgram(text, join(this.containersDir, `seccomp-${hash}-${process.pid}`));
+      this.seccompPrograms.set(hash, program);
     }
-    return file;
+    return program;
+  }
+
+  /** isolab-launcher --seccomp-compile BASE.txt --seccomp-out BASE.bpf; the text goes once it is built. */
+  private buildSeccompProgram(text: string, base: string): SeccompProgram {
+    const textFile = `${base}.txt`;
+    writeFileSync(textFile, text, { mode: 0o600 });
+    try {
+      // Synchronous, once per distinct profile: a few milliseconds of libseccomp.
+      const stdout = execFileSync(this.launcher, ['--seccomp-compile', textFile, '--seccomp-out', `${base}.bpf`], {
+        encoding: 'utf8',
+        timeout: SECCOMP_COMPILE_TIMEOUT_MS,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const line = SeccompCompiledLine.parse(JSON.parse(stdout));
+      return { bpf: line.out, flags: line.flags };
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new LabError('launch_failed', `the seccomp filter could not be built: ${(e.stderr || e.message).trim().slice(0, 300)}`, 'seccomp');
+    } finally {
+      rmSync(textFile, { force: true });
+    }
   }
 
   /** The next value of `next()` not in `used` (tried at most `tries` times); marked used. */

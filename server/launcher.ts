@@ -42,9 +42,30 @@ export interface LaunchContext {
   usernsHostId?: number;
   /** The overlay's upper directory on the host (empty, in a root-owned 0700 directory). */
   overlayUpper?: string;
-  /** A compiled seccomp profile file (server/seccomp), when seccomp is not unconfined. */
-  seccompFile?: string;
+  /**
+   * The container's seccomp filter when spec.seccomp is not "unconfined": the BPF program the
+   * launcher built once from the compiled profile (container-context.ts), or null when the profile
+   * asks for no filter at all.
+   */
+  seccomp?: SeccompProgram | null;
 }
+
+/** A filter built by `isolab-launcher --seccomp-compile` (native/README.md), loaded with --seccomp-bpf. */
+export interface SeccompProgram {
+  /** The raw BPF program: root's, 0600. */
+  bpf: string;
+  /** The profile's filter flags, passed as --seccomp-flag. */
+  flags: Array<'log' | 'spec_allow'>;
+}
+
+/** What `isolab-launcher --seccomp-compile` prints on success. */
+export const SeccompCompiledLine = z.object({
+  type: z.literal('seccomp-compiled'),
+  out: z.string(),
+  instructions: z.number().int().positive(),
+  flags: z.array(z.enum(['log', 'spec_allow'])),
+  us: z.number().int().nonnegative(),
+});
 
 /** The isolab bridge: a private subnet with no route off the machine (no NAT, no forwarding). */
 export const BRIDGE = { name: 'isolab0', gateway: '10.88.0.1/16' } as const;
@@ -89,6 +110,31 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
     if (fs.readonlyPaths) args.push('--readonly-paths', 'default');
   }
 
+  args.push(...hardeningArgs(spec, ctx));
+  return args;
+}
+
+/**
+ * The arguments of `isolab-launcher --join PID` that make a process run inside a running container
+ * (the probe, lesson checks) confined as the container is, as docker exec is: the container's own
+ * cgroup (and, through --join, its cgroup namespace), capabilities, user, no_new_privs, seccomp
+ * filter, Landlock rules, LSM label and rlimits. Namespaces, root filesystem, limits and network
+ * belong to the running container already and are not repeated (the launcher refuses them).
+ * Same spec and context as the container's launcherArgs.
+ */
+export function joinArgs(spec: ContainerSpec, ctx: LaunchContext): string[] {
+  const args: string[] = [];
+  if (spec.resources.cgroup) {
+    if (!ctx.cgroupName) throw new Error('joinArgs: resources.cgroup needs a cgroup name');
+    args.push('--cgroup', ctx.cgroupName);
+  }
+  args.push(...hardeningArgs(spec, ctx));
+  return args;
+}
+
+/** The options applied last in the container's child (and in a joined process), in runc's order. */
+function hardeningArgs(spec: ContainerSpec, ctx: LaunchContext): string[] {
+  const args: string[] = [];
   for (const [name, limit] of Object.entries(spec.rlimits)) {
     const v = (n: number) => (n === -1 ? 'unlimited' : String(n));
     args.push('--ulimit', `${name}=${v(limit.soft)}:${v(limit.hard)}`);
@@ -106,8 +152,12 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
   if (spec.user) args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
   if (spec.noNewPrivs) args.push('--no-new-privs');
   if (spec.seccomp !== 'unconfined') {
-    if (!ctx.seccompFile) throw new Error('launcherArgs: seccomp needs a compiled profile');
-    args.push('--seccomp', ctx.seccompFile);
+    if (ctx.seccomp === undefined) throw new Error('launcherArgs: seccomp needs a compiled profile');
+    if (ctx.seccomp === null) args.push('--seccomp', 'unconfined');
+    else {
+      args.push('--seccomp-bpf', ctx.seccomp.bpf);
+      for (const flag of ctx.seccomp.flags) args.push('--seccomp-flag', flag);
+    }
   }
   return args;
 }

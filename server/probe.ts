@@ -83,16 +83,18 @@ export class Prober {
    * shell (--join) and reports the shell's own process attributes — credentials, capabilities,
    * seccomp, no_new_privs, cgroup, limits, LSM label (--pid) — rather than its own, which are the
    * launcher's. What the probe *tries* from in there (opening devices, writing read-only paths)
-   * it tries with the launcher's credentials.
+   * it tries with the credentials it is given: `joinOptions` (launcher.ts joinArgs) confine it as
+   * the container is (its cgroup, capabilities, user, seccomp filter...), as docker exec would;
+   * without them it runs with the joining launcher's full privileges.
    */
-  async container(pid: number): Promise<ProbeReport> {
-    return runProbe(this.paths.launcher, await this.containerArgs(pid), ProbeReport);
+  async container(pid: number, joinOptions: readonly string[] = []): Promise<ProbeReport> {
+    return runProbe(this.paths.launcher, await this.containerArgs(pid, joinOptions), ProbeReport);
   }
 
-  private async containerArgs(pid: number): Promise<string[]> {
+  private async containerArgs(pid: number, joinOptions: readonly string[]): Promise<string[]> {
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`bad pid ${pid}`);
     const inside = await pidInsideContainer(pid);
-    return ['--join', String(pid), '--', this.paths.probe, '--pid', String(inside)];
+    return ['--join', String(pid), ...joinOptions, '--', this.paths.probe, '--pid', String(inside)];
   }
 
   /**

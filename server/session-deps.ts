@@ -29,7 +29,7 @@ export function sessionDeps(opts: {
     lessons: opts.lessons,
     mode: opts.mode,
     hostHostnameAtStart: hostname(),
-    containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile),
+    containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher),
     progress: opts.progress ?? new DisabledProgressStore('progress is not saved by this command'),
     seccompProfile: new ShippedSeccompProfile(paths.dockerSeccompProfile),
   };

@@ -25,7 +25,7 @@ import { LabError } from './errors.js';
 import { hasMqueueMount, hostMqueues, hostSysvIpc, shellView, withNsPids } from './host-view.js';
 import { inspectorView } from './inspector.js';
 import type { ContainerContexts } from './container-context.js';
-import { launcherArgs, shellCommand, shellEnv, type LaunchContext, type StatusLine, type StatusServer } from './launcher.js';
+import { joinArgs, launcherArgs, shellCommand, shellEnv, type LaunchContext, type StatusLine, type StatusServer } from './launcher.js';
 import { applyLimits, withLimits } from './limits.js';
 import type { LessonCatalog } from './lesson-catalog.js';
 import type { CheckFacts } from './lessons/facts.js';
@@ -109,7 +109,9 @@ interface Shell {
   pty: nodePty.IPty;
   pid: number | null;
   stop: Disposer;
-  /** What the server decided for this launch (cgroup name, …): live updates need it. */
+  /** What the shell was started with: a process joined to it (the probe) gets the same confinement. */
+  spec: ContainerSpec;
+  /** What the server decided for this launch (cgroup name, …): live updates and joined processes need it. */
   ctx: LaunchContext;
 }
 
@@ -446,7 +448,7 @@ export class Session {
         settle(new LabError('not_started', 'the shell was replaced before it was ready'));
         stopPty(pty);
       });
-      this.shell = { pty, pid: null, stop, ctx: context.ctx };
+      this.shell = { pty, pid: null, stop, spec, ctx: context.ctx };
     });
   }
 
@@ -492,11 +494,13 @@ export class Session {
    * on both sides.
    */
   async gatherFacts(): Promise<CheckFacts> {
-    const pid = this.shellPid;
+    const current = this.shell;
+    const pid = current?.pid ?? null;
     const { prober } = this.deps;
     const [host, container, processes, shell, hostIpc, containerIpc, hostQueues] = await Promise.all([
       prober.host(),
-      pid ? prober.container(pid).catch(() => null) : Promise.resolve(null),
+      // Confined as the shell is (its cgroup, capabilities, seccomp...), as docker exec would be.
+      pid && current ? prober.container(pid, joinArgs(current.spec, current.ctx)).catch(() => null) : Promise.resolve(null),
       listProcesses(),
       pid ? shellView(pid) : Promise.resolve(null),
       hostSysvIpc(),

@@ -62,6 +62,7 @@ enum {
 	LAB_CG_NEEDS_PIDS = 1 << 3,
 	LAB_CG_NEEDS_IO = 1 << 4,
 	LAB_CG_NEEDS_DEVICES = 1 << 5, /* v1's devices controller; v2 uses a BPF program instead */
+	LAB_CG_EVERY_HIERARCHY = ~0u,  /* exists(): in every hierarchy create() makes it in */
 };
 unsigned lab_cg_needs(const struct lab_cg_limits *limits, bool devices);
 
@@ -81,6 +82,9 @@ struct lab_cg_ops {
 	void (*write_devices)(const struct lab_cg_device_rule *rules, unsigned count);
 	/* cgroup_attach: move PID (blocked on the go pipe) into the cgroup. */
 	void (*attach)(pid_t pid);
+	/* join_cgroup (--join --cgroup NAME): open cgroup.procs of the existing isolab/NAME for
+	 * writing, in every hierarchy it is in, into FDS (at most MAX); returns how many. Dies. */
+	unsigned (*open_procs)(int *fds, unsigned max);
 	/* Clean-up: kill whatever is still in the cgroup, then remove what create made. Never dies. */
 	void (*destroy)(void);
 };

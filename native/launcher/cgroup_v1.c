@@ -9,6 +9,7 @@
  * and joining it means writing the PID into cgroup.procs in every one of them. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,7 +234,12 @@ static void v1_write_limits(const struct lab_cg_limits *l, bool updating)
 
 static void v1_write_devices(const struct lab_cg_device_rule *rules, unsigned count)
 {
-	const char *dir = hierarchy_of(LAB_CG_NEEDS_DEVICES)->dir;
+	/* No devices hierarchy: only --device-policy allow-all gets here (check() refuses the rest),
+	 * and without the controller every device is allowed already. */
+	const struct hierarchy *devices = hierarchy_of(LAB_CG_NEEDS_DEVICES);
+	if (devices == NULL)
+		return;
+	const char *dir = devices->dir;
 	/* The kernel keeps the list: each write to devices.deny or devices.allow changes it, and "a"
 	 * (every device, every access) replaces the whole list with deny-all or allow-all. */
 	for (unsigned i = 0; i < count; i++) {
@@ -257,6 +263,21 @@ static void v1_attach(pid_t pid)
 	snprintf(text, sizeof(text), "%d", (int)pid);
 	for (unsigned i = 0; i < hierarchy_count; i++)
 		lab_cg_write(hierarchies[i].dir, "cgroup.procs", text);
+}
+
+static unsigned v1_open_procs(int *fds, unsigned max)
+{
+	set_dirs();
+	unsigned count = 0;
+	for (unsigned i = 0; i < hierarchy_count && count < max; i++) {
+		char path[PATH_MAX];
+		lab_cg_path(path, hierarchies[i].dir, "cgroup.procs");
+		fds[count] = open(path, O_WRONLY | O_CLOEXEC);
+		if (fds[count] < 0)
+			die_with_error(lab_cg_step, "open(\"%s\", O_WRONLY)", path);
+		count++;
+	}
+	return count;
 }
 
 /* v1's freezer: FROZEN stops every process of the cgroup (and every one it forks meanwhile), so
@@ -315,5 +336,6 @@ const struct lab_cg_ops lab_cg_v1_ops = {
 	.write_limits = v1_write_limits,
 	.write_devices = v1_write_devices,
 	.attach = v1_attach,
+	.open_procs = v1_open_procs,
 	.destroy = v1_destroy,
 };

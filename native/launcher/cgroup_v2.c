@@ -7,6 +7,7 @@
  * is decided by a BPF program attached to the cgroup (cgroup_bpf.c). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,19 @@ static void v2_attach(pid_t pid)
 	lab_cg_write(dir, "cgroup.procs", text);
 }
 
+static unsigned v2_open_procs(int *fds, unsigned max)
+{
+	set_dirs();
+	char path[PATH_MAX];
+	lab_cg_path(path, dir, "cgroup.procs");
+	if (max == 0)
+		return 0;
+	fds[0] = open(path, O_WRONLY | O_CLOEXEC);
+	if (fds[0] < 0)
+		die_with_error(lab_cg_step, "open(\"%s\", O_WRONLY)", path);
+	return 1;
+}
+
 /* cgroup.events says "populated 1" while any process is in the cgroup (or below it). */
 static bool populated(void)
 {
@@ -253,5 +267,6 @@ const struct lab_cg_ops lab_cg_v2_ops = {
 	.write_limits = v2_write_limits,
 	.write_devices = v2_write_devices,
 	.attach = v2_attach,
+	.open_procs = v2_open_procs,
 	.destroy = v2_destroy,
 };

@@ -1,7 +1,20 @@
-/* --join PID -- PROGRAM: run PROGRAM inside a running container (the probe, lesson checks).
+/* --join PID -- PROGRAM: run PROGRAM inside a running container (the probe, lesson checks), as
+ * docker exec does: in the container's namespaces and root, and — when the server passes the
+ * container's own options — in its cgroup and under its confinement (capabilities, seccomp,
+ * no_new_privs, Landlock, LSM label, rlimits, user). Without them PROGRAM would keep the
+ * launcher's full root privileges: it would report what the joiner may do, not the container.
  *
  * PROGRAM is opened on the host first and executed by file descriptor, so it need not exist in
- * the container's filesystem (the probe is static: it needs no loader or library in there). */
+ * the container's filesystem (the probe is static: it needs no loader or library in there).
+ *
+ *   parent                                      child (fork(): only children enter the PID ns)
+ *   open PROGRAM, pidfd_open(PID), PID's root
+ *   open the cgroup's cgroup.procs (--cgroup)
+ *   setns(every namespace but cgroup), chroot
+ *   fork()  ──────────────────────────────────▶ into the container's cgroup ("0" > cgroup.procs)
+ *                                               setns(its cgroup namespace)
+ *                                               lab_harden(): the container's confinement
+ *   wait; exit with PROGRAM's code              execveat(PROGRAM) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +30,40 @@
 #include "launcher.h"
 
 extern char **environ;
+
+/* The forked child: becomes the container's process, then PROGRAM. */
+static noreturn void joined_child(const struct lab_config *cfg, int program_fd, int pidfd, unsigned long cgroupns)
+{
+	lab_role_child(-1);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_with_error("exec", "prctl(PR_SET_PDEATHSIG, SIGKILL)");
+
+	/* The container's cgroup first, then its cgroup namespace: the namespace's view is rooted at
+	 * the container's cgroup, so only from inside it do we see ourselves at "/" (and a kernel
+	 * before 5.16 checks the move against the mover's current cgroup namespace, from which
+	 * our old cgroup would be out of sight). */
+	lab_cgroup_join_attach();
+	if (cgroupns) {
+		lab_step("join_cgroupns");
+		if (setns(pidfd, CLONE_NEWCGROUP) < 0)
+			die_with_error("join_cgroupns", "setns(pidfd of %d, CLONE_NEWCGROUP)", (int)cfg->join_pid);
+	}
+	if (close(pidfd) < 0)
+		die_with_error("join_cgroupns", "close(pidfd)");
+
+	/* Only 0, 1, 2 go through (the status fd stays usable until execve, to report failure). */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		die_with_error("exec", "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
+
+	/* The container's confinement, in the order the container itself got it. */
+	lab_landlock_allow_program(program_fd);
+	lab_harden();
+
+	lab_step("exec");
+	/* AT_EMPTY_PATH: execute the file the descriptor refers to. */
+	syscall(SYS_execveat, program_fd, "", cfg->program, environ, AT_EMPTY_PATH);
+	die_exec_failed("exec", "execveat(\"%s\") in the container (a dynamically linked program needs its loader and libraries in there)", cfg->program[0]);
+}
 
 void lab_join(const struct lab_config *cfg)
 {
@@ -41,17 +88,21 @@ void lab_join(const struct lab_config *cfg)
 	if (root_fd < 0)
 		die_with_error("pidfd_open", "open(\"%s\")", root_path);
 
-	/* Enter every namespace in which the process differs from us, all in one call. Entering its
-	 * mount namespace also moves our root and working directory to its "/". The PID namespace
-	 * applies to children only: hence the fork below. */
+	/* --cgroup NAME: the container's cgroup files, while the host's /sys/fs/cgroup is in sight. */
+	lab_cgroup_join_open();
+
+	/* Enter every namespace in which the process differs from us, all in one call, but the
+	 * cgroup namespace (the child enters that one, above). Entering its mount namespace also
+	 * moves our root and working directory to its "/". The PID namespace applies to children
+	 * only: hence the fork below. */
 	lab_step("setns");
 	unsigned long flags = lab_ns_differing(cfg->join_pid);
-	if (flags != 0 && setns(pidfd, (int)flags) < 0)
-		die_with_error("setns", "setns(pidfd of %d, 0x%lx)", (int)cfg->join_pid, flags);
-	if (flags & CLONE_NEWUSER)
+	unsigned long now = flags & ~(unsigned long)CLONE_NEWCGROUP;
+	if (now != 0 && setns(pidfd, (int)now) < 0)
+		die_with_error("setns", "setns(pidfd of %d, 0x%lx)", (int)cfg->join_pid, now);
+	/* In a user namespace of its own, become its root, as nsenter does (userns.c). */
+	if (now & CLONE_NEWUSER)
 		lab_userns_join_as_root();
-	if (close(pidfd) < 0)
-		die_with_error("setns", "close(pidfd)");
 	/* Then the same root as the process: a chrooted container's, not the namespace's. */
 	if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0 || close(root_fd) < 0)
 		die_with_error("setns", "chroot(\"%s\")", root_path);
@@ -60,19 +111,11 @@ void lab_join(const struct lab_config *cfg)
 	pid_t child = fork();
 	if (child < 0)
 		die_with_error("fork", "fork()");
-	if (child == 0) {
-		lab_role_child(-1);
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-			die_with_error("exec", "prctl(PR_SET_PDEATHSIG, SIGKILL)");
-		/* Only 0, 1, 2 go through (the status fd stays usable until execve, to report failure). */
-		if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-			die_with_error("exec", "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
-		lab_step("exec");
-		/* AT_EMPTY_PATH: execute the file the descriptor refers to. */
-		syscall(SYS_execveat, program_fd, "", cfg->program, environ, AT_EMPTY_PATH);
-		die_exec_failed("exec", "execveat(\"%s\") in the container (a dynamically linked program needs its loader and libraries in there)", program);
-	}
+	if (child == 0)
+		joined_child(cfg, program_fd, pidfd, flags & CLONE_NEWCGROUP);
 	lab_role_parent(child);
+	if (close(pidfd) < 0)
+		die_with_error("fork", "close(pidfd)");
 	lab_step_end();
 
 	int status;

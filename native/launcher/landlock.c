@@ -99,6 +99,7 @@ struct port_set {
 };
 static struct port_set net_bind, net_connect;
 static int abi; /* the kernel's, found in validate */
+static int program_fd = -1; /* --join's PROGRAM, opened on the host */
 
 int lab_landlock_abi(int *err)
 {
@@ -220,6 +221,11 @@ static const struct lab_option options[] = {
 };
 const struct lab_module lab_landlock_module = { "landlock", options, validate };
 
+void lab_landlock_allow_program(int fd)
+{
+	program_fd = fd;
+}
+
 static void allow_ports(int ruleset_fd, const struct port_set *set, uint64_t access)
 {
 	for (unsigned i = 0; i < set->count; i++) {
@@ -265,6 +271,13 @@ void lab_landlock_apply(void)
 			die_with_error("landlock", "landlock_add_rule(\"%s\", 0x%llx)", paths[i].path, (unsigned long long)allowed);
 		if (close(fd) < 0)
 			die_with_error("landlock", "close(\"%s\")", paths[i].path);
+	}
+	/* --join runs a program brought from the host (the probe): no rule about the container's
+	 * paths covers it, so that one file may be read and executed, and nothing else of the host. */
+	if (program_fd >= 0 && fs_requested) {
+		struct ll_path_beneath_attr rule = { .allowed_access = (LL_FS_EXECUTE | LL_FS_READ_FILE) & fs_rights, .parent_fd = program_fd };
+		if (syscall(__NR_landlock_add_rule, ruleset_fd, LL_RULE_PATH_BENEATH, &rule, 0) < 0)
+			die_with_error("landlock", "landlock_add_rule(the joined program, EXECUTE|READ_FILE)");
 	}
 	allow_ports(ruleset_fd, &net_bind, LL_NET_BIND_TCP);
 	allow_ports(ruleset_fd, &net_connect, LL_NET_CONNECT_TCP);

@@ -168,10 +168,15 @@ void lab_net_attach(pid_t child);     /* net.c: bridge, veth pair, peer into the
 /* child, once the parent says go: */
 void lab_userns_enter(void);          /* userns.c: become root of the new user namespace */
 void lab_cgroupns_enter(void);        /* cgroup.c: unshare(CLONE_NEWCGROUP) now that we sit in our cgroup */
+/* child, with --rootfs, after /sys and before the root switch: a read-only cgroup filesystem on
+ * TARGET (the image's sys/fs/cgroup) showing the container's cgroup (cgroup.c) */
+void lab_cgroup_mount_inside(const char *target);
 /* child, after hostname and mounts: */
 void lab_fs_enter(const char *image, int image_fd, unsigned long flags); /* rootfs.c (also /proc when no image) */
 void lab_net_configure(unsigned long flags); /* net.c: lo up, eth0 address and route */
-/* child, last, in this order (runc's): */
+/* child, last, in this order (runc's), all called from lab_harden() (main.c), which --join's
+ * child calls too, so a joined process is confined as the container is: */
+void lab_harden(void);                /* main.c */
 void lab_rlimits_apply(void);         /* rlimits.c */
 void lab_lsm_apply(void);             /* lsm.c: AppArmor exec profile, SELinux exec label */
 void lab_landlock_apply(void);        /* landlock.c */
@@ -184,12 +189,22 @@ void lab_caps_apply(void);            /* caps.c: permitted, effective, inheritab
 /* Landlock's ABI version, or -1 with *err = errno (landlock.c); why that errno means "not here". */
 int lab_landlock_abi(int *err);
 const char *lab_landlock_unavailable_reason(int err);
+/* --join --cgroup NAME: the parent opens the container's cgroup.procs files on the host (before
+ * setns), the forked child moves itself in with them (cgroup.c). */
+void lab_cgroup_join_open(void);
+void lab_cgroup_join_attach(void);
+/* --join with Landlock: PROGRAM comes from the host, outside every path the rules allow; the
+ * joined process may still execute that one file (landlock.c). */
+void lab_landlock_allow_program(int fd);
 /* a mode of its own: isolab-launcher --lsm-status prints one JSON line (lsm.c); returns the exit code */
 int lab_lsm_status(void);
 /* a mode of its own: --cgroup-update NAME [limits] (or --cgroup-device-program); returns only
  * when not asked for. Such a mode starts no container, so needs no PROGRAM: */
 void lab_cgroup_update_mode(void);    /* cgroup.c */
 bool lab_cgroup_standalone(void);     /* cgroup.c */
+/* a mode of its own: --seccomp-compile PROFILE --seccomp-out FILE (seccomp.c) */
+void lab_seccomp_compile_mode(void);
+bool lab_seccomp_standalone(void);
 
 /* ---- primitives ---- */
 

@@ -35,9 +35,10 @@
 
 #define USAGE \
 	"usage: isolab-launcher [OPTIONS] -- PROGRAM [ARG...]\n" \
-	"       isolab-launcher --join PID [--status-fd N] -- PROGRAM [ARG...]\n" \
+	"       isolab-launcher --join PID [--cgroup NAME] [HARDENING OPTIONS] -- PROGRAM [ARG...]\n" \
 	"       isolab-launcher --list-steps      (STEP<TAB>parent|child|join|both, one a line)\n" \
 	"       isolab-launcher --lsm-status      (one JSON line: AppArmor, SELinux, Landlock here)\n" \
+	"       isolab-launcher --seccomp-compile PROFILE --seccomp-out FILE.bpf   (build a filter once)\n" \
 	"  --status-fd N          write status JSON lines to file descriptor N (>= 3)\n" \
 	"  --status-socket PATH   or to the unix socket PATH, after a hello line\n" \
 	"  --status-token HEX     carrying this token\n" \
@@ -216,7 +217,7 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 
 	if (i + 1 < argc && argv[i + 1][0] != '\0')
 		cfg->program = &argv[i + 1];
-	else if (!lab_cgroup_standalone())
+	else if (!lab_cgroup_standalone() && !lab_seccomp_standalone())
 		PROBLEM("missing -- PROGRAM [ARG...]");
 	if (cfg->status_fd >= 0 && (cfg->status_socket || cfg->status_token))
 		PROBLEM("--status-fd and --status-socket are alternatives");
@@ -284,8 +285,9 @@ static void wait_for_go(int go_fd)
 
 /* The last steps before exec, in runc's order. A seccomp filter goes in while we still hold
  * CAP_SYS_ADMIN, unless no_new_privs is asked for: then it goes in last, so it filters nothing of
- * our own set-up and the kernel accepts it without the capability. */
-static void harden(void)
+ * our own set-up and the kernel accepts it without the capability. --join's child calls this too
+ * (join.c): a process run inside a container gets the container's confinement, as docker exec's. */
+void lab_harden(void)
 {
 	lab_rlimits_apply();
 	lab_lsm_apply();
@@ -363,7 +365,7 @@ static int child_main(void *arg)
 	lab_step_end();
 	lab_ns_read_inodes("/proc/self/ns", &rec.ns);
 
-	harden();
+	lab_harden();
 
 	lab_step("exec");
 	lab_step_end();
@@ -587,6 +589,7 @@ int main(int argc, char **argv)
 	lab_set_fail_at(cfg.fail_at);
 	lab_step("args");
 	lab_cgroup_update_mode();
+	lab_seccomp_compile_mode();
 	if (cfg.rootfs != NULL) {
 		/* Opened now, on the host, so the child can stand in it after covering its path. */
 		cfg.rootfs_fd = open(cfg.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

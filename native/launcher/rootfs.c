@@ -313,6 +313,9 @@ void lab_rootfs_enter(const char *image, int image_fd, unsigned long ns_flags)
 	}
 	lab_step("sysfs");
 	mount_sys(ns_flags);
+	/* Still on the host's side of the root switch: without a cgroup namespace it binds the
+	 * container's cgroup directories from the host's /sys/fs/cgroup. */
+	lab_cgroup_mount_inside("sys/fs/cgroup");
 	if (root_mode == ROOT_CHROOT) {
 		lab_step("rootfs_chroot");
 		chroot_to_cwd();
@@ -836,6 +839,12 @@ static size_t overlay_options_length(const char *image)
 static const char *fs_validate(const struct lab_config *cfg)
 {
 	const bool has_mount_ns = cfg->clone_flags & CLONE_NEWNS;
+	bool paths = masked_paths.docker_default || masked_paths.count || readonly_paths.docker_default ||
+		     readonly_paths.count;
+	if (cfg->join_pid && (root_mode != ROOT_UNSET || layer_count || upper || upper_remove || read_only ||
+			      tmpfs_count || paths || propagation != MS_PRIVATE))
+		return "--join enters an existing container: its root filesystem options (--root-mode, --layer, "
+		       "--overlay-upper, --read-only, --tmpfs, --masked-paths, --readonly-paths, --propagation) do not apply";
 	if (root_mode == ROOT_UNSET)
 		root_mode = cfg->rootfs ? ROOT_PIVOT : ROOT_HOST;
 	if (root_mode == ROOT_HOST && cfg->rootfs)
@@ -850,8 +859,6 @@ static const char *fs_validate(const struct lab_config *cfg)
 	 * as its own (only the image gets an idmapped mount, userns.c). */
 	if ((cfg->clone_flags & CLONE_NEWUSER) && (layer_count || upper))
 		return "--layer and --overlay-upper do not go with --unshare user (only the image is idmapped)";
-	bool paths = masked_paths.docker_default || masked_paths.count || readonly_paths.docker_default ||
-		     readonly_paths.count;
 	if (!has_mount_ns && (paths || propagation != MS_PRIVATE))
 		return "--masked-paths, --readonly-paths and --propagation need the mount namespace (--unshare mount)";
 	if (!cfg->rootfs || cfg->rootfs[0] != '/')

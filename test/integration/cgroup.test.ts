@@ -320,7 +320,8 @@ describe('command line', () => {
     [['--cgroup', 'x', '--cgroup-update', 'x'], /alternatives/],
     [['--cgroup', 'x', '--cgroup-root', '/tmp'], /not a cgroup filesystem/],
     [['--cgroup', 'x', '--cgroup-root', 'relative'], /absolute/],
-    [['--cgroup', 'x', '--join', '1'], /--join/],
+    // --join takes --cgroup NAME alone (the container's existing cgroup: join.test.ts), never limits
+    [['--cgroup', 'x', '--pids-limit', '5', '--join', '1'], /--join: only --cgroup NAME/],
   ])('%j is refused with an error line naming the option (exit 125)', async (args, message) => {
     const result = await run(args, ['/bin/true']);
     expect(result.code).toBe(125);
