@@ -2,6 +2,7 @@
 // schemas (validated at runtime on arrival — types are not validation), and acknowledgement shapes.
 // Imported by server/ and web/; imports neither.
 import { z } from 'zod';
+import { TERMINAL_TARGETS, type CompareView, type SideTarget } from './compare.js';
 import type { PartialProbeReport } from './probe.js';
 import { MAX_SECCOMP_PROFILE_BYTES, SeccompProfile, seccompProfileBytes } from './seccomp-profile.js';
 import { ContainerSpec, Resources, TOGGLE_IDS } from './spec.js';
@@ -81,6 +82,38 @@ export type SeccompApplyRequest = z.infer<typeof SeccompApplyRequest>;
 /** The learner opened a prediction's answer ("Predict, then verify"). */
 export const PredictionRequest = z.object({ lessonId: LessonId, predictionId: Slug }).strict();
 export type PredictionRequest = z.infer<typeof PredictionRequest>;
+
+/** The comparison panel: open it (optionally re-measuring gVisor and the VM), or stop its updates. */
+export const CompareOpenRequest = z.object({ refresh: z.boolean().optional() }).strict();
+export type CompareOpenRequest = z.infer<typeof CompareOpenRequest>;
+
+/**
+ * The other terminals (the tabs next to the container's shell): a gVisor shell or a shell on the
+ * shared VM. Each has its own stream and flow control, as term:* has for the container's shell.
+ */
+export const SideTargetSchema = z.enum(TERMINAL_TARGETS);
+export const SideOpenRequest = TermSize.extend({ target: SideTargetSchema }).strict();
+export type SideOpenRequest = z.infer<typeof SideOpenRequest>;
+export const SideInput = z.object({ target: SideTargetSchema, data: TermInput }).strict();
+export const SideResize = TermSize.extend({ target: SideTargetSchema }).strict();
+export const SideAck = TermAck.extend({ target: SideTargetSchema }).strict();
+export const SideClose = z.object({ target: SideTargetSchema }).strict();
+
+export interface SideOpened {
+  target: SideTarget;
+  /** One line on what this shell is ("gVisor sandbox, runsc --platform=ptrace", "VM shell 2 of 6, user learner2"). */
+  description: string;
+}
+
+export interface SideOutput {
+  target: SideTarget;
+  data: ArrayBuffer | Uint8Array;
+}
+
+export interface SideExit {
+  target: SideTarget;
+  message: string;
+}
 
 /** Error codes that may reach the browser. Anything else is logged server-side and sent as "internal". */
 export const ERROR_CODES = [
@@ -265,6 +298,13 @@ export interface ClientToServerEvents {
   'seccomp:get': (ack: AckFn<SeccompProfileView>) => void;
   'seccomp:apply': (req: SeccompApplyRequest, ack: AckFn<ApplyResult>) => void;
   'progress:predict': (req: PredictionRequest, ack: AckFn<LearnerProgress>) => void;
+  'compare:open': (req: CompareOpenRequest, ack: AckFn<CompareView>) => void;
+  'compare:close': () => void;
+  'sideterm:open': (req: SideOpenRequest, ack: AckFn<SideOpened>) => void;
+  'sideterm:input': (req: z.infer<typeof SideInput>) => void;
+  'sideterm:resize': (req: z.infer<typeof SideResize>) => void;
+  'sideterm:ack': (req: z.infer<typeof SideAck>) => void;
+  'sideterm:close': (req: z.infer<typeof SideClose>, ack: AckFn<null>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -279,6 +319,11 @@ export interface ServerToClientEvents {
   'lesson:status': (status: LessonStatus) => void;
   /** Progress was saved (a check passed for the first time, a lesson was opened), or saving stopped. */
   'progress:update': (progress: LearnerProgress) => void;
+  /** The comparison table changed (a column finished measuring, the shell was replaced). */
+  'compare:update': (view: CompareView) => void;
+  /** Bytes of a side terminal; acked with sideterm:ack. */
+  'sideterm:output': (out: SideOutput) => void;
+  'sideterm:exit': (exit: SideExit) => void;
   /** Reply to a malformed event that had no ack callback. */
   'session:error': (err: { code: ErrorCode; message: string; event: string }) => void;
 }

@@ -1,5 +1,5 @@
-# One file, four targets (the node-pty layout): the launcher, the probe and the chroot escape demo
-# are plain executables, introspect is the read-only addon the server loads. Output: native/build/Release/.
+# One file, five targets (the node-pty layout): the launcher, the probe, the sysview and the chroot
+# escape demo are plain executables, introspect is the read-only addon the server loads. Output: native/build/Release/.
 #   ../node_modules/.bin/node-gyp rebuild --nodedir=/usr   (from native/; see README.md)
 {
   'variables': {
@@ -63,6 +63,18 @@
       'target_name': 'isolab-chroot-escape',
       'type': 'executable',
       'sources': ['probe/chroot-escape.c'],
+      'cflags!': ['-O3', '-Wno-unused-parameter'],
+      'cflags': ['<@(isolab_cflags)'],
+      'cflags_c': ['-std=gnu11'],
+      'ldflags': ['-static'],
+    },
+    {
+      # The comparison panel's second question set (memory, CPUs, devices, modules, dmesg, the
+      # hypervisor bit, the system call sweep): run next to the probe on the host, in a container,
+      # in gVisor and in the VM. Static, like the probe.
+      'target_name': 'isolab-sysview',
+      'type': 'executable',
+      'sources': ['probe/sysview.c'],
       'cflags!': ['-O3', '-Wno-unused-parameter'],
       'cflags': ['<@(isolab_cflags)'],
       'cflags_c': ['-std=gnu11'],

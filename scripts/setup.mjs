@@ -135,7 +135,7 @@ async function ensureRootfsImage() {
   await ensureRootfs({
     outDir: join(ROOT, 'build', 'rootfs'),
     probe: join(ROOT, 'native/build/Release/isolab-probe'),
-    tools: [join(ROOT, 'native/build/Release/isolab-chroot-escape')],
+    tools: [join(ROOT, 'native/build/Release/isolab-chroot-escape'), join(ROOT, 'native/build/Release/isolab-sysview')],
   });
 }
 

@@ -9,12 +9,19 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Server as IoServer, type Socket } from 'socket.io';
 import type { z } from 'zod';
+import type { CompareColumn } from '../common/compare.js';
 import {
+  CompareOpenRequest,
   LessonOpenRequest,
   PredictionRequest,
   SandboxApplyRequest,
   SeccompApplyRequest,
   SessionStartRequest,
+  SideAck,
+  SideClose,
+  SideInput,
+  SideOpenRequest,
+  SideResize,
   TermAck,
   TermInput,
   TermSize,
@@ -28,6 +35,8 @@ import {
   type FieldIssue,
   type ServerToClientEvents,
 } from '../common/protocol.js';
+import type { CompareService } from './compare/service.js';
+import { SideTerminals } from './compare/side-terminals.js';
 import { LabError } from './errors.js';
 import { Session, type SessionDeps } from './session.js';
 import { SourceReader } from './source-view.js';
@@ -48,6 +57,8 @@ export interface AppDeps {
    * without it any local user, or any web page, could open a root shell. Absent = no check (tests).
    */
   accessToken?: string;
+  /** The comparison panel (container vs host vs gVisor vs VM) and its terminals; absent = not offered. */
+  compare?: CompareService;
 }
 
 export interface LabApp {
@@ -138,6 +149,13 @@ export function createApp(deps: AppDeps): LabApp {
 
   io.on('connection', (socket: LabSocket) => {
     let session: Session | undefined;
+    let sessionId = '';
+    // The comparison panel: while it is open, every change of a column reaches this learner.
+    let watchingCompare = false;
+    let containerColumn: CompareColumn | undefined;
+    let lastSpawnToReadyMs: number | null = null;
+    let sides: SideTerminals | undefined;
+    const compare = deps.compare;
     let windowStart = Date.now();
     let eventsInWindow = 0;
 
@@ -190,13 +208,66 @@ export function createApp(deps: AppDeps): LabApp {
       return s;
     };
 
+    const comparing = (): CompareService => {
+      if (!compare) throw new LabError('not_found', 'this server does not offer the comparison');
+      return compare;
+    };
+
+    /** The learner's container's column, computed again (serialised: toggles can come fast). */
+    let containerRefresh: Promise<CompareColumn> | undefined;
+    let containerStale = false;
+    const refreshContainerColumn = (): Promise<CompareColumn> => {
+      if (containerRefresh) {
+        containerStale = true;
+        return containerRefresh;
+      }
+      const s = session;
+      const c = comparing();
+      containerRefresh = (async () => {
+        let col: CompareColumn;
+        do {
+          containerStale = false;
+          col = s
+            ? await c.containerColumn({ spec: s.currentSpec, shellPid: s.shellPid, launcherPid: s.launcherPid, spawnToReadyMs: lastSpawnToReadyMs, owner: `cmp-${sessionId.slice(0, 8)}` })
+            : { place: 'container', title: 'Container', state: 'error', message: 'no session', cached: false };
+        } while (containerStale);
+        containerColumn = col;
+        return col;
+      })().finally(() => (containerRefresh = undefined));
+      return containerRefresh;
+    };
+
+    const pushCompare = async (): Promise<void> => {
+      if (!compare || !watchingCompare || !containerColumn) return;
+      const host = await compare.hostColumn();
+      const { gvisor, vm } = compare.sharedColumns();
+      socket.emit('compare:update', { columns: [containerColumn, host, gvisor, vm], generatedAt: new Date().toISOString() });
+    };
+    const offColumn = compare?.onColumn(() => void pushCompare());
+    socket.once('disconnect', () => {
+      offColumn?.();
+      sides?.dispose();
+    });
+
+    const sideTerminals = (): SideTerminals =>
+      (sides ??= new SideTerminals(comparing(), {
+        output: (target, frame) => socket.emit('sideterm:output', { target, data: frame }),
+        exit: (target, message) => socket.emit('sideterm:exit', { target, message }),
+      }));
+
     on('session:start', SessionStartRequest, async (req) => {
       if (session) throw new LabError('bad_request', 'this connection already has a session');
       if (sessions.size >= deps.maxSessions) throw new LabError('server_full', `this server is full (${deps.maxSessions} learners); try again later`);
       const id = randomUUID();
+      sessionId = id;
       session = new Session(deps.session, {
         output: (frame) => socket.emit('term:output', frame),
-        ready: (r) => socket.emit('sandbox:ready', r),
+        ready: (r) => {
+          socket.emit('sandbox:ready', r);
+          lastSpawnToReadyMs = r.spawnToReadyUs / 1000;
+          // A toggle replaced the shell: its column follows at once.
+          if (watchingCompare) void refreshContainerColumn().then(pushCompare, () => undefined);
+        },
         exit: (e) => socket.emit('sandbox:exit', e),
         error: (e) => socket.emit('sandbox:error', e),
         inspector: (v) => socket.emit('inspector:update', v),
@@ -239,6 +310,37 @@ export function createApp(deps: AppDeps): LabApp {
     on('seccomp:get', null, (_none, s) => started(s).seccompView());
     on('seccomp:apply', SeccompApplyRequest, (req, s) => started(s).applySeccompProfile(req.profile));
     on('progress:predict', PredictionRequest, (req, s) => started(s).predictionAnswered(req.lessonId, req.predictionId));
+    on('compare:open', CompareOpenRequest, async (req, s) => {
+      started(s);
+      const c = comparing();
+      watchingCompare = true;
+      const [container, host] = await Promise.all([refreshContainerColumn(), c.hostColumn()]);
+      return c.view(container, host, req.refresh ?? false);
+    });
+    on('compare:close', null, () => {
+      watchingCompare = false;
+    });
+    on('sideterm:open', SideOpenRequest, (req, s) => {
+      started(s);
+      return sideTerminals().openTerminal(req.target, { cols: req.cols, rows: req.rows });
+    });
+    on('sideterm:input', SideInput, (req, s) => {
+      started(s);
+      sides?.input(req.target, req.data);
+    });
+    on('sideterm:resize', SideResize, (req, s) => {
+      started(s);
+      sides?.resize(req.target, { cols: req.cols, rows: req.rows });
+    });
+    on('sideterm:ack', SideAck, (req, s) => {
+      started(s);
+      sides?.ack(req.target, req.bytes);
+    });
+    on('sideterm:close', SideClose, (req, s) => {
+      started(s);
+      sides?.close(req.target);
+      return null;
+    });
   });
 
   return {
@@ -252,6 +354,7 @@ export function createApp(deps: AppDeps): LabApp {
       });
     },
     async close() {
+      deps.compare?.close();
       for (const s of sessions.values()) s.dispose();
       sessions.clear();
       await new Promise<void>((resolve) => io.close(() => resolve()));

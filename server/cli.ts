@@ -9,6 +9,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeZodError } from '../common/protocol.js';
 import { ContainerSpec, PLAIN_PROCESS } from '../common/spec.js';
 import { createApp } from './app.js';
+import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.js';
+import { CompareService } from './compare/service.js';
+import { MAX_VM_SHELLS } from './compare/vm.js';
 import { ErrorLine, StatusLine, StatusServer, launcherArgs } from './launcher.js';
 import { loadLessonCatalog } from './lesson-catalog.js';
 import { validateLessonsDir } from './lessons/index.js';
@@ -22,11 +25,13 @@ const USAGE = `isolab — learn how containers isolate, primitive by primitive
 Usage:
   isolab serve [--host 127.0.0.1] [--port 7681] [--mode solo|workshop] [--max-sessions N]
                [--allowed-host NAME]... [--token TOKEN]
+               [--vm-pool N] [--vm-shells N] [--vm-idle-seconds N] [--gvisor-shells N]
   isolab run [--hostname NAME] [--uts host|private] [--pid host|private] [--ipc host|private]
              [--network none|host] [--mount host|private] [--rootfs image|host] [--json-status]
              [-- CMD [ARG...]]
   isolab lessons validate [DIR]
   isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
+${COMPARE_USAGE}
   isolab help`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -39,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
         return await run(rest);
       case 'lessons':
         return await lessons(rest);
+      case 'compare':
+        return await compareCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -50,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof CompareUsageError) {
       console.error(`isolab: ${err.message}`);
       return 2;
     }
@@ -92,7 +99,20 @@ async function serve(args: string[]): Promise<number> {
     'max-sessions': { type: 'string' },
     'allowed-host': { type: 'string', multiple: true, default: [] },
     token: { type: 'string' },
+    'vm-pool': { type: 'string', default: '1' },
+    'vm-shells': { type: 'string', default: '6' },
+    'vm-idle-seconds': { type: 'string', default: '300' },
+    'gvisor-shells': { type: 'string', default: '8' },
   });
+  const count = (flag: string, min: number, max: number): number => {
+    const v = Number(values[flag as keyof typeof values]);
+    if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got "${String(values[flag as keyof typeof values])}"`);
+    return v;
+  };
+  const vmPool = count('vm-pool', 0, 8);
+  const vmShells = count('vm-shells', 1, MAX_VM_SHELLS);
+  const vmIdleSeconds = count('vm-idle-seconds', 10, 86_400);
+  const gvisorShells = count('gvisor-shells', 0, 256);
   const host = String(values.host);
   const port = Number(values.port);
   const mode = String(values.mode);
@@ -115,9 +135,18 @@ async function serve(args: string[]): Promise<number> {
   const status = await StatusServer.start();
   // Never fails: a database that cannot be used is logged, and progress is simply not saved.
   const progress = await openProgressStore(join(paths.data, 'progress.sqlite'));
+  const session = sessionDeps({ paths, status, lessons: catalog, mode, progress });
+  const compare = new CompareService({
+    paths,
+    containers: session.containers,
+    prober: session.prober,
+    vm: { maxVms: vmPool, shellsPerVm: vmShells, idleMs: vmIdleSeconds * 1000 },
+    gvisorShells,
+  });
   const token = typeof values.token === 'string' ? values.token : randomBytes(18).toString('base64url');
   const app = createApp({
-    session: sessionDeps({ paths, status, lessons: catalog, mode, progress }),
+    session,
+    compare,
     webDir: paths.web,
     maxSessions,
     allowedHosts: values['allowed-host'] as string[],
@@ -128,6 +157,9 @@ async function serve(args: string[]): Promise<number> {
   console.log(`isolab is serving ${catalog.summaries().length} lessons in ${mode} mode`);
   if (progress.problem) console.log(`  ${progress.problem}`);
   else console.log(`  progress is saved in ${join(paths.data, 'progress.sqlite')}`);
+  for (const [what, avail] of [['gVisor', compare.gvisor], ['VM', compare.vmPool.image]] as const) {
+    if (!avail.ok) console.log(`  comparison panel: no ${what} column — ${avail.message}`);
+  }
   if (mode === 'workshop') {
     console.log("  workshop mode keeps every learner in a user namespace (root inside is nobody outside), with its own root,\n  PID and mount namespaces, docker's masked paths and seccomp profile, no_new_privs and cgroup limits.");
   }

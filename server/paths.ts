@@ -7,6 +7,8 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export interface LabPaths {
   launcher: string;
   probe: string;
+  /** The comparison panel's second probe (native/probe/sysview.c). */
+  sysview: string;
   addon: string;
   rootfs: string;
   lessons: string;
@@ -19,6 +21,10 @@ export interface LabPaths {
   launcherSource: string;
   /** Where the server keeps what it writes (the progress database): $ISOLAB_DATA_DIR, else .isolab/ in the checkout. */
   data: string;
+  /** The comparison VM's kernel and initramfs (scripts/vm-image.mjs): vm.json, or UNAVAILABLE with the reason. */
+  vmDir: string;
+  /** Runtime state of the comparison's VMs and gVisor sandboxes (sockets, bundles): on tmpfs. */
+  compareRun: string;
 }
 
 export function defaultPaths(root = REPO_ROOT): LabPaths {
@@ -26,6 +32,7 @@ export function defaultPaths(root = REPO_ROOT): LabPaths {
   return {
     launcher: join(release, 'isolab-launcher'),
     probe: join(release, 'isolab-probe'),
+    sysview: join(release, 'isolab-sysview'),
     addon: join(release, 'introspect.node'),
     rootfs: join(root, 'build', 'rootfs'),
     lessons: join(root, 'lessons'),
@@ -34,5 +41,7 @@ export function defaultPaths(root = REPO_ROOT): LabPaths {
     dockerSeccompProfile: join(root, 'profiles', 'seccomp', 'docker-default.json'),
     launcherSource: join(root, 'native', 'launcher'),
     data: process.env['ISOLAB_DATA_DIR'] || join(root, '.isolab'),
+    vmDir: join(root, 'build', 'vm'),
+    compareRun: '/run/isolab/compare',
   };
 }

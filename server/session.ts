@@ -162,6 +162,11 @@ export class Session {
     return this.customProfile;
   }
 
+  /** The launcher's PID (the shell's parent on the host), for measuring what the container costs. */
+  get launcherPid(): number | null {
+    return this.shell?.pty.pid ?? null;
+  }
+
   get lockedOn(): readonly ToggleId[] {
     return this.deps.mode === 'workshop' ? WORKSHOP_LOCKED_ON : [];
   }

@@ -7,6 +7,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerMode, ServerToClientEvents, SandboxReady, LessonStatus } from '../../common/protocol.js';
 import { FLOW_CONTROL } from '../../common/protocol.js';
 import { createApp, type LabApp } from '../../server/app.js';
+import { CompareService } from '../../server/compare/service.js';
 import { StatusServer } from '../../server/launcher.js';
 import { loadLessonCatalog } from '../../server/lesson-catalog.js';
 import { sessionDeps } from '../../server/session-deps.js';
@@ -30,6 +31,8 @@ export interface LabOptions {
   token?: string;
   /** The progress database; default a fresh one in a temporary directory, removed on close. */
   progressFile?: string;
+  /** The comparison (gVisor, the VM): only where a test asks for it, since it boots a VM on demand. */
+  compare?: boolean;
 }
 
 export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
@@ -39,8 +42,10 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
   const token = opts.token ?? 'test-token';
   const scratch = opts.progressFile ? undefined : mkdtempSync(join(tmpdir(), 'isolab-test-progress-'));
   const progress = await openProgressStore(opts.progressFile ?? join(scratch!, 'progress.sqlite'));
+  const session = sessionDeps({ paths, status, lessons, mode: opts.mode ?? 'solo', progress });
   const app = createApp({
-    session: sessionDeps({ paths, status, lessons, mode: opts.mode ?? 'solo', progress }),
+    session,
+    ...(opts.compare ? { compare: new CompareService({ paths, containers: session.containers, prober: session.prober, vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } }) } : {}),
     webDir: paths.web,
     maxSessions: opts.maxSessions ?? 16,
     accessToken: token,

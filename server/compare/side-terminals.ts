@@ -1,0 +1,169 @@
+// A learner's other terminals: a shell in their own gVisor sandbox (runsc on a pty) and a shell on the
+// shared VM (a virtio console port: the guest's tty is the pty). Each has its own OutputPump, so a
+// flood in one is flow-controlled exactly like the container's shell, and each is released when the
+// learner closes its tab or leaves.
+import type { Socket } from 'node:net';
+import type * as nodePty from 'node-pty';
+import type { SideTarget } from '../../common/compare.js';
+import type { SideOpened, TermSize } from '../../common/protocol.js';
+import { LabError } from '../errors.js';
+import { OutputPump } from '../output-pump.js';
+import { destroySandbox, spawnGvisorShell } from './gvisor.js';
+import type { CompareService } from './service.js';
+
+export interface SideOutputSink {
+  output(target: SideTarget, frame: Buffer): void;
+  exit(target: SideTarget, message: string): void;
+}
+
+interface SideTerminal {
+  pump: OutputPump;
+  write(data: string): void;
+  resize(size: TermSize): void;
+  dispose(): void;
+  description: string;
+}
+
+export class SideTerminals {
+  private readonly open = new Map<SideTarget, SideTerminal>();
+  private readonly opening = new Map<SideTarget, Promise<SideOpened>>();
+  private disposed = false;
+
+  constructor(
+    private readonly service: CompareService,
+    private readonly sink: SideOutputSink,
+  ) {}
+
+  /** Opens the target's terminal (or returns the one already open). */
+  openTerminal(target: SideTarget, size: TermSize): Promise<SideOpened> {
+    const existing = this.open.get(target);
+    if (existing) return Promise.resolve({ target, description: existing.description });
+    const inFlight = this.opening.get(target);
+    if (inFlight) return inFlight;
+    const p = (target === 'gvisor' ? this.openGvisor(size) : this.openVm(size)).finally(() => this.opening.delete(target));
+    this.opening.set(target, p);
+    return p;
+  }
+
+  input(target: SideTarget, data: string): void {
+    this.open.get(target)?.write(data);
+  }
+
+  resize(target: SideTarget, size: TermSize): void {
+    this.open.get(target)?.resize(size);
+  }
+
+  ack(target: SideTarget, bytes: number): void {
+    this.open.get(target)?.pump.ack(bytes);
+  }
+
+  close(target: SideTarget): void {
+    const t = this.open.get(target);
+    if (!t) return;
+    this.open.delete(target);
+    t.dispose();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const target of [...this.open.keys()]) this.close(target);
+  }
+
+  private register(target: SideTarget, t: SideTerminal): SideOpened {
+    if (this.disposed) {
+      t.dispose();
+      throw new LabError('not_started', 'the session has ended');
+    }
+    this.open.set(target, t);
+    return { target, description: t.description };
+  }
+
+  private ended(target: SideTarget, t: SideTerminal, message: string): void {
+    if (this.open.get(target) !== t) return;
+    this.open.delete(target);
+    t.dispose();
+    this.sink.exit(target, message);
+  }
+
+  private async openGvisor(size: TermSize): Promise<SideOpened> {
+    const rt = this.service.gvisor;
+    if (!rt.ok) throw new LabError('not_found', rt.message);
+    if (this.service.gvisorShells >= this.service.maxGvisorShells) {
+      throw new LabError('server_full', `all ${this.service.maxGvisorShells} gVisor shells of this server are in use; try again later`);
+    }
+    this.service.gvisorShells++;
+    let released = false;
+    const { pty, id, dir } = spawnGvisorShell(rt.value, size);
+    let disposed = false;
+    const t: SideTerminal = {
+      pump: new OutputPump({ send: (frame) => this.sink.output('gvisor', frame), pause: () => pty.pause(), resume: () => pty.resume() }),
+      write: (data) => pty.write(data),
+      resize: (s) => pty.resize(s.cols, s.rows),
+      description: 'a shell in your own gVisor sandbox (runsc --platform=ptrace, no network): its kernel is the Sentry',
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        t.pump.close();
+        dataSub.dispose();
+        exitSub.dispose();
+        killPty(pty);
+        void destroySandbox(rt.value, id, dir).finally(() => {
+          if (!released) {
+            released = true;
+            this.service.gvisorShells--;
+          }
+        });
+      },
+    };
+    const dataSub = pty.onData((d) => t.pump.push(d as unknown as Buffer));
+    const exitSub = pty.onExit(({ exitCode }) => this.ended('gvisor', t, `the gVisor shell exited (code ${exitCode}); open the tab again for a new sandbox`));
+    return this.register('gvisor', t);
+  }
+
+  private async openVm(size: TermSize): Promise<SideOpened> {
+    if (!this.service.vmPool.image.ok) throw new LabError('not_found', this.service.vmPool.image.message);
+    let lease;
+    try {
+      lease = await this.service.vmPool.leaseShell();
+    } catch (err) {
+      throw new LabError('server_full', (err as Error).message);
+    }
+    let socket: Socket;
+    try {
+      socket = await lease.vm.openPort(lease.port);
+    } catch (err) {
+      lease.release();
+      throw new LabError('launch_failed', `the VM shell could not be opened: ${(err as Error).message}`);
+    }
+    const { vm, port } = lease;
+    vm.resizePort(port, size.cols, size.rows);
+    let disposed = false;
+    const t: SideTerminal = {
+      pump: new OutputPump({ send: (frame) => this.sink.output('vm', frame), pause: () => socket.pause(), resume: () => socket.resume() }),
+      write: (data) => socket.write(data),
+      resize: (s) => vm.resizePort(port, s.cols, s.rows),
+      description: `shell ${port} of ${vm.shells} on the shared VM (user learner${port}; own kernel, booted in ${(vm.bootMs / 1000).toFixed(2)} s with ${vm.accel.toUpperCase()})`,
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        t.pump.close();
+        offExit();
+        socket.destroy();
+        lease.release();
+      },
+    };
+    socket.on('data', (d: Buffer) => t.pump.push(d));
+    socket.on('close', () => this.ended('vm', t, 'the VM shell closed; open the tab again for a new one'));
+    socket.on('error', () => socket.destroy());
+    const offExit = vm.onExit(() => this.ended('vm', t, 'the shared VM stopped; open the tab again to boot it'));
+    return this.register('vm', t);
+  }
+}
+
+function killPty(pty: nodePty.IPty): void {
+  try {
+    pty.kill('SIGTERM');
+  } catch {
+    /* already gone */
+  }
+}
