@@ -86,7 +86,9 @@ export function parseAnswers(text: string): { probe: ProbeReport; sysview: Sysvi
     if (start < 0 || end < start) throw new Error(`${what} printed no JSON: ${s.slice(0, 200)}`);
     return JSON.parse(s.slice(start, end + 1)) as unknown;
   };
-  return { probe: ProbeReport.parse(json(probeText!, 'the probe')), sysview: SysviewReport.parse(json(sysviewText, 'the sysview')) };
+  const probe = json(probeText!, 'the probe');
+  const sysview = json(sysviewText, 'the sysview');
+  return { probe: ProbeReport.parse(probe), sysview: SysviewReport.parse(sysview) };
 }
 
 /** The shell line every sandbox runs: a first line (its "prompt"), both reports, then it waits to be measured. */

@@ -52,6 +52,10 @@ export class LabSession {
     return this.ready;
   }
 
+  get hasSession(): boolean {
+    return this.info !== null && this.d.socket.connected;
+  }
+
   /** Keystrokes for the shell (split under the server's size limit); dropped while there is no session. */
   sendInput(data: string): void {
     if (!this.info || !this.d.socket.connected) return;
@@ -68,6 +72,7 @@ export class LabSession {
     else typeRest();
     this.d.terminal.focus();
   }
+
 
   toggle(id: ToggleId, on: boolean): Promise<Ack<{ spec: ContainerSpec }>> {
     // The code view follows the switch just flipped: its C code is what the new shell runs.

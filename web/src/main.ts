@@ -3,6 +3,7 @@
 import './styles.css';
 import type { SandboxReady } from '../../common/protocol.js';
 import { Alerts } from './alerts.js';
+import { ComparePanel } from './compare-panel.js';
 import { ConnectionIndicator } from './connection.js';
 import { byId } from './dom.js';
 import { EditorPanel } from './editor-panel.js';
@@ -16,12 +17,15 @@ import { ShellStatus } from './shell-status.js';
 import * as api from './socket.js';
 import { connectLab, takeAccessToken } from './socket.js';
 import { LabTerminal } from './terminal.js';
+import { TerminalTabs, type TabId } from './terminal-tabs.js';
 import { ThemeSwitch, terminalTheme } from './theme.js';
 import { ToggleBoard } from './toggles.js';
 
 /** What end-to-end tests read (window.isolab); read-only. */
 interface IsolabHooks {
+  /** The text of the terminal tab in front (the container's shell unless another tab is chosen). */
   terminalText(): string;
+  activeTab(): TabId;
   socketConnected(): boolean;
   lastReady(): SandboxReady | null;
 }
@@ -37,6 +41,7 @@ const socket = connectLab(token);
 const theme = new ThemeSwitch(byId<HTMLButtonElement>('theme-toggle'), (t) => {
   terminal.setTheme(terminalTheme(t));
   editor.setTheme(t);
+  tabs.setTheme(terminalTheme(t));
 });
 const terminal = new LabTerminal(byId('terminal'), {
   theme: terminalTheme(theme.theme),
@@ -78,9 +83,17 @@ const lab: LabSession = new LabSession({
   learnerId: learnerId(),
 });
 
+const tabs = new TerminalTabs(byId('terminal-tabs'), byId('terminal'), terminal, {
+  socket,
+  theme: terminalTheme(theme.theme),
+  onLeave: (backwards) => moveFocus(backwards),
+  hasSession: () => lab.hasSession,
+});
+new ComparePanel(byId('compare-panel'), byId<HTMLButtonElement>('compare-toggle'), socket);
+
 const moveFocus = installRegionCycling([
   { el: byId('left-column'), focus: () => editor.focus() },
-  { el: byId('terminal-region'), focus: () => terminal.focus() },
+  { el: byId('terminal-region'), focus: () => tabs.terminal()?.focus() },
   { el: byId('side-region'), focus: () => byId('side-region').focus() },
 ]);
 byId('skip-to-terminal').addEventListener('click', (ev) => {
@@ -90,7 +103,8 @@ byId('skip-to-terminal').addEventListener('click', (ev) => {
 
 Object.defineProperty(window, 'isolab', {
   value: Object.freeze({
-    terminalText: () => terminal.text(),
+    terminalText: () => tabs.terminal()?.text() ?? '',
+    activeTab: () => tabs.current,
     socketConnected: () => socket.connected,
     lastReady: () => lab.lastReady,
   } satisfies IsolabHooks),
