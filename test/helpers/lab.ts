@@ -19,6 +19,8 @@ const CURSOR_POSITION_QUERY = '\x1b[6n';
 
 export interface RunningLab {
   app: LabApp;
+  /** The comparison service, when the lab was started with `compare: true`. */
+  compare?: CompareService;
   url: string;
   token: string;
   progress: ProgressStore;
@@ -43,9 +45,10 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
   const scratch = opts.progressFile ? undefined : mkdtempSync(join(tmpdir(), 'isolab-test-progress-'));
   const progress = await openProgressStore(opts.progressFile ?? join(scratch!, 'progress.sqlite'));
   const session = sessionDeps({ paths, status, lessons, mode: opts.mode ?? 'solo', progress });
+  const compare = opts.compare ? new CompareService({ paths, containers: session.containers, prober: session.prober, vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } }) : undefined;
   const app = createApp({
     session,
-    ...(opts.compare ? { compare: new CompareService({ paths, containers: session.containers, prober: session.prober, vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } }) } : {}),
+    ...(compare ? { compare } : {}),
     webDir: paths.web,
     maxSessions: opts.maxSessions ?? 16,
     accessToken: token,
@@ -53,6 +56,7 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
   const addr = await app.listen(0, '127.0.0.1');
   return {
     app,
+    ...(compare ? { compare } : {}),
     url: `http://127.0.0.1:${addr.port}`,
     token,
     progress,
