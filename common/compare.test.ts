@@ -44,6 +44,10 @@ describe('the comparison table', () => {
     const kernel = rows.find((r) => r.key === 'kernel')!;
     expect(kernel.differs[0]).toBe(false);
     expect(rows.every((r) => r.cells.length === PLACES.length)).toBe(true);
+    // 2 processes against the host's 120 differ; 118 against 120 is the same view read a moment later.
+    expect(rows.find((r) => r.key === 'processes')!.differs[0]).toBe(true);
+    const close = compareRows({ ...view, columns: [column('container', facts({ processCount: 118 })), view.columns[1]!, view.columns[2]!, view.columns[3]!] });
+    expect(close.find((r) => r.key === 'processes')!.differs[0]).toBe(false);
   });
 
   it('refuses a view without exactly four columns', () => {

@@ -93,17 +93,24 @@ export const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s`
 /** One row per question, cells in PLACES order ("…" while pending, "—" when not applicable). */
 export function compareRows(view: CompareView): CompareRow[] {
   const cols = PLACES.map((p) => view.columns.find((c) => c.place === p));
-  const row = (key: string, label: string, cell: (f: CompareFacts, c: CompareColumn) => string): CompareRow => {
+  const hostAt = PLACES.indexOf('host');
+  const row = (key: string, label: string, cell: (f: CompareFacts, c: CompareColumn) => string, same?: (a: CompareFacts, b: CompareFacts) => boolean): CompareRow => {
     const cells = cols.map((c) => (!c ? '—' : c.facts ? cell(c.facts, c) : c.state === 'pending' ? '…' : '—'));
-    const host = cells[PLACES.indexOf('host')];
-    return { key, label, cells, differs: cells.map((v, i) => PLACES[i] !== 'host' && v !== host && v !== '…' && v !== '—') };
+    const host = cols[hostAt]?.facts;
+    const differs = cells.map((v, i) => {
+      const f = cols[i]?.facts;
+      if (i === hostAt || !f || !host || v === '…' || v === '—') return false;
+      return same ? !same(f, host) : v !== cells[hostAt];
+    });
+    return { key, label, cells, differs };
   };
   return [
     row('kernel', 'Kernel release', (f) => `${f.kernelRelease} (${f.kernel === 'host' ? "host's kernel" : 'own kernel'})`),
     row('isolation', 'Isolation', (f) => f.isolation),
     row('boundary', 'Security boundary', (f) => f.boundary),
     row('pid1', 'PID 1', (f) => f.pid1 ?? '(not visible)'),
-    row('processes', 'Processes visible', (f) => String(f.processCount)),
+    // Two readings a moment apart see a few processes come and go: only a real difference counts.
+    row('processes', 'Processes visible', (f) => String(f.processCount), (a, b) => Math.abs(a.processCount - b.processCount) <= Math.max(5, b.processCount * 0.05)),
     row('memory', '/proc/meminfo MemTotal', (f) => (f.memTotalKiB >= 0 ? mib(f.memTotalKiB) : '(none)')),
     row('memlimit', 'Memory limit enforced', (f) => (f.memLimitBytes === null ? 'none' : fmtBytes(f.memLimitBytes))),
     row('nproc', 'nproc', (f) => String(f.nproc)),

@@ -5,7 +5,10 @@
 //
 //   node scripts/setup.mjs [--for-tests] [--for-bench]
 //
-// Steps: system packages (apt, when root) → npm ci → native build (node-gyp) → web build (vite) → rootfs.
+// Steps: system packages (apt, when root) → npm ci → native build (node-gyp) → web build (vite) → rootfs
+// → the comparison's VM (guest kernel from Debian's linux-image-amd64, extracted; initramfs). The
+// comparison's packages and kernel are optional: without them (no network, not root) setup says what
+// is missing and the lab runs without those columns.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync, readdirSync, statSync, mkdirSync } from 'node:fs';
@@ -31,6 +34,15 @@ const BENCH_PACKAGES = [
   { pkg: 'runc', proof: '/usr/sbin/runc', why: 'benchmark peer (the OCI reference runtime)' },
   { pkg: 'crun', proof: '/usr/bin/crun', why: 'benchmark peer (the fast C OCI runtime)' },
   { pkg: 'runsc', proof: '/usr/bin/runsc', why: 'benchmark peer (gVisor)' },
+];
+/**
+ * The comparison panel's container-vs-gVisor-vs-VM columns. Optional: a failed install is a warning
+ * (the panel then names the package), never the end of setup.
+ */
+const COMPARE_PACKAGES = [
+  { pkg: 'qemu-system-x86', proof: '/usr/bin/qemu-system-x86_64', why: 'the comparison\'s virtual machine' },
+  { pkg: 'runsc', proof: '/usr/bin/runsc', why: 'the comparison\'s gVisor sandbox' },
+  { pkg: 'xz-utils', proof: '/usr/bin/xz', why: 'unpacking the guest kernel (vmlinux from the bzImage)' },
 ];
 const TEST_PACKAGES = [{ pkg: 'chromium', proof: '/usr/bin/chromium', why: 'browser tests (playwright-core drives Debian\'s chromium)' }];
 
@@ -93,6 +105,34 @@ function ensureSystemPackages() {
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env });
 }
 
+function ensureComparePackages() {
+  const wanted = forBench ? COMPARE_PACKAGES.filter((p) => !BENCH_PACKAGES.some((b) => b.pkg === p.pkg)) : COMPARE_PACKAGES;
+  const missing = wanted.filter((p) => !existsSync(p.proof));
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.pkg);
+  const list = missing.map((p) => `  - ${p.pkg} (${p.why})`).join('\n');
+  if (!isRoot || !existsSync('/usr/bin/apt-get')) {
+    log(`the comparison panel will lack some columns; missing:\n${list}\n  install with: sudo apt-get install -y ${names.join(' ')}`);
+    return;
+  }
+  log(`installing ${names.join(' ')} for the comparison panel (apt-get)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { stdio: 'inherit', env });
+  let res = install();
+  if (res.status !== 0) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    res = install();
+  }
+  if (res.status !== 0) log(`could not install ${names.join(' ')}; the lab runs without those columns (the panel says what to install)`);
+}
+
+async function ensureVm() {
+  const probe = join(ROOT, 'native/build/Release/isolab-probe');
+  const sysview = join(ROOT, 'native/build/Release/isolab-sysview');
+  const { ensureVmImage } = await import('./vm-image.mjs');
+  await ensureVmImage({ outDir: join(ROOT, 'build', 'vm'), probe, sysview, isRoot });
+}
+
 function ensureNodeModules() {
   const lock = join(ROOT, 'package-lock.json');
   const hash = createHash('sha256').update(readFileSync(lock)).update(process.version).digest('hex');
@@ -140,8 +180,10 @@ async function ensureRootfsImage() {
 }
 
 ensureSystemPackages();
+ensureComparePackages();
 ensureNodeModules();
 ensureNative();
 ensureWeb();
 await ensureRootfsImage();
+await ensureVm();
 log('ready');

@@ -60,6 +60,7 @@ export class ComparePanel {
     this.openNow = open;
     this.root.hidden = !open;
     this.toggleButton.setAttribute('aria-expanded', String(open));
+    this.root.closest('.layout')?.classList.toggle('comparing', open);
     if (open) void this.request(false);
     else if (this.socket.connected) this.socket.emit('compare:close');
   }
