@@ -6,6 +6,7 @@
 //   3. toggle → new shell ready (server side: launcher spawn to its "ready" line), per setting
 //   4. the probe: a full report, a few sections, through --join into a container, and the
 //      inspector's refresh round trip (both reports), against the spawn floor (/bin/true)
+//   5. container vs gVisor vs VM: start to first prompt, side by side, and their PSS (bench/compare.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { InspectorView, SessionInfo } from '../common/protocol.js';
 import { REPO_ROOT, defaultPaths } from '../server/paths.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
+import { benchCompare } from './compare.js';
 import { summarize, type Summary } from './stats.js';
 
 const ECHO_ROUNDS = Number(process.env.BENCH_ECHO_ROUNDS ?? 400);
@@ -175,9 +177,10 @@ async function main(): Promise<void> {
     for (const [name, s] of Object.entries(toggles)) console.log(`toggle → shell ready (${name}): ${fmt(s)}   [target median ≤ 10 ms]`);
     const probes = await probeTimes(lab);
     for (const [name, s] of Object.entries(probes)) console.log(`${name}: ${fmt(s)}${name.startsWith('probe, every') ? '   [target median well under 10 ms]' : ''}`);
+    const compare = await benchCompare();
     const out = join(REPO_ROOT, 'build', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes }, null, 2));
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, compare }, null, 2));
     console.log(`\nwritten to build/bench/results.json`);
   } finally {
     await lab.close();
