@@ -5,13 +5,13 @@
 //
 // Every sandbox gets its own OCI bundle (a config.json pointing at the shared, read-only image)
 // under the comparison's run directory, and is deleted with `runsc delete --force` when done.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nodePty from 'node-pty';
 import type { LabPaths } from '../paths.js';
-import type { Availability } from './vm.js';
+import { removeStaleRunDirs, type Availability } from './vm.js';
 
 export const RUNSC = '/usr/bin/runsc';
 /** The sandbox's limits, the same as the VM's and the teaching container's, so the columns compare. */
@@ -33,8 +33,17 @@ export function loadGvisor(paths: Pick<LabPaths, 'rootfs' | 'compareRun'>, runsc
   if (!existsSync(join(paths.rootfs, 'usr/local/bin/isolab-sysview'))) {
     return { ok: false, message: `the busybox image (${paths.rootfs}) lacks the sysview: run \`npm run setup\` to rebuild it.` };
   }
+  // Sandboxes of a server that was killed: delete them with runsc (it knows their processes and cgroups).
+  removeStaleRunDirs(paths.compareRun, /^runsc-(\d+)$/, (dir) => {
+    spawnSync(runsc, ['--root', join(dir, 'state'), 'delete', '--force', ...listSandboxes(runsc, join(dir, 'state'))], { stdio: 'ignore', timeout: 10_000 });
+  });
   const base = join(paths.compareRun, `runsc-${process.pid}`);
   return { ok: true, value: { runsc, rootfs: paths.rootfs, stateDir: join(base, 'state'), bundlesDir: join(base, 'bundles') } };
+}
+
+function listSandboxes(runsc: string, stateDir: string): string[] {
+  const res = spawnSync(runsc, ['--root', stateDir, 'list', '-quiet'], { encoding: 'utf8', timeout: 10_000 });
+  return res.status === 0 ? res.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [];
 }
 
 /** runsc's global flags: ptrace platform, no network, our own state directory. */

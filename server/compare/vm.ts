@@ -13,7 +13,7 @@
 // for it: QEMU runs at a lower CPU priority and no container path awaits a VM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { release as hostRelease, setPriority } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import type { LabPaths } from '../paths.js';
 import { msSince, treePssKiB } from './measure.js';
 
 export const QEMU = '/usr/bin/qemu-system-x86_64';
+const SETPRIV = '/usr/bin/setpriv';
 /** The hvc driver allocates eight consoles: at most eight learner shells per VM (scripts/vm-image.mjs). */
 export const MAX_VM_SHELLS = 8;
 /** The guest's memory and CPUs: what its /proc/meminfo and nproc will truthfully report. */
@@ -192,7 +193,11 @@ export class Vm {
   boot(timeoutMs: number): Promise<void> {
     mkdirSync(this.socketDir, { recursive: true, mode: 0o700 });
     const started = process.hrtime.bigint();
-    const child = spawn(this.image.qemu, qemuArgs(this.image, { accel: this.accel, shells: this.shells, socketDir: this.socketDir }), {
+    const args = qemuArgs(this.image, { accel: this.accel, shells: this.shells, socketDir: this.socketDir });
+    // A server killed with SIGKILL must not leave a VM running: QEMU gets SIGKILL when its parent
+    // dies (util-linux's setpriv sets PR_SET_PDEATHSIG and execs it; plain spawn cannot).
+    const [file, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', this.image.qemu, ...args]] : [this.image.qemu, args];
+    const child = spawn(file, argv, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
@@ -347,6 +352,22 @@ export class Vm {
   }
 }
 
+/** Socket directories of servers that are gone (killed): nothing else owns them. */
+export function removeStaleRunDirs(runDir: string, pattern: RegExp, onStale?: (dir: string) => void): void {
+  let names: string[];
+  try {
+    names = readdirSync(runDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const owner = pattern.exec(name)?.[1];
+    if (!owner || Number(owner) === process.pid || existsSync(`/proc/${owner}`)) continue;
+    onStale?.(join(runDir, name));
+    rmSync(join(runDir, name), { recursive: true, force: true });
+  }
+}
+
 /** Where a KVM that did not boot is remembered (tmpfs: forgotten at reboot), so only the first boot pays the probe. */
 function accelCacheFile(runDir: string): string {
   return join(runDir, 'accel.json');
@@ -402,6 +423,7 @@ export class VmPool {
     readonly image: Availability<VmImage>,
     readonly opts: VmPoolOptions,
   ) {
+    removeStaleRunDirs(opts.runDir, /^vm-(\d+)-/);
     this.idleTimer = setInterval(() => this.reapIdle(), Math.min(10_000, Math.max(1_000, opts.idleMs / 4)));
     this.idleTimer.unref();
     try {

@@ -97,8 +97,9 @@ describe('isolab compare --json [slow: boots a VM]', () => {
   });
 
   it('leaves no QEMU, runsc or container behind', async () => {
+    // The command has exited: a QEMU or runsc of its would now be an orphan (re-parented to PID 1).
     const procs = await listProcesses();
-    expect(procs.filter((p) => /qemu-system|runsc/.test(p.comm) && p.ppid === process.pid)).toEqual([]);
+    expect(procs.filter((p) => /^(qemu-system|runsc)/.test(p.comm) && p.ppid === 1)).toEqual([]);
     const runDir = paths.compareRun;
     if (existsSync(runDir)) expect(readdirSync(runDir).filter((f) => f.startsWith('vm-'))).toEqual([]);
   });
