@@ -284,6 +284,38 @@ async function runMeasured(deps: LaunchDeps, spec: ContainerSpec, owner: string,
   }
 }
 
+/** One more start of a container with `spec`: spawn → its first line, in milliseconds. */
+export async function containerStartMs(deps: LaunchDeps, spec: ContainerSpec, owner: string): Promise<number> {
+  const twin: ContainerSpec = { ...spec, network: { ...spec.network, mode: 'loopback', rate: null } };
+  const { startMs } = await runMeasured(deps, twin, owner, ['/bin/sh', '-c', "printf '\\036UP\\n'; printf '\\036END\\n'; read -r _"]);
+  return startMs;
+}
+
+/** One more start of a gVisor sandbox: `runsc run` → its first line, in milliseconds. */
+export async function gvisorStartMs(rt: GvisorRuntime): Promise<number> {
+  const { id, dir } = makeBundle(rt, { args: ['/bin/sh', '-c', "printf '\\036UP\\n'"], terminal: false });
+  try {
+    const started = process.hrtime.bigint();
+    const child = spawn(rt.runsc, [...runscFlags(rt), 'run', '--bundle', dir, id], { stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    return await new Promise<number>((resolve, reject) => {
+      let ms = -1;
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        if (ms < 0 && d.includes('\x1eUP')) ms = msSince(started);
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => (ms > 0 ? resolve(ms) : reject(new Error(`runsc exited (${code}) without its first line`))));
+    });
+  } finally {
+    await destroySandbox(rt, id, dir);
+  }
+}
+
+/** The middle value (start times of a loaded machine have outliers; the median of three is steadier). */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)]!;
+}
+
 /**
  * The privilege-dependent answers (the syscall sweep, dmesg) of a learner's container: `--join`
  * enters the shell's namespaces but not its seccomp filter or capabilities, so a twin started from
