@@ -33,3 +33,22 @@ describe('the container column', () => {
     expect(() => parseAnswers('{}\x1eSEP\nnot json')).toThrow(/sysview printed no JSON/);
   });
 });
+
+describe('missing pieces say exactly what to install', () => {
+  it('names the QEMU package, the setup step for the guest kernel, and the runsc package', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadVmImage } = await import('./vm.js');
+    const { loadGvisor } = await import('./gvisor.js');
+    const dir = mkdtempSync(join(tmpdir(), 'isolab-cmp-'));
+    const noQemu = loadVmImage({ vmDir: dir }, join(dir, 'no-qemu'));
+    expect(noQemu).toMatchObject({ ok: false });
+    expect(!noQemu.ok && noQemu.message).toMatch(/apt-get install qemu-system-x86/);
+    writeFileSync(join(dir, 'UNAVAILABLE'), 'the guest kernel could not be prepared: apt-get download failed: no network\n');
+    const noKernel = loadVmImage({ vmDir: dir }, process.execPath);
+    expect(!noKernel.ok && noKernel.message).toMatch(/no network[\s\S]*npm run setup/);
+    const noRunsc = loadGvisor({ rootfs: dir, compareRun: dir }, join(dir, 'no-runsc'));
+    expect(!noRunsc.ok && noRunsc.message).toMatch(/apt-get install runsc/);
+  });
+});

@@ -24,8 +24,12 @@ interface SideTerminal {
   description: string;
 }
 
+/** A sandbox or a VM shell per target per this many milliseconds: more is a script churning sandboxes. */
+const MIN_OPEN_INTERVAL_MS = 1_000;
+
 export class SideTerminals {
   private readonly open = new Map<SideTarget, SideTerminal>();
+  private readonly lastOpen = new Map<SideTarget, number>();
   private readonly opening = new Map<SideTarget, Promise<SideOpened>>();
   private disposed = false;
 
@@ -40,6 +44,11 @@ export class SideTerminals {
     if (existing) return Promise.resolve({ target, description: existing.description });
     const inFlight = this.opening.get(target);
     if (inFlight) return inFlight;
+    const now = Date.now();
+    if (now - (this.lastOpen.get(target) ?? 0) < MIN_OPEN_INTERVAL_MS) {
+      return Promise.reject(new LabError('rate_limited', 'opened too often; wait a moment'));
+    }
+    this.lastOpen.set(target, now);
     const p = (target === 'gvisor' ? this.openGvisor(size) : this.openVm(size)).finally(() => this.opening.delete(target));
     this.opening.set(target, p);
     return p;
