@@ -105,14 +105,15 @@ mount -t tmpfs -o size=8m,mode=0700,uid=$((1000 + n)),gid=$((1000 + n)) tmpfs /h
 `;
 
 const RESET = `#!/bin/sh
-# Port N changes hands: end everything its learner left running, empty its home, start a new shell.
+# Port N changes hands: end everything its learner left running, empty its home, start a new shell
+# (with "hold" as second argument, not yet: the server lets it start once it has drained the port).
 n=$1
 touch /run/isolab/hold$n
 su -s /bin/sh learner$n -c 'kill -9 -1' 2>/dev/null
 sleep 0.05
 find /tmp -user learner$n -maxdepth 1 -exec rm -rf {} + 2>/dev/null
 /etc/isolab/home "$n"
-rm -f /run/isolab/hold$n
+[ "$2" = hold ] || rm -f /run/isolab/hold$n
 `;
 
 const PROFILE = `export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

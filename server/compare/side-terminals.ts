@@ -162,6 +162,7 @@ export class SideTerminals {
       },
     };
     socket.on('data', (d: Buffer) => t.pump.push(d));
+    if (!t.pump.isPaused) socket.resume();
     socket.on('close', () => this.ended('vm', t, 'the VM shell closed; open the tab again for a new one'));
     socket.on('error', () => socket.destroy());
     const offExit = vm.onExit(() => this.ended('vm', t, 'the shared VM stopped; open the tab again to boot it'));

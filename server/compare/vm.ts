@@ -315,16 +315,24 @@ export class Vm {
     if (this.alive) void this.run(`/etc/isolab/reset ${n}`).catch(() => undefined);
   }
 
-  /** Connects to port n's socket and gives it a fresh shell (whose first prompt arrives on the socket). */
+  /** Connects to port n's socket and gives it a fresh shell (whose first prompt arrives on the socket, paused: resume it). */
   async openPort(n: number): Promise<Socket> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = createConnection(join(this.socketDir, `shell${n}.sock`));
       s.once('connect', () => resolve(s));
       s.once('error', reject);
     });
+    // Whatever the port's previous shell wrote (its banner, from boot) is dropped: the learner's
+    // terminal starts with their own new shell.
+    const drop = () => {};
+    socket.on('data', drop);
     try {
-      // The shells come up behind the console at boot: wait for them (2 s at most), then reset this one.
-      await this.run(`i=0; while [ ! -e /run/isolab/shells-ready ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; /etc/isolab/reset ${n}`);
+      // The shells come up behind the console at boot: wait for them (10 s at most), then end this
+      // port's shell and hold the next one back until the old output is drained.
+      await this.run(`i=0; while [ ! -e /run/isolab/shells-ready ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; /etc/isolab/reset ${n} hold`);
+      socket.off('data', drop);
+      socket.pause(); // the caller attaches its listener, then resumes
+      await this.run(`rm -f /run/isolab/hold${n}`);
     } catch (err) {
       socket.destroy();
       throw err;
