@@ -1,16 +1,17 @@
 // Container vs gVisor vs VM start, side by side on this host, in the same run (bench/run.ts calls
-// it; `node --import tsx bench/compare.ts` runs it alone). Each sample is spawn → the sandbox's first
-// line of output from a shell inside it (the first prompt): the launcher for a container, `runsc run`
-// for gVisor, QEMU booting the guest kernel to its console for the VM. Memory is the PSS of every host
+// it; `node --import tsx bench/compare.ts` runs it alone). Each sample is exec → the sandbox's first
+// line of output from a shell inside it (the first prompt), timed by a small C stopwatch: the
+// launcher for a container, `runsc run` for gVisor, QEMU booting the guest kernel to its console. Memory is the PSS of every host
 // process a sandbox is made of, taken while it sits idle at its prompt.
 import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import type { Readable } from 'node:stream';
+import { join } from 'node:path';
 import { FULL_ISOLATION, type ContainerSpec } from '../common/spec.js';
 import { loadGvisor, destroySandbox, makeBundle, runscFlags } from '../server/compare/gvisor.js';
 import { treePssKiB } from '../server/compare/measure.js';
 import { COMPARE_CONTAINER_SPEC } from '../server/compare/places.js';
-import { Vm, VmPool, loadVmImage } from '../server/compare/vm.js';
+import { Vm, VmPool, loadVmImage, qemuArgs } from '../server/compare/vm.js';
 import { ContainerContexts } from '../server/container-context.js';
 import { launcherArgs } from '../server/launcher.js';
 import { defaultPaths } from '../server/paths.js';
@@ -25,39 +26,40 @@ export interface CompareBench {
   container: { start: Summary; pssKiB: number; spec: string };
   containerDocker: { start: Summary; pssKiB: number; spec: string };
   gvisor: { start: Summary; pssKiB: number } | { skipped: string };
-  vm: { boot: Summary; pssKiB: number; accel: string } | { skipped: string };
-  ratios: { gvisorOverContainer: number | null; vmOverContainer: number | null; gvisorOverContainerBest: number | null; vmOverContainerBest: number | null; loadAverage: number };
+  vm: { boot: Summary; shellsReady: Summary; pssKiB: number; accel: string } | { skipped: string };
+  ratios: { gvisorOverContainer: number | null; vmOverContainer: number | null; gvisorOverContainerBest: number | null; vmOverContainerBest: number | null; vmShellsOverContainer: number | null; loadAverage: number };
 }
 
-/** Spawns `cmd`, resolves at the first "\x1eUP" line with the elapsed time and the tree's PSS, then lets it end. */
-function firstLine(cmd: string, args: string[], opts: { measurePss: boolean; extraFd?: boolean }): Promise<{ ms: number; pssKiB: number }> {
+const STOPWATCH = join(defaultPaths().launcher, '..', 'isolab-first-line');
+
+/**
+ * Runs `cmd` under the stopwatch (native/bench/first-line.c: posix_spawn → the first "\x1eUP"
+ * line, on CLOCK_MONOTONIC), measures the PSS of its tree while it rests, then lets it end (or, for a
+ * VM, which does not end when its input closes, kills it).
+ */
+function firstLine(cmd: string, args: string[], opts: { measurePss: boolean; marker?: string; kill?: boolean; restMs?: number }): Promise<{ ms: number; pssKiB: number }> {
   return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: opts.extraFd ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' } });
-    if (opts.extraFd) (child.stdio[3] as Readable).resume();
+    const child = spawn(STOPWATCH, [...(opts.marker ? ['--marker', opts.marker] : []), '--', cmd, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' },
+    });
     let out = '';
     let err = '';
     let done = false;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd}: no first line in 30 s: ${err.slice(-300)}`));
-    }, 30_000);
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.stdout!.setEncoding('utf8').on('data', async (d: string) => {
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stdout.setEncoding('utf8').on('data', async (d: string) => {
       out += d;
-      if (done || !out.includes('\x1eUP')) return;
+      if (done || !out.includes('\n')) return;
       done = true;
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      clearTimeout(timer);
-      const pssKiB = opts.measurePss ? await treePssKiB(child.pid!) : 0;
-      child.stdin!.end('\n');
-      child.on('exit', () => resolve({ ms, pssKiB }));
+      const { pid, us } = JSON.parse(out.slice(0, out.indexOf('\n'))) as { pid: number; us: number };
+      if (opts.measurePss && opts.restMs) await new Promise((r) => setTimeout(r, opts.restMs));
+      const pssKiB = opts.measurePss ? await treePssKiB(pid) : 0;
+      child.on('exit', () => resolve({ ms: us / 1000, pssKiB }));
+      if (opts.kill) process.kill(pid, 'SIGTERM');
+      child.stdin.end('\n');
     });
     child.on('exit', (code) => {
-      if (!done) {
-        clearTimeout(timer);
-        reject(new Error(`${cmd} exited ${code} before its first line: ${err.slice(-300)}`));
-      }
+      if (!done) reject(new Error(`${cmd}: no first line (stopwatch exit ${code}): ${err.slice(-300)}`));
     });
   });
 }
@@ -69,7 +71,7 @@ async function containerStarts(containers: ContainerContexts, spec: ContainerSpe
   for (let i = 0; i < rounds + 3; i++) {
     const ctx = containers.acquire(spec, 'bench-cmp');
     try {
-      const r = await firstLine(paths.launcher, ['--status-fd', '3', ...launcherArgs(spec, ctx.ctx), '--', '/bin/sh', '-c', FIRST_LINE], { measurePss: i === 3, extraFd: true });
+      const r = await firstLine(paths.launcher, [...launcherArgs(spec, ctx.ctx), '--', '/bin/sh', '-c', FIRST_LINE], { measurePss: i === 3 });
       if (i >= 3) samples.push(r.ms); // the first starts warm caches up
       if (i === 3) pssKiB = r.pssKiB;
     } finally {
@@ -125,20 +127,35 @@ export async function benchCompare(log: (line: string) => void = console.log): P
     await new Promise((r) => setTimeout(r, 500));
     const samples: number[] = [];
     let pssKiB = 0;
-    for (let i = 0; i < VM_ROUNDS; i++) {
+    const socketDir = join(paths.compareRun, `vm-${process.pid}-bench`);
+    mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+    try {
+      for (let i = 0; i < VM_ROUNDS; i++) {
+        rmSync(socketDir, { recursive: true, force: true });
+        mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+        const r = await firstLine(image.value.qemu, qemuArgs(image.value, { accel, shells, socketDir }), { measurePss: i === 0, marker: '\x1eISOLAB-VM-READY', kill: true, restMs: 1000 });
+        samples.push(r.ms);
+        if (i === 0) pssKiB = r.pssKiB;
+      }
+    } finally {
+      rmSync(socketDir, { recursive: true, force: true });
+    }
+    // The learners' shells come up behind the console (virtio console driver, one login shell per
+    // port): boot → the first learner prompt can be typed at, through the server's own Vm class.
+    const shellSamples: number[] = [];
+    for (let i = 0; i < Math.max(1, Math.ceil(VM_ROUNDS / 2)); i++) {
+      const t0 = process.hrtime.bigint();
       const v = new Vm(image.value, accel, shells, paths.compareRun);
       await v.boot(60_000);
-      samples.push(v.bootMs);
-      if (i === 0) {
-        await new Promise((r) => setTimeout(r, 1000)); // idle: the learners' shells are up
-        pssKiB = (await v.pssKiB()) ?? 0;
-      }
+      await v.run('while [ ! -e /run/isolab/shells-ready ]; do sleep 0.01; done');
+      shellSamples.push(Number(process.hrtime.bigint() - t0) / 1e6);
       const exited = new Promise((r) => v.onExit(r));
       v.shutdown();
       await exited;
     }
-    vm = { boot: summarize(samples), pssKiB, accel: pool.accelNote };
-    log(`VM boot → prompt (QEMU microvm, ${accel.toUpperCase()}, PVH vmlinux + initramfs): ${fmt(vm.boot)} · PSS ${mib(pssKiB)}   [target ≤ ${accel === 'kvm' ? '1 s (KVM)' : '4 s (TCG)'}]`);
+    vm = { boot: summarize(samples), shellsReady: summarize(shellSamples), pssKiB, accel: pool.accelNote };
+    log(`VM boot → console prompt (QEMU microvm, ${accel.toUpperCase()}, PVH vmlinux + initramfs): ${fmt(vm.boot)} · PSS ${mib(pssKiB)}   [target ≤ ${accel === 'kvm' ? '1 s (KVM)' : '4 s (TCG)'}]`);
+    log(`VM boot → learner shells ready (virtio console ports up): ${fmt(vm.shellsReady)}`);
   }
 
   const c = container.start.median;
@@ -147,6 +164,7 @@ export async function benchCompare(log: (line: string) => void = console.log): P
     vmOverContainer: 'boot' in vm ? vm.boot.median / c : null,
     gvisorOverContainerBest: 'start' in gvisor ? gvisor.start.min / container.start.min : null,
     vmOverContainerBest: 'boot' in vm ? vm.boot.min / container.start.min : null,
+    vmShellsOverContainer: 'boot' in vm ? vm.shellsReady.median / c : null,
     loadAverage: loadavg()[0]!,
   };
   // Medians against medians; "best" is fastest against fastest (what a quiet machine gives). Other
@@ -154,6 +172,7 @@ export async function benchCompare(log: (line: string) => void = console.log): P
   const load = `(1-min load average ${ratios.loadAverage.toFixed(2)} on ${cpus().length} CPUs)`;
   if (ratios.gvisorOverContainer !== null) log(`container vs gVisor start: ${ratios.gvisorOverContainer.toFixed(1)}× faster (median), ${ratios.gvisorOverContainerBest!.toFixed(1)}× (best)   [target ≥ 20×] ${load}`);
   if (ratios.vmOverContainer !== null) log(`container vs VM boot-to-prompt: ${ratios.vmOverContainer.toFixed(0)}× faster (median), ${ratios.vmOverContainerBest!.toFixed(0)}× (best)   [target ≥ 500×] ${load}`);
+  if (ratios.vmShellsOverContainer !== null) log(`container vs VM boot-to-learner-shell: ${ratios.vmShellsOverContainer.toFixed(0)}× faster (median)`);
   return {
     container: { ...container, spec: 'namespaces (mount, uts, ipc, pid, net) + own rootfs' },
     containerDocker: { ...docker, spec: "docker's defaults + 256 MiB / 0.5 CPU (cgroup v1 or v2), caps, seccomp" },

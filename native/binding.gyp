@@ -1,5 +1,5 @@
-# One file, five targets (the node-pty layout): the launcher, the probe, the sysview and the chroot
-# escape demo are plain executables, introspect is the read-only addon the server loads. Output: native/build/Release/.
+# One file, six targets (the node-pty layout): the launcher, the probe, the sysview, the chroot escape
+# demo and the benchmark's stopwatch are plain executables, introspect is the read-only addon the server loads. Output: native/build/Release/.
 #   ../node_modules/.bin/node-gyp rebuild --nodedir=/usr   (from native/; see README.md)
 {
   'variables': {
@@ -79,6 +79,16 @@
       'cflags': ['<@(isolab_cflags)'],
       'cflags_c': ['-std=gnu11'],
       'ldflags': ['-static'],
+    },
+    {
+      # The benchmark's stopwatch: exec → first line of a sandbox (launcher, runsc, QEMU), without
+      # Node's fork in the measurement (bench/compare.ts).
+      'target_name': 'isolab-first-line',
+      'type': 'executable',
+      'sources': ['bench/first-line.c'],
+      'cflags!': ['-O3', '-Wno-unused-parameter'],
+      'cflags': ['<@(isolab_cflags)'],
+      'cflags_c': ['-std=gnu11'],
     },
     {
       'target_name': 'introspect',

@@ -226,62 +226,60 @@ export async function containerAnswers(deps: LaunchDeps, spec: ContainerSpec, ow
 /** Launches `program` in a container and collects its output up to the END marker, measuring it on the way. */
 async function runMeasured(deps: LaunchDeps, spec: ContainerSpec, owner: string, program: string[]): Promise<{ text: string; startMs: number; pssKiB: number; pid: number | null }> {
   const context = deps.containers.acquire(spec, owner);
-  try {
-    const args = ['--status-fd', '3', ...launcherArgs(spec, context.ctx), '--', ...program];
-    const started = process.hrtime.bigint();
-    const child = spawn(deps.paths.launcher, args, {
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-      env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' },
+  const args = ['--status-fd', '3', ...launcherArgs(spec, context.ctx), '--', ...program];
+  const started = process.hrtime.bigint();
+  const child = spawn(deps.paths.launcher, args, {
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' },
+  });
+  // The launcher tears down what it made before it exits; the context's host-side rest goes then.
+  child.on('exit', () => context.release());
+  child.on('error', () => context.release());
+  let containerPid: number | null = null;
+  let launchError = '';
+  (child.stdio[3] as Readable).setEncoding('utf8').on('data', (chunk: string) => {
+    for (const raw of chunk.split('\n')) {
+      try {
+        const line = StatusLine.parse(JSON.parse(raw));
+        if (line.type === 'ready') containerPid = line.pid;
+        if (line.type === 'error') launchError = `step "${line.step}": ${line.message}`;
+      } catch {
+        /* partial or other line */
+      }
+    }
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let startMs = -1;
+    let measuring = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('the container did not answer in time'));
+    }, PROBE_TIMEOUT_MS);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
     });
-    let containerPid: number | null = null;
-    let launchError = '';
-    (child.stdio[3] as Readable).setEncoding('utf8').on('data', (chunk: string) => {
-      for (const raw of chunk.split('\n')) {
-        try {
-          const line = StatusLine.parse(JSON.parse(raw));
-          if (line.type === 'ready') containerPid = line.pid;
-          if (line.type === 'error') launchError = `step "${line.step}": ${line.message}`;
-        } catch {
-          /* partial or other line */
-        }
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (!measuring) reject(new Error(`the container exited (${code}) before answering${launchError ? `: ${launchError}` : ''} ${stderr.trim().slice(-300)}`));
+    });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      if (startMs < 0 && d.includes('\x1eUP')) startMs = msSince(started);
+      out += d;
+      if (!measuring && out.includes('\x1eEND')) {
+        measuring = true;
+        // Measured while the shell waits at its prompt (read), then let go.
+        void treePssKiB(child.pid!).then((pss) => {
+          (child.stdin as Writable).end('\n');
+          clearTimeout(timer);
+          resolve({ text: out.slice(out.indexOf('\x1eUP') + 3, out.indexOf('\x1eEND')), startMs, pssKiB: pss, pid: containerPid });
+        });
       }
     });
-    let stderr = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
-    return await new Promise((resolve, reject) => {
-      let out = '';
-      let startMs = -1;
-      let measuring = false;
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error('the container did not answer in time'));
-      }, PROBE_TIMEOUT_MS);
-      child.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        if (!measuring) reject(new Error(`the container exited (${code}) before answering${launchError ? `: ${launchError}` : ''} ${stderr.trim().slice(-300)}`));
-      });
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-        if (startMs < 0 && d.includes('\x1eUP')) startMs = msSince(started);
-        out += d;
-        if (!measuring && out.includes('\x1eEND')) {
-          measuring = true;
-          void treePssKiB(child.pid!).then((pss) => {
-            (child.stdin as Writable).end('\n');
-            clearTimeout(timer);
-            resolve({ text: out.slice(out.indexOf('\x1eUP') + 3, out.indexOf('\x1eEND')), startMs, pssKiB: pss, pid: containerPid });
-          });
-        }
-      });
-    });
-  } finally {
-    // Released after the launcher's exit would be tidier, but the launcher removes everything it made
-    // itself; what is left (the overlay's parent directory) is removed once it has exited.
-    setTimeout(() => context.release(), 2_000).unref();
-  }
+  });
 }
 
 /** One more start of a container with `spec`: spawn → its first line, in milliseconds. */

@@ -31,7 +31,7 @@ export const VM_CPUS = 1;
 /** A working KVM boots this kernel in well under a second; a KVM that hangs (this machine) is given up after this. */
 const KVM_PROBE_TIMEOUT_MS = 2_500;
 /** TCG boots in about three seconds on a quiet machine; a loaded one gets ample slack before we call it failed. */
-const TCG_BOOT_TIMEOUT_MS = 30_000;
+const BOOT_TIMEOUT_MS = 30_000;
 /** A console command (the probe, a port reset) that has not answered by then has hung. */
 const COMMAND_TIMEOUT_MS = 15_000;
 /** Niceness of QEMU: a booting VM must not slow the learners' containers down. */
@@ -520,7 +520,7 @@ export class VmPool {
         }
       }
       const vm = new Vm(image, this.accel!, shells, this.opts.runDir);
-      await vm.boot(this.accel === 'kvm' ? TCG_BOOT_TIMEOUT_MS : TCG_BOOT_TIMEOUT_MS);
+      await vm.boot(BOOT_TIMEOUT_MS);
       return vm;
     };
     const booting = attempt().then(
