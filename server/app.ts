@@ -149,7 +149,6 @@ export function createApp(deps: AppDeps): LabApp {
 
   io.on('connection', (socket: LabSocket) => {
     let session: Session | undefined;
-    let sessionId = '';
     // The comparison panel: while it is open, every change of a column reaches this learner.
     let watchingCompare = false;
     let containerColumn: CompareColumn | undefined;
@@ -228,7 +227,7 @@ export function createApp(deps: AppDeps): LabApp {
         do {
           containerStale = false;
           col = s
-            ? await c.containerColumn({ spec: s.currentSpec, shellPid: s.shellPid, launcherPid: s.launcherPid, spawnToReadyMs: lastSpawnToReadyMs, owner: `cmp-${sessionId.slice(0, 8)}` })
+            ? await c.containerColumn({ spec: s.currentSpec, shellPid: s.shellPid, launcherPid: s.launcherPid, joinOptions: s.joinOptions, spawnToReadyMs: lastSpawnToReadyMs })
             : { place: 'container', title: 'Container', state: 'error', message: 'no session', cached: false };
         } while (containerStale);
         containerColumn = col;
@@ -259,7 +258,6 @@ export function createApp(deps: AppDeps): LabApp {
       if (session) throw new LabError('bad_request', 'this connection already has a session');
       if (sessions.size >= deps.maxSessions) throw new LabError('server_full', `this server is full (${deps.maxSessions} learners); try again later`);
       const id = randomUUID();
-      sessionId = id;
       session = new Session(deps.session, {
         output: (frame) => socket.emit('term:output', frame),
         ready: (r) => {

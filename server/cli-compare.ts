@@ -55,7 +55,7 @@ export async function compareCommand(args: string[]): Promise<number> {
   const columns: Partial<Record<Place, CompareColumn>> = { host: column('host', host, host) };
 
   progress('a container (isolab-launcher)');
-  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile);
+  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
   try {
     const deps = { paths, containers };
     const a = await containerAnswers(deps, COMPARE_CONTAINER_SPEC, 'isolab-compare');

@@ -138,7 +138,6 @@ async function serve(args: string[]): Promise<number> {
   const session = sessionDeps({ paths, status, lessons: catalog, mode, progress });
   const compare = new CompareService({
     paths,
-    containers: session.containers,
     prober: session.prober,
     vm: { maxVms: vmPool, shellsPerVm: vmShells, idleMs: vmIdleSeconds * 1000 },
     gvisorShells,

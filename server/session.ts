@@ -162,6 +162,11 @@ export class Session {
     return this.customProfile;
   }
 
+  /** The launcher options that confine a process joined to the shell as the shell is (docker exec's). */
+  get joinOptions(): string[] | null {
+    return this.shell ? joinArgs(this.shell.spec, this.shell.ctx) : null;
+  }
+
   /** The launcher's PID (the shell's parent on the host), for measuring what the container costs. */
   get launcherPid(): number | null {
     return this.shell?.pty.pid ?? null;

@@ -105,7 +105,8 @@ function runFile(file: string, args: string[]): Promise<string> {
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out = out.length < MAX_OUTPUT ? out + d : out));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-2000)));
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the output pipes may still hold the last bytes when the process has exited.
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
       else reject(new Error(`${file} ${args.slice(0, 3).join(' ')} failed (${signal ?? code}): ${err.trim().slice(-300)}`));
@@ -284,8 +285,7 @@ async function runMeasured(deps: LaunchDeps, spec: ContainerSpec, owner: string,
 
 /** One more start of a container with `spec`: spawn → its first line, in milliseconds. */
 export async function containerStartMs(deps: LaunchDeps, spec: ContainerSpec, owner: string): Promise<number> {
-  const twin: ContainerSpec = { ...spec, network: { ...spec.network, mode: 'loopback', rate: null } };
-  const { startMs } = await runMeasured(deps, twin, owner, ['/bin/sh', '-c', "printf '\\036UP\\n'; printf '\\036END\\n'; read -r _"]);
+  const { startMs } = await runMeasured(deps, spec, owner, ['/bin/sh', '-c', "printf '\\036UP\\n'; printf '\\036END\\n'; read -r _"]);
   return startMs;
 }
 
@@ -301,7 +301,7 @@ export async function gvisorStartMs(rt: GvisorRuntime): Promise<number> {
         if (ms < 0 && d.includes('\x1eUP')) ms = msSince(started);
       });
       child.on('error', reject);
-      child.on('exit', (code) => (ms > 0 ? resolve(ms) : reject(new Error(`runsc exited (${code}) without its first line`))));
+      child.on('close', (code) => (ms > 0 ? resolve(ms) : reject(new Error(`runsc exited (${code}) without its first line`))));
     });
   } finally {
     await destroySandbox(rt, id, dir);
@@ -315,15 +315,14 @@ export function median(values: number[]): number {
 }
 
 /**
- * The privilege-dependent answers (the syscall sweep, dmesg) of a learner's container: `--join`
- * enters the shell's namespaces but not its seccomp filter or capabilities, so a twin started from
- * the very same settings (without the bridge: the sweep needs no network) answers for it.
+ * The sysview inside a learner's running container: `--join` with the shell's own confinement
+ * (its cgroup, capabilities, user, no_new_privs and seccomp filter, as docker exec applies them),
+ * so the system call sweep and dmesg answer exactly as they would for the learner's shell.
  */
-export async function twinSysview(deps: LaunchDeps, spec: ContainerSpec, owner: string): Promise<SysviewReport> {
-  const twin: ContainerSpec = { ...spec, network: { ...spec.network, mode: 'loopback', rate: null } };
-  const program = ['/bin/sh', '-c', twin.rootfs ? sandboxScript() : sandboxScript(deps.paths.probe, deps.paths.sysview)];
-  const { text } = await runMeasured(deps, twin, owner, program);
-  return parseAnswers(text).sysview;
+export async function joinedSysview(paths: Pick<LabPaths, 'launcher' | 'sysview'>, pid: number, joinOptions: readonly string[]): Promise<SysviewReport> {
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`bad pid ${pid}`);
+  const out = await runFile(paths.launcher, ['--join', String(pid), ...joinOptions, '--', paths.sysview]);
+  return SysviewReport.parse(JSON.parse(out));
 }
 
 // ---- gVisor ----

@@ -6,12 +6,11 @@
 import { PLACES, PLACE_TITLES, type CompareColumn, type CompareView, type Place } from '../../common/compare.js';
 import type { ContainerSpec } from '../../common/spec.js';
 import type { SysviewReport } from '../../common/sysview.js';
-import type { ContainerContexts } from '../container-context.js';
 import type { LabPaths } from '../paths.js';
 import type { Prober } from '../probe.js';
 import { loadGvisor, type GvisorRuntime } from './gvisor.js';
 import { treePssKiB } from './measure.js';
-import { cgroupLimits, describeContainer, gvisorAnswers, hostAnswers, toFacts, twinSysview, vmAnswers, type PlaceAnswers } from './places.js';
+import { cgroupLimits, describeContainer, gvisorAnswers, hostAnswers, joinedSysview, toFacts, vmAnswers, type PlaceAnswers } from './places.js';
 import { DEFAULT_VM_POOL, VmPool, loadVmImage, type Availability, type VmPoolOptions } from './vm.js';
 
 /** The host's own answers change slowly; one reading serves every learner for this long. */
@@ -25,7 +24,6 @@ export const DEFAULT_GVISOR_SHELLS = 8;
 
 export interface CompareDeps {
   paths: LabPaths;
-  containers: ContainerContexts;
   prober: Prober;
   vm?: Partial<Omit<VmPoolOptions, 'runDir'>>;
   gvisorShells?: number;
@@ -95,16 +93,17 @@ export class CompareService {
   }
 
   /**
-   * A learner's container: identity and view from their very shell (the probe joins its
-   * namespaces), privilege-dependent answers from a twin with the same settings (see twinSysview).
+   * A learner's container: the probe and the sysview join their very shell, confined as it is
+   * (`joinOptions`: its cgroup, capabilities, seccomp filter — docker exec's), so even the system
+   * call sweep answers as the learner's own commands would.
    */
-  async containerColumn(c: { spec: ContainerSpec; shellPid: number | null; launcherPid: number | null; spawnToReadyMs: number | null; owner: string }): Promise<CompareColumn> {
+  async containerColumn(c: { spec: ContainerSpec; shellPid: number | null; launcherPid: number | null; joinOptions: readonly string[] | null; spawnToReadyMs: number | null }): Promise<CompareColumn> {
     const base = { place: 'container' as const, title: PLACE_TITLES.container, cached: false };
-    if (!c.shellPid) return { ...base, state: 'error', message: 'the shell is not running: restart it to compare' };
+    if (!c.shellPid || !c.joinOptions) return { ...base, state: 'error', message: 'the shell is not running: restart it to compare' };
     try {
       const [probe, sysview, host, pss] = await Promise.all([
-        this.deps.prober.container(c.shellPid),
-        twinSysview({ paths: this.deps.paths, containers: this.deps.containers }, c.spec, `${c.owner}-cmp`),
+        this.deps.prober.container(c.shellPid, c.joinOptions),
+        joinedSysview(this.deps.paths, c.shellPid, c.joinOptions),
         this.hostSysview(),
         c.launcherPid ? treePssKiB(c.launcherPid) : Promise.resolve(null),
       ]);

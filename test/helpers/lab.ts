@@ -45,7 +45,7 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
   const scratch = opts.progressFile ? undefined : mkdtempSync(join(tmpdir(), 'isolab-test-progress-'));
   const progress = await openProgressStore(opts.progressFile ?? join(scratch!, 'progress.sqlite'));
   const session = sessionDeps({ paths, status, lessons, mode: opts.mode ?? 'solo', progress });
-  const compare = opts.compare ? new CompareService({ paths, containers: session.containers, prober: session.prober, vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } }) : undefined;
+  const compare = opts.compare ? new CompareService({ paths, prober: session.prober, vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } }) : undefined;
   const app = createApp({
     session,
     ...(compare ? { compare } : {}),
