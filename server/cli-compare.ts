@@ -2,7 +2,8 @@
 // line, measured now: a container of its own (docker's defaults with the teaching limits, started by
 // the launcher), the host, a fresh gVisor sandbox and a freshly booted VM, one after the other so
 // that none of them slows another's start down.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PLACES, PLACE_TITLES, compareRows, type CompareColumn, type CompareView, type Place } from '../common/compare.js';
 import { ContainerContexts } from './container-context.js';
@@ -100,6 +101,10 @@ export async function compareCommand(args: string[]): Promise<number> {
       }
     }
   }
+
+  // Every sandbox of this command has been deleted: its runsc state directory goes too.
+  const rt = loadGvisor(paths);
+  if (rt.ok) rmSync(dirname(rt.value.stateDir), { recursive: true, force: true });
 
   const view: CompareView = { columns: PLACES.map((p) => columns[p]!), generatedAt: new Date().toISOString() };
   if (values.json) console.log(JSON.stringify(view, null, 2));
