@@ -29,6 +29,7 @@
         'launcher/caps.c',
         'launcher/nnp.c',
         'launcher/seccomp.c',
+        'launcher/seccomp_notify.c',
         'launcher/status.c',
         'launcher/join.c',
         'launcher/util.c',

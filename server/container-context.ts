@@ -9,6 +9,7 @@ import { release } from 'node:os';
 import { basename, join } from 'node:path';
 import { CAPABILITIES } from '../common/capabilities.js';
 import type { ContainerSpec } from '../common/spec.js';
+import { notifyingProfile } from './seccomp/notify.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson, type SeccompProfile } from './seccomp/profile.js';
 import { LabError } from './errors.js';
 import { SeccompCompiledLine, type LaunchContext, type SeccompProgram } from './launcher.js';
@@ -61,11 +62,18 @@ export class ContainerContexts {
 
   /**
    * A context for one launch; `release()` once its launcher has exited. `customSeccomp` is the
-   * learner's own (validated) profile, used when spec.seccomp is "custom".
+   * learner's own (validated) profile, used when spec.seccomp is "custom". A throwaway container
+   * (server/diagnose.ts) keeps its writes in its own mount namespace (no upper directory on the
+   * host) and may ask for its seccomp refusals to be handed to the launcher's supervisor.
    */
-  acquire(spec: ContainerSpec, owner: string, customSeccomp?: SeccompProfile): { ctx: LaunchContext; release(): void } {
+  acquire(
+    spec: ContainerSpec,
+    owner: string,
+    customSeccomp?: SeccompProfile,
+    opts: { throwaway?: boolean; seccompNotify?: boolean } = {},
+  ): { ctx: LaunchContext; release(): void } {
     const ctx: LaunchContext = { rootfsDir: this.rootfsDir };
-    if (spec.seccomp !== 'unconfined') ctx.seccomp = this.seccompProgram(spec, customSeccomp);
+    if (spec.seccomp !== 'unconfined') ctx.seccomp = this.seccompProgram(spec, customSeccomp, opts.seccompNotify ?? false);
     let host: number | undefined;
     let range: number | undefined;
     if (spec.namespaces.user) {
@@ -80,7 +88,7 @@ export class ContainerContexts {
     // starts); ends in the server's pid, so a later server can tell its own leftovers from others'.
     const name = `${owner.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40)}-${++this.launches}-${process.pid}`;
     let containerDir: string | undefined;
-    if (spec.rootfs) {
+    if (spec.rootfs && !opts.throwaway) {
       containerDir = join(this.containersDir, name);
       mkdirSync(containerDir, { mode: 0o700 });
       mkdirSync(join(containerDir, 'upper'), { mode: 0o755 });
@@ -114,9 +122,11 @@ export class ContainerContexts {
    * profile compiled to the launcher's line format, then built into a BPF program by the launcher
    * (libseccomp), once per distinct result. Building Docker's default takes milliseconds; every
    * later container with the same profile loads the program as it is (--seccomp-bpf). null when the
-   * profile asks for no filter.
+   * profile asks for no filter. With `notify`, the profile is first rewritten so its refusals go
+   * to the launcher's supervisor (when that is possible: server/seccomp/notify.ts), and the
+   * program carries the answers for --seccomp-notify.
    */
-  private seccompProgram(spec: ContainerSpec, customSeccomp?: SeccompProfile): SeccompProgram | null {
+  private seccompProgram(spec: ContainerSpec, customSeccomp: SeccompProfile | undefined, notify: boolean): SeccompProgram | null {
     let profile: SeccompProfile;
     if (spec.seccomp === 'custom') {
       if (!customSeccomp) throw new LabError('bad_request', 'seccomp is "custom" but no profile was given: apply one in the seccomp editor first');
@@ -125,15 +135,17 @@ export class ContainerContexts {
       profile = this.dockerDefaultProfile ??= parseSeccompProfileJson(readFileSync(this.dockerDefaultProfilePath, 'utf8'));
     }
     const capabilities = (spec.capabilities === 'all' ? CAPABILITIES : spec.capabilities).map((c) => `CAP_${c}`);
-    const text = compileSeccompProfile(profile, { arch: nativeArch(), capabilities, kernelRelease: release() });
-    if (text === null) return null;
+    const compiled = compileSeccompProfile(profile, { arch: nativeArch(), capabilities, kernelRelease: release() });
+    if (compiled === null) return null;
+    const notifying = notify ? notifyingProfile(compiled) : null;
+    const text = notifying?.text ?? compiled;
     const hash = createHash('sha256').update(text).digest('hex').slice(0, 32);
     let program = this.seccompPrograms.get(hash);
     if (!program) {
       program = this.buildSeccompProgram(text, join(this.containersDir, `seccomp-${hash}-${process.pid}`));
       this.seccompPrograms.set(hash, program);
     }
-    return program;
+    return notifying ? { ...program, notify: notifying.answers } : program;
   }
 
   /** isolab-launcher --seccomp-compile BASE.txt --seccomp-out BASE.bpf; the text goes once it is built. */

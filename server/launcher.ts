@@ -23,10 +23,25 @@ export const ErrorLine = z.object({
 export const ExitLine = z.object({ type: z.literal('exit'), code: z.number().int() });
 /** `--cgroup-update`: the limits of a running container were rewritten. */
 export const UpdatedLine = z.object({ type: z.literal('updated'), cgroup: z.string(), version: z.union([z.literal(1), z.literal(2)]) });
-export const StatusLine = z.discriminatedUnion('type', [ReadyLine, ErrorLine, ExitLine, UpdatedLine]);
+/**
+ * `--seccomp-notify`: the supervisor answered a system call the filter handed over (first time per
+ * call): which one, from which process, with its arguments as hex strings.
+ */
+export const SeccompNotifyLine = z.object({
+  type: z.literal('seccomp-notify'),
+  syscall: z.string().nullable(),
+  nr: z.number().int(),
+  arch: z.string(),
+  errno: z.number().int(),
+  pid: z.number().int(),
+  comm: z.string(),
+  args: z.array(z.string()).length(6),
+});
+export const StatusLine = z.discriminatedUnion('type', [ReadyLine, ErrorLine, ExitLine, UpdatedLine, SeccompNotifyLine]);
 export type ReadyLine = z.infer<typeof ReadyLine>;
 export type ErrorLine = z.infer<typeof ErrorLine>;
 export type StatusLine = z.infer<typeof StatusLine>;
+export type SeccompNotifyLine = z.infer<typeof SeccompNotifyLine>;
 
 /** What the server decides per container, next to its settings. */
 export interface LaunchContext {
@@ -56,6 +71,11 @@ export interface SeccompProgram {
   bpf: string;
   /** The profile's filter flags, passed as --seccomp-flag. */
   flags: Array<'log' | 'spec_allow'>;
+  /**
+   * Built from a profile rewritten by server/seccomp/notify.ts: the answers for --seccomp-notify
+   * (the launcher's supervisor answers the refusals and reports them as seccomp-notify lines).
+   */
+  notify?: string;
 }
 
 /** What `isolab-launcher --seccomp-compile` prints on success. */
@@ -111,6 +131,8 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
   }
 
   args.push(...hardeningArgs(spec, ctx));
+  // A new container's filter only (a joined process is never supervised: the launcher refuses it).
+  if (spec.seccomp !== 'unconfined' && ctx.seccomp?.notify) args.push('--seccomp-notify', ctx.seccomp.notify);
   return args;
 }
 

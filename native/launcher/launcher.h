@@ -13,6 +13,7 @@
  *   caps.c     the five capability sets
  *   nnp.c      no_new_privs
  *   seccomp.c  the seccomp filter (libseccomp)
+ *   seccomp_notify.c  a supervisor that answers the calls the filter hands over, and names them
  *   join.c     --join: run a program inside a running container
  *   status.c   status lines (JSON) to the server
  *   util.c     clock, step bookkeeping, the die family, clean-up on failure
@@ -102,6 +103,7 @@ void lab_json_int(struct lab_json *j, long long v);
 
 void lab_status_use_fd(int fd);
 bool lab_status_is_open(void);
+int lab_status_fd(void); /* the channel's descriptor, or -1 */
 int lab_status_connect(const char *path, const char *token);
 void lab_status_send(struct lab_json *j);
 void lab_status_error(const char *step, int err, const char *message);
@@ -147,7 +149,7 @@ struct lab_module {
 };
 extern const struct lab_module lab_cgroup_module, lab_userns_module, lab_time_module, lab_net_module,
 	lab_fs_module, lab_rlimit_module, lab_lsm_module, lab_landlock_module, lab_caps_module, lab_nnp_module,
-	lab_seccomp_module;
+	lab_seccomp_module, lab_seccomp_notify_module;
 
 /* Clean-up the parent runs (last registered first) when it tears a container down, after every
  * process is reaped, whether setup failed or the container ended: what lives outside the
@@ -157,6 +159,7 @@ void lab_run_cleanups(void);
 
 /* ---- lifecycle hooks: each does nothing unless its options asked for something ----
  * parent, before clone():          */
+void lab_seccomp_notify_prepare(void); /* seccomp_notify.c: fork the supervisor for "notify" rules */
 void lab_time_prepare(void);          /* ns.c: unshare(CLONE_NEWTIME), offsets */
 void lab_userns_prepare(void);        /* userns.c: with --rootfs, the image as a detached mount to idmap */
 void lab_cgroup_prepare(void);        /* cgroup.c: create the cgroup, write the limits */
@@ -183,6 +186,8 @@ void lab_landlock_apply(void);        /* landlock.c */
 bool lab_nnp_requested(void);         /* nnp.c */
 void lab_nnp_apply(void);             /* nnp.c */
 void lab_seccomp_apply(void);         /* seccomp.c */
+bool lab_seccomp_notify_requested(void);       /* seccomp_notify.c: --seccomp-notify given */
+void lab_seccomp_notify_hand_over(int listener); /* seccomp_notify.c: the loaded filter's listener to the supervisor */
 void lab_caps_drop_bounding(void);    /* caps.c */
 void lab_userns_switch_user(void);    /* userns.c: --user UID[:GID], keeping capabilities across */
 void lab_caps_apply(void);            /* caps.c: permitted, effective, inheritable, ambient */

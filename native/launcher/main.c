@@ -91,7 +91,7 @@ void lab_sync_send_failed(int sync_fd)
 static const struct lab_module *const modules[] = {
 	&lab_time_module, &lab_cgroup_module, &lab_userns_module, &lab_net_module, &lab_fs_module,
 	&lab_rlimit_module, &lab_lsm_module, &lab_landlock_module, &lab_caps_module, &lab_nnp_module,
-	&lab_seccomp_module,
+	&lab_seccomp_module, &lab_seccomp_notify_module,
 };
 #define MODULE_COUNT (sizeof(modules) / sizeof(modules[0]))
 
@@ -504,6 +504,8 @@ static noreturn void run_container(const struct lab_config *cfg)
 	if (pipe2(go, O_CLOEXEC) < 0)
 		die_with_error("sync_pipe", "pipe2(O_CLOEXEC) (go pipe)");
 
+	/* First: the supervisor is forked before the time namespace, cgroup and image handles exist. */
+	lab_seccomp_notify_prepare();
 	lab_time_prepare();
 	lab_userns_prepare();
 	lab_cgroup_prepare();

@@ -62,6 +62,7 @@ static struct {
 } arches[MAX_ARCHES];
 static unsigned arch_count;
 static bool flag_log, flag_spec_allow;
+static bool profile_notifies; /* some action is "notify": a supervisor answers (seccomp_notify.c) */
 static struct rule *rules;
 static size_t rule_count, rule_capacity;
 
@@ -163,7 +164,11 @@ static bool parse_action(const char *s, uint32_t *action)
 		*action = SCMP_ACT_TRAP;
 	else if (strcmp(s, "log") == 0)
 		*action = SCMP_ACT_LOG;
-	else if (strncmp(s, "errno:", 6) == 0 || strncmp(s, "trace:", 6) == 0) {
+	else if (strcmp(s, "notify") == 0) {
+		/* Handed to the supervisor, which answers with the errno --seccomp-notify names. */
+		*action = SCMP_ACT_NOTIFY;
+		profile_notifies = true;
+	} else if (strncmp(s, "errno:", 6) == 0 || strncmp(s, "trace:", 6) == 0) {
 		const char *num = s + 6;
 		errno = 0;
 		unsigned long n = strtoul(num, &end, 10);
@@ -219,7 +224,7 @@ static const char *add_rule(char **fields, int count)
 		return "a system call has at most 6 arguments";
 	struct rule rule = { .arg_count = (unsigned)(count - 3) };
 	if (!parse_action(fields[2], &rule.action))
-		return "unknown action (allow, errno:N, kill_thread, kill_process, trap, log, trace:N)";
+		return "unknown action (allow, errno:N, kill_thread, kill_process, trap, log, trace:N, notify)";
 	for (int i = 3; i < count; i++)
 		if (!parse_arg(fields[i], &rule.args[i - 3]))
 			return "bad argument comparison: expected INDEX:OP:VALUE[:VALUETWO], INDEX 0-5, OP ne|lt|le|eq|ge|gt|masked_eq";
@@ -252,7 +257,7 @@ static const char *parse_line(char *line)
 		return NULL;
 	if (strcmp(fields[0], "default") == 0) {
 		if (count != 2 || !parse_action(fields[1], &default_action))
-			return "expected: default ACTION (allow, errno:N, kill_thread, kill_process, trap, log, trace:N)";
+			return "expected: default ACTION (allow, errno:N, kill_thread, kill_process, trap, log, trace:N, notify)";
 		have_profile = true;
 		return NULL;
 	}
@@ -342,6 +347,11 @@ static const char *read_bpf(void)
 			why = "short read";
 		bpf_length = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
 	}
+	/* A program built from "notify" rules returns SECCOMP_RET_USER_NOTIF somewhere: then it needs
+	 * a listener, and a supervisor to answer (--seccomp-notify). */
+	for (unsigned i = 0; why == NULL && i < bpf_length; i++)
+		if (bpf_program[i].code == (BPF_RET | BPF_K) && (bpf_program[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF)
+			profile_notifies = true;
 	close(fd);
 	if (why == NULL)
 		return NULL;
@@ -361,17 +371,25 @@ static const char *validate(const struct lab_config *cfg)
 		return "--seccomp-out goes with --seccomp-compile";
 	if (flag_option && bpf_source == NULL)
 		return "--seccomp-flag goes with --seccomp-bpf (a profile names its flags on \"flag\" lines)";
-	if (bpf_source != NULL)
-		return read_bpf();
-	if (source == NULL || unconfined)
-		return NULL;
-	FILE *f = source_fd >= 0 ? fdopen(source_fd, "r") : fopen(source, "re");
-	if (f == NULL) {
-		snprintf(error, sizeof(error), "--seccomp %s: %s", source, strerror(errno));
-		return error;
+	const char *problem;
+	if (bpf_source != NULL) {
+		problem = read_bpf();
+	} else if (source == NULL || unconfined) {
+		return lab_seccomp_notify_requested() ? "--seccomp-notify needs a filter whose calls it answers: --seccomp FILE or --seccomp-bpf FILE" : NULL;
+	} else {
+		FILE *f = source_fd >= 0 ? fdopen(source_fd, "r") : fopen(source, "re");
+		if (f == NULL) {
+			snprintf(error, sizeof(error), "--seccomp %s: %s", source, strerror(errno));
+			return error;
+		}
+		problem = read_profile(f);
+		fclose(f); /* closes --seccomp-fd too: the container must not inherit it */
 	}
-	const char *problem = read_profile(f);
-	fclose(f); /* closes --seccomp-fd too: the container must not inherit it */
+	/* Building a program from "notify" rules is fine; loading one needs the supervisor. */
+	if (problem == NULL && !compile_mode && profile_notifies && !lab_seccomp_notify_requested())
+		problem = "--seccomp: the filter hands calls over (\"notify\" rules): it needs --seccomp-notify, a supervisor to answer them";
+	if (problem == NULL && !profile_notifies && lab_seccomp_notify_requested())
+		problem = "--seccomp-notify: the filter has no \"notify\" rule: no call would be handed over";
 	return problem;
 }
 
@@ -451,8 +469,14 @@ static void load_bpf(void)
 {
 	struct sock_fprog prog = { .len = bpf_length, .filter = bpf_program };
 	unsigned flags = (flag_log ? SECCOMP_FILTER_FLAG_LOG : 0) | (flag_spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0);
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
+	/* "notify" rules: the kernel returns a listener for them, which goes to the supervisor. */
+	if (profile_notifies)
+		flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	if (rc < 0)
 		die_with_error("seccomp", "seccomp(SECCOMP_SET_MODE_FILTER, 0x%x, %u instructions from %s)", flags, (unsigned)bpf_length, bpf_source);
+	if (profile_notifies)
+		lab_seccomp_notify_hand_over((int)rc);
 }
 
 void lab_seccomp_apply(void)
@@ -470,6 +494,9 @@ void lab_seccomp_apply(void)
 	int rc = seccomp_load(ctx);
 	if (rc < 0)
 		die_libseccomp(rc, "seccomp_load()");
+	/* With "notify" rules the kernel gave us the filter's listener: it goes to the supervisor. */
+	if (profile_notifies)
+		lab_seccomp_notify_hand_over(seccomp_notify_fd(ctx));
 	seccomp_release(ctx);
 }
 

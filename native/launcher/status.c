@@ -82,6 +82,11 @@ bool lab_status_is_open(void)
 	return status_fd >= 0;
 }
 
+int lab_status_fd(void)
+{
+	return status_fd;
+}
+
 static void write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {

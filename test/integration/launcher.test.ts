@@ -504,6 +504,8 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   selinux: () => ['--selinux-label', 'system_u:system_r:container_t:s0'],
   landlock: () => ['--landlock-ro', '/'],
   seccomp: () => ['--seccomp', seccompProfile],
+  seccomp_supervisor: () => ['--seccomp', notifyProfile, '--seccomp-notify', '1'],
+  seccomp_hand_over: () => ['--seccomp', notifyProfile, '--seccomp-notify', '1'],
   caps_bounding: () => ['--cap-drop', 'ALL'],
   caps: () => ['--cap-drop', 'ALL'],
   timens: () => ['--unshare', [...ALL_NAMESPACES, 'time'].join(','), '--time-offset-boottime', '3600'],
@@ -539,6 +541,7 @@ const STEP_UNAVAILABLE: Record<string, string | undefined> = {
   landlock: LSM_STATUS.landlock.available ? undefined : `Landlock is not available: ${LSM_STATUS.landlock.reason}`,
 };
 let seccompProfile: string;
+let notifyProfile: string;
 
 /** Directories named isolab/NAME in any cgroup hierarchy (v1 controllers, unified, or a v2 root). */
 function cgroupDirs(name: string): string[] {
@@ -557,6 +560,9 @@ describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
     // A filter that allows everything: the step runs, the container still works.
     seccompProfile = join(workDir, 'allow-all.seccomp');
     writeFileSync(seccompProfile, 'isolab-seccomp 1\ndefault allow\n');
+    // One call handed to the supervisor (--seccomp-notify): the supervisor is forked, the listener handed over.
+    notifyProfile = join(workDir, 'notify.seccomp');
+    writeFileSync(notifyProfile, 'isolab-seccomp 1\ndefault allow\nsyscall swapon notify\n');
     sleeper = start([...FULL, '--rootfs', image, '--cgroup', sleeperCgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')], ['/bin/sleep', '300']);
     sleeperPid = (await sleeper.ready).pid;
   });
