@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DiagnoseRequest,
   LessonOpenRequest,
+  MAX_DIAGNOSE_COMMAND_BYTES,
   MAX_FIELD_ISSUES,
   MAX_INPUT_BYTES,
   PredictionRequest,
@@ -58,6 +60,23 @@ describe('protocol payloads', () => {
   it('describes an error by field', () => {
     const res = TermSize.safeParse({ cols: 9999, rows: 24 });
     expect(describeZodError(res.error!)).toMatch(/^cols: /);
+  });
+
+  it('takes one command line of at most 1 KiB for a diagnosis', () => {
+    const ok = (command: unknown) => DiagnoseRequest.safeParse({ command }).success;
+    expect(ok('mount -t tmpfs none /mnt')).toBe(true);
+    expect(ok('echo "tab\there"')).toBe(true);
+    expect(ok('x'.repeat(MAX_DIAGNOSE_COMMAND_BYTES))).toBe(true);
+    expect(ok('x'.repeat(MAX_DIAGNOSE_COMMAND_BYTES + 1))).toBe(false);
+    // Bytes, not characters: 342 three-byte characters are 1026 bytes.
+    expect(ok('€'.repeat(341))).toBe(true);
+    expect(ok('€'.repeat(342))).toBe(false);
+    expect(ok('   ')).toBe(false);
+    expect(ok('true\nreboot')).toBe(false);
+    expect(ok('a\u0000b')).toBe(false);
+    expect(ok('\u001b[A')).toBe(false);
+    expect(ok(42)).toBe(false);
+    expect(DiagnoseRequest.safeParse({ command: 'true', spec: {} }).success).toBe(false);
   });
 });
 

@@ -115,6 +115,106 @@ export interface SideExit {
   message: string;
 }
 
+/** "Why did that fail?": one command line, as typed (UTF-8), at most 1 KiB. */
+export const MAX_DIAGNOSE_COMMAND_BYTES = 1024;
+/** Bytes of S in UTF-8 (no TextEncoder here: common/ has neither DOM nor Node). A lone surrogate counts 3, as U+FFFD. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+export const DiagnoseRequest = z
+  .object({
+    command: z
+      .string()
+      .refine((c) => utf8Length(c) <= MAX_DIAGNOSE_COMMAND_BYTES, `at most ${MAX_DIAGNOSE_COMMAND_BYTES} bytes`)
+      .refine((c) => c.trim() !== '', 'an empty command line')
+      // One line of a shell, as typed: no newline (that would be a script) and no other control character.
+      .refine((c) => !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(c), 'one line without control characters'),
+  })
+  .strict();
+export type DiagnoseRequest = z.infer<typeof DiagnoseRequest>;
+
+/** The isolation layers a diagnosis lifts one at a time, in the order it tries them. */
+export const DIAGNOSE_LAYERS = [
+  'seccomp', 'capabilities', 'read-only-root', 'masked-paths', 'landlock', 'device-cgroup',
+  'user-namespace', 'no-new-privs', 'lsm', 'rlimits', 'user',
+] as const;
+export type DiagnoseLayerId = (typeof DIAGNOSE_LAYERS)[number];
+
+/**
+ * How one re-run ended: exit 0 without a refusal in its output ("succeeded"); an EPERM, EACCES or
+ * EROFS message or a SIGSYS ("refused"); any other failure ("failed"); killed at the time limit
+ * ("timeout"); the throwaway container did not start ("not-started"); not tried ("not-run").
+ */
+export type DiagnoseOutcome = 'succeeded' | 'refused' | 'failed' | 'timeout' | 'not-started' | 'not-run';
+/** What the output says was refused: errno names ("Operation not permitted" is EPERM) or SIGSYS. */
+export type DiagnoseRefusal = 'EPERM' | 'EACCES' | 'EROFS' | 'SIGSYS';
+
+/** A system call the seccomp filter refused during a re-run (the launcher's supervisor saw it). */
+export interface DiagnoseSyscall {
+  /** "unshare", or "syscall 1234" when it has no name. */
+  syscall: string;
+  /** How it reads with its telling argument decoded, e.g. "unshare(CLONE_NEWUSER)". */
+  call: string;
+  /** The errno it got, e.g. "EPERM". */
+  errno: string;
+  /** The program that made it. */
+  program: string;
+}
+
+export interface DiagnoseRun {
+  outcome: DiagnoseOutcome;
+  /** The command's exit status (128 + signal when killed), null when it did not run to an end. */
+  exitCode: number | null;
+  refusals: DiagnoseRefusal[];
+  /** The last lines it printed (stdout and stderr together, escape sequences removed), bounded. */
+  excerpt: string;
+  /** System calls the seccomp filter refused (empty when the run had no filter). */
+  seccompRefused: DiagnoseSyscall[];
+  /** Why it did not start or was not run. */
+  note?: string;
+}
+
+export interface DiagnoseLayer extends DiagnoseRun {
+  layer: DiagnoseLayerId;
+  title: string;
+  /** What this re-run changed, e.g. "seccomp: unconfined (was Docker's default profile)". */
+  lifted: string;
+  /** With this layer lifted the command succeeded. */
+  succeeded: boolean;
+  /**
+   * Compared with the re-run under your settings: "works" (it succeeded), "gets-past" (no refusal
+   * any more, though it fails for another reason), "no-change", "changed" (fails differently, still
+   * refused), or the run's own "timeout" / "not-started" / "not-run".
+   */
+  effect: 'works' | 'gets-past' | 'no-change' | 'changed' | 'timeout' | 'not-started' | 'not-run';
+}
+
+export interface DiagnoseVerdict {
+  command: string;
+  /** Under your settings, in a throwaway container, it failed too. */
+  reproduced: boolean;
+  baseline: DiagnoseRun;
+  /** Each layer that is on in your settings, lifted alone (empty when it was not reproduced). */
+  layers: DiagnoseLayer[];
+  /** Layers that are on but were not lifted, and why (a workshop server keeps some on). */
+  notLifted: { layer: DiagnoseLayerId; title: string; reason: string }[];
+  /** When no single lift cleared it but lifting several did: the smallest set found, and that run. */
+  combination: { layers: DiagnoseLayerId[]; run: DiagnoseRun } | null;
+  /** The layers found to refuse it (each alone, or together as the combination). */
+  culprits: DiagnoseLayerId[];
+  /** The answer, in a few sentences for the learner. */
+  conclusion: string;
+  /** What every re-run had on top of your settings, for safety (so you can judge the answer). */
+  adjustments: string[];
+  runs: number;
+  elapsedMs: number;
+}
+
 /** Error codes that may reach the browser. Anything else is logged server-side and sent as "internal". */
 export const ERROR_CODES = [
   'bad_request',
@@ -305,6 +405,9 @@ export interface ClientToServerEvents {
   'sideterm:resize': (req: z.infer<typeof SideResize>) => void;
   'sideterm:ack': (req: z.infer<typeof SideAck>) => void;
   'sideterm:close': (req: z.infer<typeof SideClose>, ack: AckFn<null>) => void;
+
+  /** "Why did that fail?": re-run the command in throwaway containers, lifting one layer at a time. */
+  'diagnose:run': (req: DiagnoseRequest, ack: AckFn<DiagnoseVerdict>) => void;
 }
 
 export interface ServerToClientEvents {

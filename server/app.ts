@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { CompareColumn } from '../common/compare.js';
 import {
   CompareOpenRequest,
+  DiagnoseRequest,
   LessonOpenRequest,
   PredictionRequest,
   SandboxApplyRequest,
@@ -339,6 +340,7 @@ export function createApp(deps: AppDeps): LabApp {
       sides?.close(req.target);
       return null;
     });
+    on('diagnose:run', DiagnoseRequest, (req, s) => started(s).diagnose(req.command));
   });
 
   return {

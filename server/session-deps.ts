@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import type { ServerMode } from '../common/protocol.js';
 import { ContainerContexts } from './container-context.js';
+import { Diagnoser } from './diagnose.js';
 import type { StatusServer } from './launcher.js';
 import type { LessonCatalog } from './lesson-catalog.js';
 import { introspect } from './native.js';
@@ -21,6 +22,7 @@ export function sessionDeps(opts: {
   progress?: ProgressStore;
 }): SessionDeps {
   const { paths } = opts;
+  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
   return {
     paths,
     status: opts.status,
@@ -29,8 +31,9 @@ export function sessionDeps(opts: {
     lessons: opts.lessons,
     mode: opts.mode,
     hostHostnameAtStart: hostname(),
-    containers: new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher),
+    containers,
     progress: opts.progress ?? new DisabledProgressStore('progress is not saved by this command'),
     seccompProfile: new ShippedSeccompProfile(paths.dockerSeccompProfile),
+    diagnoser: new Diagnoser(paths.launcher, containers),
   };
 }

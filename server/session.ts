@@ -5,6 +5,7 @@ import { hrtime } from 'node:process';
 import * as nodePty from 'node-pty';
 import type {
   ApplyResult,
+  DiagnoseVerdict,
   FieldIssue,
   InspectorView,
   LearnerProgress,
@@ -25,6 +26,7 @@ import { LabError } from './errors.js';
 import { hasMqueueMount, hostMqueues, hostSysvIpc, shellView, withNsPids } from './host-view.js';
 import { inspectorView } from './inspector.js';
 import type { ContainerContexts } from './container-context.js';
+import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from './diagnose.js';
 import { joinArgs, launcherArgs, shellCommand, shellEnv, type LaunchContext, type StatusLine, type StatusServer } from './launcher.js';
 import { applyLimits, withLimits } from './limits.js';
 import type { LessonCatalog } from './lesson-catalog.js';
@@ -91,6 +93,8 @@ export interface SessionDeps {
   containers: ContainerContexts;
   progress: ProgressStore;
   seccompProfile: ShippedSeccompProfile;
+  /** "Why did that fail?" (server-wide: it limits how many run at once). */
+  diagnoser: Diagnoser;
 }
 
 /** What a session tells its browser. */
@@ -132,6 +136,8 @@ export class Session {
   /** Whether the page was last told that progress is saved. */
   private toldSaving: boolean | undefined;
   private customProfile: SeccompProfile | undefined;
+  private diagnosing = false;
+  private diagnoseTimes: number[] = [];
   /** Names this session's cgroups (ps and the host's cgroup tree show whose container it is). */
   private readonly owner = `isolab-${randomBytes(4).toString('hex')}`;
 
@@ -302,6 +308,37 @@ export class Session {
     this.scheduleCheck(0);
     if (this.learnerId) this.tellProgress(this.deps.progress.lessonOpened(this.learnerId, id));
     return lesson;
+  }
+
+  /**
+   * "Why did that fail?": COMMAND re-run in throwaway containers with this shell's settings, then
+   * with one layer lifted at a time (server/diagnose.ts). One at a time per session, a few a minute.
+   */
+  async diagnose(command: string): Promise<DiagnoseVerdict> {
+    if (this.store.isDisposed) throw new LabError('not_started', 'the session has ended');
+    if (this.diagnosing) throw new LabError('rate_limited', 'a diagnosis is already running for this shell; wait for its answer');
+    const now = Date.now();
+    this.diagnoseTimes = this.diagnoseTimes.filter((t) => now - t < 60_000);
+    if (this.diagnoseTimes.length >= MAX_DIAGNOSES_PER_MINUTE) {
+      throw new LabError('rate_limited', `at most ${MAX_DIAGNOSES_PER_MINUTE} diagnoses a minute; wait a moment`);
+    }
+    this.diagnoseTimes.push(now);
+    this.diagnosing = true;
+    const ended = new AbortController();
+    const abort = this.store.add(() => ended.abort());
+    try {
+      return await this.deps.diagnoser.diagnose({
+        spec: this.spec,
+        command,
+        owner: this.owner,
+        lockedOn: this.lockedOn,
+        ...(this.customProfile ? { customSeccomp: this.customProfile } : {}),
+        signal: ended.signal,
+      });
+    } finally {
+      this.diagnosing = false;
+      this.store.release(abort);
+    }
   }
 
   inspect(): Promise<InspectorView> {
