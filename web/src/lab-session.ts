@@ -1,10 +1,11 @@
 // One learner's session as the page sees it: the boot sequence (session:start → lesson:open),
 // run again on every (re)connection, the lesson in the address bar, and the server's events
 // routed to the modules that show them. Replies from an older connection are dropped.
-import type { Ack, LearnerProgress, SandboxReady, SessionInfo } from '../../common/protocol.js';
+import type { Ack, DiagnoseVerdict, LearnerProgress, SandboxReady, SessionInfo } from '../../common/protocol.js';
 import { TOGGLE_IDS, isToggleOn, type ContainerSpec, type ToggleId } from '../../common/spec.js';
 import type { Alerts } from './alerts.js';
 import type { ConnectionIndicator } from './connection.js';
+import type { DiagnosePanel } from './diagnose.js';
 import type { EditorPanel } from './editor-panel.js';
 import { chunkInput, runKeystrokes } from './input.js';
 import type { Inspector } from './inspector.js';
@@ -33,6 +34,7 @@ export interface LabSessionDeps {
   editor: EditorPanel;
   /** This browser's learner id (progress is saved under it); undefined when storage is unavailable. */
   learnerId: string | undefined;
+  diagnosis: DiagnosePanel;
 }
 
 export class LabSession {
@@ -73,6 +75,11 @@ export class LabSession {
     this.d.terminal.focus();
   }
 
+  /** "Why did that fail?" for COMMAND, under the shell's current settings. */
+  diagnose(command: string): Promise<Ack<DiagnoseVerdict>> {
+    if (!this.info) return Promise.resolve({ ok: false, code: 'not_started', message: 'there is no session yet' });
+    return api.diagnose(this.d.socket, command);
+  }
 
   toggle(id: ToggleId, on: boolean): Promise<Ack<{ spec: ContainerSpec }>> {
     // The code view follows the switch just flipped: its C code is what the new shell runs.
@@ -129,6 +136,7 @@ export class LabSession {
     }
     this.info = reply.data;
     board.start(this.info.spec, this.info.lockedOn);
+    this.d.diagnosis.setAvailable(true);
     menu.setLessons(this.info.lessons);
     pane.setLessons(this.info.lessons);
     this.showProgress(this.info.progress);
@@ -191,6 +199,7 @@ export class LabSession {
       this.info = null;
       board.reset();
       this.d.editor.setStarted(false);
+      this.d.diagnosis.setAvailable(false);
       shellStatus.offline();
       if (reason === 'io client disconnect') return; // boot() starting over: it reconnects at once
       connection.set(socket.active ? 'reconnecting' : 'offline');

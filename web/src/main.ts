@@ -5,6 +5,8 @@ import type { SandboxReady } from '../../common/protocol.js';
 import { Alerts } from './alerts.js';
 import { ComparePanel } from './compare-panel.js';
 import { ConnectionIndicator } from './connection.js';
+import { DiagnosePanel } from './diagnose.js';
+import { lastCommandLine } from './diagnose-model.js';
 import { byId } from './dom.js';
 import { EditorPanel } from './editor-panel.js';
 import { Inspector } from './inspector.js';
@@ -81,6 +83,11 @@ const lab: LabSession = new LabSession({
   shellStatus: new ShellStatus(byId('shell-status'), { restart: () => lab.restartShell() }),
   editor,
   learnerId: learnerId(),
+  diagnosis: new DiagnosePanel(byId<HTMLButtonElement>('diagnose-open'), byId('diagnose-panel'), {
+    lastCommand: () => lastCommandLine(terminal.text()),
+    run: (command) => lab.diagnose(command),
+    focusTerminal: () => terminal.focus(),
+  }),
 });
 
 const tabs = new TerminalTabs(byId('terminal-tabs'), byId('terminal'), terminal, {

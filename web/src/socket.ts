@@ -5,6 +5,7 @@ import type {
   Ack,
   ApplyResult,
   ClientToServerEvents,
+  DiagnoseVerdict,
   CodeViewPrimitive,
   LearnerProgress,
   LessonView,
@@ -31,10 +32,13 @@ export function connectLab(token: string | null): LabSocket {
   });
 }
 
-function withTimeout<T>(pending: Promise<Ack<T>>): Promise<Ack<T>> {
+/** A diagnosis runs up to 20 s on the server (server/diagnose.ts DIAGNOSIS_BUDGET_MS) plus the last run's time limit. */
+const DIAGNOSE_REPLY_TIMEOUT_MS = 45_000;
+
+function withTimeout<T>(pending: Promise<Ack<T>>, timeoutMs = REPLY_TIMEOUT_MS): Promise<Ack<T>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<Ack<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, code: 'internal', message: 'the server did not answer in time' }), REPLY_TIMEOUT_MS);
+    timer = setTimeout(() => resolve({ ok: false, code: 'internal', message: 'the server did not answer in time' }), timeoutMs);
   });
   return Promise.race([pending, late]).finally(() => clearTimeout(timer));
 }
@@ -81,6 +85,10 @@ export async function fetchSource(token: string | null, primitive: CodeViewPrimi
   } catch (err) {
     return { ok: false, code: 'internal', message: `the source could not be loaded: ${(err as Error).message}` };
   }
+}
+
+export function diagnose(socket: LabSocket, command: string): Promise<Ack<DiagnoseVerdict>> {
+  return withTimeout(socket.emitWithAck('diagnose:run', { command }), DIAGNOSE_REPLY_TIMEOUT_MS);
 }
 
 const TOKEN_KEY = 'isolab.token';

@@ -1,0 +1,88 @@
+// "Why did that fail?" in a real browser: switch the root to read-only, watch `touch /x` fail in
+// the terminal, ask, and read the verdict naming the read-only root; then the same with the keyboard.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
+import { startLab, type RunningLab } from '../helpers/lab.js';
+
+let lab: RunningLab;
+let chromium: { browser: Browser; close(): Promise<void> };
+let page: Page;
+
+const terminalText = () => page.evaluate(() => (window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText());
+
+async function waitForTerminal(pattern: RegExp, from = 0): Promise<void> {
+  await page.waitForFunction(
+    ([source, flags, start]) => new RegExp(source as string, flags as string).test((window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText().slice(start as number)),
+    [pattern.source, pattern.flags, from] as const,
+    { timeout: 15_000 },
+  );
+}
+
+async function typeCommand(command: string): Promise<void> {
+  await page.getByTestId('terminal').click();
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+}
+
+beforeAll(async () => {
+  lab = await startLab();
+  chromium = await launchChromium();
+  page = await chromium.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (err) => console.error('[page error]', err));
+  await page.goto(`${lab.url}/?token=${lab.token}#/lesson/00-just-a-process`);
+  await page.getByTestId('terminal').waitFor();
+  await waitForTerminal(/[#$] $/m);
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await lab?.close();
+});
+
+describe('Why did that fail?', () => {
+  it('names the read-only root for a touch that failed in the terminal', async () => {
+    await page.getByTestId('toggle-readonly').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="toggle-readonly"]')?.getAttribute('data-state') === 'on');
+    await waitForTerminal(/Read-only root on[\s\S]*[#$] $/);
+    const from = (await terminalText()).length;
+    await typeCommand('touch /x');
+    await waitForTerminal(/Read-only file system[\s\S]*[#$] $/, from);
+
+    await page.getByTestId('diagnose-open').click();
+    const input = page.getByTestId('diagnose-command');
+    await expect(input.inputValue()).resolves.toBe('touch /x');
+    await page.getByTestId('diagnose-run').click();
+    const headline = page.getByTestId('diagnose-headline');
+    await headline.waitFor({ timeout: 30_000 });
+    await expect(headline.textContent()).resolves.toBe('Refused by: read-only root');
+    await expect(page.getByTestId('diagnose-conclusion').textContent()).resolves.toMatch(/^The read-only root filesystem refused it/);
+    const row = page.getByTestId('diagnose-layer-read-only-root');
+    await expect(row.getAttribute('data-effect')).resolves.toBe('works');
+    await expect(row.textContent()).resolves.toContain('root filesystem: writable (was read-only)');
+  });
+
+  it('works from the keyboard: open, edit, Enter to run, Escape back to the terminal', async () => {
+    await page.keyboard.press('Escape');
+    await expect(page.getByTestId('diagnose-panel').isHidden()).resolves.toBe(true);
+    await expect(page.evaluate(() => document.activeElement?.closest('[data-testid="terminal"]') !== null)).resolves.toBe(true);
+
+    await page.getByTestId('diagnose-open').focus();
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).resolves.toBe('diagnose-command');
+    await page.keyboard.type('cat /nonexistent'); // replaces the selected prefill
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid="diagnose-headline"]')?.textContent === 'No isolation layer refused it', undefined, { timeout: 30_000 });
+    await expect(page.getByTestId('diagnose-layer-read-only-root').getAttribute('data-effect')).resolves.toBe('no-change');
+  });
+
+  it('explains why it cannot help without an own root filesystem', async () => {
+    await page.keyboard.press('Escape');
+    await page.getByTestId('toggle-rootfs').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="toggle-rootfs"]')?.getAttribute('data-state') === 'off');
+    await page.getByTestId('diagnose-open').click();
+    await page.getByTestId('diagnose-command').fill('touch /x');
+    await page.getByTestId('diagnose-run').click();
+    await expect(page.getByTestId('diagnose-error').textContent()).resolves.toMatch(/has no own root filesystem/);
+  });
+});
