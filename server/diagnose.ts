@@ -46,6 +46,11 @@ const MAX_CAPABILITY_RUNS = 10;
 /** Output kept per run: its first and its last 16 KiB (a flood in between is counted, not kept). */
 const OUTPUT_HEAD_BYTES = 16 * 1024;
 const OUTPUT_TAIL_BYTES = 16 * 1024;
+/**
+ * Output read per run. Beyond it the server stops reading: a flood (`yes`) then blocks on its full
+ * pipe instead of keeping the server busy, until the time limit ends it.
+ */
+const OUTPUT_READ_MAX_BYTES = 1024 * 1024;
 /** The launcher's own stderr kept per run (its complaints are a line or two). */
 const STDERR_BYTES = 2 * 1024;
 /** What the page shows of a run's output: its last lines, this many characters at most. */
@@ -279,6 +284,8 @@ export interface RawRun {
   exitCode: number | null;
   output: string;
   timedOut: boolean;
+  /** It printed more than OUTPUT_READ_MAX_BYTES; reading stopped there. */
+  flooded?: boolean;
   /** The launcher's error line (or why it could not be started): the container never ran. */
   launchError: string | null;
   notices: SeccompNotifyLine[];
@@ -335,7 +342,8 @@ export function classifyRun(raw: RawRun): DiagnoseRun {
   const refusals = REFUSALS.filter(([, re]) => re.test(raw.output)).map(([name]) => name);
   if (raw.exitCode === SIGSYS_EXIT && !refusals.includes('SIGSYS')) refusals.push('SIGSYS');
   const outcome = raw.timedOut ? 'timeout' : refusals.length ? 'refused' : raw.exitCode === 0 ? 'succeeded' : 'failed';
-  return { outcome, exitCode: raw.timedOut ? null : raw.exitCode, refusals, excerpt, seccompRefused };
+  const note = raw.flooded ? `it printed more than ${OUTPUT_READ_MAX_BYTES / 1024 / 1024} MiB; the rest was not read` : undefined;
+  return { outcome, exitCode: raw.timedOut ? null : raw.exitCode, refusals, excerpt, seccompRefused, ...(note ? { note } : {}) };
 }
 
 /** The same text, give or take numbers (PIDs, addresses) that differ from run to run. */
@@ -382,7 +390,7 @@ export function conclusionFor(v: VerdictFacts): string {
   const b = v.baseline;
   if (b.outcome === 'not-started') return `The throwaway container did not start, so nothing could be tried: ${b.note ?? 'no reason given'}.`;
   if (b.outcome === 'timeout') {
-    return `${quote(v.command)} was still running after ${RUN_TIMEOUT_MS / 1000} seconds under your settings, so it was stopped with its container. A diagnosis needs a command that ends by itself (a refused call usually fails at once).`;
+    return `${quote(v.command)} was still running after ${RUN_TIMEOUT_MS / 1000} seconds under your settings${b.note ? ` (${b.note})` : ''}, so it was stopped with its container. A diagnosis needs a command that ends by itself (a refused call usually fails at once).`;
   }
   if (!v.reproduced) {
     return `It did not fail here: under your settings, in a fresh throwaway container, ${quote(v.command)} exited 0 with no refusal. What made it fail in your shell is probably something your shell had changed (files, the current directory, variables, a process it needed), or one of the re-run's own additions listed below.`;
@@ -668,6 +676,8 @@ export class Diagnoser {
       const notices: SeccompNotifyLine[] = [];
       let launchError: string | null = null;
       let timedOut = false;
+      let flooded = false;
+      let read = 0;
       let statusBuffer = '';
       const child = spawn(this.launcher, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: shellEnv(), cwd: '/' });
       let killTimer: NodeJS.Timeout | undefined;
@@ -682,7 +692,14 @@ export class Diagnoser {
       }, RUN_TIMEOUT_MS);
       const onAbort = () => stop();
       req.signal.addEventListener('abort', onAbort, { once: true });
-      child.stdout!.on('data', (d: Buffer) => output.push(d));
+      child.stdout!.on('data', (d: Buffer) => {
+        output.push(d);
+        read += d.length;
+        if (read > OUTPUT_READ_MAX_BYTES && !flooded) {
+          flooded = true;
+          child.stdout!.pause();
+        }
+      });
       child.stderr!.on('data', (d: Buffer) => stderr.push(d));
       const status = child.stdio[3] as NodeJS.ReadableStream;
       status.setEncoding('utf8');
@@ -715,8 +732,12 @@ export class Diagnoser {
         context.release();
         if (spawnError) launchError = `the launcher could not be started: ${spawnError.message}`;
         else if (launchError === null && code === 125) launchError = stderr.text().trim() || 'the launcher failed (exit 125)';
-        resolve({ exitCode: code, output: output.text(), timedOut, launchError, notices });
+        resolve({ exitCode: code, output: output.text(), timedOut, flooded, launchError, notices });
       };
+      // A paused stdout would hold back 'close': once the launcher is gone, what is left unread goes.
+      child.on('exit', () => {
+        if (flooded) child.stdout!.destroy();
+      });
       child.on('error', (err) => finish(null, err));
       child.on('close', (code, signal) => finish(signal ? null : code));
     });
