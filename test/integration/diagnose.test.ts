@@ -124,6 +124,21 @@ describe('a layer that refused it', () => {
     expect(v.conclusion).toContain('The capabilities count only through the filter');
   });
 
+  it('the learner\'s own profile: its errno is kept (EACCES for mkdir), and the filter is named', async () => {
+    const client = await session({ rootfs: true });
+    const applied = await client.request('seccomp:apply', {
+      profile: { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] },
+    });
+    expect(applied).toMatchObject({ ok: true });
+    await client.waitForText(/[#$] $/);
+    expect(await client.run('mkdir /why 2>&1')).toMatch(/Permission denied/);
+    const v = await verdictOf(client, 'mkdir /why');
+    expect(v.baseline).toMatchObject({ outcome: 'refused', refusals: ['EACCES'], excerpt: expect.stringMatching(/Permission denied/) });
+    expect(v.baseline.seccompRefused).toEqual([{ syscall: 'mkdir', call: 'mkdir(2)', errno: 'EACCES', program: 'mkdir' }]);
+    expect(v.layers.map((l) => [l.layer, l.effect, l.lifted])).toEqual([['seccomp', 'works', 'seccomp: unconfined (was your own profile)']]);
+    expect(v.conclusion).toMatch(/^The seccomp filter refused it: with the seccomp filter lifted, it worked\. The seccomp filter refused mkdir\(2\) \(EACCES, from mkdir\)\.$/);
+  });
+
   it('swapon with every capability under Docker\'s profile: the filter alone (it gets past, then EINVAL)', async () => {
     const client = await session({ rootfs: true, seccomp: true });
     const v = await verdictOf(client, 'swapon /dev/null');

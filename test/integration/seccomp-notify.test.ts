@@ -1,8 +1,10 @@
 // --seccomp-notify: a profile whose refusals are handed to the launcher's supervisor (seccomp user
-// notification), which answers with the errno the profile gives them and reports each call. Inside:
+// notification), which answers with the errno the profile gives them and reports each call; loaded
+// from the line format (--seccomp, libseccomp) and as a prebuilt program (--seccomp-bpf). Inside:
 // every system call gets exactly the answer the plain profile gives (try-syscall, a real command);
 // outside: the status lines, the supervisor as a process of the launcher's on the host, the
 // container holding no listener, nothing left behind.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
@@ -13,7 +15,7 @@ import type { SeccompNotifyLine, StatusLine } from '../../server/launcher.js';
 import { REPO_ROOT } from '../../server/paths.js';
 import { notifyingProfile, type NotifyingProfile } from '../../server/seccomp/notify.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/seccomp/profile.js';
-import { IMAGE, PROBE_IN_IMAGE, eventually, expectRefused, run, start } from '../helpers/launcher-run.js';
+import { IMAGE, LAUNCHER, PROBE_IN_IMAGE, eventually, expectRefused, run, start } from '../helpers/launcher-run.js';
 
 const CONTAINER = ['--unshare', 'mount,uts,ipc,pid,net', '--rootfs', IMAGE];
 const DOCKER_PRESET = ['--cap-drop', 'ALL', '--cap-add', DOCKER_DEFAULT_CAPABILITIES.join(',')];
@@ -27,7 +29,22 @@ let plainAllCaps: string;
 let notifyingAllCaps: NotifyingProfile;
 let notifyAllCapsFile: string;
 
-const notifyArgs = (file: string, p: NotifyingProfile) => ['--seccomp', file, '--seccomp-notify', p.answers];
+/** How the filter is loaded: "text" = --seccomp FILE (libseccomp builds it), "bpf" = --seccomp-bpf FILE (built by --seccomp-compile). */
+type Loading = 'text' | 'bpf';
+const filterArgs = (file: string, how: Loading) => (how === 'text' ? ['--seccomp', file] : ['--seccomp-bpf', bpfOf(file)]);
+const notifyArgs = (file: string, p: NotifyingProfile, how: Loading = 'text') => [...filterArgs(file, how), '--seccomp-notify', p.answers];
+/** isolab-launcher --seccomp-compile FILE --seccomp-out FILE.bpf, once per profile. */
+const built = new Map<string, string>();
+function bpfOf(file: string): string {
+  let out = built.get(file);
+  if (!out) {
+    out = `${file}.bpf`;
+    const result = spawnSync(LAUNCHER, ['--seccomp-compile', file, '--seccomp-out', out], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    built.set(file, out);
+  }
+  return out;
+}
 const notices = (status: StatusLine[]) => status.filter((l): l is SeccompNotifyLine => l.type === 'seccomp-notify');
 
 beforeAll(() => {
@@ -53,11 +70,11 @@ afterAll(() => {
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 });
 
-describe('a refused call handed to the supervisor', () => {
+describe.each(['text', 'bpf'] as const)('a refused call handed to the supervisor (%s)', (how) => {
   it('fails inside exactly as with the plain profile, and is named on the status channel', async () => {
     const command = ['/bin/sh', '-c', 'unshare -U true 2>&1; echo "rc=$?"'];
-    const before = await run([...CONTAINER, ...DOCKER_PRESET, '--seccomp', plain], command);
-    const after = await run([...CONTAINER, ...DOCKER_PRESET, ...notifyArgs(notifyFile, notifying)], command);
+    const before = await run([...CONTAINER, ...DOCKER_PRESET, ...filterArgs(plain, how)], command);
+    const after = await run([...CONTAINER, ...DOCKER_PRESET, ...notifyArgs(notifyFile, notifying, how)], command);
     expect(before.stdout).toBe('unshare: unshare(0x10000000): Operation not permitted\nrc=1\n');
     expect(after.stdout).toBe(before.stdout);
     expect(notices(before.status)).toEqual([]);
@@ -77,8 +94,8 @@ describe('a refused call handed to the supervisor', () => {
     };
     for (const [file, p, plainFile] of [[notifyFile, notifying, plain], [notifyAllCapsFile, notifyingAllCaps, plainAllCaps]] as const) {
       const caps = file === notifyFile ? DOCKER_PRESET : [];
-      const expected = await answers([...caps, '--seccomp', plainFile]);
-      const got = await answers([...caps, ...notifyArgs(file, p)]);
+      const expected = await answers([...caps, ...filterArgs(plainFile, how)]);
+      const got = await answers([...caps, ...notifyArgs(file, p, how)]);
       expect(got.by).toEqual(expected.by);
       // What was refused was named, each call once; clone3 answered ENOSYS from the table.
       const named = notices(got.status);
@@ -94,7 +111,7 @@ describe('a refused call handed to the supervisor', () => {
   });
 
   it('reports a call once however often it is refused, also with no_new_privs (filter loaded last)', async () => {
-    const result = await run([...CONTAINER, ...DOCKER_PRESET, '--no-new-privs', ...notifyArgs(notifyFile, notifying)], [
+    const result = await run([...CONTAINER, ...DOCKER_PRESET, '--no-new-privs', ...notifyArgs(notifyFile, notifying, how)], [
       '/bin/sh', '-c', 'for i in 1 2 3; do unshare -U true; mount -t tmpfs none /mnt; done 2>/dev/null; echo done',
     ]);
     expect(result.stdout).toBe('done\n');
@@ -146,8 +163,10 @@ describe('the supervisor', () => {
 
 describe('refused command lines', () => {
   it.each([
-    [() => ['--seccomp', notifyFile], /"notify" rules: they need --seccomp-notify/],
+    [() => ['--seccomp', notifyFile], /hands calls over \("notify" rules\): it needs --seccomp-notify/],
+    [() => ['--seccomp-bpf', bpfOf(notifyFile)], /hands calls over \("notify" rules\): it needs --seccomp-notify/],
     [() => ['--seccomp', plain, '--seccomp-notify', '1'], /no "notify" rule/],
+    [() => ['--seccomp-bpf', bpfOf(plain), '--seccomp-notify', '1'], /no "notify" rule/],
     [() => ['--seccomp-notify', '1'], /needs a filter/],
     [() => ['--seccomp', notifyFile, '--seccomp-notify', '0'], /expected ERRNO\[,NAME=ERRNO\.\.\.\]/],
     [() => ['--seccomp', notifyFile, '--seccomp-notify', '1,mount'], /expected ERRNO/],
@@ -157,5 +176,14 @@ describe('refused command lines', () => {
     [() => ['--seccomp', notifyFile, '--seccomp-notify', '1', '--seccomp-notify', '1'], /given twice/],
   ])('%#: %s', async (args, message) => {
     await expectRefused([...CONTAINER, ...args()], message);
+  });
+
+  it('not with --seccomp-compile (it builds a program, starts nothing) or --join', async () => {
+    const compiled = spawnSync(LAUNCHER, ['--seccomp-compile', notifyFile, '--seccomp-out', join(workDir, 'x.bpf'), '--seccomp-notify', '1'], { encoding: 'utf8' });
+    expect(compiled.status).toBe(125);
+    expect(compiled.stderr).toMatch(/not with --join or --seccomp-compile/);
+    const joined = spawnSync(LAUNCHER, ['--join', String(process.pid), '--seccomp', notifyFile, '--seccomp-notify', '1', '--', '/bin/true'], { encoding: 'utf8' });
+    expect(joined.status).toBe(125);
+    expect(joined.stderr).toMatch(/not with --join or --seccomp-compile/);
   });
 });
