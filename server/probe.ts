@@ -4,9 +4,9 @@ import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { ProbeReport } from '../common/probe.js';
+import { PartialProbeReport, ProbeReport } from '../common/probe.js';
 import { MQUEUE_DIR, parseSysvipc, splitHeadOutput, SYSVIPC_FILES } from './host-view.js';
-import type { SysvIpc } from './lessons/facts.js';
+import type { ShellCgroup, SysvIpc } from './lessons/facts.js';
 import type { LabPaths } from './paths.js';
 
 /** A probe answers in a few milliseconds; five seconds means something is wrong (e.g. a frozen cgroup). */
@@ -120,6 +120,31 @@ export class Prober {
     const out = await this.busyboxIn(pid, ['ls', '-1', MQUEUE_DIR]);
     return out.split('\n').filter(Boolean).sort();
   }
+
+  // ---- Lessons 4–8 (server/container-view.ts) ----
+
+  /**
+   * The cgroup of the process with host PID `pid`, read on the host: the probe runs here (where the
+   * whole cgroup filesystem is mounted) and follows the process's membership (--pid). Inside a
+   * container no cgroup filesystem is mounted, so the container's own report has no limits.
+   */
+  async hostCgroupOf(pid: number): Promise<ShellCgroup['limits']> {
+    if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`bad pid ${pid}`);
+    const report = await runProbe(this.paths.probe, ['--sections', 'cgroup', '--pid', String(pid)], PartialProbeReport);
+    if (!report.cgroup) throw new Error('the probe reported no cgroup section');
+    return report.cgroup;
+  }
+
+  /**
+   * The names in directory `dir` as the process `pid` sees it (hidden ones too), listed from inside
+   * its namespaces and root, so that a symbolic link planted there resolves in the container.
+   */
+  async containerFiles(pid: number, dir: string): Promise<string[]> {
+    const out = await this.busyboxIn(pid, ['ls', '-1A', dir]);
+    return out.split('\n').filter(Boolean).sort();
+  }
+
+  // ---- end of lessons 4–8 ----
 
   /** Runs a busybox applet in every namespace of `pid`: the image's busybox, static, run by file descriptor. */
   private busyboxIn(pid: number, args: string[]): Promise<string> {

@@ -25,6 +25,7 @@ import { DisposableStore, type Disposer } from './disposable.js';
 import { LabError } from './errors.js';
 import { hasMqueueMount, hostMqueues, hostSysvIpc, shellView, withNsPids } from './host-view.js';
 import { inspectorView } from './inspector.js';
+import { gatherContainerView } from './container-view.js';
 import type { ContainerContexts } from './container-context.js';
 import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from './diagnose.js';
 import { joinArgs, launcherArgs, shellCommand, shellEnv, type LaunchContext, type StatusLine, type StatusServer } from './launcher.js';
@@ -82,6 +83,17 @@ export const TOGGLE_FIELD: Record<ToggleId, (string | number)[]> = {
   landlock: ['landlock', 'enabled'],
 };
 
+/**
+ * A workshop shell always gets pivot_root. Under chroot the container's mount namespace still holds
+ * the host's whole tree, and a root with CAP_SYS_CHROOT climbs out to it (lesson 4): even as an
+ * unprivileged uid, it would read the host's world-readable files and every process's command line
+ * in the host's /proc, and write to the host's world-writable directories (/dev/shm, /var/tmp).
+ */
+export function workshopRootMode(spec: ContainerSpec): ContainerSpec {
+  if (!spec.rootfs || spec.filesystem.rootMode === 'pivot') return spec;
+  return { ...spec, filesystem: { ...spec.filesystem, rootMode: 'pivot' } };
+}
+
 export interface SessionDeps {
   paths: LabPaths;
   status: StatusServer;
@@ -117,6 +129,8 @@ interface Shell {
   spec: ContainerSpec;
   /** What the server decided for this launch (cgroup name, …): live updates and joined processes need it. */
   ctx: LaunchContext;
+  /** The container's overlay upper directory on the host (--overlay-upper), or null. */
+  upperDir: string | null;
 }
 
 export class Session {
@@ -236,6 +250,10 @@ export class Session {
         message: `this workshop server keeps "${TOGGLES[id].label}" on for everyone's safety`,
       }));
       throw new LabError('forbidden', `this workshop server keeps ${below.map((id) => `"${TOGGLES[id].label}"`).join(', ')} on for everyone's safety`, undefined, issues);
+    }
+    if (this.deps.mode === 'workshop' && workshopRootMode(spec) !== spec) {
+      const message = 'this workshop server always uses pivot_root: under chroot the host\'s files are one climb away (lesson 4)';
+      throw new LabError('forbidden', message, undefined, [{ path: ['spec', 'filesystem', 'rootMode'], message }]);
     }
     if (spec.seccomp === 'custom' && !this.customProfile) {
       const message = 'seccomp "custom" needs your profile first: apply one in the Seccomp tab';
@@ -390,7 +408,7 @@ export class Session {
   private withFloor(spec: ContainerSpec): ContainerSpec {
     let floored = spec;
     for (const id of this.lockedOn) floored = applyToggle(floored, id, true).spec;
-    return floored;
+    return this.deps.mode === 'workshop' ? workshopRootMode(floored) : floored;
   }
 
   private banner(changes: string[]): void {
@@ -495,7 +513,8 @@ export class Session {
         settle(new LabError('not_started', 'the shell was replaced before it was ready'));
         stopPty(pty);
       });
-      this.shell = { pty, pid: null, stop, spec, ctx: context.ctx };
+      const upperAt = args.indexOf('--overlay-upper');
+      this.shell = { pty, pid: null, stop, spec, ctx: context.ctx, upperDir: upperAt >= 0 ? args[upperAt + 1]! : null };
     });
   }
 
@@ -555,7 +574,19 @@ export class Session {
       hostMqueues(),
     ]);
     const containerQueues = pid && shell && hasMqueueMount(shell.mounts) ? await prober.containerMqueues(pid).catch(() => null) : null;
+    // Lessons 4–8: roots, the upper layer, the cgroup's counters, sockets, /tmp (server/container-view.ts).
+    const containerView = await gatherContainerView({
+      shellPid: pid,
+      descendants: pid ? descendantsOf(pid, processes) : [],
+      upperDir: this.shell?.pid === pid ? this.shell.upperDir : null,
+      imageDir: this.deps.paths.rootfs,
+      ownCgroup: this.spec.resources.cgroup,
+      rootfs: this.spec.rootfs,
+      hostCgroupOf: (p) => prober.hostCgroupOf(p),
+      containerFiles: (p, dir) => prober.containerFiles(p, dir),
+    });
     return {
+      ...containerView,
       container,
       host,
       shell,

@@ -5,7 +5,7 @@ import { sampleProbeReport } from '../../common/probe-sample.js';
 import { PLAIN_PROCESS, type ContainerSpec } from '../../common/spec.js';
 import { REPO_ROOT } from '../paths.js';
 import { evaluateLesson, holds } from './checks.js';
-import type { CheckFacts, ShellView, SysvIpc } from './facts.js';
+import type { CheckFacts, ContainerViewFacts, ShellView, SysvIpc } from './facts.js';
 import { loadLessons, type Lesson } from './load.js';
 import { Condition } from './schema.js';
 
@@ -39,10 +39,16 @@ function facts(
     shell?: Partial<ShellView>;
     sysvipc?: { host?: SysvIpc; container?: SysvIpc };
     mqueues?: string[] | null;
+    view?: Partial<ContainerViewFacts>;
   } = {},
 ): CheckFacts {
   const container = opts.container === null ? null : probe(opts.container);
   return {
+    tree: null,
+    overlay: { upper: null, mounts: [] },
+    shellCgroup: null,
+    files: { tmp: null },
+    ...opts.view,
     container,
     host: probe(opts.host),
     shell: container ? shellView(opts.shell) : null,

@@ -3,7 +3,7 @@
 // and what the server knows about the session. The server gathers them (Session.gatherFacts);
 // lesson files name them by path, e.g. `container.namespaces.uts`.
 import { z } from 'zod';
-import { ProbeProcess, ProbeReport } from '../../common/probe.js';
+import { ProbeCgroup, ProbeProcess, ProbeReport } from '../../common/probe.js';
 import { ContainerSpec, PROC_NS_NAMES } from '../../common/spec.js';
 
 const Int = z.number().int();
@@ -49,7 +49,98 @@ export const SysvIpc = z.object({
 });
 export type SysvIpc = z.infer<typeof SysvIpc>;
 
-export interface CheckFacts {
+
+// ---- Lessons 4–8 (root filesystem, overlay, read-only root, cgroups, network): what the host reads
+// about the container's processes, layers, cgroup and sockets (server/container-view.ts). ----
+
+/** Where a process's root directory or network namespace is, compared with the host's and the shell's. */
+export const Place = z.enum(['host', 'shell', 'other']);
+
+/** A process below the shell, as the host sees its root, CPUs and network namespace in /proc/PID. */
+export const TreeProcess = z.object({
+  pid: Int,
+  ppid: Int,
+  comm: z.string(),
+  /** Its root directory (/proc/PID/root): the host's "/", the shell's root, or another (a chroot or pivot_root of its own). */
+  root: Place,
+  /** Its root is the top of its mount namespace: ".." there leads nowhere (pivot_root); false in a chroot, whose ".." climbs on. */
+  rootTop: z.boolean(),
+  /** The same for its parent. rootTop with parentRootTop false: it climbed out of the root it was started in. */
+  parentRootTop: z.boolean(),
+  /** Cpus_allowed_list: the CPUs it may run on (taskset, cpuset). */
+  cpus: z.string(),
+  /** Its network namespace: the host's, the shell's, or another. */
+  netns: Place,
+});
+export type TreeProcess = z.infer<typeof TreeProcess>;
+
+export const TreeView = z.object({
+  shell: z.object({
+    /** "host" without an own root filesystem, else "own". */
+    root: z.enum(['host', 'own']),
+    /** The shell's root is the top of its mount namespace (pivot_root), not a directory inside it (chroot). */
+    rootTop: z.boolean(),
+    cpus: z.string(),
+  }),
+  processes: z.array(TreeProcess),
+  /** TCP sockets in LISTEN state in the network namespaces of the shell and of every process below it (/proc/PID/net/tcp, tcp6). */
+  listeners: z.array(z.object({ port: Int, netns: Place })),
+  /** IPv4 neighbours the shell's network namespace has resolved (complete entries of /proc/SHELL/net/arp). */
+  neighbors: z.array(z.string()),
+});
+export type TreeView = z.infer<typeof TreeView>;
+
+/** One entry of the container's upper layer on the host. */
+export const UpperEntry = z.object({
+  /** Relative to the upper directory, "/"-separated: "etc/passwd". */
+  path: z.string(),
+  /** A whiteout is overlayfs's mark for a deleted lower file: a character device 0:0. */
+  type: z.enum(['file', 'directory', 'whiteout', 'symlink', 'other']),
+  /** The image (the lower layer) has this path too: a copied-up or deleted image file, not a new one. */
+  inImage: z.boolean(),
+});
+export type UpperEntry = z.infer<typeof UpperEntry>;
+
+export const OverlayView = z.object({
+  /** The upper directory on the host, walked by the host (capped); null when there is none on the host (no own root filesystem, or a user namespace: its upper layer lives on a tmpfs inside the container). */
+  upper: z.array(UpperEntry).nullable(),
+  /** Overlay mounts in the shell's mount table with their layers, as their options say. */
+  mounts: z.array(z.object({ target: z.string(), lower: z.string(), upper: z.string().nullable(), work: z.string().nullable() })),
+});
+export type OverlayView = z.infer<typeof OverlayView>;
+
+/** The shell's cgroup, read on the host (null without an own cgroup). */
+export const ShellCgroup = z.object({
+  /** The probe's cgroup section, run on the host about the shell (limits and counters: memory.oomKills, pids.maxEvents, …). */
+  limits: ProbeCgroup,
+  /** cpu.stat: CFS periods, and how many of them ended with the group throttled (its quota used up). */
+  cpu: z.object({ periods: Int, throttled: Int, throttledUs: Int }).nullable(),
+  /** Bytes read from and written to block devices by the group (v1 blkio.throttle.io_service_bytes, v2 io.stat). */
+  io: z.object({ readBytes: Int, writeBytes: Int }).nullable(),
+});
+export type ShellCgroup = z.infer<typeof ShellCgroup>;
+
+/** Names in directories of the container, listed from inside it (null: no such directory, or no image). */
+export const ContainerFiles = z.object({ tmp: z.array(z.string()).nullable() });
+export type ContainerFiles = z.infer<typeof ContainerFiles>;
+
+/** Facts for lessons 4–8, gathered by gatherContainerView (server/container-view.ts). */
+export interface ContainerViewFacts {
+  /** The shell and the processes below it: roots, CPUs, network namespaces, listening ports (null: no shell running). */
+  tree: TreeView | null;
+  overlay: OverlayView;
+  shellCgroup: ShellCgroup | null;
+  files: ContainerFiles;
+}
+export const ContainerViewFactsSchema = {
+  tree: TreeView.nullable(),
+  overlay: OverlayView,
+  shellCgroup: ShellCgroup.nullable(),
+  files: ContainerFiles,
+};
+// ---- end of lessons 4–8 ----
+
+export interface CheckFacts extends ContainerViewFacts {
   /** The probe run inside the shell's namespaces (null: no shell running). */
   container: ProbeReport | null;
   /** The probe run on the host by the server. */
@@ -78,6 +169,7 @@ export interface CheckFacts {
  * naming the file and line, not a check that silently never passes.
  */
 export const CheckFactsSchema = z.object({
+  ...ContainerViewFactsSchema,
   container: ProbeReport.nullable(),
   host: ProbeReport,
   shell: ShellView.nullable(),
