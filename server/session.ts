@@ -469,6 +469,7 @@ export class Session {
       });
       let context: ReturnType<ContainerContexts['acquire']> | undefined;
       let pty: nodePty.IPty;
+      let upperDir: string | null = null;
       try {
         // Preparing the launch may refuse the settings (a seccomp profile that does not compile,
         // an option the launcher lacks): a failed launch like any other, reported to the page.
@@ -477,6 +478,9 @@ export class Session {
           '--status-socket', this.deps.status.socketPath, '--status-token', token,
           ...launcherArgs(spec, context.ctx), '--', ...shellCommand(spec),
         ];
+        // The upper layer is on the host only when the launcher was given one (not with a user namespace).
+        const upperAt = args.indexOf('--overlay-upper');
+        if (upperAt >= 0) upperDir = args[upperAt + 1]!;
         pty = nodePty.spawn(launcher, args, {
           name: 'xterm-256color',
           cols: this.size.cols,
@@ -513,8 +517,7 @@ export class Session {
         settle(new LabError('not_started', 'the shell was replaced before it was ready'));
         stopPty(pty);
       });
-      const upperAt = args.indexOf('--overlay-upper');
-      this.shell = { pty, pid: null, stop, spec, ctx: context.ctx, upperDir: upperAt >= 0 ? args[upperAt + 1]! : null };
+      this.shell = { pty, pid: null, stop, spec, ctx: context.ctx, upperDir };
     });
   }
 
