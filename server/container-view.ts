@@ -70,6 +70,20 @@ export function parseArp(table: string): string[] {
   return out.sort();
 }
 
+/** /proc/net/dev: "NAME: rx_bytes rx_packets … (8 receive fields) tx_bytes …", after two header lines. */
+export function parseNetDev(table: string): TreeView['interfaces'] {
+  const out: [string, TreeView['interfaces'][string]][] = [];
+  for (const line of table.split('\n').slice(2)) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    if (f.length < 9 || !f.slice(0, 9).every(Number.isSafeInteger)) continue;
+    out.push([line.slice(0, colon).trim(), { rxBytes: f[0]!, txBytes: f[8]! }]);
+  }
+  // fromEntries defines own properties: an interface called "__proto__" stays a name.
+  return Object.fromEntries(out);
+}
+
 const nsInode = (link: string) => /\[(\d+)\]$/.exec(link)?.[1] ?? null;
 
 async function netnsOf(pid: number): Promise<string | null> {
@@ -118,12 +132,13 @@ export async function treeView(shellPid: number, descendants: readonly ProcEntry
     }),
   );
   listeners.sort((a, b) => a.port - b.port || a.netns.localeCompare(b.netns));
-  const arp = await readFile(`/proc/${shellPid}/net/arp`, 'utf8').catch(() => '');
+  const [arp, dev] = await Promise.all(['arp', 'dev'].map((t) => readFile(`/proc/${shellPid}/net/${t}`, 'utf8').catch(() => '')));
   return {
     shell: { root: same(shell.root.root, hostRoot) ? 'host' : 'own', rootTop: shell.root.top, cpus: shell.cpus },
     processes,
     listeners,
-    neighbors: parseArp(arp),
+    neighbors: parseArp(arp!),
+    interfaces: parseNetDev(dev!),
   };
 }
 

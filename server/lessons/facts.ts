@@ -87,6 +87,8 @@ export const TreeView = z.object({
   listeners: z.array(z.object({ port: Int, netns: Place })),
   /** IPv4 neighbours the shell's network namespace has resolved (complete entries of /proc/SHELL/net/arp). */
   neighbors: z.array(z.string()),
+  /** The network interfaces of the shell's namespace by name (`tree.interfaces.eth0.txBytes`), with the bytes each received and sent (/proc/SHELL/net/dev). */
+  interfaces: z.record(z.string(), z.object({ rxBytes: Int, txBytes: Int })),
 });
 export type TreeView = z.infer<typeof TreeView>;
 
