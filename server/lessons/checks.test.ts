@@ -321,3 +321,196 @@ describe('the real lessons', () => {
     });
   });
 });
+
+// ---- Lessons 4–8: checks over the host's view of roots, layers, cgroup counters and sockets ----
+describe('the real lessons 4–8', () => {
+  let lessons: Map<string, Lesson>;
+  beforeAll(async () => {
+    lessons = new Map((await loadLessons(join(REPO_ROOT, 'lessons'))).lessons.map((l) => [l.id, l]));
+  });
+  const status = (id: string, f: CheckFacts) => evaluateLesson(lessons.get(id)!, f, new Date('2025-01-01T00:00:00Z'));
+  const byId = (s: ReturnType<typeof status>) => Object.fromEntries(s.checks.map((c) => [c.id, c]));
+  const passed = (s: ReturnType<typeof status>) => Object.fromEntries(s.checks.map((c) => [c.id, c.passed]));
+
+  type Tree = NonNullable<CheckFacts['tree']>;
+  type TreeProc = Tree['processes'][number];
+  const tp = (pid: number, ppid: number, comm: string, over: Partial<TreeProc> = {}): TreeProc => ({
+    pid, ppid, comm, root: 'shell', rootTop: true, parentRootTop: true, cpus: '0-1', netns: 'shell', ...over,
+  });
+  const tree = (over: Partial<Tree> = {}, shell: Partial<Tree['shell']> = {}): Tree => ({
+    shell: { root: 'own', rootTop: true, cpus: '0-1', ...shell },
+    processes: [],
+    listeners: [],
+    neighbors: [],
+    interfaces: {},
+    ...over,
+  });
+  const ROOTFS: ContainerSpec = { ...PLAIN_PROCESS, namespaces: { ...PLAIN_PROCESS.namespaces, uts: true, pid: true, mount: true }, rootfs: true };
+
+  describe('04-root-filesystem', () => {
+    const CHROOT: ContainerSpec = { ...ROOTFS, filesystem: { ...ROOTFS.filesystem, rootMode: 'chroot' } };
+    const jailed = tp(5001, SHELL_PID, 'sh', { root: 'other', rootTop: false, parentRootTop: false });
+    const escapedToHost = tp(5002, 5001, 'sleep', { root: 'host', rootTop: true, parentRootTop: false });
+
+    it('passes with a jailed shell whose child climbed out, to the host under chroot', () => {
+      const s = status('04-root-filesystem', facts({ spec: CHROOT, view: { tree: tree({ processes: [jailed, escapedToHost] }, { rootTop: false }) } }));
+      expect(s.allPassed).toBe(true);
+    });
+
+    it('at the start nothing passes but the chroot itself', () => {
+      const s = status('04-root-filesystem', facts({ spec: CHROOT, view: { tree: tree({}, { rootTop: false }) } }));
+      expect(passed(s)).toEqual({ 'shell-chrooted': true, 'on-host': false, jailed: false, 'broke-out': false });
+      expect(byId(s)['on-host']!.hint).toMatch(/`isolab-chroot-escape \/bin\/sleep 1000 &`/);
+      expect(byId(s)['broke-out']!.hint).toMatch(/^Nothing runs in a jail yet/);
+    });
+
+    it('under pivot_root (a workshop server) the jail break still counts, and the host task says why it cannot', () => {
+      const escapedToOwnRoot = tp(5002, 5001, 'sleep', { root: 'shell', rootTop: true, parentRootTop: false });
+      const s = status('04-root-filesystem', facts({ spec: ROOTFS, view: { tree: tree({ processes: [jailed, escapedToOwnRoot] }) } }));
+      expect(passed(s)).toEqual({ 'shell-chrooted': false, 'on-host': false, jailed: true, 'broke-out': true });
+      expect(byId(s)['shell-chrooted']!.hint).toMatch(/started with pivot_root/);
+      expect(byId(s)['on-host']!.hint).toMatch(/climb ends at your container's own root/);
+    });
+
+    it('a process with the host\'s root counts only when the shell has a root of its own', () => {
+      const s = status('04-root-filesystem', facts({ view: { tree: tree({ processes: [tp(5001, SHELL_PID, 'sleep', { root: 'host' })] }, { root: 'host' }) } }));
+      expect(byId(s)['on-host']).toMatchObject({ passed: false, hint: expect.stringMatching(/Turn the root\s+filesystem switch on/) });
+    });
+
+    it('a jailed process alone has not broken out', () => {
+      const s = status('04-root-filesystem', facts({ spec: CHROOT, view: { tree: tree({ processes: [jailed] }, { rootTop: false }) } }));
+      expect(byId(s)['broke-out']).toMatchObject({ passed: false, hint: expect.stringMatching(/^A jailed process runs, but nothing below it climbed out/) });
+    });
+  });
+
+  describe('05-overlay-filesystem', () => {
+    const upper = [
+      { path: 'etc', type: 'directory' as const, inImage: true },
+      { path: 'hello.txt', type: 'file' as const, inImage: false },
+      { path: 'etc/hostname', type: 'whiteout' as const, inImage: true },
+      { path: 'etc/passwd', type: 'file' as const, inImage: true },
+    ];
+    const mount = (target: string, lower: string) => ({ target, lower, upper: `${target.replace(/merged$/, 'upper')}`, work: null });
+
+    it('passes with the three changes in the upper directory and two overlays on /mnt/base', () => {
+      const s = status('05-overlay-filesystem', facts({ spec: ROOTFS, view: { tree: tree(), overlay: { upper, mounts: [mount('/mnt/a/merged', '/mnt/base'), mount('/mnt/b/merged', '/mnt/base')] } } }));
+      expect(s.allPassed).toBe(true);
+    });
+
+    it('without a host-side upper directory (a user namespace) the copy-on-write checks say where to look', () => {
+      const s = status('05-overlay-filesystem', facts({ spec: ROOTFS, view: { tree: tree(), overlay: { upper: null, mounts: [] } } }));
+      expect(byId(s)['new-file']!.hint).toMatch(/instructor's screen/);
+      expect(byId(s)['overlay-a']!.hint).toMatch(/^Nothing is mounted on `\/mnt\/a\/merged` yet/);
+    });
+
+    it('a file written over /etc/hostname is not a whiteout; an overlay on another lower is not the shared one', () => {
+      const written = upper.map((e) => (e.path === 'etc/hostname' ? { ...e, type: 'file' as const } : e));
+      const s = status('05-overlay-filesystem', facts({ spec: ROOTFS, view: { tree: tree(), overlay: { upper: written, mounts: [mount('/mnt/a/merged', '/mnt/other')] } } }));
+      expect(byId(s)['whited-out']).toMatchObject({ passed: false, hint: expect.stringMatching(/an ordinary file: you wrote to it/) });
+      expect(byId(s)['overlay-a']).toMatchObject({ passed: false, hint: expect.stringMatching(/not with `lowerdir=\/mnt\/base`/) });
+    });
+
+    it('a new file the image also has is not new', () => {
+      const s = status('05-overlay-filesystem', facts({ spec: ROOTFS, view: { tree: tree(), overlay: { upper: [{ path: 'hello.txt', type: 'file', inImage: true }], mounts: [] } } }));
+      expect(byId(s)['new-file']!.passed).toBe(false);
+    });
+  });
+
+  describe('06-read-only-root', () => {
+    const RO: ContainerSpec = { ...ROOTFS, filesystem: { ...ROOTFS.filesystem, readOnly: true, tmpfs: [{ path: '/tmp', sizeBytes: 64 << 20 }], maskedPaths: true, readonlyPaths: true } };
+    const rootfs = (readOnly: boolean) => ({ fstype: 'overlay', source: 'overlay', readOnly, overlay: null });
+    const masked = (state: 'masked' | 'visible') => ({ masked: [{ path: '/proc/interrupts', state, how: state === 'masked' ? 'devnull' : null }], readOnly: [] });
+
+    it('passes with a note in /tmp, / writable again and /proc/interrupts unmasked', () => {
+      const s = status('06-read-only-root', facts({ spec: RO, container: { rootfs: rootfs(false), paths: masked('visible') }, view: { tree: tree(), files: { tmp: ['notes.txt'] } } }));
+      expect(s.allPassed).toBe(true);
+    });
+
+    it('at the start: everything as the launcher left it', () => {
+      const s = status('06-read-only-root', facts({ spec: RO, container: { rootfs: rootfs(true), paths: masked('masked') }, view: { tree: tree(), files: { tmp: [] } } }));
+      expect(passed(s)).toEqual({ 'note-in-tmp': false, 'root-writable': false, unmasked: false });
+      expect(byId(s)['root-writable']!.hint).toMatch(/`mount -o remount,rw \/`/);
+      expect(byId(s)['unmasked']!.hint).toMatch(/`umount \/proc\/interrupts`/);
+    });
+
+    it('a writable root without the read-only switch is not an undone protection', () => {
+      const s = status('06-read-only-root', facts({ spec: ROOTFS, container: { rootfs: rootfs(false), paths: masked('visible') }, view: { tree: tree(), files: { tmp: ['notes.txt'] } } }));
+      expect(byId(s)['root-writable']).toMatchObject({ passed: false, hint: expect.stringMatching(/^The read-only root switch is off/) });
+      expect(byId(s)['unmasked']).toMatchObject({ passed: false, hint: expect.stringMatching(/^The masked paths switch is off/) });
+    });
+  });
+
+  describe('07-cgroups', () => {
+    const LIMITS: ContainerSpec = { ...ROOTFS, resources: { ...ROOTFS.resources, cgroup: true, pidsLimit: 64, memoryBytes: 64 << 20, memorySwapBytes: 64 << 20, cpus: 0.5, rootfsReadBps: 1 << 20 } };
+    const ctl = { version: 'v1' as const, dir: '/sys/fs/cgroup/x/isolab/n' };
+    const cgroup = (n: { maxEvents?: number; oomKills?: number; throttled?: number; readBytes?: number; throttle?: boolean } = {}): NonNullable<CheckFacts['shellCgroup']> => ({
+      limits: {
+        version: 'v1', paths: [], mounted: true, reason: null, notes: [],
+        memory: { ...ctl, max: 64 << 20, high: null, current: 1 << 20, swapMax: 0, swapCurrent: 0, oomKills: n.oomKills ?? 0 },
+        pids: { ...ctl, max: 64, current: 1, maxEvents: n.maxEvents ?? 0 },
+        cpu: { ...ctl, quotaUs: 50000, periodUs: 100000, weight: null, shares: 1024 },
+        cpuset: null,
+        io: { ...ctl, throttle: n.throttle === false ? [] : [{ device: '254:0', rbps: 1 << 20, wbps: null, riops: null, wiops: null }] },
+        devices: null,
+      },
+      cpu: { periods: 10, throttled: n.throttled ?? 0, throttledUs: 0 },
+      io: { readBytes: n.readBytes ?? 77824, writeBytes: 0 },
+    });
+    const disk = { name: 'vda', type: 'b' as const, major: 254, minor: 0 };
+    const devices = (entries: (typeof disk)[]) => ({ entries, count: entries.length, open: [] });
+
+    it('passes once every limit was reached and a disk node made', () => {
+      const s = status('07-cgroups', facts({ spec: LIMITS, container: { devices: devices([disk]) }, view: { tree: tree(), shellCgroup: cgroup({ maxEvents: 51, oomKills: 1, throttled: 6, readBytes: 1982464 }) } }));
+      expect(s.allPassed).toBe(true);
+    });
+
+    it('at the start nothing has been reached; the disk hint shows what was read so far', () => {
+      const s = status('07-cgroups', facts({ spec: LIMITS, container: { devices: devices([]) }, view: { tree: tree(), shellCgroup: cgroup() } }));
+      expect(Object.values(passed(s)).every((p) => !p)).toBe(true);
+      expect(byId(s)['disk-read']!.hint).toMatch(/^Your container has read 77824 bytes/);
+    });
+
+    it('without an own cgroup the checks say so before anything else (and warn about the fork bomb)', () => {
+      const s = status('07-cgroups', facts({ spec: ROOTFS, container: { devices: devices([]) }, view: { tree: tree(), shellCgroup: null } }));
+      expect(byId(s)['fork-refused']!.hint).toMatch(/do not start a fork bomb without it/);
+      expect(byId(s)['oom-killed']!.hint).toMatch(/^Your shell has no cgroup of its own/);
+    });
+
+    it('an image on no block device has no throttle to read under', () => {
+      const s = status('07-cgroups', facts({ spec: LIMITS, container: { devices: devices([]) }, view: { tree: tree(), shellCgroup: cgroup({ readBytes: 5_000_000, throttle: false }) } }));
+      expect(byId(s)['disk-read']).toMatchObject({ passed: false, hint: expect.stringMatching(/not on a disk here/) });
+    });
+  });
+
+  describe('08-network-namespace', () => {
+    const NET: ContainerSpec = { ...ROOTFS, namespaces: { ...ROOTFS.namespaces, net: true }, network: { mode: 'bridge', rate: '1mbit' } };
+    const OWN = { ...HOST_NS, net: 4026532300 };
+    const httpd = (netns: 'shell' | 'other') => ({ port: 80, netns });
+
+    it('passes with two servers on port 80, the gateway resolved and 100 kB sent', () => {
+      const view = { tree: tree({ listeners: [httpd('other'), httpd('shell')], neighbors: ['10.88.0.1'], interfaces: { eth0: { rxBytes: 1, txBytes: 123_000 } } }) };
+      const s = status('08-network-namespace', facts({ spec: NET, container: { namespaces: OWN }, view }));
+      expect(s.allPassed).toBe(true);
+    });
+
+    it('at the start only the own namespace passes', () => {
+      const s = status('08-network-namespace', facts({ spec: NET, container: { namespaces: OWN }, view: { tree: tree({ interfaces: { eth0: { rxBytes: 0, txBytes: 848 } } }) } }));
+      expect(passed(s)).toEqual({ 'own-netns': true, 'web-outer': false, 'web-inner': false, 'reached-gateway': false, pushed: false });
+      expect(byId(s)['pushed']!.hint).toMatch(/^848 bytes have left through eth0/);
+    });
+
+    it('a port 80 in the host\'s network namespace is not the container\'s', () => {
+      const host = { ...PLAIN_PROCESS, rootfs: false };
+      const s = status('08-network-namespace', facts({ spec: host, container: { namespaces: HOST_NS }, view: { tree: tree({ listeners: [httpd('shell')] }) } }));
+      expect(byId(s)['web-outer']!.passed).toBe(false);
+      expect(byId(s)['own-netns']!.hint).toMatch(/^The network switch is off/);
+    });
+
+    it('loopback only: nothing to reach, and no eth0 to count', () => {
+      const lo: ContainerSpec = { ...NET, network: { mode: 'loopback', rate: null } };
+      const s = status('08-network-namespace', facts({ spec: lo, container: { namespaces: OWN }, view: { tree: tree() } }));
+      expect(byId(s)['reached-gateway']!.hint).toMatch(/Turn the "veth \+\s+bridge" switch on/);
+      expect(byId(s)['pushed']!.hint).toMatch(/^Your link has no bandwidth limit/);
+    });
+  });
+});

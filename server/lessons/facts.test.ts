@@ -31,3 +31,32 @@ describe('factType over the probe report (format 2)', () => {
     if (!found.ok) expect(found.reason).toMatch(/no fact "memroy" in container\.cgroup \(expected one of .*memory/);
   });
 });
+
+describe('factType over the facts of lessons 4–8', () => {
+  it.each([
+    ['tree.shell.rootTop', { kind: 'boolean' }],
+    ['tree.shell.root', { kind: 'string' }],
+    ['tree.processes', { kind: 'list', element: { kind: 'object' } }],
+    ['tree.listeners', { kind: 'list', element: { kind: 'object' } }],
+    ['tree.neighbors', { kind: 'list', element: { kind: 'string' } }],
+    ['tree.interfaces.eth0.txBytes', { kind: 'number', nullable: true }],
+    ['overlay.upper', { kind: 'list', nullable: true }],
+    ['overlay.mounts', { kind: 'list', nullable: false }],
+    ['shellCgroup.limits.pids.maxEvents', { kind: 'number', nullable: true }],
+    ['shellCgroup.limits.memory.oomKills', { kind: 'number', nullable: true }],
+    ['shellCgroup.cpu.throttled', { kind: 'number', nullable: true }],
+    ['shellCgroup.io.readBytes', { kind: 'number', nullable: true }],
+    ['files.tmp', { kind: 'list', nullable: true, element: { kind: 'string' } }],
+  ])('%s', (path, expected) => {
+    const found = factType(path);
+    expect(found.ok, JSON.stringify(found)).toBe(true);
+    if (found.ok) expect(found.type).toMatchObject(expected);
+  });
+
+  it('a process\'s fields are typed for `where`', () => {
+    const found = factType('tree.processes');
+    expect(found.ok && found.type.kind === 'list' && found.type.element.kind === 'object' && Object.keys(found.type.element.fields)).toEqual([
+      'pid', 'ppid', 'comm', 'root', 'rootTop', 'parentRootTop', 'cpus', 'netns',
+    ]);
+  });
+});

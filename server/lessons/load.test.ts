@@ -15,10 +15,13 @@ describe('the real lessons', () => {
   it('all load, with no errors, in course order', async () => {
     const { lessons, errors, warnings } = await loadLessons(LESSONS);
     expect(errors).toEqual([]);
-    // The course is written as primitives land: 04–08 come later, so 09 follows 03 for now.
-    expect(lessons.map((l) => l.id)).toEqual(['00-just-a-process', '01-uts-namespace', '02-pid-namespace', '03-mount-namespace', '09-ipc-namespace']);
-    expect(lessons.map((l) => l.number)).toEqual([0, 1, 2, 3, 9]);
-    expect(warnings.map((w) => w.reason)).toEqual([expect.stringMatching(/^lesson number 09 follows 03: the lessons in between are missing/)]);
+    expect(lessons.map((l) => l.id).slice(0, 10)).toEqual([
+      '00-just-a-process', '01-uts-namespace', '02-pid-namespace', '03-mount-namespace', '04-root-filesystem',
+      '05-overlay-filesystem', '06-read-only-root', '07-cgroups', '08-network-namespace', '09-ipc-namespace',
+    ]);
+    // No gap: each lesson's change applies to the one before it.
+    expect(lessons.map((l) => l.number)).toEqual(lessons.map((_, i) => i));
+    expect(warnings).toEqual([]);
     expect((await validateLessonsDir(LESSONS)).errors).toEqual([]);
   });
 
@@ -30,8 +33,14 @@ describe('the real lessons', () => {
     expect(byId['01-uts-namespace']).toEqual({ ...PLAIN_PROCESS, namespaces: ns({ uts: true }) });
     expect(byId['02-pid-namespace']).toEqual({ ...PLAIN_PROCESS, namespaces: ns({ uts: true, pid: true }) });
     expect(byId['03-mount-namespace']).toEqual({ ...PLAIN_PROCESS, namespaces: ns({ uts: true, pid: true, mount: true }) });
-    // 09 adds IPC (and restates lesson 4's root filesystem) to whatever comes before it.
-    expect(byId['09-ipc-namespace']).toMatchObject({ namespaces: { ipc: true, mount: true }, rootfs: true });
+    // 04 enters the image with chroot, 05 goes back to pivot_root; 06 makes it read-only with Docker's paths.
+    expect(byId['04-root-filesystem']).toMatchObject({ rootfs: true, filesystem: { rootMode: 'chroot', readOnly: false } });
+    expect(byId['05-overlay-filesystem']).toMatchObject({ rootfs: true, filesystem: { rootMode: 'pivot', readOnly: false } });
+    expect(byId['06-read-only-root']!.filesystem).toEqual({ rootMode: 'pivot', readOnly: true, tmpfs: [{ path: '/tmp', sizeBytes: 64 * 1024 * 1024 }], maskedPaths: true, readonlyPaths: true });
+    expect(byId['07-cgroups']!.resources).toMatchObject({ cgroup: true, pidsLimit: 64, memoryBytes: 64 * 1024 * 1024, memorySwapBytes: 64 * 1024 * 1024, cpus: 0.5, rootfsReadBps: 1024 * 1024 });
+    expect(byId['08-network-namespace']).toMatchObject({ namespaces: ns({ uts: true, pid: true, mount: true, net: true }), network: { mode: 'bridge', rate: '1mbit' } });
+    // 09 adds IPC (and restates lesson 4's root filesystem) to everything before it.
+    expect(byId['09-ipc-namespace']).toEqual({ ...byId['08-network-namespace'], namespaces: ns({ uts: true, pid: true, mount: true, net: true, ipc: true }) });
     for (const l of lessons) expect(ContainerSpec.safeParse(l.settings).success).toBe(true);
   });
 
