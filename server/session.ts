@@ -513,7 +513,8 @@ export class Session {
       if (this.pump.isPaused) pty.pause();
       const stop = this.store.add(() => {
         dataSub.dispose();
-        exitSub.dispose();
+        // exitSub stays: when this launcher exits, its container's directory, bridge address and
+        // uid range must still be released (it reports nothing to the page once replaced).
         settle(new LabError('not_started', 'the shell was replaced before it was ready'));
         stopPty(pty);
       });

@@ -3,7 +3,7 @@
 // And verify must catch what is wrong: fixtures with a wrong solution and a check that cannot fail.
 // Outside, the host must be left as it was: no mount, no System V object, no process.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +31,14 @@ async function expectHostUntouched(shmBefore: number[]): Promise<void> {
   expect(below.filter((p) => p.comm === 'isolab-launcher' || p.comm === 'sleep' || p.comm === 'syslogd')).toEqual([]);
   expect(hostMountTargets()).not.toContain('/mnt/inner');
   if (!shmBefore.includes(SYSLOG_KEY)) expect(hostShmKeys()).not.toContain(SYSLOG_KEY);
+  // Lessons 4–8: no web server, no overlay mount, no upper directory, cgroup or veth of ours left behind.
+  expect(below.filter((p) => p.comm === 'httpd')).toEqual([]);
+  expect(hostMountTargets().filter((t) => t?.startsWith('/mnt/a') || t?.startsWith('/mnt/b'))).toEqual([]);
+  const ours = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith(`-${process.pid}`)) : []);
+  const dirs = [paths.containers, '/sys/fs/cgroup/isolab', '/sys/fs/cgroup/pids/isolab', '/sys/fs/cgroup/memory/isolab'];
+  // The last launcher may still be tearing its container down (the server removes the directory on its exit).
+  for (let i = 0; i < 30 && dirs.some((d) => ours(d).length); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const dir of dirs) expect(ours(dir), dir).toEqual([]);
 }
 
 function summary(report: VerifyReport) {
