@@ -89,7 +89,9 @@ export class LabClient {
       // Like a real terminal (xterm.js does the same), answer "where is the cursor?" (DSR 6):
       // busybox ash asks after every prompt and waits for the reply before it reads input.
       if (chunk.includes(CURSOR_POSITION_QUERY)) this.socket.emit('term:input', '\x1b[1;1R');
-      this.text += chunk.replaceAll(CURSOR_POSITION_QUERY, '');
+      // Our answer, if it arrives while a command runs, is echoed back by the tty (as "^[[1;1R"): it
+      // is the terminal's own chatter, never a program's output.
+      this.text += chunk.replaceAll(CURSOR_POSITION_QUERY, '').replace(/(\x1b|\^\[)\[\d+;\d+R/g, '');
       for (const waiter of [...this.outputWaiters]) waiter();
       if (opts.autoAck === false) return;
       this.unacked += bytes.byteLength;

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectorView, SessionInfo } from '../../common/protocol.js';
 import { ContainerSpec } from '../../common/spec.js';
+import { descendantsOf, listProcesses } from '../../server/proc.js';
 import { LabClient, startLab, type RunningLab } from '../helpers/lab.js';
 
 const hostInode = (ns: string) => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/self/ns/${ns}`))![1]);
@@ -161,11 +162,13 @@ describe('cleanup', () => {
     const pid = client.readies.at(-1)!.pid;
     client.type('sleep 1000 & sleep 1001 &\r');
     await client.run('true');
+    // Its children, found from the host (other programs on this machine may run sleeps of their own).
+    const children = descendantsOf(pid, await listProcesses()).filter((p) => p.comm === 'sleep').map((p) => p.pid);
+    expect(children).toHaveLength(2);
     client.close();
     await client.waitFor(() => (processAlive(pid) ? undefined : true), 'the shell to end');
-    const { execSync } = await import('node:child_process');
-    const left = execSync('ps -eo args').toString().split('\n').filter((l) => /^sleep 100[01]$/.test(l.trim()));
-    expect(left).toEqual([]);
+    // The launcher kills and reaps the whole PID namespace before it exits: nothing outlives it.
+    await client.waitFor(() => (children.some(processAlive) ? undefined : true), 'its children to end');
   });
 });
 
