@@ -241,6 +241,8 @@ describe('toOciConfig', () => {
     const { config, unsupported } = oci(PLAIN_PROCESS);
     expect(config.root).toEqual({ path: '/', readonly: false });
     expect(config.process.capabilities.bounding).toEqual(CAPABILITIES.map((c) => `CAP_${c}`));
+    // "all" is what the caller has, as docker takes it from its own bounding set.
+    expect(oci(PLAIN_PROCESS, { allCapabilities: ['CHOWN', 'KILL'] }).config.process.capabilities).toMatchObject({ bounding: ['CAP_CHOWN', 'CAP_KILL'], effective: ['CAP_CHOWN', 'CAP_KILL'] });
     expect(unsupported).toEqual([
       'no mount namespace: runc always gives the container its own (and requires one)',
       "the host's root filesystem: root.path is \"/\" here, but runc still pivots into it and mounts over /proc, /dev and /sys",

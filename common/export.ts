@@ -407,6 +407,12 @@ export interface OciOptions {
   /** `uname -m` and `uname -r` of the machine that will run it: the profile is resolved for them. */
   machine: string;
   kernelRelease: string;
+  /**
+   * What "all capabilities" means there: the runtime cannot grant one its caller lacks (runc fails
+   * with EPERM), so docker takes its own bounding set (moby's caps.initCaps). Default: every
+   * capability the kernel knows.
+   */
+  allCapabilities?: readonly Capability[];
 }
 
 /** OCI namespace type names, for each namespace isolab has (the runtime-spec says "network", "mount"). */
@@ -443,7 +449,7 @@ function deviceRule(rule: string): OciDeviceRule {
 export function toOciConfig(spec: ContainerSpec, opts: OciOptions): { config: OciConfig; unsupported: string[] } {
   const unsupported: string[] = [];
   const ns = spec.namespaces;
-  const caps = (spec.capabilities === 'all' ? [...CAPABILITIES] : spec.capabilities).map((c) => `CAP_${c}`);
+  const caps = (spec.capabilities === 'all' ? [...(opts.allCapabilities ?? CAPABILITIES)] : spec.capabilities).map((c) => `CAP_${c}`);
 
   if (!ns.mount) unsupported.push('no mount namespace: runc always gives the container its own (and requires one)');
   if (!spec.rootfs) unsupported.push("the host's root filesystem: root.path is \"/\" here, but runc still pivots into it and mounts over /proc, /dev and /sys");

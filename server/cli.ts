@@ -7,6 +7,7 @@ import { constants, machine, release } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { capabilityName, decodeCapabilityMask, type Capability } from '../common/capabilities.js';
 import { ociConfigJson, toDockerRun, toOciConfig } from '../common/export.js';
 import { createApp } from './app.js';
 import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.js';
@@ -297,6 +298,12 @@ function blockDevicePath(majorMinor: string | null): string | undefined {
   }
 }
 
+/** This process's bounding set: what "all capabilities" can mean for a container it describes. */
+function ownCapabilities(): Capability[] {
+  const mask = /^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
+  return decodeCapabilityMask(mask).filter((name): name is Capability => capabilityName(name) !== undefined);
+}
+
 async function exportSpec(args: string[]): Promise<number> {
   const paths = defaultPaths();
   const parsed = parseRunFlags(args, runFlagsDeps(paths), { extraFlags: ['format'] });
@@ -334,6 +341,7 @@ async function exportSpec(args: string[]): Promise<number> {
       ...(profile ? { seccompProfile: profile } : {}),
       machine: machine(),
       kernelRelease: release(),
+      allCapabilities: ownCapabilities(),
     });
     console.log(ociConfigJson(out.config));
     unsupported = out.unsupported;

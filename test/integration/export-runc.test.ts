@@ -1,0 +1,300 @@
+// The OCI exporter against a real runtime: the config.json that `isolab export --format oci` writes
+// is run under runc, and what the probe sees inside runc's container is compared with what it sees
+// inside isolab's own launcher given the same settings (launcherArgs + --rootfs build/rootfs):
+// which namespaces are private (inode vs the host's), the five capability sets, no_new_privs,
+// the seccomp mode, the uid and its map, the hostname, a read-only root, masked and read-only
+// paths, and how many tasks the pids limit lets in.
+//
+// Launcher primitives land one helper at a time. Each comparison needs certain launcher options;
+// each option is detected from the launcher itself (an unknown option is refused by name), and
+// only while one is missing is its part of the settings left out of both runs, named in the
+// test's title and listed as a todo. Once the option exists the comparison runs in full: nothing
+// is skipped because it failed. Needs root, `npm run setup` (runc comes with --for-tests).
+// cgroups: runc 1.1 works on this v1 hybrid host through linux.cgroupsPath.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { machine, release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCapabilityMask, type Capability } from '../../common/capabilities.js';
+import { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, ociConfigJson, toOciConfig, type DockerSeccompProfile } from '../../common/export.js';
+import { ProbeReport } from '../../common/probe.js';
+import { DOCKER_RUN_DEFAULT, NAMESPACE_KINDS, applySpecChange, type ContainerSpec, type NamespaceKind } from '../../common/spec.js';
+import { StatusLine, launcherArgs, type LaunchContext } from '../../server/launcher.js';
+import { REPO_ROOT, defaultPaths } from '../../server/paths.js';
+import { isPending, launcherSeccompFile } from '../../server/seccomp-source.js';
+
+const PATHS = defaultPaths();
+const RUNC = '/usr/sbin/runc';
+const PROBE_IN_IMAGE = '/usr/local/bin/isolab-probe';
+/** moby's default profile: what runc filters with when the settings say "docker-default". */
+const DOCKER_PROFILE = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/docker-default-seccomp.json'), 'utf8')) as DockerSeccompProfile;
+/** Enough tasks to hit any limit the cases set, few enough to be harmless without one. */
+const MAX_TASKS = 40;
+const RUN = randomBytes(4).toString('hex');
+
+const PROC_NAME: Record<NamespaceKind, string> = { mount: 'mnt', uts: 'uts', ipc: 'ipc', pid: 'pid', net: 'net', user: 'user', cgroup: 'cgroup', time: 'time' };
+const hostInode = (procName: string) => statSync(`/proc/self/ns/${procName}`).ino;
+/** This process's bounding set: all a container can be given (this host may lack some, e.g. SYS_RESOURCE). */
+const HOST_CAPS = decodeCapabilityMask(/^CapBnd:\s*(\w+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!) as Capability[];
+
+// ---- what the launcher can do today ------------------------------------------------------------
+
+/** Whether the launcher knows these options: it refuses an unknown one by name before doing anything. */
+function launcherKnows(args: string[]): boolean {
+  const out = spawnSync(PATHS.launcher, ['--fail-at', 'args', ...args, '--', '/bin/true'], { encoding: 'utf8' });
+  return !/unknown (option|namespace) "/.test(out.stderr);
+}
+
+interface Feature {
+  name: string;
+  /** The launcher options it needs, as launcherArgs writes them. */
+  needs: string;
+  /** Who is bringing it. */
+  owner: string;
+  uses(spec: ContainerSpec): boolean;
+  /** The settings without it (what both runs get while the launcher lacks it). */
+  without(spec: ContainerSpec): ContainerSpec;
+  supported: boolean;
+}
+
+const ns = (spec: ContainerSpec, kind: NamespaceKind, on: boolean) => applySpecChange(spec, { namespaces: { ...spec.namespaces, [kind]: on } });
+const fsChange = (spec: ContainerSpec, c: Partial<ContainerSpec['filesystem']>) => applySpecChange(spec, { filesystem: { ...spec.filesystem, ...c } });
+const seccompPending = isPending(launcherSeccompFile(DOCKER_RUN_DEFAULT, null));
+
+const FEATURES: Feature[] = [
+  { name: 'cgroup namespace', needs: '--unshare cgroup', owner: 'feat/cgroup', uses: (s) => s.namespaces.cgroup, without: (s) => ns(s, 'cgroup', false), supported: launcherKnows(['--unshare', 'cgroup']) },
+  { name: 'user namespace', needs: '--unshare user, --userns-map', owner: 'feat/netuser', uses: (s) => s.namespaces.user, without: (s) => ns(s, 'user', false), supported: launcherKnows(['--unshare', 'user', '--userns-map', '0:100000:65536']) },
+  { name: 'own cgroup and limits', needs: '--cgroup, --pids-limit', owner: 'feat/cgroup', uses: (s) => s.resources.cgroup, without: (s) => applySpecChange(s, { resources: { ...s.resources, cgroup: false } }), supported: launcherKnows(['--cgroup', `isolab-probe-${RUN}`, '--pids-limit', '10']) },
+  { name: 'masked paths', needs: '--masked-paths default', owner: 'feat/fs', uses: (s) => s.filesystem.maskedPaths, without: (s) => fsChange(s, { maskedPaths: false }), supported: launcherKnows(['--masked-paths', 'default']) },
+  { name: 'read-only paths', needs: '--readonly-paths default', owner: 'feat/fs', uses: (s) => s.filesystem.readonlyPaths, without: (s) => fsChange(s, { readonlyPaths: false }), supported: launcherKnows(['--readonly-paths', 'default']) },
+  { name: 'read-only root', needs: '--read-only', owner: 'feat/fs', uses: (s) => s.filesystem.readOnly, without: (s) => fsChange(s, { readOnly: false }), supported: launcherKnows(['--read-only']) },
+  { name: 'tmpfs mounts', needs: '--tmpfs', owner: 'feat/fs', uses: (s) => s.filesystem.tmpfs.length > 0, without: (s) => fsChange(s, { tmpfs: [] }), supported: launcherKnows(['--tmpfs', '/tmp:size=65536']) },
+  { name: 'capability sets', needs: '--cap-drop, --cap-add', owner: 'feat/harden', uses: (s) => s.capabilities !== 'all', without: (s) => applySpecChange(s, { capabilities: 'all' }), supported: launcherKnows(['--cap-drop', 'ALL', '--cap-add', 'CHOWN']) },
+  {
+    name: 'seccomp filter',
+    needs: '--seccomp FILE, and server/seccomp-source.ts compiling profiles for it',
+    owner: 'feat/harden',
+    uses: (s) => s.seccomp !== 'unconfined',
+    without: (s) => applySpecChange(s, { seccomp: 'unconfined' }),
+    supported: launcherKnows(['--seccomp', '/dev/null']) && !seccompPending,
+  },
+  { name: 'no_new_privs', needs: '--no-new-privs', owner: 'main', uses: (s) => s.noNewPrivs, without: (s) => applySpecChange(s, { noNewPrivs: false }), supported: launcherKnows(['--no-new-privs']) },
+];
+
+// ---- the cases -------------------------------------------------------------------------------
+
+// runc sets up no network beyond loopback (that is a CNI plugin's job), so every case compares
+// a network namespace with only `lo` (docker's --network none) rather than isolab's bridge.
+const NO_BRIDGE = applySpecChange(DOCKER_RUN_DEFAULT, { network: { mode: 'loopback', rate: null } });
+const CASES: { name: string; spec: ContainerSpec }[] = [
+  { name: "docker's defaults (--network none)", spec: NO_BRIDGE },
+  {
+    name: 'every namespace, --cap-drop ALL, no_new_privs',
+    spec: applySpecChange(NO_BRIDGE, { namespaces: { ...NO_BRIDGE.namespaces, user: true, cgroup: true }, capabilities: [], noNewPrivs: true }),
+  },
+  { name: 'read-only root with a tmpfs, masked and read-only paths', spec: fsChange(NO_BRIDGE, { readOnly: true, tmpfs: [{ path: '/tmp', sizeBytes: 16 << 20 }] }) },
+  { name: 'pids limit', spec: applySpecChange(NO_BRIDGE, { resources: { ...NO_BRIDGE.resources, pidsLimit: 12 } }) },
+];
+
+// ---- what the probe (and a few files) show from inside ----------------------------------------
+
+/** One program for every case: the status of a process, its uid map, docker's masked paths, the probe, then forks until refused. */
+const SCRIPT = [
+  'cat /proc/self/status',
+  'echo @@',
+  'cat /proc/self/uid_map',
+  'echo @@',
+  `for p in ${DOCKER_MASKED_PATHS.join(' ')}; do`,
+  '  if [ -d "$p" ]; then echo "$p dir $(ls -A "$p" | wc -l)";',
+  '  elif [ -e "$p" ]; then echo "$p file $(head -c 64 "$p" 2>/dev/null | wc -c)"; fi',
+  'done',
+  'echo @@',
+  PROBE_IN_IMAGE,
+  'echo',
+  'echo @@',
+  // Each background sleep is one more task; busy box's sh gives up at the first refused fork.
+  `i=0; while [ $i -lt ${MAX_TASKS} ]; do sleep 1 & i=$((i+1)); echo $i; done`,
+].join('\n');
+const PROGRAM = ['/bin/sh', '-c', SCRIPT];
+
+interface View {
+  privateNamespaces: string[];
+  caps: Record<'CapInh' | 'CapPrm' | 'CapEff' | 'CapBnd' | 'CapAmb', string[]>;
+  noNewPrivs: string;
+  seccomp: string;
+  uid: number;
+  gid: number;
+  uidMap: string;
+  hostname: string;
+  rootReadOnly: boolean;
+  /** Each masked path that exists inside: "PATH dir|file N" (entries, or bytes read). */
+  maskedContents: string[];
+  /** Docker's masked paths that are mount points, and its read-only paths mounted read-only. */
+  maskedMounts: string[];
+  readonlyMounts: string[];
+  /** How many background tasks sh could start (MAX_TASKS when nothing stops it). */
+  tasksStarted: number;
+}
+
+function view(stdout: string): View {
+  const [status = '', uidMap = '', masked = '', probe = '', tasks = ''] = stdout.split('@@\n');
+  const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? `(no ${name})`;
+  const report = ProbeReport.parse(JSON.parse(probe));
+  const mounted = new Map(report.mounts.map((m) => [m.target, m]));
+  return {
+    privateNamespaces: NAMESPACE_KINDS.map((k) => PROC_NAME[k]).filter((n) => report.namespaces[n] !== hostInode(n)).sort(),
+    caps: {
+      CapInh: decodeCapabilityMask(field('CapInh')).sort(),
+      CapPrm: decodeCapabilityMask(field('CapPrm')).sort(),
+      CapEff: decodeCapabilityMask(field('CapEff')).sort(),
+      CapBnd: decodeCapabilityMask(field('CapBnd')).sort(),
+      CapAmb: decodeCapabilityMask(field('CapAmb')).sort(),
+    },
+    noNewPrivs: field('NoNewPrivs'),
+    seccomp: field('Seccomp'),
+    uid: report.uid,
+    gid: report.gid,
+    uidMap: uidMap.trim().split(/\s+/).join(' '),
+    hostname: report.hostname,
+    rootReadOnly: mounted.get('/')?.readOnly ?? false,
+    maskedContents: masked.trim().split('\n').filter(Boolean),
+    maskedMounts: DOCKER_MASKED_PATHS.filter((p) => mounted.has(p)),
+    readonlyMounts: DOCKER_READONLY_PATHS.filter((p) => mounted.get(p)?.readOnly),
+    tasksStarted: Number(tasks.trim().split('\n').filter(Boolean).at(-1) ?? 0),
+  };
+}
+
+/** What the settings say the view must be (for runc, which implements all of them). */
+function expected(spec: ContainerSpec): Partial<View> {
+  const caps = (spec.capabilities === 'all' ? [...HOST_CAPS] : [...spec.capabilities]).sort();
+  const existing = (paths: readonly string[]) => paths.filter((p) => existsSync(p));
+  return {
+    privateNamespaces: NAMESPACE_KINDS.filter((k) => spec.namespaces[k]).map((k) => PROC_NAME[k]).sort(),
+    caps: { CapInh: [], CapPrm: caps, CapEff: caps, CapBnd: caps, CapAmb: [] },
+    noNewPrivs: spec.noNewPrivs ? '1' : '0',
+    seccomp: spec.seccomp === 'unconfined' ? '0' : '2',
+    uid: spec.user?.uid ?? 0,
+    uidMap: spec.namespaces.user ? `0 ${spec.userns.hostId} 65536` : '0 0 4294967295',
+    rootReadOnly: spec.filesystem.readOnly,
+    ...(spec.namespaces.uts ? { hostname: spec.hostname } : {}),
+    ...(spec.filesystem.maskedPaths
+      ? { maskedMounts: existing(DOCKER_MASKED_PATHS), maskedContents: existing(DOCKER_MASKED_PATHS).map((p) => `${p} ${statSync(p).isDirectory() ? 'dir' : 'file'} 0`) }
+      : {}),
+    ...(spec.filesystem.readonlyPaths ? { readonlyMounts: existing(DOCKER_READONLY_PATHS) } : {}),
+    // sh itself is one task of the limit.
+    tasksStarted: spec.resources.cgroup && spec.resources.pidsLimit !== null ? spec.resources.pidsLimit - 1 : MAX_TASKS,
+  };
+}
+
+// ---- running both ----------------------------------------------------------------------------
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function collect(child: ReturnType<typeof spawn>): Promise<Ran> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+let workDir: string;
+let runcRoot: string;
+let bundles = 0;
+
+/** A bundle (config.json + a copy of the image, since runc writes into its rootfs) run under runc. */
+async function underRunc(spec: ContainerSpec): Promise<Ran & { cgroupsPath: string }> {
+  const id = `isolab-export-${RUN}-${++bundles}`;
+  const bundle = join(workDir, id);
+  mkdirSync(bundle, { mode: 0o755 });
+  expect(spawnSync('cp', ['-a', PATHS.rootfs, join(bundle, 'rootfs')]).status).toBe(0);
+  copyFileSync(PATHS.probe, join(bundle, 'rootfs', PROBE_IN_IMAGE));
+  const cgroupsPath = `/${id}`;
+  const { config } = toOciConfig(spec, { args: PROGRAM, seccompProfile: DOCKER_PROFILE, machine: machine(), kernelRelease: release(), cgroupsPath, allCapabilities: HOST_CAPS });
+  writeFileSync(join(bundle, 'config.json'), ociConfigJson(config));
+  const ran = await collect(spawn(RUNC, ['--root', runcRoot, 'run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  return { ...ran, cgroupsPath };
+}
+
+/** isolab's launcher with the same settings, as the server runs it (status on fd 3). */
+async function underIsolab(spec: ContainerSpec): Promise<Ran & { status: StatusLine[] }> {
+  const ctx: LaunchContext = { rootfsDir: PATHS.rootfs };
+  if (spec.resources.cgroup) ctx.cgroupName = `isolab-export-${RUN}-${++bundles}`;
+  const seccomp = launcherSeccompFile(spec, null);
+  if (isPending(seccomp)) throw new Error(seccomp.pending);
+  if (seccomp) ctx.seccompFile = seccomp.path;
+  try {
+    const child = spawn(PATHS.launcher, ['--status-fd', '3', ...launcherArgs(spec, ctx), '--', ...PROGRAM], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    let statusText = '';
+    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => (statusText += d));
+    const ran = await collect(child);
+    return { ...ran, status: statusText.trim().split('\n').filter(Boolean).map((l) => StatusLine.parse(JSON.parse(l))) };
+  } finally {
+    seccomp?.dispose();
+  }
+}
+
+beforeAll(() => {
+  expect(process.getuid?.(), 'runc and the launcher need root').toBe(0);
+  for (const f of [RUNC, PATHS.launcher, PATHS.probe, PATHS.rootfs]) expect(existsSync(f), `${f} is missing: run npm run setup -- --for-tests`).toBe(true);
+  // Both containers must run the same probe: the image carries a copy made by setup.
+  expect(readFileSync(join(PATHS.rootfs, PROBE_IN_IMAGE)).equals(readFileSync(PATHS.probe)), 'build/rootfs has a stale probe: run npm run setup').toBe(true);
+  workDir = mkdtempSync(join(tmpdir(), 'isolab-export-test-'));
+  // runc in a user namespace works as the mapped uid: it must be able to walk to the bundle.
+  chmodSync(workDir, 0o755);
+  runcRoot = join(workDir, 'runc-state');
+});
+
+afterAll(() => {
+  if (!workDir) return;
+  // A container left by a failed assertion would keep its cgroup: delete it through runc first.
+  const list = spawnSync(RUNC, ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' });
+  for (const id of list.stdout?.split('\n').filter(Boolean) ?? []) spawnSync(RUNC, ['--root', runcRoot, 'delete', '--force', id]);
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('the launcher feature detection', () => {
+  it('tells a known option from an unknown one', () => {
+    expect(launcherKnows(['--no-new-privs'])).toBe(true);
+    expect(launcherKnows(['--unshare', 'pid'])).toBe(true);
+    expect(launcherKnows([`--surely-not-an-option-${RUN}`])).toBe(false);
+    expect(launcherKnows(['--unshare', `nonamespace${RUN}`])).toBe(false);
+  });
+});
+
+describe.each(CASES)('$name', ({ spec }) => {
+  const missing = FEATURES.filter((f) => f.uses(spec) && !f.supported);
+  const both = missing.reduce((s, f) => f.without(s), spec);
+
+  it('runs under runc from the exported config.json, and looks inside as the settings say', async () => {
+    const ran = await underRunc(spec);
+    const limited = spec.resources.pidsLimit !== null;
+    if (!limited) expect(ran.code, ran.stderr).toBe(0);
+    else expect(ran.stderr).toMatch(/can't fork/);
+    expect(view(ran.stdout)).toMatchObject(expected(spec));
+    // runc removes the container's cgroup when it ends.
+    expect(existsSync(`/sys/fs/cgroup/pids${ran.cgroupsPath}`)).toBe(false);
+  });
+
+  const without = missing.length ? ` (without ${missing.map((f) => f.name).join(', ')}: not in the launcher yet)` : '';
+  it(`isolab's launcher and runc agree${without}`, async () => {
+    const [fromRunc, fromIsolab] = [await underRunc(both), await underIsolab(both)];
+    expect(fromIsolab.status[0], fromIsolab.stderr).toMatchObject({ type: 'ready' });
+    expect(fromIsolab.code).toBe(fromRunc.code);
+    const isolab = view(fromIsolab.stdout);
+    expect(isolab).toEqual(view(fromRunc.stdout));
+    // And both are what the settings say (so agreeing is not agreeing on nothing).
+    expect(isolab).toMatchObject(expected(both));
+  });
+
+  for (const f of missing) it.todo(`compare the ${f.name} once the launcher has ${f.needs} (${f.owner})`);
+});
