@@ -6,18 +6,18 @@ import {
   DOCKER_MASKED_PATHS,
   DOCKER_READONLY_PATHS,
   RLIM_INFINITY,
-  dockerSeccompToOci,
   formatSize,
   ociConfigJson,
   shellQuote,
   toDockerRun,
   toOciConfig,
-  type DockerSeccompProfile,
   type OciOptions,
 } from './export.js';
+import type { DockerSeccompProfile } from './seccomp.js';
 import { DOCKER_RUN_DEFAULT, FULL_ISOLATION, PLAIN_PROCESS, applySpecChange, type ContainerSpec, type SpecChange } from './spec.js';
 
-const DOCKER_PROFILE = JSON.parse(readFileSync(new URL('../test/fixtures/docker-default-seccomp.json', import.meta.url), 'utf8')) as DockerSeccompProfile;
+/** isolab's "docker-default" seccomp profile (moby's default.json). */
+const DOCKER_PROFILE = JSON.parse(readFileSync(new URL('../profiles/seccomp/docker-default.json', import.meta.url), 'utf8')) as DockerSeccompProfile;
 const change = (c: SpecChange) => applySpecChange(DOCKER_RUN_DEFAULT, c);
 const HOST: Pick<OciOptions, 'machine' | 'kernelRelease'> = { machine: 'x86_64', kernelRelease: '6.18.0-1-amd64' };
 const oci = (spec: ContainerSpec, opts: Partial<OciOptions> = {}) =>
@@ -273,66 +273,5 @@ describe('toOciConfig', () => {
     expect(text).toContain('"hard": 18446744073709551615');
     expect(JSON.parse(text).process.rlimits[0].type).toBe('RLIMIT_NOFILE');
     expect(JSON.parse(ociConfigJson(oci(DOCKER_RUN_DEFAULT).config))).toEqual(JSON.parse(JSON.stringify(oci(DOCKER_RUN_DEFAULT).config)));
-  });
-});
-
-describe("seccomp: Docker's profile resolved as moby does for one container", () => {
-  const names = (s: ReturnType<typeof dockerSeccompToOci>) => s.syscalls.flatMap((r) => r.names);
-  const rulesFor = (s: ReturnType<typeof dockerSeccompToOci>, name: string) => s.syscalls.filter((r) => r.names.includes(name));
-  const docker14 = DOCKER_DEFAULT_CAPABILITIES.map((c) => `CAP_${c}`);
-  const all = CAPABILITIES.map((c) => `CAP_${c}`);
-
-  it('x86_64 with docker\'s 14: its architectures, the amd64 rules, none needing CAP_SYS_ADMIN', () => {
-    const s = dockerSeccompToOci(DOCKER_PROFILE, { boundingCaps: docker14, ...HOST });
-    expect(s.defaultAction).toBe('SCMP_ACT_ERRNO');
-    expect(s.defaultErrnoRet).toBe(1);
-    expect(s.architectures).toEqual(['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
-    expect(names(s)).toContain('arch_prctl');
-    expect(names(s)).not.toContain('s390_pci_mmio_read');
-    expect(names(s)).not.toContain('mount');
-    // chroot is allowed with CAP_SYS_CHROOT, which the 14 have.
-    expect(names(s)).toContain('chroot');
-    // ptrace needs kernel 4.8.
-    expect(names(s)).toContain('ptrace');
-    // clone without namespace flags only (args masked), and clone3 answers ENOSYS so libc falls back to clone.
-    expect(rulesFor(s, 'clone')).toEqual([{ names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 2114060288, op: 'SCMP_CMP_MASKED_EQ' }] }]);
-    expect(rulesFor(s, 'clone3')).toEqual([{ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }]);
-    // Only the runtime-spec's fields: no comment, includes or excludes left behind.
-    for (const rule of s.syscalls) expect(['action', 'args', 'errnoRet', 'names']).toEqual(expect.arrayContaining(Object.keys(rule)));
-  });
-
-  it('with every capability the CAP_SYS_ADMIN rules come in and the restricted clone goes', () => {
-    const s = dockerSeccompToOci(DOCKER_PROFILE, { boundingCaps: all, ...HOST });
-    expect(names(s)).toEqual(expect.arrayContaining(['mount', 'unshare', 'setns', 'bpf', 'reboot', 'init_module']));
-    expect(rulesFor(s, 'clone')).toEqual([expect.objectContaining({ action: 'SCMP_ACT_ALLOW' })]);
-    expect(rulesFor(s, 'clone')[0]!.args).toBeUndefined();
-    expect(rulesFor(s, 'clone3').map((r) => r.action)).toEqual(['SCMP_ACT_ALLOW']);
-  });
-
-  it('an old kernel loses the minKernel rules; aarch64 gets its own architectures and rules', () => {
-    expect(names(dockerSeccompToOci(DOCKER_PROFILE, { boundingCaps: docker14, machine: 'x86_64', kernelRelease: '4.4.0' }))).not.toContain('ptrace');
-    const arm = dockerSeccompToOci(DOCKER_PROFILE, { boundingCaps: docker14, machine: 'aarch64', kernelRelease: '6.1.0' });
-    expect(arm.architectures).toEqual(['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
-    expect(names(arm)).toContain('arm_fadvise64_64');
-    expect(names(arm)).not.toContain('arch_prctl');
-  });
-
-  it('"name" becomes "names"; "architectures" is kept; bad profiles are refused', () => {
-    const ctx = { boundingCaps: [], ...HOST };
-    expect(dockerSeccompToOci({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ name: 'kexec_load', action: 'SCMP_ACT_ERRNO' }] }, ctx)).toEqual({
-      defaultAction: 'SCMP_ACT_ALLOW',
-      architectures: ['SCMP_ARCH_X86_64'],
-      syscalls: [{ names: ['kexec_load'], action: 'SCMP_ACT_ERRNO' }],
-    });
-    expect(() => dockerSeccompToOci({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], archMap: [{ architecture: 'SCMP_ARCH_X86_64', subArchitectures: null }] }, ctx)).toThrow(
-      "seccomp profile: both 'architectures' and 'archMap' are given; use one",
-    );
-    expect(() => dockerSeccompToOci({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ name: 'a', names: ['b'], action: 'SCMP_ACT_ERRNO' }] }, ctx)).toThrow(
-      "seccomp profile: a rule gives both 'name' (a) and 'names'; use one",
-    );
-    expect(() => dockerSeccompToOci({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['a'], action: 'SCMP_ACT_ERRNO', includes: { minKernel: 'new' } }] }, ctx)).toThrow(
-      'seccomp profile: minKernel "new" is not a kernel version like 4.8',
-    );
-    expect(() => dockerSeccompToOci(DOCKER_PROFILE, { ...ctx, machine: 'pdp11' })).toThrow(/unknown machine "pdp11"/);
   });
 });

@@ -3,6 +3,7 @@
 // it there. Pure (no Node, no DOM): the page renders both live as the toggles change; the server
 // passes in what only it can read (the seccomp profile, the machine, the image's disk).
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES, type Capability } from './capabilities.js';
+import { archOfMachine, dockerSeccompToOci, type DockerSeccompProfile, type OciSeccomp } from './seccomp.js';
 import { DOCKER_RUN_DEFAULT, type ContainerSpec, type NamespaceKind, type RlimitName } from './spec.js';
 
 // ---- docker's defaults that isolab's switches refer to --------------------------------------
@@ -220,124 +221,6 @@ function capabilityFlags(caps: 'all' | Capability[]): string[] {
 
 // ---- OCI runtime-spec config.json --------------------------------------------------------------
 
-/** A seccomp profile in Docker's format (moby's profiles/seccomp), as far as the conversion reads it. */
-export interface DockerSeccompProfile {
-  defaultAction: string;
-  defaultErrnoRet?: number;
-  architectures?: string[];
-  archMap?: { architecture: string; subArchitectures: string[] | null }[] | null;
-  flags?: string[];
-  syscalls?: DockerSeccompRule[] | null;
-}
-export interface DockerSeccompFilter {
-  arches?: string[];
-  caps?: string[];
-  minKernel?: string;
-}
-export interface OciSeccompArg {
-  index: number;
-  value: number;
-  valueTwo?: number;
-  op: string;
-}
-export interface DockerSeccompRule {
-  name?: string;
-  names?: string[];
-  action: string;
-  errnoRet?: number;
-  args?: OciSeccompArg[] | null;
-  comment?: string;
-  includes?: DockerSeccompFilter;
-  excludes?: DockerSeccompFilter;
-}
-export interface OciSeccompRule {
-  names: string[];
-  action: string;
-  errnoRet?: number;
-  args?: OciSeccompArg[];
-}
-export interface OciSeccomp {
-  defaultAction: string;
-  defaultErrnoRet?: number;
-  architectures?: string[];
-  flags?: string[];
-  syscalls: OciSeccompRule[];
-}
-
-/**
- * Machines by `uname -m`: the name moby's profiles use in includes/excludes "arches", and the
- * libseccomp architecture that picks the archMap entry.
- */
-const MACHINES: Record<string, { native: string; scmp: string }> = {
-  x86_64: { native: 'amd64', scmp: 'SCMP_ARCH_X86_64' },
-  i386: { native: 'x86', scmp: 'SCMP_ARCH_X86' },
-  i686: { native: 'x86', scmp: 'SCMP_ARCH_X86' },
-  aarch64: { native: 'arm64', scmp: 'SCMP_ARCH_AARCH64' },
-  armv7l: { native: 'arm', scmp: 'SCMP_ARCH_ARM' },
-  ppc64le: { native: 'ppc64le', scmp: 'SCMP_ARCH_PPC64LE' },
-  s390x: { native: 's390x', scmp: 'SCMP_ARCH_S390X' },
-  riscv64: { native: 'riscv64', scmp: 'SCMP_ARCH_RISCV64' },
-  loongarch64: { native: 'loong64', scmp: 'SCMP_ARCH_LOONGARCH64' },
-};
-
-/** "6.18.0-1-amd64" ≥ "4.8"? (major.minor, as moby compares minKernel). */
-function kernelAtLeast(release: string, minKernel: string): boolean {
-  const parse = (v: string, what: string) => {
-    const m = /^(\d+)\.(\d+)/.exec(v);
-    if (!m) throw new Error(`seccomp profile: ${what} "${v}" is not a kernel version like 4.8`);
-    return [Number(m[1]), Number(m[2])] as const;
-  };
-  const [maj, min] = parse(release, 'kernel release');
-  const [wantMaj, wantMin] = parse(minKernel, 'minKernel');
-  return maj > wantMaj || (maj === wantMaj && min >= wantMin);
-}
-
-/**
- * A Docker-format profile → the OCI `linux.seccomp` object, resolved the way moby does it for one
- * container (profiles/seccomp setupSeccomp): the archMap entry of this machine gives the
- * architectures; a rule with `includes` is kept only when this machine's arch, every listed
- * capability (in the bounding set) and the kernel version all match; a rule with `excludes` is
- * dropped when any of them matches. `name` becomes `names`.
- */
-export function dockerSeccompToOci(
-  profile: DockerSeccompProfile,
-  ctx: { boundingCaps: readonly string[]; machine: string; kernelRelease: string },
-): OciSeccomp {
-  const machine = MACHINES[ctx.machine];
-  if (!machine) throw new Error(`seccomp profile: unknown machine "${ctx.machine}" (known: ${Object.keys(MACHINES).join(', ')})`);
-  if (profile.architectures?.length && profile.archMap?.length) {
-    throw new Error("seccomp profile: both 'architectures' and 'archMap' are given; use one");
-  }
-  const out: OciSeccomp = { defaultAction: profile.defaultAction, syscalls: [] };
-  if (profile.defaultErrnoRet !== undefined) out.defaultErrnoRet = profile.defaultErrnoRet;
-  if (profile.architectures?.length) out.architectures = [...profile.architectures];
-  const entry = profile.archMap?.find((a) => a.architecture === machine.scmp);
-  if (entry) out.architectures = [entry.architecture, ...(entry.subArchitectures ?? [])];
-  if (profile.flags?.length) out.flags = [...profile.flags];
-
-  const hasCap = (c: string) => ctx.boundingCaps.includes(c);
-  for (const rule of profile.syscalls ?? []) {
-    const ex = rule.excludes;
-    if (ex) {
-      if (ex.arches?.includes(machine.native)) continue;
-      if (ex.caps?.some(hasCap)) continue;
-      if (ex.minKernel && kernelAtLeast(ctx.kernelRelease, ex.minKernel)) continue;
-    }
-    const inc = rule.includes;
-    if (inc) {
-      if (inc.arches?.length && !inc.arches.includes(machine.native)) continue;
-      if (inc.caps?.length && !inc.caps.every(hasCap)) continue;
-      if (inc.minKernel && !kernelAtLeast(ctx.kernelRelease, inc.minKernel)) continue;
-    }
-    if (rule.name && rule.names?.length) throw new Error(`seccomp profile: a rule gives both 'name' (${rule.name}) and 'names'; use one`);
-    const converted: OciSeccompRule = { names: rule.name ? [rule.name] : [...(rule.names ?? [])], action: rule.action };
-    if (rule.errnoRet !== undefined) converted.errnoRet = rule.errnoRet;
-    if (rule.args?.length) converted.args = rule.args.map((a) => ({ ...a }));
-    out.syscalls.push(converted);
-  }
-  return out;
-}
-
 /** RLIM_INFINITY: an OCI rlimit is a uint64, and "unlimited" is its largest value (beyond a JS number). */
 export const RLIM_INFINITY = 2n ** 64n - 1n;
 
@@ -550,7 +433,8 @@ export function toOciConfig(spec: ContainerSpec, opts: OciOptions): { config: Oc
   if (spec.filesystem.readonlyPaths) linux.readonlyPaths = [...DOCKER_READONLY_PATHS];
   if (spec.seccomp !== 'unconfined') {
     if (!opts.seccompProfile) throw new Error(`toOciConfig: seccomp "${spec.seccomp}" needs its Docker-format profile (opts.seccompProfile)`);
-    linux.seccomp = dockerSeccompToOci(opts.seccompProfile, { boundingCaps: caps, machine: opts.machine, kernelRelease: opts.kernelRelease });
+    const seccomp = dockerSeccompToOci(opts.seccompProfile, { arch: archOfMachine(opts.machine), capabilities: caps, kernelRelease: opts.kernelRelease });
+    if (seccomp) linux.seccomp = seccomp;
   }
 
   const config: OciConfig = {
