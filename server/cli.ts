@@ -13,7 +13,7 @@ import { createApp } from './app.js';
 import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.js';
 import { CompareService } from './compare/service.js';
 import { MAX_VM_SHELLS } from './compare/vm.js';
-import { ContainerContexts } from './container-context.js';
+import { ContainerContexts, imageDisk } from './container-context.js';
 import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps } from './docker-flags.js';
 import { ErrorLine, StatusLine, StatusServer, launcherArgs, shellCommand } from './launcher.js';
 import { loadLessonCatalog } from './lesson-catalog.js';
@@ -22,7 +22,7 @@ import { sessionDeps } from './session-deps.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons/verify.js';
 import { defaultPaths, type LabPaths } from './paths.js';
 import { openProgressStore } from './progress.js';
-import { dockerFormatProfile, isPending, launcherSeccompFile } from './seccomp-source.js';
+import { parseSeccompProfileJson } from './seccomp/profile.js';
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive
 
@@ -235,10 +235,9 @@ async function run(args: string[]): Promise<number> {
   requireRoot('isolab run');
   requireBuilt(paths);
 
-  const seccomp = launcherSeccompFile(spec, parsed.seccompProfile);
-  if (isPending(seccomp)) throw new UsageError(seccomp.pending);
-  const context = new ContainerContexts(paths.rootfs).acquire(spec, 'run');
-  if (seccomp) context.ctx.seccompFile = seccomp.path;
+  // As the server does: a unique cgroup name, the overlay's upper directory, the seccomp filter
+  // compiled for these capabilities (docker's profile, or the one given with seccomp=FILE).
+  const context = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile).acquire(spec, 'run', parsed.seccompProfile?.profile);
   const program = parsed.command.length ? parsed.command : shellCommand(spec);
   let child: ReturnType<typeof spawn>;
   try {
@@ -248,7 +247,6 @@ async function run(args: string[]): Promise<number> {
     });
   } catch (err) {
     context.release();
-    seccomp?.dispose();
     throw err;
   }
   // Ctrl-C belongs to the program in the container (same terminal); isolab itself must survive it to report the exit.
@@ -267,8 +265,6 @@ async function run(args: string[]): Promise<number> {
       if (parsed.jsonStatus) process.stderr.write(`${raw}\n`);
       try {
         const line = StatusLine.parse(JSON.parse(raw));
-        // The launcher has read its seccomp file once the container is running (or has failed).
-        if (line.type !== 'exit') seccomp?.dispose();
         if (line.type === 'error' && !parsed.jsonStatus) printLaunchError(line);
       } catch {
         /* not a status line we know: ignore */
@@ -281,7 +277,6 @@ async function run(args: string[]): Promise<number> {
       process.off('SIGQUIT', ignore);
       // The launcher has torn its container down (cgroup, veth) before exiting.
       context.release();
-      seccomp?.dispose();
       resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
@@ -315,7 +310,7 @@ async function exportSpec(args: string[]): Promise<number> {
   const format = parsed.extra.format ?? 'docker';
   if (format !== 'docker' && format !== 'oci') throw new FlagError(`--format: "${format}" is not one of docker, oci`);
   const { spec } = parsed;
-  const device = new ContainerContexts(paths.rootfs).rootfsDevice();
+  const device = imageDisk(paths.rootfs);
   let unsupported: string[];
   if (format === 'docker') {
     const out = toDockerRun(spec, {
@@ -329,8 +324,9 @@ async function exportSpec(args: string[]): Promise<number> {
     console.log(out.commandLine);
     unsupported = out.unsupported;
   } else {
-    const profile = dockerFormatProfile(spec, parsed.seccompProfile);
-    if (isPending(profile)) throw new UsageError(profile.pending);
+    // The Docker-format profile behind the filter: the one given, or isolab's docker-default.
+    const profile =
+      spec.seccomp === 'custom' ? parsed.seccompProfile!.profile : spec.seccomp === 'docker-default' ? parseSeccompProfileJson(readFileSync(paths.dockerSeccompProfile, 'utf8')) : undefined;
     const terminal = parsed.command.length === 0;
     const env = programEnv(parsed.env, terminal);
     const out = toOciConfig(spec, {

@@ -10,6 +10,7 @@ const deps: RunFlagsDeps = {
     if (path === '/profiles/ok.json') return JSON.stringify(PROFILE);
     if (path === '/profiles/broken.json') return '{"defaultAction": ';
     if (path === '/profiles/list.json') return '[]';
+    if (path === '/profiles/bad-action.json') return JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_MAYBE' }] });
     throw new Error(`ENOENT: no such file or directory, open '${path}'`);
   },
   env: (name) => ({ FROM_CALLER: 'inherited' })[name],
@@ -153,7 +154,7 @@ describe('resources', () => {
   });
   it.each([
     [['-m', '12x'], `--memory: "12x" is not a size: ${SIZE_HELP}`],
-    [['-m', '1m'], '--memory: at least 4 MiB: less cannot even start a shell'],
+    [['-m', '1m'], "--memory: at least 6 MiB (docker's floor): less cannot even start a shell"],
     [['--memory-swap', '1g'], '--memory-swap: memory+swap needs a memory limit too (as docker)'],
     [['-m', '1g', '--memory-swap', '512m'], '--memory-swap: memory+swap must be at least the memory limit (as docker)'],
     [['-m', '1g', '--memory-swap', 'lots'], `--memory-swap: "lots" is not a size: ${SIZE_HELP}`],
@@ -291,7 +292,8 @@ describe('--security-opt', () => {
     ['seccomp=', '--security-opt: "seccomp=" needs a value: no-new-privileges, seccomp=…, apparmor=…, label=…, systempaths=unconfined'],
     ['no-new-privileges=maybe', '--security-opt no-new-privileges: "maybe" is not a boolean (true or false)'],
     ['seccomp=/profiles/missing.json', "--security-opt seccomp=/profiles/missing.json: cannot read the profile: ENOENT: no such file or directory, open '/profiles/missing.json'"],
-    ['seccomp=/profiles/list.json', '--security-opt seccomp=/profiles/list.json: not a Docker seccomp profile: expected an object with "defaultAction" (and "syscalls")'],
+    ['seccomp=/profiles/list.json', '--security-opt seccomp=/profiles/list.json: seccomp profile: expected object'],
+    ['seccomp=/profiles/bad-action.json', '--security-opt seccomp=/profiles/bad-action.json: seccomp profile: syscalls[0].action: unknown action (expected one of SCMP_ACT_KILL, SCMP_ACT_KILL_THREAD, SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP, SCMP_ACT_ERRNO, SCMP_ACT_TRACE, SCMP_ACT_ALLOW, SCMP_ACT_LOG, SCMP_ACT_NOTIFY)'],
     ['label=bogus', '--security-opt: label=bogus is not user:USER, role:ROLE, type:TYPE, level:LEVEL or disable'],
     ['label=type:Bad!', '--security-opt label: a label like "system_u:system_r:container_t:s0"'],
     ['apparmor=bad profile', '--security-opt apparmor: an AppArmor profile name'],
@@ -301,7 +303,7 @@ describe('--security-opt', () => {
     expect(refusal('--security-opt', opt)).toBe(message);
   });
   it('a profile that is not JSON is refused with the parser\'s reason', () => {
-    expect(refusal('--security-opt', 'seccomp=/profiles/broken.json')).toMatch(/^--security-opt seccomp=\/profiles\/broken.json: the profile is not JSON: .+/);
+    expect(refusal('--security-opt', 'seccomp=/profiles/broken.json')).toMatch(/^--security-opt seccomp=\/profiles\/broken.json: seccomp profile: not valid JSON: .+/);
   });
 });
 

@@ -4,8 +4,9 @@
 // own flags for what docker has none of. Pure: files, the caller's environment and the image's
 // user database come in through RunFlagsDeps, so every message is unit-tested (docker-flags.test.ts).
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES, capabilityName, type Capability } from '../common/capabilities.js';
-import { DOCKER_SELINUX_LABEL, type DockerSeccompProfile, type SelinuxLabelPart } from '../common/export.js';
+import { DOCKER_SELINUX_LABEL, type SelinuxLabelPart } from '../common/export.js';
 import { ContainerSpec, DOCKER_RUN_DEFAULT, RLIMIT_NAMES, type RlimitName } from '../common/spec.js';
+import { SeccompProfileError, parseSeccompProfileJson, type SeccompProfile } from './seccomp/profile.js';
 
 export const RUN_USAGE = `Usage: isolab run [OPTIONS] [--] [COMMAND [ARG...]]
 
@@ -115,10 +116,10 @@ export interface RunRequest {
   /** -e/--env, in the order given (later ones win). */
   env: Record<string, string>;
   /**
-   * The Docker-format profile of --security-opt seccomp=FILE (spec.seccomp is then "custom"). The
-   * server compiles it to the launcher's format: cli.ts seccompFileFor() is that hook.
+   * The checked Docker-format profile of --security-opt seccomp=FILE (spec.seccomp is then
+   * "custom"), for ContainerContexts.acquire() to compile and the exporters to write out.
    */
-  seccompProfile: { path: string; profile: DockerSeccompProfile } | null;
+  seccompProfile: { path: string; profile: SeccompProfile } | null;
   jsonStatus: boolean;
   /** Flags docker would also ignore here (e.g. --cap-drop with --privileged), one sentence each. */
   warnings: string[];
@@ -441,7 +442,7 @@ function hostOrPrivate(flag: string, value: string): boolean {
 /** docker's --security-opt KEY=VALUE (or the old KEY:VALUE). */
 interface SecurityOpts {
   noNewPrivs?: boolean;
-  seccomp?: { kind: 'unconfined' | 'docker-default' } | { kind: 'file'; path: string; profile: DockerSeccompProfile };
+  seccomp?: { kind: 'unconfined' | 'docker-default' } | { kind: 'file'; path: string; profile: SeccompProfile };
   apparmor?: string | null;
   label?: Partial<Record<SelinuxLabelPart, string>> | 'disable';
   systemPathsUnconfined?: boolean;
@@ -492,8 +493,8 @@ function securityOpts(values: string[], deps: RunFlagsDeps): SecurityOpts {
   return out;
 }
 
-/** Reads and JSON-parses a Docker-format profile; its rules are checked by the server's compiler. */
-function seccompFile(path: string, deps: RunFlagsDeps): DockerSeccompProfile {
+/** Reads a Docker-format profile and checks it (server/seccomp/profile.ts: moby's rules, isolab's limits). */
+function seccompFile(path: string, deps: RunFlagsDeps): SeccompProfile {
   const flag = `--security-opt seccomp=${path}`;
   let text: string;
   try {
@@ -501,18 +502,12 @@ function seccompFile(path: string, deps: RunFlagsDeps): DockerSeccompProfile {
   } catch (err) {
     return fail(flag, `cannot read the profile: ${(err as Error).message}`);
   }
-  let profile: unknown;
   try {
-    profile = JSON.parse(text);
+    return parseSeccompProfileJson(text);
   } catch (err) {
-    return fail(flag, `the profile is not JSON: ${(err as Error).message}`);
+    if (err instanceof SeccompProfileError) return fail(flag, err.message);
+    throw err;
   }
-  const p = profile as Partial<DockerSeccompProfile> | null;
-  if (!p || typeof p !== 'object' || Array.isArray(p) || typeof p.defaultAction !== 'string') {
-    return fail(flag, 'not a Docker seccomp profile: expected an object with "defaultAction" (and "syscalls")');
-  }
-  if (p.syscalls != null && !Array.isArray(p.syscalls)) return fail(flag, 'not a Docker seccomp profile: "syscalls" must be a list');
-  return p as DockerSeccompProfile;
 }
 
 /** Which flag a setting (a path in ContainerSpec) comes from, to name it when the spec refuses a value. */

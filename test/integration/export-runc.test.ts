@@ -18,18 +18,19 @@ import { machine, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCapabilityMask, type Capability } from '../../common/capabilities.js';
-import { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, ociConfigJson, toOciConfig, type DockerSeccompProfile } from '../../common/export.js';
+import { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, ociConfigJson, toOciConfig } from '../../common/export.js';
 import { ProbeReport } from '../../common/probe.js';
 import { DOCKER_RUN_DEFAULT, NAMESPACE_KINDS, applySpecChange, type ContainerSpec, type NamespaceKind } from '../../common/spec.js';
-import { StatusLine, launcherArgs, type LaunchContext } from '../../server/launcher.js';
-import { REPO_ROOT, defaultPaths } from '../../server/paths.js';
-import { isPending, launcherSeccompFile } from '../../server/seccomp-source.js';
+import { ContainerContexts } from '../../server/container-context.js';
+import { StatusLine, launcherArgs } from '../../server/launcher.js';
+import { defaultPaths } from '../../server/paths.js';
+import { parseSeccompProfileJson } from '../../server/seccomp/profile.js';
 
 const PATHS = defaultPaths();
 const RUNC = '/usr/sbin/runc';
 const PROBE_IN_IMAGE = '/usr/local/bin/isolab-probe';
-/** moby's default profile: what runc filters with when the settings say "docker-default". */
-const DOCKER_PROFILE = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/docker-default-seccomp.json'), 'utf8')) as DockerSeccompProfile;
+/** isolab's "docker-default" profile (moby's): what runc filters with too, resolved by the exporter. */
+const DOCKER_PROFILE = parseSeccompProfileJson(readFileSync(PATHS.dockerSeccompProfile, 'utf8'));
 /** Enough tasks to hit any limit the cases set, few enough to be harmless without one. */
 const MAX_TASKS = 40;
 const RUN = randomBytes(4).toString('hex');
@@ -61,7 +62,6 @@ interface Feature {
 
 const ns = (spec: ContainerSpec, kind: NamespaceKind, on: boolean) => applySpecChange(spec, { namespaces: { ...spec.namespaces, [kind]: on } });
 const fsChange = (spec: ContainerSpec, c: Partial<ContainerSpec['filesystem']>) => applySpecChange(spec, { filesystem: { ...spec.filesystem, ...c } });
-const seccompPending = isPending(launcherSeccompFile(DOCKER_RUN_DEFAULT, null));
 
 const FEATURES: Feature[] = [
   { name: 'cgroup namespace', needs: '--unshare cgroup', owner: 'feat/cgroup', uses: (s) => s.namespaces.cgroup, without: (s) => ns(s, 'cgroup', false), supported: launcherKnows(['--unshare', 'cgroup']) },
@@ -72,14 +72,7 @@ const FEATURES: Feature[] = [
   { name: 'read-only root', needs: '--read-only', owner: 'feat/fs', uses: (s) => s.filesystem.readOnly, without: (s) => fsChange(s, { readOnly: false }), supported: launcherKnows(['--read-only']) },
   { name: 'tmpfs mounts', needs: '--tmpfs', owner: 'feat/fs', uses: (s) => s.filesystem.tmpfs.length > 0, without: (s) => fsChange(s, { tmpfs: [] }), supported: launcherKnows(['--tmpfs', '/tmp:size=65536']) },
   { name: 'capability sets', needs: '--cap-drop, --cap-add', owner: 'feat/harden', uses: (s) => s.capabilities !== 'all', without: (s) => applySpecChange(s, { capabilities: 'all' }), supported: launcherKnows(['--cap-drop', 'ALL', '--cap-add', 'CHOWN']) },
-  {
-    name: 'seccomp filter',
-    needs: '--seccomp FILE, and server/seccomp-source.ts compiling profiles for it',
-    owner: 'feat/harden',
-    uses: (s) => s.seccomp !== 'unconfined',
-    without: (s) => applySpecChange(s, { seccomp: 'unconfined' }),
-    supported: launcherKnows(['--seccomp', '/dev/null']) && !seccompPending,
-  },
+  { name: 'seccomp filter', needs: '--seccomp FILE', owner: 'feat/harden', uses: (s) => s.seccomp !== 'unconfined', without: (s) => applySpecChange(s, { seccomp: 'unconfined' }), supported: launcherKnows(['--seccomp', '/dev/null']) },
   { name: 'no_new_privs', needs: '--no-new-privs', owner: 'main', uses: (s) => s.noNewPrivs, without: (s) => applySpecChange(s, { noNewPrivs: false }), supported: launcherKnows(['--no-new-privs']) },
 ];
 
@@ -100,7 +93,7 @@ const CASES: { name: string; spec: ContainerSpec }[] = [
 
 // ---- what the probe (and a few files) show from inside ----------------------------------------
 
-/** One program for every case: the status of a process, its uid map, docker's masked paths, the probe, then forks until refused. */
+/** One program for every case: the status of a process, its uid map, docker's masked paths, where it can write, the probe, then forks until refused. */
 const SCRIPT = [
   'cat /proc/self/status',
   'echo @@',
@@ -110,6 +103,8 @@ const SCRIPT = [
   '  if [ -d "$p" ]; then echo "$p dir $(ls -A "$p" | wc -l)";',
   '  elif [ -e "$p" ]; then echo "$p file $(head -c 64 "$p" 2>/dev/null | wc -c)"; fi',
   'done',
+  'echo @@',
+  'for d in / /tmp; do if touch "$d/.isolab-write-test" 2>/dev/null; then echo "$d writable"; else echo "$d read-only"; fi; done',
   'echo @@',
   PROBE_IN_IMAGE,
   'echo',
@@ -129,6 +124,10 @@ interface View {
   uidMap: string;
   hostname: string;
   rootReadOnly: boolean;
+  /** "/ writable", "/tmp read-only": whether a file can be created there. */
+  writable: string[];
+  /** tmpfs mounts outside /dev, /proc and /sys (--tmpfs). */
+  tmpfsMounts: string[];
   /** Each masked path that exists inside: "PATH dir|file N" (entries, or bytes read). */
   maskedContents: string[];
   /** Docker's masked paths that are mount points, and its read-only paths mounted read-only. */
@@ -139,7 +138,7 @@ interface View {
 }
 
 function view(stdout: string): View {
-  const [status = '', uidMap = '', masked = '', probe = '', tasks = ''] = stdout.split('@@\n');
+  const [status = '', uidMap = '', masked = '', writes = '', probe = '', tasks = ''] = stdout.split('@@\n');
   const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? `(no ${name})`;
   const report = ProbeReport.parse(JSON.parse(probe));
   const mounted = new Map(report.mounts.map((m) => [m.target, m]));
@@ -159,6 +158,8 @@ function view(stdout: string): View {
     uidMap: uidMap.trim().split(/\s+/).join(' '),
     hostname: report.hostname,
     rootReadOnly: mounted.get('/')?.readOnly ?? false,
+    writable: writes.trim().split('\n'),
+    tmpfsMounts: report.mounts.filter((m) => m.fstype === 'tmpfs' && !m.target.startsWith('/dev') && !m.target.startsWith('/proc') && !m.target.startsWith('/sys')).map((m) => m.target).sort(),
     maskedContents: masked.trim().split('\n').filter(Boolean),
     maskedMounts: DOCKER_MASKED_PATHS.filter((p) => mounted.has(p)),
     readonlyMounts: DOCKER_READONLY_PATHS.filter((p) => mounted.get(p)?.readOnly),
@@ -178,6 +179,11 @@ function expected(spec: ContainerSpec): Partial<View> {
     uid: spec.user?.uid ?? 0,
     uidMap: spec.namespaces.user ? `0 ${spec.userns.hostId} 65536` : '0 0 4294967295',
     rootReadOnly: spec.filesystem.readOnly,
+    tmpfsMounts: spec.filesystem.tmpfs.map((t) => t.path).sort(),
+    // Root of a user namespace does not own the image's files (they belong to the host's root).
+    ...(spec.namespaces.user
+      ? {}
+      : { writable: ['/', '/tmp'].map((d) => `${d} ${spec.filesystem.readOnly && !spec.filesystem.tmpfs.some((t) => t.path === d) ? 'read-only' : 'writable'}`) }),
     ...(spec.namespaces.uts ? { hostname: spec.hostname } : {}),
     ...(spec.filesystem.maskedPaths
       ? { maskedMounts: existing(DOCKER_MASKED_PATHS), maskedContents: existing(DOCKER_MASKED_PATHS).map((p) => `${p} ${statSync(p).isDirectory() ? 'dir' : 'file'} 0`) }
@@ -206,6 +212,7 @@ function collect(child: ReturnType<typeof spawn>): Promise<Ran> {
 
 let workDir: string;
 let runcRoot: string;
+let contexts: ContainerContexts;
 let bundles = 0;
 
 /** A bundle (config.json + a copy of the image, since runc writes into its rootfs) run under runc. */
@@ -222,15 +229,11 @@ async function underRunc(spec: ContainerSpec): Promise<Ran & { cgroupsPath: stri
   return { ...ran, cgroupsPath };
 }
 
-/** isolab's launcher with the same settings, as the server runs it (status on fd 3). */
+/** isolab's launcher with the same settings, as the server runs it: its per-launch context, status on fd 3. */
 async function underIsolab(spec: ContainerSpec): Promise<Ran & { status: StatusLine[] }> {
-  const ctx: LaunchContext = { rootfsDir: PATHS.rootfs };
-  if (spec.resources.cgroup) ctx.cgroupName = `isolab-export-${RUN}-${++bundles}`;
-  const seccomp = launcherSeccompFile(spec, null);
-  if (isPending(seccomp)) throw new Error(seccomp.pending);
-  if (seccomp) ctx.seccompFile = seccomp.path;
+  const context = contexts.acquire(spec, `export-test-${RUN}`);
   try {
-    const child = spawn(PATHS.launcher, ['--status-fd', '3', ...launcherArgs(spec, ctx), '--', ...PROGRAM], {
+    const child = spawn(PATHS.launcher, ['--status-fd', '3', ...launcherArgs(spec, context.ctx), '--', ...PROGRAM], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
@@ -239,7 +242,7 @@ async function underIsolab(spec: ContainerSpec): Promise<Ran & { status: StatusL
     const ran = await collect(child);
     return { ...ran, status: statusText.trim().split('\n').filter(Boolean).map((l) => StatusLine.parse(JSON.parse(l))) };
   } finally {
-    seccomp?.dispose();
+    context.release();
   }
 }
 
@@ -252,6 +255,8 @@ beforeAll(() => {
   // runc in a user namespace works as the mapped uid: it must be able to walk to the bundle.
   chmodSync(workDir, 0o755);
   runcRoot = join(workDir, 'runc-state');
+  // The server's own bookkeeping (cgroup names, overlay upper directories, compiled seccomp files), in this run's directory.
+  contexts = new ContainerContexts(PATHS.rootfs, join(workDir, 'containers'), PATHS.dockerSeccompProfile);
 });
 
 afterAll(() => {
