@@ -14,6 +14,7 @@ import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.
 import { CompareService } from './compare/service.js';
 import { MAX_VM_SHELLS } from './compare/vm.js';
 import { ContainerContexts, imageDisk } from './container-context.js';
+import { LabError } from './errors.js';
 import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps } from './docker-flags.js';
 import { ErrorLine, StatusLine, StatusServer, launcherArgs, shellCommand } from './launcher.js';
 import { loadLessonCatalog } from './lesson-catalog.js';
@@ -22,7 +23,7 @@ import { sessionDeps } from './session-deps.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons/verify.js';
 import { defaultPaths, type LabPaths } from './paths.js';
 import { openProgressStore } from './progress.js';
-import { parseSeccompProfileJson } from './seccomp/profile.js';
+import { SeccompProfileError, parseSeccompProfileJson } from './seccomp/profile.js';
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive
 
@@ -237,7 +238,19 @@ async function run(args: string[]): Promise<number> {
 
   // As the server does: a unique cgroup name, the overlay's upper directory, the seccomp filter
   // compiled for these capabilities (docker's profile, or the one given with seccomp=FILE).
-  const context = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile).acquire(spec, 'run', parsed.seccompProfile?.profile);
+  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile);
+  let context: ReturnType<ContainerContexts['acquire']>;
+  try {
+    context = containers.acquire(spec, 'run', parsed.seccompProfile?.profile);
+  } catch (err) {
+    containers.dispose();
+    if (err instanceof LabError || err instanceof SeccompProfileError) throw new UsageError(err.message);
+    throw err;
+  }
+  const release = () => {
+    context.release();
+    containers.dispose();
+  };
   const program = parsed.command.length ? parsed.command : shellCommand(spec);
   let child: ReturnType<typeof spawn>;
   try {
@@ -246,7 +259,7 @@ async function run(args: string[]): Promise<number> {
       env: programEnv(parsed.env, true),
     });
   } catch (err) {
-    context.release();
+    release();
     throw err;
   }
   // Ctrl-C belongs to the program in the container (same terminal); isolab itself must survive it to report the exit.
@@ -276,7 +289,7 @@ async function run(args: string[]): Promise<number> {
       process.off('SIGINT', ignore);
       process.off('SIGQUIT', ignore);
       // The launcher has torn its container down (cgroup, veth) before exiting.
-      context.release();
+      release();
       resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });

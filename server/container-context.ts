@@ -192,6 +192,12 @@ export class ContainerContexts {
     }, LAST_HOST - FIRST_HOST + 1, 'no free address left on the isolab bridge');
   }
 
+  /** Removes the compiled seccomp files (once no launcher is still to read them). Idempotent. */
+  dispose(): void {
+    for (const file of this.seccompFiles.values()) rmSync(file, { force: true });
+    this.seccompFiles.clear();
+  }
+
   /** "MAJ:MIN" of the disk behind the image, looked up once (imageDisk). */
   rootfsDevice(): string | null {
     if (this.device === undefined) this.device = imageDisk(this.rootfsDir);

@@ -2,8 +2,9 @@
 // is run under runc, and what the probe sees inside runc's container is compared with what it sees
 // inside isolab's own launcher given the same settings (launcherArgs + --rootfs build/rootfs):
 // which namespaces are private (inode vs the host's), the five capability sets, no_new_privs,
-// the seccomp mode, the uid and its map, the hostname, a read-only root, masked and read-only
-// paths, and how many tasks the pids limit lets in.
+// the seccomp mode, the uid and its map, the hostname, a read-only root, where a file can be
+// written, tmpfs mounts, masked and read-only paths, and how many tasks the pids limit lets in.
+// Last, the `isolab run` and `isolab export` commands end to end.
 //
 // Launcher primitives land one helper at a time. Each comparison needs certain launcher options;
 // each option is detected from the launcher itself (an unknown option is refused by name), and
@@ -23,7 +24,7 @@ import { ProbeReport } from '../../common/probe.js';
 import { DOCKER_RUN_DEFAULT, NAMESPACE_KINDS, applySpecChange, type ContainerSpec, type NamespaceKind } from '../../common/spec.js';
 import { ContainerContexts } from '../../server/container-context.js';
 import { StatusLine, launcherArgs } from '../../server/launcher.js';
-import { defaultPaths } from '../../server/paths.js';
+import { REPO_ROOT, defaultPaths } from '../../server/paths.js';
 import { parseSeccompProfileJson } from '../../server/seccomp/profile.js';
 
 const PATHS = defaultPaths();
@@ -260,6 +261,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
+  contexts?.dispose();
   if (!workDir) return;
   // A container left by a failed assertion would keep its cgroup: delete it through runc first.
   const list = spawnSync(RUNC, ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' });
@@ -302,4 +304,60 @@ describe.each(CASES)('$name', ({ spec }) => {
   });
 
   for (const f of missing) it.todo(`compare the ${f.name} once the launcher has ${f.needs} (${f.owner})`);
+});
+
+describe('the isolab command', () => {
+  const ISOLAB = join(REPO_ROOT, 'bin', 'isolab.mjs');
+  const isolab = (args: string[]) => spawnSync(process.execPath, [ISOLAB, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('isolab run: docker flags in, the program\'s exit status out', () => {
+    const named = isolab(['run', '--network', 'none', '-h', 'box', '--rm', '-it', '--', 'hostname']);
+    expect(named.stderr).toBe('');
+    expect([named.status, named.stdout]).toEqual([0, 'box\n']);
+    expect(isolab(['run', '--network=none', 'sh', '-c', 'exit 3']).status).toBe(3);
+  });
+
+  it('isolab run: a refused flag is exit 125 with the flag named', () => {
+    const refused = isolab(['run', '--memory', '12x', '--', 'true']);
+    expect(refused.status).toBe(125);
+    expect(refused.stderr).toBe(`isolab run: --memory: "12x" is not a size: a number of bytes with an optional unit b, k, m, g (e.g. 512m, 1g)\nSee 'isolab run --help'.\n`);
+  });
+
+  it('isolab run --security-opt seccomp=FILE: the Docker-format profile is checked, compiled and enforced', () => {
+    const file = join(workDir, 'no-mkdir.json');
+    writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
+    const ran = isolab(['run', '--network', 'none', '--security-opt', `seccomp=${file}`, '--', 'sh', '-c', 'mkdir /made; echo $?; grep ^Seccomp: /proc/self/status']);
+    expect(ran.stdout).toBe('1\nSeccomp:\t2\n');
+    expect(ran.stderr).toMatch(/Operation not permitted/);
+    writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOPE' }] }));
+    const bad = isolab(['run', '--security-opt', `seccomp=${file}`, '--', 'true']);
+    expect(bad.status).toBe(125);
+    expect(bad.stderr).toMatch(/^isolab run: --security-opt seccomp=.*: seccomp profile: syscalls\[0\]\.action: unknown action/);
+  });
+
+  it('isolab export --format oci writes a config.json runc runs as is', async () => {
+    const exported = isolab(['export', '--format', 'oci', '--network', 'none', '-h', 'exported', '--cap-drop', 'ALL', '--', PROBE_IN_IMAGE]);
+    expect(exported.status, exported.stderr).toBe(0);
+    expect(exported.stderr).toBe('');
+    const id = `isolab-export-${RUN}-cli`;
+    const bundle = join(workDir, id);
+    mkdirSync(bundle, { mode: 0o755 });
+    expect(spawnSync('cp', ['-a', PATHS.rootfs, join(bundle, 'rootfs')]).status).toBe(0);
+    writeFileSync(join(bundle, 'config.json'), exported.stdout);
+    const ran = await collect(spawn(RUNC, ['--root', runcRoot, 'run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(ran.code, ran.stderr).toBe(0);
+    const report = ProbeReport.parse(JSON.parse(ran.stdout));
+    expect(report.hostname).toBe('exported');
+    expect(report.netInterfaces).toEqual(['lo']);
+  });
+
+  it('isolab export --format docker prints the command, and on stderr what docker cannot say', () => {
+    const out = isolab(['export', '--cap-drop', 'ALL', '--rootfs', 'host', '--mount-ns', 'host', '--', 'ls']);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/^docker run --rm .*--cap-drop ALL .*busybox ls\n$/);
+    expect(out.stderr.trim().split('\n')).toEqual([
+      'isolab export: not expressible in docker run: no mount namespace: every docker container has its own mount table',
+      "isolab export: not expressible in docker run: the host's root filesystem: a docker container always starts from an image",
+    ]);
+  });
 });
