@@ -23,9 +23,10 @@ import { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, ociConfigJson, toOciConfig 
 import { ProbeReport } from '../../common/probe.js';
 import { DOCKER_RUN_DEFAULT, NAMESPACE_KINDS, applySpecChange, type ContainerSpec, type NamespaceKind } from '../../common/spec.js';
 import { ContainerContexts } from '../../server/container-context.js';
-import { StatusLine, launcherArgs } from '../../server/launcher.js';
+import { launcherArgs } from '../../server/launcher.js';
 import { REPO_ROOT, defaultPaths } from '../../server/paths.js';
 import { parseSeccompProfileJson } from '../../server/seccomp/profile.js';
+import { run as runLauncher, type Run } from '../helpers/harden.js';
 
 const PATHS = defaultPaths();
 const RUNC = '/usr/sbin/runc';
@@ -230,18 +231,11 @@ async function underRunc(spec: ContainerSpec): Promise<Ran & { cgroupsPath: stri
   return { ...ran, cgroupsPath };
 }
 
-/** isolab's launcher with the same settings, as the server runs it: its per-launch context, status on fd 3. */
-async function underIsolab(spec: ContainerSpec): Promise<Ran & { status: StatusLine[] }> {
+/** isolab's launcher with the same settings, as the server runs it: with its per-launch context. */
+async function underIsolab(spec: ContainerSpec): Promise<Run> {
   const context = contexts.acquire(spec, `export-test-${RUN}`);
   try {
-    const child = spawn(PATHS.launcher, ['--status-fd', '3', ...launcherArgs(spec, context.ctx), '--', ...PROGRAM], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
-    let statusText = '';
-    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => (statusText += d));
-    const ran = await collect(child);
-    return { ...ran, status: statusText.trim().split('\n').filter(Boolean).map((l) => StatusLine.parse(JSON.parse(l))) };
+    return await runLauncher(launcherArgs(spec, context.ctx), PROGRAM);
   } finally {
     context.release();
   }
