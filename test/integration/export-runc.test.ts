@@ -2,8 +2,9 @@
 // is run under runc, and what the probe sees inside runc's container is compared with what it sees
 // inside isolab's own launcher given the same settings (launcherArgs + --rootfs build/rootfs):
 // which namespaces are private (inode vs the host's), the five capability sets, no_new_privs,
-// the seccomp mode, the uid and its map, the hostname, a read-only root, where a file can be
-// written, tmpfs mounts, masked and read-only paths, and how many tasks the pids limit lets in.
+// the seccomp mode, the uid/gid and the uid map, the hostname, a read-only root, where a file can
+// be written, tmpfs mounts, Docker's masked and read-only paths, rlimits, and how many tasks the
+// pids limit lets in.
 // Last, the `isolab run` and `isolab export` commands end to end.
 //
 // Launcher primitives land one helper at a time. Each comparison needs certain launcher options;
@@ -20,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCapabilityMask, type Capability } from '../../common/capabilities.js';
 import { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, ociConfigJson, toOciConfig } from '../../common/export.js';
-import { ProbeReport } from '../../common/probe.js';
+import { CAP_SET_NAMES, ProbeReport } from '../../common/probe.js';
 import { DOCKER_RUN_DEFAULT, NAMESPACE_KINDS, applySpecChange, type ContainerSpec, type NamespaceKind } from '../../common/spec.js';
 import { ContainerContexts } from '../../server/container-context.js';
 import { launcherArgs } from '../../server/launcher.js';
@@ -90,96 +91,81 @@ const CASES: { name: string; spec: ContainerSpec }[] = [
     spec: applySpecChange(NO_BRIDGE, { namespaces: { ...NO_BRIDGE.namespaces, user: true, cgroup: true }, capabilities: [], noNewPrivs: true }),
   },
   { name: 'read-only root with a tmpfs, masked and read-only paths', spec: fsChange(NO_BRIDGE, { readOnly: true, tmpfs: [{ path: '/tmp', sizeBytes: 16 << 20 }] }) },
-  { name: 'pids limit', spec: applySpecChange(NO_BRIDGE, { resources: { ...NO_BRIDGE.resources, pidsLimit: 12 } }) },
+  { name: 'pids limit and a ulimit', spec: applySpecChange(NO_BRIDGE, { resources: { ...NO_BRIDGE.resources, pidsLimit: 12 }, rlimits: { nofile: { soft: 256, hard: 512 } } }) },
 ];
 
-// ---- what the probe (and a few files) show from inside ----------------------------------------
+// ---- what the probe shows from inside ----------------------------------------------------------
 
-/** One program for every case: the status of a process, its uid map, docker's masked paths, where it can write, the probe, then forks until refused. */
+/** One program for every case: where it can write, the probe's report, then forks until refused. */
 const SCRIPT = [
-  'cat /proc/self/status',
-  'echo @@',
-  'cat /proc/self/uid_map',
-  'echo @@',
-  `for p in ${DOCKER_MASKED_PATHS.join(' ')}; do`,
-  '  if [ -d "$p" ]; then echo "$p dir $(ls -A "$p" | wc -l)";',
-  '  elif [ -e "$p" ]; then echo "$p file $(head -c 64 "$p" 2>/dev/null | wc -c)"; fi',
-  'done',
-  'echo @@',
   'for d in / /tmp; do if touch "$d/.isolab-write-test" 2>/dev/null; then echo "$d writable"; else echo "$d read-only"; fi; done',
   'echo @@',
   PROBE_IN_IMAGE,
   'echo',
   'echo @@',
-  // Each background sleep is one more task; busy box's sh gives up at the first refused fork.
+  // Each background sleep is one more task; busybox's sh gives up at the first refused fork.
   `i=0; while [ $i -lt ${MAX_TASKS} ]; do sleep 1 & i=$((i+1)); echo $i; done`,
 ].join('\n');
 const PROGRAM = ['/bin/sh', '-c', SCRIPT];
 
+type CapSetName = (typeof CAP_SET_NAMES)[number];
 interface View {
   privateNamespaces: string[];
-  caps: Record<'CapInh' | 'CapPrm' | 'CapEff' | 'CapBnd' | 'CapAmb', string[]>;
-  noNewPrivs: string;
-  seccomp: string;
+  caps: Record<CapSetName, string[]>;
+  noNewPrivs: boolean | null;
+  seccompMode: number | null;
   uid: number;
   gid: number;
-  uidMap: string;
+  uidMap: ProbeReport['user']['uidMap'];
   hostname: string;
-  rootReadOnly: boolean;
+  rootReadOnly: boolean | undefined;
   /** "/ writable", "/tmp read-only": whether a file can be created there. */
   writable: string[];
   /** tmpfs mounts outside /dev, /proc and /sys (--tmpfs). */
   tmpfsMounts: string[];
-  /** Each masked path that exists inside: "PATH dir|file N" (entries, or bytes read). */
-  maskedContents: string[];
-  /** Docker's masked paths that are mount points, and its read-only paths mounted read-only. */
-  maskedMounts: string[];
-  readonlyMounts: string[];
+  /** Docker's masked paths: "PATH masked|visible|absent", and its read-only paths: "PATH read-only|writable|absent". */
+  masked: string[];
+  readOnly: string[];
+  rlimits: ProbeReport['rlimits'];
   /** How many background tasks sh could start (MAX_TASKS when nothing stops it). */
   tasksStarted: number;
 }
 
 function view(stdout: string): View {
-  const [status = '', uidMap = '', masked = '', writes = '', probe = '', tasks = ''] = stdout.split('@@\n');
-  const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim() ?? `(no ${name})`;
+  const [writes = '', probe = '', tasks = ''] = stdout.split('@@\n');
   const report = ProbeReport.parse(JSON.parse(probe));
-  const mounted = new Map(report.mounts.map((m) => [m.target, m]));
   return {
     privateNamespaces: NAMESPACE_KINDS.map((k) => PROC_NAME[k]).filter((n) => report.namespaces[n] !== hostInode(n)).sort(),
-    caps: {
-      CapInh: decodeCapabilityMask(field('CapInh')).sort(),
-      CapPrm: decodeCapabilityMask(field('CapPrm')).sort(),
-      CapEff: decodeCapabilityMask(field('CapEff')).sort(),
-      CapBnd: decodeCapabilityMask(field('CapBnd')).sort(),
-      CapAmb: decodeCapabilityMask(field('CapAmb')).sort(),
-    },
-    noNewPrivs: field('NoNewPrivs'),
-    seccomp: field('Seccomp'),
+    caps: Object.fromEntries(CAP_SET_NAMES.map((set) => [set, [...(report.caps?.[set].names ?? ['(unreadable)'])].sort()])) as View['caps'],
+    noNewPrivs: report.noNewPrivs,
+    seccompMode: report.seccomp.mode,
     uid: report.uid,
     gid: report.gid,
-    uidMap: uidMap.trim().split(/\s+/).join(' '),
+    uidMap: report.user.uidMap,
     hostname: report.hostname,
-    rootReadOnly: mounted.get('/')?.readOnly ?? false,
+    rootReadOnly: report.rootfs?.readOnly,
     writable: writes.trim().split('\n'),
-    tmpfsMounts: report.mounts.filter((m) => m.fstype === 'tmpfs' && !m.target.startsWith('/dev') && !m.target.startsWith('/proc') && !m.target.startsWith('/sys')).map((m) => m.target).sort(),
-    maskedContents: masked.trim().split('\n').filter(Boolean),
-    maskedMounts: DOCKER_MASKED_PATHS.filter((p) => mounted.has(p)),
-    readonlyMounts: DOCKER_READONLY_PATHS.filter((p) => mounted.get(p)?.readOnly),
+    tmpfsMounts: report.mounts.filter((m) => m.fstype === 'tmpfs' && !/^\/(dev|proc|sys)(\/|$)/.test(m.target)).map((m) => m.target).sort(),
+    masked: report.paths.masked.map((m) => `${m.path} ${m.state}`).sort(),
+    readOnly: report.paths.readOnly.map((r) => `${r.path} ${!r.exists ? 'absent' : r.writable ? 'writable' : 'read-only'}`).sort(),
+    rlimits: report.rlimits,
     tasksStarted: Number(tasks.trim().split('\n').filter(Boolean).at(-1) ?? 0),
   };
 }
 
 /** What the settings say the view must be (for runc, which implements all of them). */
 function expected(spec: ContainerSpec): Partial<View> {
-  const caps = (spec.capabilities === 'all' ? [...HOST_CAPS] : [...spec.capabilities]).sort();
-  const existing = (paths: readonly string[]) => paths.filter((p) => existsSync(p));
+  const caps = (spec.capabilities === 'all' ? [...HOST_CAPS] : [...spec.capabilities]).map((c) => `CAP_${c}`).sort();
+  const exists = (p: string) => existsSync(p);
+  const user = spec.user ?? { uid: 0, gid: 0 };
   return {
     privateNamespaces: NAMESPACE_KINDS.filter((k) => spec.namespaces[k]).map((k) => PROC_NAME[k]).sort(),
-    caps: { CapInh: [], CapPrm: caps, CapEff: caps, CapBnd: caps, CapAmb: [] },
-    noNewPrivs: spec.noNewPrivs ? '1' : '0',
-    seccomp: spec.seccomp === 'unconfined' ? '0' : '2',
-    uid: spec.user?.uid ?? 0,
-    uidMap: spec.namespaces.user ? `0 ${spec.userns.hostId} 65536` : '0 0 4294967295',
+    caps: { effective: caps, permitted: caps, inheritable: [], bounding: caps, ambient: [] },
+    noNewPrivs: spec.noNewPrivs,
+    seccompMode: spec.seccomp === 'unconfined' ? 0 : 2,
+    uid: user.uid,
+    gid: user.gid,
+    uidMap: spec.namespaces.user ? [{ inside: 0, outside: spec.userns.hostId, count: 65536 }] : [{ inside: 0, outside: 0, count: 4294967295 }],
     rootReadOnly: spec.filesystem.readOnly,
     tmpfsMounts: spec.filesystem.tmpfs.map((t) => t.path).sort(),
     // Root of a user namespace does not own the image's files (they belong to the host's root).
@@ -187,10 +173,11 @@ function expected(spec: ContainerSpec): Partial<View> {
       ? {}
       : { writable: ['/', '/tmp'].map((d) => `${d} ${spec.filesystem.readOnly && !spec.filesystem.tmpfs.some((t) => t.path === d) ? 'read-only' : 'writable'}`) }),
     ...(spec.namespaces.uts ? { hostname: spec.hostname } : {}),
-    ...(spec.filesystem.maskedPaths
-      ? { maskedMounts: existing(DOCKER_MASKED_PATHS), maskedContents: existing(DOCKER_MASKED_PATHS).map((p) => `${p} ${statSync(p).isDirectory() ? 'dir' : 'file'} 0`) }
-      : {}),
-    ...(spec.filesystem.readonlyPaths ? { readonlyMounts: existing(DOCKER_READONLY_PATHS) } : {}),
+    // The container's /proc and /sys are the same kernel's as the host's: what exists here exists there.
+    ...(spec.filesystem.maskedPaths ? { masked: DOCKER_MASKED_PATHS.map((p) => `${p} ${exists(p) ? 'masked' : 'absent'}`).sort() } : {}),
+    ...(spec.filesystem.readonlyPaths ? { readOnly: DOCKER_READONLY_PATHS.map((p) => `${p} ${exists(p) ? 'read-only' : 'absent'}`).sort() } : {}),
+    // The probe writes "unlimited" as null.
+    rlimits: Object.fromEntries(Object.entries(spec.rlimits).map(([name, l]) => [name, { soft: l.soft === -1 ? null : l.soft, hard: l.hard === -1 ? null : l.hard }])) as View['rlimits'],
     // sh itself is one task of the limit.
     tasksStarted: spec.resources.cgroup && spec.resources.pidsLimit !== null ? spec.resources.pidsLimit - 1 : MAX_TASKS,
   };
