@@ -91,7 +91,7 @@ const CASES: { name: string; spec: ContainerSpec }[] = [
     spec: applySpecChange(NO_BRIDGE, { namespaces: { ...NO_BRIDGE.namespaces, user: true, cgroup: true }, capabilities: [], noNewPrivs: true }),
   },
   { name: 'read-only root with a tmpfs, masked and read-only paths', spec: fsChange(NO_BRIDGE, { readOnly: true, tmpfs: [{ path: '/tmp', sizeBytes: 16 << 20 }] }) },
-  { name: 'pids limit and a ulimit', spec: applySpecChange(NO_BRIDGE, { resources: { ...NO_BRIDGE.resources, pidsLimit: 12 }, rlimits: { nofile: { soft: 256, hard: 512 } } }) },
+  { name: 'pids limit and ulimits (one unlimited)', spec: applySpecChange(NO_BRIDGE, { resources: { ...NO_BRIDGE.resources, pidsLimit: 12 }, rlimits: { nofile: { soft: 256, hard: 512 }, core: { soft: 0, hard: -1 } } }) },
 ];
 
 // ---- what the probe shows from inside ----------------------------------------------------------
