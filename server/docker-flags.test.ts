@@ -344,6 +344,7 @@ describe('namespaces and network', () => {
     [['--network', 'mynet'], '--network: "mynet" is not one of bridge, none, host, default'],
     [['--net', 'container:web'], '--network: "container:web" is not one of bridge, none, host, default'],
     [['--userns', 'remap'], '--userns: "remap" is not one of host, private'],
+    [['--userns', 'private', '--pid', 'host'], '--userns: a user namespace needs the PID namespace too (root of a user namespace may mount /proc only for a PID namespace it owns)'],
   ])('%j → %s', (argv, message) => {
     expect(refusal(...argv)).toBe(message);
   });

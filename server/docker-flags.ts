@@ -513,6 +513,7 @@ function seccompFile(path: string, deps: RunFlagsDeps): SeccompProfile {
 /** Which flag a setting (a path in ContainerSpec) comes from, to name it when the spec refuses a value. */
 const FLAG_OF_SETTING: [string, string][] = [
   ['hostname', '--hostname'],
+  ['namespaces.user', '--userns'],
   ['rootfs', '--rootfs'],
   ['filesystem.rootMode', '--root-mode'],
   ['filesystem.readOnly', '--read-only'],
