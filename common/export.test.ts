@@ -13,11 +13,11 @@ import {
   toOciConfig,
   type OciOptions,
 } from './export.js';
-import type { DockerSeccompProfile } from './seccomp.js';
+import { SeccompProfile } from './seccomp-profile.js';
 import { DOCKER_RUN_DEFAULT, FULL_ISOLATION, PLAIN_PROCESS, applySpecChange, type ContainerSpec, type SpecChange } from './spec.js';
 
 /** isolab's "docker-default" seccomp profile (moby's default.json). */
-const DOCKER_PROFILE = JSON.parse(readFileSync(new URL('../profiles/seccomp/docker-default.json', import.meta.url), 'utf8')) as DockerSeccompProfile;
+const DOCKER_PROFILE = SeccompProfile.parse(JSON.parse(readFileSync(new URL('../profiles/seccomp/docker-default.json', import.meta.url), 'utf8')));
 const change = (c: SpecChange) => applySpecChange(DOCKER_RUN_DEFAULT, c);
 const HOST: Pick<OciOptions, 'machine' | 'kernelRelease'> = { machine: 'x86_64', kernelRelease: '6.18.0-1-amd64' };
 const oci = (spec: ContainerSpec, opts: Partial<OciOptions> = {}) =>

@@ -3,7 +3,8 @@
 // it there. Pure (no Node, no DOM): the page renders both live as the toggles change; the server
 // passes in what only it can read (the seccomp profile, the machine, the image's disk).
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES, type Capability } from './capabilities.js';
-import { archOfMachine, dockerSeccompToOci, type DockerSeccompProfile, type OciSeccomp } from './seccomp.js';
+import { archOfMachine, dockerSeccompToOci, type OciSeccomp } from './seccomp.js';
+import type { SeccompProfile } from './seccomp-profile.js';
 import { DOCKER_RUN_DEFAULT, type ContainerSpec, type NamespaceKind, type RlimitName } from './spec.js';
 
 // ---- docker's defaults that isolab's switches refer to --------------------------------------
@@ -286,7 +287,7 @@ export interface OciOptions {
   /** "MAJ:MIN" of the disk behind the image (ContainerContexts.rootfsDevice()), for block I/O limits. */
   rootfsDevice?: string;
   /** The Docker-format profile behind spec.seccomp ("docker-default" or "custom"); the server reads it. */
-  seccompProfile?: DockerSeccompProfile;
+  seccompProfile?: SeccompProfile;
   /** `uname -m` and `uname -r` of the machine that will run it: the profile is resolved for them. */
   machine: string;
   kernelRelease: string;

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from './capabilities.js';
-import { archOfMachine, dockerSeccompToOci, type DockerSeccompProfile, type OciSeccomp, type SeccompTarget } from './seccomp.js';
+import { archOfMachine, dockerSeccompToOci, type OciSeccomp, type SeccompTarget } from './seccomp.js';
+import { SeccompProfile } from './seccomp-profile.js';
 
 /** isolab's "docker-default" profile: moby's default.json. */
-const DOCKER_PROFILE = JSON.parse(readFileSync(new URL('../profiles/seccomp/docker-default.json', import.meta.url), 'utf8')) as DockerSeccompProfile;
+const DOCKER_PROFILE = SeccompProfile.parse(JSON.parse(readFileSync(new URL('../profiles/seccomp/docker-default.json', import.meta.url), 'utf8')));
 const DOCKER_14 = DOCKER_DEFAULT_CAPABILITIES.map((c) => `CAP_${c}`);
 const AMD64: SeccompTarget = { arch: 'amd64', capabilities: DOCKER_14, kernelRelease: '6.18.44-fc-v669' };
 const names = (s: OciSeccomp | null) => s!.syscalls.flatMap((r) => r.names);
@@ -47,7 +48,7 @@ describe("dockerSeccompToOci: Docker's profile resolved as moby does for one con
     expect(names(arm)).not.toContain('arch_prctl');
   });
 
-  it('"name" becomes "names", "architectures" is kept, no action and no rules mean no filter', () => {
+  it('"name" becomes "names", "architectures" is kept, no default action means no filter', () => {
     expect(dockerSeccompToOci({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ name: 'kexec_load', action: 'SCMP_ACT_ERRNO' }] }, AMD64)).toEqual({
       defaultAction: 'SCMP_ACT_ALLOW',
       architectures: ['SCMP_ARCH_X86_64'],
@@ -57,14 +58,9 @@ describe("dockerSeccompToOci: Docker's profile resolved as moby does for one con
     expect(dockerSeccompToOci({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: null, archMap: null, flags: null, defaultErrnoRet: null }, AMD64)).toEqual({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [] });
   });
 
-  it.each<[DockerSeccompProfile, SeccompTarget, string]>([
-    [{ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], archMap: [{ architecture: 'SCMP_ARCH_X86_64' }] }, AMD64, "seccomp profile: both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'"],
-    [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ name: 'a', names: ['b'], action: 'SCMP_ACT_ERRNO' }] }, AMD64, "seccomp profile: both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'"],
-    [{ syscalls: [{ names: ['a'], action: 'SCMP_ACT_ERRNO' }] }, AMD64, 'seccomp profile: defaultAction is required when syscalls are listed'],
-    [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['a'], action: 'SCMP_ACT_ERRNO', includes: { minKernel: 'new' } }] }, AMD64, 'seccomp profile: minKernel "new" is not "<kernel>.<major>"'],
-    [{ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['a'], action: 'SCMP_ACT_ERRNO', includes: { minKernel: '4.8' } }] }, { ...AMD64, kernelRelease: 'unknown' }, 'seccomp profile: cannot read a kernel version from "unknown"'],
-  ])('refuses %j', (profile, target, message) => {
-    expect(() => dockerSeccompToOci(profile, target)).toThrow(message);
+  it('refuses a kernel release it cannot read', () => {
+    const profile: SeccompProfile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['a'], action: 'SCMP_ACT_ERRNO', includes: { minKernel: '4.8' } }] };
+    expect(() => dockerSeccompToOci(profile, { ...AMD64, kernelRelease: 'unknown' })).toThrow('seccomp profile: cannot read a kernel version from "unknown"');
   });
 
   it('names machines as profiles do', () => {

@@ -3,36 +3,16 @@
 // runtime-spec's `linux.seccomp`. The OCI exporter writes it into config.json as it is; the
 // server's compiler (server/seccomp/profile.ts) turns it into the launcher's line format, as runc
 // turns it into a filter. Pure, so the page can show what a profile means for the current settings.
+// The profile's format (and its checks) is common/seccomp-profile.ts.
+import type { SeccompProfile } from './seccomp-profile.js';
 
-/** A Docker-format profile as far as resolving reads it (server/seccomp/profile.ts checks it with zod). */
-export interface DockerSeccompProfile {
-  defaultAction?: string;
-  defaultErrnoRet?: number | null;
-  architectures?: string[] | null;
-  archMap?: { architecture: string; subArchitectures?: string[] | null }[] | null;
-  flags?: string[] | null;
-  syscalls?: DockerSeccompRule[] | null;
-}
-export interface DockerSeccompFilter {
-  arches?: string[] | null;
-  caps?: string[] | null;
-  minKernel?: string | null;
-}
+type SeccompRule = NonNullable<SeccompProfile['syscalls']>[number];
+
 export interface SeccompArg {
   index: number;
   value: number;
   valueTwo?: number;
   op: string;
-}
-export interface DockerSeccompRule {
-  name?: string;
-  names?: string[] | null;
-  action: string;
-  errnoRet?: number | null;
-  args?: SeccompArg[] | null;
-  comment?: string;
-  includes?: DockerSeccompFilter | null;
-  excludes?: DockerSeccompFilter | null;
 }
 
 /** The runtime-spec's `linux.seccomp` (config-linux.md). */
@@ -104,14 +84,12 @@ export function archOfMachine(machine: string): string {
 function kernelAtLeast(release: string, minKernel: string): boolean {
   const have = /^(\d+)\.(\d+)/.exec(release);
   if (!have) throw new Error(`seccomp profile: cannot read a kernel version from ${JSON.stringify(release)}`);
-  const want = /^(\d+)\.(\d+)$/.exec(minKernel);
-  if (!want) throw new Error(`seccomp profile: minKernel ${JSON.stringify(minKernel)} is not "<kernel>.<major>"`);
-  const [kernel, major] = [Number(have[1]), Number(have[2])];
-  return kernel > Number(want[1]) || (kernel === Number(want[1]) && major >= Number(want[2]));
+  const [kernel, major] = minKernel.split('.').map(Number) as [number, number];
+  return Number(have[1]) > kernel || (Number(have[1]) === kernel && Number(have[2]) >= major);
 }
 
 /** moby: a rule is left out when an exclude matches or an include does not. */
-function ruleApplies(rule: DockerSeccompRule, t: SeccompTarget): boolean {
+function ruleApplies(rule: SeccompRule, t: SeccompTarget): boolean {
   const ex = rule.excludes;
   if (ex) {
     if (ex.arches?.includes(t.arch)) return false;
@@ -128,21 +106,18 @@ function ruleApplies(rule: DockerSeccompRule, t: SeccompTarget): boolean {
 }
 
 /**
- * The profile resolved for one container: the listed architectures, or the archMap entry of this
- * machine with its sub-architectures (on x86-64: x86 for int 0x80, and x32); each rule kept or
- * left out by its includes/excludes (architecture, every capability in the bounding set, kernel
- * version); `name` made `names`. null when the profile asks for no filter at all (no
- * defaultAction and no syscalls: docker then runs the container without seccomp).
+ * The profile (checked by SeccompProfile) resolved for one container: the listed architectures, or
+ * the archMap entry of this machine with its sub-architectures (on x86-64: x86 for int 0x80, and
+ * x32); each rule kept or left out by its includes/excludes (architecture, every capability in the
+ * bounding set, kernel version); `name` made `names`. null when the profile asks for no filter at
+ * all (no defaultAction, which the schema allows only without rules: docker then runs the
+ * container without seccomp).
  */
-export function dockerSeccompToOci(profile: DockerSeccompProfile, target: SeccompTarget): OciSeccomp | null {
-  if (!profile.defaultAction && !profile.syscalls?.length) return null;
-  if (!profile.defaultAction) throw new Error('seccomp profile: defaultAction is required when syscalls are listed');
-  if (profile.architectures?.length && profile.archMap?.length) {
-    throw new Error("seccomp profile: both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'");
-  }
+export function dockerSeccompToOci(profile: SeccompProfile, target: SeccompTarget): OciSeccomp | null {
+  if (!profile.defaultAction) return null;
   const out: OciSeccomp = { defaultAction: profile.defaultAction, syscalls: [] };
   if (profile.defaultErrnoRet != null) out.defaultErrnoRet = profile.defaultErrnoRet;
-  const arches = [...(profile.architectures ?? [])];
+  const arches: string[] = [...(profile.architectures ?? [])];
   const mapped = profile.archMap?.find((a) => a.architecture === NATIVE_TO_SCMP[target.arch]);
   if (mapped) arches.push(mapped.architecture, ...(mapped.subArchitectures ?? []));
   if (arches.length) out.architectures = arches;
@@ -150,10 +125,7 @@ export function dockerSeccompToOci(profile: DockerSeccompProfile, target: Seccom
 
   for (const rule of profile.syscalls ?? []) {
     if (!ruleApplies(rule, target)) continue;
-    if (rule.name && rule.names?.length) {
-      throw new Error("seccomp profile: both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'");
-    }
-    const resolved: OciSeccompRule = { names: rule.name ? [rule.name] : [...(rule.names ?? [])], action: rule.action };
+    const resolved: OciSeccompRule = { names: rule.names?.length ? [...rule.names] : [rule.name!], action: rule.action };
     if (rule.errnoRet != null) resolved.errnoRet = rule.errnoRet;
     if (rule.args?.length) resolved.args = rule.args.map((a) => ({ ...a }));
     out.syscalls.push(resolved);

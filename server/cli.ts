@@ -238,7 +238,7 @@ async function run(args: string[]): Promise<number> {
 
   // As the server does: a unique cgroup name, the overlay's upper directory, the seccomp filter
   // compiled for these capabilities (docker's profile, or the one given with seccomp=FILE).
-  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile);
+  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
   let context: ReturnType<ContainerContexts['acquire']>;
   try {
     context = containers.acquire(spec, 'run', parsed.seccompProfile?.profile);

@@ -192,10 +192,10 @@ export class ContainerContexts {
     }, LAST_HOST - FIRST_HOST + 1, 'no free address left on the isolab bridge');
   }
 
-  /** Removes the compiled seccomp files (once no launcher is still to read them). Idempotent. */
+  /** Removes the built seccomp programs (once no launcher is still to load them). Idempotent. */
   dispose(): void {
-    for (const file of this.seccompFiles.values()) rmSync(file, { force: true });
-    this.seccompFiles.clear();
+    for (const program of this.seccompPrograms.values()) rmSync(program.bpf, { force: true });
+    this.seccompPrograms.clear();
   }
 
   /** "MAJ:MIN" of the disk behind the image, looked up once (imageDisk). */

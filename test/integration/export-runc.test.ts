@@ -196,7 +196,7 @@ beforeAll(() => {
   chmodSync(workDir, 0o755);
   runcRoot = join(workDir, 'runc-state');
   // The server's own bookkeeping (cgroup names, overlay upper directories, compiled seccomp files), in this run's directory.
-  contexts = new ContainerContexts(PATHS.rootfs, join(workDir, 'containers'), PATHS.dockerSeccompProfile);
+  contexts = new ContainerContexts(PATHS.rootfs, join(workDir, 'containers'), PATHS.dockerSeccompProfile, PATHS.launcher);
 });
 
 afterAll(() => {
