@@ -195,7 +195,7 @@ export const FULL_ISOLATION: ContainerSpec = {
 /**
  * What `docker run IMAGE` gives by default, so `isolab run` compares one to one: mount, UTS, IPC,
  * PID and network namespaces (bridge), a cgroup namespace (docker's default on cgroup v2; on v1
- * hosts docker shares the host's — see exportDocker), no user namespace, a writable root with
+ * hosts docker shares the host's — see toDockerRun), no user namespace, a writable root with
  * masked and read-only paths, the 14 capabilities, docker's seccomp profile, docker's device list.
  * (Docker also applies its AppArmor profile where AppArmor runs; no_new_privs is off by default.)
  */

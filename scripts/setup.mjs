@@ -44,7 +44,10 @@ const COMPARE_PACKAGES = [
   { pkg: 'runsc', proof: '/usr/bin/runsc', why: 'the comparison\'s gVisor sandbox' },
   { pkg: 'xz-utils', proof: '/usr/bin/xz', why: 'unpacking the guest kernel (vmlinux from the bzImage)' },
 ];
-const TEST_PACKAGES = [{ pkg: 'chromium', proof: '/usr/bin/chromium', why: 'browser tests (playwright-core drives Debian\'s chromium)' }];
+const TEST_PACKAGES = [
+  { pkg: 'chromium', proof: '/usr/bin/chromium', why: 'browser tests (playwright-core drives Debian\'s chromium)' },
+  { pkg: 'runc', proof: '/usr/sbin/runc', why: 'the exported OCI config.json is run under runc and compared with isolab\'s launcher' },
+];
 
 function log(msg) {
   process.stdout.write(`[setup] ${msg}\n`);

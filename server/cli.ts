@@ -1,24 +1,29 @@
-// The `isolab` command line: serve the lab, run a command in a container, validate lessons.
+// The `isolab` command line: serve the lab, run a command in a container (docker run's flags),
+// print a container's settings as a docker command or an OCI config.json, validate lessons.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { constants } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { constants, machine, release } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeZodError } from '../common/protocol.js';
-import { ContainerSpec, PLAIN_PROCESS } from '../common/spec.js';
+import { capabilityName, decodeCapabilityMask, type Capability } from '../common/capabilities.js';
+import { ociConfigJson, toDockerRun, toOciConfig } from '../common/export.js';
 import { createApp } from './app.js';
 import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.js';
 import { CompareService } from './compare/service.js';
 import { MAX_VM_SHELLS } from './compare/vm.js';
-import { ErrorLine, StatusLine, StatusServer, launcherArgs } from './launcher.js';
+import { ContainerContexts, imageDisk } from './container-context.js';
+import { LabError } from './errors.js';
+import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps } from './docker-flags.js';
+import { ErrorLine, StatusLine, StatusServer, launcherArgs, shellCommand } from './launcher.js';
 import { loadLessonCatalog } from './lesson-catalog.js';
 import { validateLessonsDir } from './lessons/index.js';
 import { sessionDeps } from './session-deps.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons/verify.js';
-import { defaultPaths } from './paths.js';
+import { defaultPaths, type LabPaths } from './paths.js';
 import { openProgressStore } from './progress.js';
+import { SeccompProfileError, parseSeccompProfileJson } from './seccomp/profile.js';
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive
 
@@ -26,13 +31,27 @@ Usage:
   isolab serve [--host 127.0.0.1] [--port 7681] [--mode solo|workshop] [--max-sessions N]
                [--allowed-host NAME]... [--token TOKEN]
                [--vm-pool N] [--vm-shells N] [--vm-idle-seconds N] [--gvisor-shells N]
-  isolab run [--hostname NAME] [--uts host|private] [--pid host|private] [--ipc host|private]
-             [--network none|host] [--mount host|private] [--rootfs image|host] [--json-status]
-             [-- CMD [ARG...]]
+  isolab run [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
+                                   (isolab run --help lists them)
+  isolab export [--format docker|oci] [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
   isolab lessons validate [DIR]
   isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
 ${COMPARE_USAGE}
   isolab help`;
+
+const EXPORT_USAGE = `Usage: isolab export [--format docker|oci] [OPTIONS] [--] [COMMAND [ARG...]]
+
+Print the container that \`isolab run\` with the same OPTIONS would start:
+  --format docker   as the equivalent \`docker run\` command line (the default): only the flags
+                    that differ from docker's defaults
+  --format oci      as an OCI runtime-spec config.json (runc, crun): put it in a bundle directory
+                    next to the image in rootfs/, then \`runc run --bundle DIR ID\`
+What the settings ask for that the format cannot express is listed on stderr, one line each.
+Exit status 2 for a refused option.`;
+
+/** `isolab run` exits with its program's status, so its own failures use docker's 125 (2 could be the program's). */
+const EXIT_RUN_FAILED = 125;
+const EXIT_USAGE = 2;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -42,6 +61,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(rest);
       case 'run':
         return await run(rest);
+      case 'export':
+        return await exportSpec(rest);
       case 'lessons':
         return await lessons(rest);
       case 'compare':
@@ -57,9 +78,14 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (err) {
+    const failed = command === 'run' ? EXIT_RUN_FAILED : EXIT_USAGE;
+    if (err instanceof FlagError) {
+      console.error(`isolab ${command}: ${err.message}\nSee 'isolab ${command} --help'.`);
+      return failed;
+    }
     if (err instanceof UsageError || err instanceof CompareUsageError) {
       console.error(`isolab: ${err.message}`);
-      return 2;
+      return failed;
     }
     throw err;
   }
@@ -174,56 +200,68 @@ async function serve(args: string[]): Promise<number> {
   return new Promise<number>(() => {}); // serve until signalled
 }
 
-async function run(args: string[]): Promise<number> {
-  const dashdash = args.indexOf('--');
-  const flags = dashdash >= 0 ? args.slice(0, dashdash) : args;
-  const cmd = dashdash >= 0 ? args.slice(dashdash + 1) : [];
-  const { values, positionals } = parse(flags, {
-    hostname: { type: 'string', default: 'isolab' },
-    uts: { type: 'string', default: 'private' },
-    pid: { type: 'string', default: 'private' },
-    ipc: { type: 'string', default: 'private' },
-    network: { type: 'string', default: 'none' },
-    net: { type: 'string' },
-    mount: { type: 'string', default: 'private' },
-    rootfs: { type: 'string', default: 'image' },
-    'json-status': { type: 'boolean', default: false },
-  });
-  const command = [...positionals, ...cmd];
-  const hostOrPrivate = (flag: string, value: unknown): boolean => {
-    if (value === 'private') return true;
-    if (value === 'host') return false;
-    throw new UsageError(`--${flag} must be "host" or "private", got "${String(value)}"`);
-  };
-  const network = values.net ?? values.network;
-  if (network !== 'none' && network !== 'host') {
-    throw new UsageError(`--network must be "none" (own network namespace with only loopback) or "host", got "${String(network)}"`);
-  }
-  if (values.rootfs !== 'image' && values.rootfs !== 'host') throw new UsageError(`--rootfs must be "image" or "host", got "${String(values.rootfs)}"`);
-  const parsed = ContainerSpec.safeParse({
-    ...PLAIN_PROCESS,
-    noNewPrivs: true,
-    namespaces: {
-      ...PLAIN_PROCESS.namespaces,
-      uts: hostOrPrivate('uts', values.uts),
-      pid: hostOrPrivate('pid', values.pid),
-      ipc: hostOrPrivate('ipc', values.ipc),
-      mount: hostOrPrivate('mount', values.mount),
-      net: network === 'none',
+/** What `isolab run`'s flag parser needs from the outside world. */
+function runFlagsDeps(paths: LabPaths): RunFlagsDeps {
+  const readOr = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  return {
+    readFile: (path) => readFileSync(path, 'utf8'),
+    env: (name) => process.env[name],
+    userDb: (root) => {
+      const dir = root === 'image' ? paths.rootfs : '/';
+      return { users: parsePasswd(readOr(join(dir, 'etc/passwd'))), groups: parseGroup(readOr(join(dir, 'etc/group'))) };
     },
-    rootfs: values.rootfs === 'image',
-    hostname: values.hostname,
-  });
-  if (!parsed.success) throw new UsageError(`invalid settings: ${describeZodError(parsed.error)}`);
-  requireRoot('isolab run');
+  };
+}
+
+/** The environment of the container's program: nothing of isolab's own, plus -e/--env. */
+function programEnv(extra: Record<string, string>, terminal: boolean): Record<string, string> {
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/root',
+    LANG: 'C.UTF-8',
+    ...(terminal ? { TERM: process.env.TERM ?? 'xterm' } : {}),
+    ...extra,
+  };
+}
+
+async function run(args: string[]): Promise<number> {
   const paths = defaultPaths();
+  const parsed = parseRunFlags(args, runFlagsDeps(paths));
+  if (parsed.help) {
+    console.log(RUN_USAGE);
+    return 0;
+  }
+  for (const warning of parsed.warnings) console.error(`isolab run: warning: ${warning}`);
+  const { spec } = parsed;
+  requireRoot('isolab run');
   requireBuilt(paths);
 
-  const program = command.length ? command : ['/bin/sh'];
-  const child = spawn(paths.launcher, ['--status-fd', '3', ...launcherArgs(parsed.data, { rootfsDir: paths.rootfs }), '--', ...program], {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-    env: { TERM: process.env.TERM ?? 'xterm', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' },
-  });
+  // As the server does: a unique cgroup name, the overlay's upper directory, the seccomp filter
+  // compiled for these capabilities (docker's profile, or the one given with seccomp=FILE).
+  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
+  let context: ReturnType<ContainerContexts['acquire']>;
+  try {
+    context = containers.acquire(spec, 'run', parsed.seccompProfile?.profile);
+  } catch (err) {
+    containers.dispose();
+    if (err instanceof LabError || err instanceof SeccompProfileError) throw new UsageError(err.message);
+    throw err;
+  }
+  const release = () => {
+    context.release();
+    containers.dispose();
+  };
+  const program = parsed.command.length ? parsed.command : shellCommand(spec);
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(paths.launcher, ['--status-fd', '3', ...launcherArgs(spec, context.ctx), '--', ...program], {
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+      env: programEnv(parsed.env, true),
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
   // Ctrl-C belongs to the program in the container (same terminal); isolab itself must survive it to report the exit.
   const ignore = () => {};
   process.on('SIGINT', ignore);
@@ -237,10 +275,10 @@ async function run(args: string[]): Promise<number> {
     while ((nl = buffered.indexOf('\n')) >= 0) {
       const raw = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
-      if (values['json-status']) process.stderr.write(`${raw}\n`);
+      if (parsed.jsonStatus) process.stderr.write(`${raw}\n`);
       try {
         const line = StatusLine.parse(JSON.parse(raw));
-        if (line.type === 'error' && !values['json-status']) printLaunchError(line);
+        if (line.type === 'error' && !parsed.jsonStatus) printLaunchError(line);
       } catch {
         /* not a status line we know: ignore */
       }
@@ -250,9 +288,76 @@ async function run(args: string[]): Promise<number> {
     child.on('exit', (code, signal) => {
       process.off('SIGINT', ignore);
       process.off('SIGQUIT', ignore);
+      // The launcher has torn its container down (cgroup, veth) before exiting.
+      release();
       resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
+}
+
+/** "MAJ:MIN" → the device's path (/dev/vda), which is how docker names a disk. */
+function blockDevicePath(majorMinor: string | null): string | undefined {
+  if (!majorMinor) return undefined;
+  try {
+    const name = /^DEVNAME=(.+)$/m.exec(readFileSync(`/sys/dev/block/${majorMinor}/uevent`, 'utf8'))?.[1];
+    return name ? `/dev/${name}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's bounding set: what "all capabilities" can mean for a container it describes. */
+function ownCapabilities(): Capability[] {
+  const mask = /^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
+  return decodeCapabilityMask(mask).filter((name): name is Capability => capabilityName(name) !== undefined);
+}
+
+async function exportSpec(args: string[]): Promise<number> {
+  const paths = defaultPaths();
+  const parsed = parseRunFlags(args, runFlagsDeps(paths), { extraFlags: ['format'] });
+  if (parsed.help) {
+    console.log(`${EXPORT_USAGE}\n\n${RUN_USAGE}`);
+    return 0;
+  }
+  for (const warning of parsed.warnings) console.error(`isolab export: warning: ${warning}`);
+  const format = parsed.extra.format ?? 'docker';
+  if (format !== 'docker' && format !== 'oci') throw new FlagError(`--format: "${format}" is not one of docker, oci`);
+  const { spec } = parsed;
+  const device = imageDisk(paths.rootfs);
+  let unsupported: string[];
+  if (format === 'docker') {
+    const out = toDockerRun(spec, {
+      command: parsed.command,
+      env: parsed.env,
+      interactive: parsed.command.length === 0,
+      ...(parsed.seccompProfile ? { seccompProfilePath: parsed.seccompProfile.path } : {}),
+      ...(blockDevicePath(device) ? { blockDevicePath: blockDevicePath(device)! } : {}),
+      hostCgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? 2 : 1,
+    });
+    console.log(out.commandLine);
+    unsupported = out.unsupported;
+  } else {
+    // The Docker-format profile behind the filter: the one given, or isolab's docker-default.
+    const profile =
+      spec.seccomp === 'custom' ? parsed.seccompProfile!.profile : spec.seccomp === 'docker-default' ? parseSeccompProfileJson(readFileSync(paths.dockerSeccompProfile, 'utf8')) : undefined;
+    const terminal = parsed.command.length === 0;
+    const env = programEnv(parsed.env, terminal);
+    const out = toOciConfig(spec, {
+      args: terminal ? shellCommand(spec) : parsed.command,
+      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      terminal,
+      ...(device ? { rootfsDevice: device } : {}),
+      ...(profile ? { seccompProfile: profile } : {}),
+      machine: machine(),
+      kernelRelease: release(),
+      allCapabilities: ownCapabilities(),
+    });
+    console.log(ociConfigJson(out.config));
+    unsupported = out.unsupported;
+  }
+  // stdout stays a command (or a config.json) as it is; what it cannot say goes to stderr.
+  for (const note of unsupported) console.error(`isolab export: not expressible in ${format === 'docker' ? 'docker run' : 'OCI'}: ${note}`);
+  return 0;
 }
 
 function printLaunchError(line: ErrorLine): void {

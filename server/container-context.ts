@@ -192,24 +192,35 @@ export class ContainerContexts {
     }, LAST_HOST - FIRST_HOST + 1, 'no free address left on the isolab bridge');
   }
 
-  /**
-   * "MAJ:MIN" of the whole disk holding the image: cgroup I/O throttling applies to disks, not to
-   * partitions (v2's io.max refuses a partition). null when the image lives on no block device
-   * (tmpfs, overlay), in which case block I/O limits cannot apply and are left out.
-   */
-  rootfsDevice(): string | null {
-    if (this.device !== undefined) return this.device;
-    const dev = statSync(this.rootfsDir).dev;
-    const major = Math.floor(dev / 256) & 0xfff;
-    const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
-    const sys = `/sys/dev/block/${major}:${minor}`;
-    if (!existsSync(sys)) return (this.device = null);
-    if (existsSync(`${sys}/partition`)) {
-      // /sys/dev/block/8:1 → ../../devices/.../sda/sda1: the parent directory is the disk.
-      const parent = basename(readlinkSync(sys).split('/').slice(0, -1).join('/'));
-      const disk = `/sys/class/block/${parent}/dev`;
-      return (this.device = existsSync(disk) ? readFileSync(disk, 'utf8').trim() : null);
-    }
-    return (this.device = `${major}:${minor}`);
+  /** Removes the built seccomp programs (once no launcher is still to load them). Idempotent. */
+  dispose(): void {
+    for (const program of this.seccompPrograms.values()) rmSync(program.bpf, { force: true });
+    this.seccompPrograms.clear();
   }
+
+  /** "MAJ:MIN" of the disk behind the image, looked up once (imageDisk). */
+  rootfsDevice(): string | null {
+    if (this.device === undefined) this.device = imageDisk(this.rootfsDir);
+    return this.device;
+  }
+}
+
+/**
+ * "MAJ:MIN" of the whole disk holding a directory: cgroup I/O throttling applies to disks, not to
+ * partitions (v2's io.max refuses a partition). null when it lives on no block device (tmpfs,
+ * overlay), in which case block I/O limits cannot apply and are left out.
+ */
+export function imageDisk(dir: string): string | null {
+  const dev = statSync(dir).dev;
+  const major = Math.floor(dev / 256) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  const sys = `/sys/dev/block/${major}:${minor}`;
+  if (!existsSync(sys)) return null;
+  if (existsSync(`${sys}/partition`)) {
+    // /sys/dev/block/8:1 → ../../devices/.../sda/sda1: the parent directory is the disk.
+    const parent = basename(readlinkSync(sys).split('/').slice(0, -1).join('/'));
+    const disk = `/sys/class/block/${parent}/dev`;
+    return existsSync(disk) ? readFileSync(disk, 'utf8').trim() : null;
+  }
+  return `${major}:${minor}`;
 }

@@ -2,14 +2,18 @@
 // profiles/seccomp/default.json) checked with zod, then compiled for one container into the plain
 // line format the launcher reads (`--seccomp FILE` / `--seccomp-fd N`; native/README.md).
 //
-// Compiling resolves what Docker resolves per container (moby/profiles seccomp_linux.go,
-// setupSeccomp): the architectures from archMap for this machine, and each rule's
-// includes/excludes against the container's architecture, capabilities and kernel version.
-// It also does what runc does when it loads a profile: one rule per syscall name, the default
-// errno EPERM, and arguments compared more than once on the same index split into separate rules.
-// What is left to the launcher is what only libseccomp knows: syscall numbers per architecture.
+// Compiling first resolves what Docker resolves per container (common/seccomp.ts, moby's
+// setupSeccomp: the architectures from archMap for this machine, and each rule's includes/excludes
+// against the container's architecture, capabilities and kernel version — the same step the OCI
+// exporter writes into config.json). It then does what runc does when it loads that: one rule per
+// syscall name, the default errno EPERM, and arguments compared more than once on the same index
+// split into separate rules. What is left to the launcher is what only libseccomp knows: syscall
+// numbers per architecture.
 import type { z } from 'zod';
 import { SeccompProfile } from '../../common/seccomp-profile.js';
+import { dockerSeccompToOci, type SeccompTarget } from '../../common/seccomp.js';
+
+export type { SeccompTarget };
 
 /** The line format's first line; the launcher refuses anything else. */
 export const SECCOMP_FORMAT_HEADER = 'isolab-seccomp 1';
@@ -65,26 +69,6 @@ const ARCHES = {
   SCMP_ARCH_SHEB: 'sheb',
 } as const;
 type ScmpArch = keyof typeof ARCHES;
-
-/** moby's architecture names (its goToNative values) → the runtime-spec's (its nativeToSeccomp). */
-const NATIVE_TO_SCMP: Record<string, ScmpArch> = {
-  x86: 'SCMP_ARCH_X86',
-  amd64: 'SCMP_ARCH_X86_64',
-  arm: 'SCMP_ARCH_ARM',
-  arm64: 'SCMP_ARCH_AARCH64',
-  loongarch64: 'SCMP_ARCH_LOONGARCH64',
-  mips64: 'SCMP_ARCH_MIPS64',
-  mips64n32: 'SCMP_ARCH_MIPS64N32',
-  mipsel64: 'SCMP_ARCH_MIPSEL64',
-  mips3l64n32: 'SCMP_ARCH_MIPSEL64N32',
-  mipsle: 'SCMP_ARCH_MIPSEL',
-  ppc: 'SCMP_ARCH_PPC',
-  ppc64: 'SCMP_ARCH_PPC64',
-  ppc64le: 'SCMP_ARCH_PPC64LE',
-  riscv64: 'SCMP_ARCH_RISCV64',
-  s390: 'SCMP_ARCH_S390',
-  s390x: 'SCMP_ARCH_S390X',
-};
 
 /** Node's process.arch → moby's name for it, which is what profiles' includes/excludes "arches" say. */
 const NODE_TO_NATIVE: Record<string, string> = {
@@ -163,39 +147,6 @@ export function parseSeccompProfileJson(text: string): SeccompProfile {
 
 // ---- compiling for one container ----
 
-export interface SeccompTarget {
-  /** The container's architecture as profiles name it (moby's: "amd64", "arm64", ...); see nativeArch(). */
-  arch: string;
-  /** The container's bounding capability set, as CAP_ names (what --cap-drop/--cap-add leave). */
-  capabilities: readonly string[];
-  /** The kernel's release (os.release()): minKernel compares its first two numbers. */
-  kernelRelease: string;
-}
-
-function kernelAtLeast(release: string, min: string): boolean {
-  const have = /^(\d+)\.(\d+)/.exec(release);
-  if (!have) throw new SeccompProfileError(`seccomp profile: cannot read a kernel version from ${JSON.stringify(release)}`);
-  const [kernel, major] = min.split('.').map(Number) as [number, number];
-  return Number(have[1]) > kernel || (Number(have[1]) === kernel && Number(have[2]) >= major);
-}
-
-type Filter = NonNullable<NonNullable<SeccompProfile['syscalls']>[number]['includes']>;
-
-/** moby's setupSeccomp: a rule is left out when an exclude matches or an include does not. */
-function ruleApplies(includes: Filter | null | undefined, excludes: Filter | null | undefined, t: SeccompTarget): boolean {
-  if (excludes) {
-    if (excludes.arches?.includes(t.arch)) return false;
-    if (excludes.caps?.some((c) => t.capabilities.includes(c))) return false;
-    if (excludes.minKernel && kernelAtLeast(t.kernelRelease, excludes.minKernel)) return false;
-  }
-  if (includes) {
-    if (includes.arches?.length && !includes.arches.includes(t.arch)) return false;
-    if (includes.caps?.some((c) => !t.capabilities.includes(c))) return false;
-    if (includes.minKernel && !kernelAtLeast(t.kernelRelease, includes.minKernel)) return false;
-  }
-  return true;
-}
-
 /** runc's defaults: SCMP_ACT_ERRNO and SCMP_ACT_TRACE without a number return EPERM. */
 function actionToken(action: string, ret: number | null | undefined): string {
   const token = ACTIONS[action as DockerAction];
@@ -207,32 +158,32 @@ function actionToken(action: string, ret: number | null | undefined): string {
  * asks for no filter at all (no defaultAction and no syscalls: Docker then disables seccomp).
  */
 export function compileSeccompProfile(profile: SeccompProfile, target: SeccompTarget): string | null {
-  if (!profile.defaultAction && !profile.syscalls?.length) return null;
-  const lines = [SECCOMP_FORMAT_HEADER, `default ${actionToken(profile.defaultAction!, profile.defaultErrnoRet)}`];
+  let resolved;
+  try {
+    resolved = dockerSeccompToOci(profile, target);
+  } catch (e) {
+    throw new SeccompProfileError((e as Error).message);
+  }
+  if (!resolved) return null;
+  const lines = [SECCOMP_FORMAT_HEADER, `default ${actionToken(resolved.defaultAction, resolved.defaultErrnoRet)}`];
 
-  // The listed architectures, then the archMap entry for this machine with its sub-architectures
-  // (on x86-64: x86 for int 0x80 and x32, whose syscalls would otherwise bypass the filter).
-  const arches: string[] = [...(profile.architectures ?? [])];
-  const native = NATIVE_TO_SCMP[target.arch];
-  const mapped = profile.archMap?.find((a) => a.architecture === native);
-  if (mapped) arches.push(mapped.architecture, ...(mapped.subArchitectures ?? []));
-  for (const arch of new Set(arches)) lines.push(`arch ${ARCHES[arch as ScmpArch]}`);
+  // On x86-64 the archMap gives x86 (int 0x80) and x32 too, whose syscalls would otherwise bypass the filter.
+  for (const arch of new Set(resolved.architectures)) lines.push(`arch ${ARCHES[arch as ScmpArch]}`);
 
-  for (const flag of profile.flags ?? []) {
+  for (const flag of resolved.flags ?? []) {
     if (flag === 'SECCOMP_FILTER_FLAG_LOG') lines.push('flag log');
     if (flag === 'SECCOMP_FILTER_FLAG_SPEC_ALLOW') lines.push('flag spec_allow');
     // TSYNC synchronises a filter across threads; the launcher has one thread.
   }
 
-  for (const rule of profile.syscalls ?? []) {
-    if (!ruleApplies(rule.includes, rule.excludes, target)) continue;
+  for (const rule of resolved.syscalls) {
     const action = actionToken(rule.action, rule.errnoRet);
     const args = (rule.args ?? []).map((a) => `${a.index}:${OPERATORS[a.op as keyof typeof OPERATORS]}:${a.value}:${a.valueTwo ?? 0}`);
     // runc: when one argument index is compared twice, each comparison becomes a rule of its own
     // (OR) instead of all of them together (AND), which could never match.
     const indexes = (rule.args ?? []).map((a) => a.index);
     const groups = new Set(indexes).size < indexes.length ? args.map((a) => [a]) : [args];
-    for (const name of rule.names?.length ? rule.names : [rule.name!]) {
+    for (const name of rule.names) {
       for (const group of groups) lines.push(['syscall', name, action, ...group].join(' '));
     }
   }
