@@ -385,6 +385,12 @@ export interface InspectorView {
   takenAt: string;
 }
 
+/** The running container's settings as a `docker run` line and an OCI config.json (server/spec-exports.ts). */
+export interface ExportView {
+  docker: { commandLine: string; unsupported: string[] };
+  oci: { json: string; unsupported: string[] };
+}
+
 export interface ClientToServerEvents {
   'session:start': (req: SessionStartRequest, ack: AckFn<SessionInfo>) => void;
   'term:input': (data: string) => void;
@@ -394,6 +400,7 @@ export interface ClientToServerEvents {
   'sandbox:limits': (req: LimitsRequest, ack: AckFn<{ spec: ContainerSpec }>) => void;
   'lesson:open': (req: LessonOpenRequest, ack: AckFn<LessonView>) => void;
   'inspector:refresh': (ack: AckFn<InspectorView>) => void;
+  'export:get': (ack: AckFn<ExportView>) => void;
   'sandbox:apply': (req: SandboxApplyRequest, ack: AckFn<ApplyResult>) => void;
   'seccomp:get': (ack: AckFn<SeccompProfileView>) => void;
   'seccomp:apply': (req: SeccompApplyRequest, ack: AckFn<ApplyResult>) => void;

@@ -305,6 +305,7 @@ export function createApp(deps: AppDeps): LabApp {
     on('sandbox:limits', LimitsRequest, async (req, s) => ({ spec: await started(s).updateLimits(req) }));
     on('lesson:open', LessonOpenRequest, (req, s) => started(s).openLesson(req.lessonId));
     on('inspector:refresh', null, (_none, s) => started(s).inspect());
+    on('export:get', null, (_none, s) => started(s).exports());
     on('sandbox:apply', SandboxApplyRequest, (req, s) => started(s).applySpec(req.spec));
     on('seccomp:get', null, (_none, s) => started(s).seccompView());
     on('seccomp:apply', SeccompApplyRequest, (req, s) => started(s).applySeccompProfile(req.profile));

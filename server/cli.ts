@@ -7,9 +7,9 @@ import { constants, machine, release } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { capabilityName, decodeCapabilityMask, type Capability } from '../common/capabilities.js';
 import { ociConfigJson, toDockerRun, toOciConfig } from '../common/export.js';
 import { createApp } from './app.js';
+import { blockDevicePath, ownCapabilities } from './host-caps.js';
 import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.js';
 import { CompareService } from './compare/service.js';
 import { MAX_VM_SHELLS } from './compare/vm.js';
@@ -293,23 +293,6 @@ async function run(args: string[]): Promise<number> {
       resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
-}
-
-/** "MAJ:MIN" → the device's path (/dev/vda), which is how docker names a disk. */
-function blockDevicePath(majorMinor: string | null): string | undefined {
-  if (!majorMinor) return undefined;
-  try {
-    const name = /^DEVNAME=(.+)$/m.exec(readFileSync(`/sys/dev/block/${majorMinor}/uevent`, 'utf8'))?.[1];
-    return name ? `/dev/${name}` : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** This process's bounding set: what "all capabilities" can mean for a container it describes. */
-function ownCapabilities(): Capability[] {
-  const mask = /^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
-  return decodeCapabilityMask(mask).filter((name): name is Capability => capabilityName(name) !== undefined);
 }
 
 async function exportSpec(args: string[]): Promise<number> {

@@ -16,8 +16,8 @@
 //
 // Pure parts (tested in diagnose.test.ts): throwawaySpec, liftsFor, classifyRun, effectOf,
 // describeNotice, conclusionFor. The Diagnoser runs the containers.
+import { ownCapabilities } from './host-caps.js';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type {
   DiagnoseLayer,
   DiagnoseLayerId,
@@ -26,7 +26,7 @@ import type {
   DiagnoseSyscall,
   DiagnoseVerdict,
 } from '../common/protocol.js';
-import { CAPABILITIES, decodeCapabilityMask, type Capability } from '../common/capabilities.js';
+import { CAPABILITIES, type Capability } from '../common/capabilities.js';
 import { ContainerSpec, type ToggleId } from '../common/spec.js';
 import type { ContainerContexts } from './container-context.js';
 import { LabError } from './errors.js';
@@ -457,11 +457,6 @@ export function conclusionFor(v: VerdictFacts): string {
 
 // ---- running it ----
 
-/** The capabilities this process holds (its permitted set), which the launcher it starts inherits. */
-function ownCapabilities(): string[] {
-  const mask = /^CapPrm:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  return mask ? decodeCapabilityMask(mask) : [];
-}
 
 export interface DiagnoseRequestContext {
   /** The learner's shell's settings, as they are now. */
@@ -611,7 +606,7 @@ export class Diagnoser {
   ): Promise<Capability | null | undefined> {
     // Only what the launcher can hand out: it has the server's own capabilities (a server in a
     // container may lack some, and the launcher refuses to add those).
-    const available = ownCapabilities();
+    const available = ownCapabilities('CapPrm');
     let candidates = CAPABILITIES.filter((c) => !kept.includes(c) && available.includes(c));
     let tries = 0;
     const helps = async (extra: Capability[]): Promise<boolean | undefined> => {

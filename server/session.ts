@@ -7,6 +7,7 @@ import type {
   ApplyResult,
   DiagnoseVerdict,
   FieldIssue,
+  ExportView,
   InspectorView,
   LearnerProgress,
   LessonStatus,
@@ -27,6 +28,7 @@ import { hasMqueueMount, hostMqueues, hostSysvIpc, shellView, withNsPids } from 
 import { inspectorView } from './inspector.js';
 import { gatherContainerView } from './container-view.js';
 import type { ContainerContexts } from './container-context.js';
+import type { SpecExports } from './spec-exports.js';
 import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from './diagnose.js';
 import { joinArgs, launcherArgs, shellCommand, shellEnv, type LaunchContext, type StatusLine, type StatusServer } from './launcher.js';
 import { applyLimits, withLimits } from './limits.js';
@@ -103,6 +105,7 @@ export interface SessionDeps {
   mode: ServerMode;
   hostHostnameAtStart: string;
   containers: ContainerContexts;
+  exports: SpecExports;
   progress: ProgressStore;
   seccompProfile: ShippedSeccompProfile;
   /** "Why did that fail?" (server-wide: it limits how many run at once). */
@@ -357,6 +360,11 @@ export class Session {
       this.diagnosing = false;
       this.store.release(abort);
     }
+  }
+
+  /** The current settings as a docker run line and an OCI config.json. */
+  exports(): ExportView {
+    return this.deps.exports.for(this.spec, this.customProfile);
   }
 
   inspect(): Promise<InspectorView> {

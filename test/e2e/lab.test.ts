@@ -84,3 +84,18 @@ describe('the lab page', () => {
     expect(hostname()).not.toBe('my-container');
   });
 });
+
+describe('the "At work" panel', () => {
+  it('shows the docker run line and OCI config for the running settings, and follows the switches', async () => {
+    const line = page.getByTestId('docker-run-line');
+    await page.waitForFunction(() => /^docker run /.test(document.querySelector('[data-testid="docker-run-line"]')?.textContent ?? ''));
+    const notes = () => page.locator('[data-testid="equivalents"] .equiv-notes').first().innerText();
+    expect(await notes()).toMatch(/no mount namespace/);
+    await page.getByTestId('toggle-rootfs').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="toggle-rootfs"]')?.getAttribute('data-state') === 'on');
+    await page.waitForFunction(() => !/no mount namespace/.test(document.querySelector('[data-testid="equivalents"] .equiv-notes')?.textContent ?? ''));
+    expect(await line.innerText()).toMatch(/^docker run /);
+    const oci = JSON.parse(await page.getByTestId('oci-config').textContent() ?? '{}') as { linux?: { namespaces?: { type: string }[] } };
+    expect(oci.linux?.namespaces?.map((n) => n.type)).toEqual(expect.arrayContaining(['mount', 'uts']));
+  });
+});

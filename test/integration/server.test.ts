@@ -3,7 +3,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { InspectorView, SessionInfo } from '../../common/protocol.js';
+import type { ExportView, InspectorView, SessionInfo } from '../../common/protocol.js';
 import { ContainerSpec } from '../../common/spec.js';
 import { descendantsOf, listProcesses } from '../../server/proc.js';
 import { LabClient, startLab, type RunningLab } from '../helpers/lab.js';
@@ -268,5 +268,20 @@ describe('live cgroup limits', () => {
     const reply = await client.request('sandbox:limits', { pidsLimit: 10 });
     expect(reply).toMatchObject({ ok: false, code: 'bad_request' });
     expect((reply as { message: string }).message).toMatch(/cgroup limits/);
+  });
+});
+
+describe('export:get', () => {
+  it('answers with the running settings as a docker run line and a config.json, and what each cannot say', async () => {
+    const { client } = await newSession();
+    await setToggle(client, 'rootfs', true);
+    const reply = await client.request<ExportView>('export:get');
+    if (!reply.ok) throw new Error(reply.message);
+    expect(reply.data.docker.commandLine).toMatch(/^docker run /);
+    // Lesson 0's settings share the host's PID namespace: docker says so with --pid host.
+    expect(reply.data.docker.commandLine).toContain('--pid host');
+    const config = JSON.parse(reply.data.oci.json) as { linux: { namespaces: { type: string }[] } };
+    expect(config.linux.namespaces.map((n) => n.type)).toEqual(['mount']);
+    expect(reply.data.docker.unsupported).toEqual(["staying in the server's cgroup: docker always gives a container its own"]);
   });
 });
