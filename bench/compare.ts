@@ -32,29 +32,46 @@ export interface CompareBench {
 
 const STOPWATCH = join(defaultPaths().launcher, '..', 'isolab-first-line');
 
+export interface FirstLineOptions {
+  /** PSS of the whole tree while it rests at its first line. */
+  measurePss?: boolean;
+  marker?: string;
+  /** Kill the program after measuring (a VM does not end when its input closes). */
+  kill?: boolean;
+  restMs?: number;
+  /** Give the program a pipe on fd 3 (the launcher's --status-fd 3) and return what it wrote there. */
+  statusFd?: boolean;
+  /** Called with the program's pid while it rests at its first line (after restMs), before it is let go. */
+  atRest?: (pid: number) => Promise<void>;
+}
+
 /**
  * Runs `cmd` under the stopwatch (native/bench/first-line.c: posix_spawn → the first "\x1eUP"
  * line, on CLOCK_MONOTONIC), measures the PSS of its tree while it rests, then lets it end (or, for a
  * VM, which does not end when its input closes, kills it).
  */
-function firstLine(cmd: string, args: string[], opts: { measurePss: boolean; marker?: string; kill?: boolean; restMs?: number }): Promise<{ ms: number; pssKiB: number }> {
+export function firstLine(cmd: string, args: string[], opts: FirstLineOptions): Promise<{ ms: number; pssKiB: number; pid: number; status: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(STOPWATCH, [...(opts.marker ? ['--marker', opts.marker] : []), '--', cmd, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', ...(opts.statusFd ? (['pipe'] as const) : [])],
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root' },
     });
     let out = '';
     let err = '';
+    let status = '';
     let done = false;
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    if (opts.statusFd) (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => (status += d));
     child.stdout.setEncoding('utf8').on('data', async (d: string) => {
       out += d;
       if (done || !out.includes('\n')) return;
       done = true;
       const { pid, us } = JSON.parse(out.slice(0, out.indexOf('\n'))) as { pid: number; us: number };
-      if (opts.measurePss && opts.restMs) await new Promise((r) => setTimeout(r, opts.restMs));
+      if ((opts.measurePss || opts.atRest) && opts.restMs) await new Promise((r) => setTimeout(r, opts.restMs));
       const pssKiB = opts.measurePss ? await treePssKiB(pid) : 0;
-      child.on('exit', () => resolve({ ms: us / 1000, pssKiB }));
+      if (opts.atRest) await opts.atRest(pid);
+      // 'close', not 'exit': every pipe (the status pipe too) has been read to its end.
+      child.on('close', (code) => resolve({ ms: us / 1000, pssKiB, pid, status, code }));
       if (opts.kill) process.kill(pid, 'SIGTERM');
       child.stdin.end('\n');
     });

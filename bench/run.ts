@@ -7,6 +7,8 @@
 //   4. the probe: a full report, a few sections, through --join into a container, and the
 //      inspector's refresh round trip (both reports), against the spawn floor (/bin/true)
 //   5. container vs gVisor vs VM: start to first prompt, side by side, and their PSS (bench/compare.ts)
+//   6. every primitive on: the launcher's start against runc, crun and runsc running the exported
+//      config.json, side by side, and what each costs in memory beyond the shell (bench/runtimes.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import type { InspectorView, SessionInfo } from '../common/protocol.js';
 import { REPO_ROOT, defaultPaths } from '../server/paths.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
 import { benchCompare } from './compare.js';
+import { benchRuntimes } from './runtimes.js';
 import { summarize, type Summary } from './stats.js';
 
 const ECHO_ROUNDS = Number(process.env.BENCH_ECHO_ROUNDS ?? 400);
@@ -178,9 +181,10 @@ async function main(): Promise<void> {
     const probes = await probeTimes(lab);
     for (const [name, s] of Object.entries(probes)) console.log(`${name}: ${fmt(s)}${name.startsWith('probe, every') ? '   [target median well under 10 ms]' : ''}`);
     const compare = await benchCompare();
+    const runtimes = await benchRuntimes();
     const out = join(REPO_ROOT, 'build', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, compare }, null, 2));
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, compare, runtimes }, null, 2));
     console.log(`\nwritten to build/bench/results.json`);
   } finally {
     await lab.close();
