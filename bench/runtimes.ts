@@ -23,11 +23,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { cpus, loadavg, machine, release } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { decodeCapabilityMask, type Capability } from '../common/capabilities.js';
 import { ociConfigJson, toOciConfig } from '../common/export.js';
 import { ContainerSpec, DOCKER_RUN_DEFAULT, TEACHING_LIMITS, applySpecChange } from '../common/spec.js';
 import { processPssKiB, processTree } from '../server/compare/measure.js';
 import { ContainerContexts } from '../server/container-context.js';
+import { ownCapabilities } from '../server/host-caps.js';
 import { ReadyLine, launcherArgs } from '../server/launcher.js';
 import { REPO_ROOT, defaultPaths } from '../server/paths.js';
 import { listProcesses } from '../server/proc.js';
@@ -118,7 +118,7 @@ export async function benchRuntimes(log: (line: string) => void = console.log): 
   // A uid range of the peers' own, far above the ranges the server hands out from 100000 up.
   const peerHostId = 100000 + 65536 * (16000 + (process.pid % 300));
   const peerSpec = applySpecChange(spec, { userns: { hostId: peerHostId } });
-  const hostCaps = decodeCapabilityMask(/^CapBnd:\s*(\w+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!) as Capability[];
+  const hostCaps = ownCapabilities();
   const seccompProfile = parseSeccompProfileJson(readFileSync(paths.dockerSeccompProfile, 'utf8'));
   const rootfs = join(work, 'rootfs');
   if (spawnSync('cp', ['-a', paths.rootfs, rootfs]).status !== 0) throw new Error(`cannot copy ${paths.rootfs}`);
