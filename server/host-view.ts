@@ -4,7 +4,7 @@
 // namespace of the reader: here, the host's) and POSIX message queues.
 // Lesson checks compare these with what the probe sees from inside.
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import type { HostProcess, ShellMount, ShellView, SysvIpc } from './lessons/facts.js';
+import type { HostProcessNumbers, ShellMount, ShellViewBase, SysvIpc } from './lessons/facts.js';
 import type { ProcEntry } from './proc.js';
 
 /** The NSpid line of /proc/PID/status: the PID in each PID namespace, from the reader's inwards. */
@@ -35,10 +35,10 @@ export async function readNsPids(pid: number): Promise<number[] | null> {
 }
 
 /** `descendants` with the numbers each process has in its own PID namespace (processes that ended meanwhile are left out). */
-export async function withNsPids(root: number, descendants: readonly ProcEntry[]): Promise<HostProcess[]> {
+export async function withNsPids(root: number, descendants: readonly ProcEntry[]): Promise<HostProcessNumbers[]> {
   const nsPids = new Map<number, number[] | null>();
   await Promise.all([root, ...descendants.map((d) => d.pid)].map(async (pid) => nsPids.set(pid, await readNsPids(pid))));
-  const out: HostProcess[] = [];
+  const out: HostProcessNumbers[] = [];
   for (const d of descendants) {
     const own = nsPids.get(d.pid);
     if (!own) continue;
@@ -104,7 +104,7 @@ async function procPidNs(pid: number): Promise<number | null> {
 }
 
 /** The host's view of the shell, or null when it is gone. */
-export async function shellView(pid: number): Promise<ShellView | null> {
+export async function shellView(pid: number): Promise<ShellViewBase | null> {
   const [status, mountinfo] = await Promise.all([
     readFile(`/proc/${pid}/status`, 'utf8').catch(() => null),
     readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => null),

@@ -33,9 +33,10 @@ import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from './diagnose.js';
 import { joinArgs, launcherArgs, shellCommand, shellEnv, type LaunchContext, type StatusLine, type StatusServer } from './launcher.js';
 import { applyLimits, withLimits } from './limits.js';
 import type { LessonCatalog } from './lesson-catalog.js';
-import type { CheckFacts } from './lessons/facts.js';
+import type { CheckFacts, ShellIdentity } from './lessons/facts.js';
 import type { Introspect } from './native.js';
 import { OutputPump } from './output-pump.js';
+import { shellIdentity, withIdentity } from './process-view.js';
 import type { LabPaths } from './paths.js';
 import type { Prober } from './probe.js';
 import { descendantsOf, listProcesses } from './proc.js';
@@ -597,20 +598,31 @@ export class Session {
       hostCgroupOf: (p) => prober.hostCgroupOf(p),
       containerFiles: (p, dir) => prober.containerFiles(p, dir),
     });
+    const identity = pid ? await this.shellIdentityFacts(pid) : null;
     return {
       ...containerView,
       container,
       host,
-      shell,
+      shell: shell && identity ? { ...shell, ...identity } : null,
       sysvipc: { host: hostIpc, container: containerIpc },
       mqueue: { host: hostQueues, container: containerQueues },
       session: {
         shellPid: pid,
         spec: this.spec,
         hostHostnameAtStart: this.deps.hostHostnameAtStart,
-        descendants: pid ? await withNsPids(pid, descendantsOf(pid, processes)) : [],
+        descendants: pid ? await withIdentity(pid, await withNsPids(pid, descendantsOf(pid, processes))) : [],
       },
     };
+  }
+
+  /**
+   * Who the shell is to the host and how it is held: its host uid and gid, its real cgroup paths
+   * and limits (read on the host, whatever the container can see of them), the ports listening in
+   * its network namespace.
+   */
+  private async shellIdentityFacts(pid: number): Promise<ShellIdentity | null> {
+    const [identity, cgroup] = await Promise.all([shellIdentity(pid), this.deps.prober.hostViewOfCgroup(pid).catch(() => null)]);
+    return identity ? { ...identity, cgroup } : null;
   }
 }
 

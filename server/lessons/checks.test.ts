@@ -20,13 +20,24 @@ function probe(over: Partial<ProbeReport> = {}): ProbeReport {
 
 type Descendant = CheckFacts['session']['descendants'][number];
 /** A process below the shell; without a PID namespace its numbers inside are the host's. */
-const proc = (pid: number, ppid: number, comm: string, ns: { nsPid?: number; nsPpid?: number } = {}): Descendant => ({ pid, ppid, comm, nsPid: ns.nsPid ?? pid, nsPpid: ns.nsPpid ?? ppid });
+const proc = (pid: number, ppid: number, comm: string, ns: { nsPid?: number; nsPpid?: number } = {}, id: Partial<Pick<Descendant, 'uid' | 'nsUid' | 'noNewPrivs' | 'seccompFilters'>> = {}): Descendant => ({
+  pid,
+  ppid,
+  comm,
+  nsPid: ns.nsPid ?? pid,
+  nsPpid: ns.nsPpid ?? ppid,
+  uid: 0,
+  nsUid: 0,
+  noNewPrivs: false,
+  seccompFilters: 0,
+  ...id,
+});
 
 const NO_IPC: SysvIpc = { shm: [], sem: [], msg: [] };
 
 /** The host's view of a shell with nothing of its own: host numbers, host /proc. */
 function shellView(over: Partial<ShellView> = {}): ShellView {
-  return { nsPids: [SHELL_PID], nsPid: SHELL_PID, procPidNs: HOST_NS.pid, mounts: [], ...over };
+  return { nsPids: [SHELL_PID], nsPid: SHELL_PID, procPidNs: HOST_NS.pid, mounts: [], uid: 0, gid: 0, cgroups: [], cgroup: null, listening: [], ...over };
 }
 
 /** Facts for a shell with `spec`; `container` is what the probe saw inside it (null: no shell). */

@@ -9,13 +9,53 @@ import { ContainerSpec, PROC_NS_NAMES } from '../../common/spec.js';
 const Int = z.number().int();
 
 /** A process below the shell, as the host's /proc shows it, with the numbers it has in its own PID namespace. */
-export const HostProcess = ProbeProcess.extend({
+export const HostProcessNumbers = ProbeProcess.extend({
   /** Its PID in its own (innermost) PID namespace: the last number of NSpid. */
   nsPid: Int,
   /** Its parent's PID in that namespace (what getppid() returns): 0 when the parent is outside it. */
   nsPpid: Int,
 });
+export type HostProcessNumbers = z.infer<typeof HostProcessNumbers>;
+
+// ---- Who a process is and how it is confined, as the host reads /proc/PID (server/process-view.ts) ----
+
+/** A process's identity and confinement from its /proc/PID/status. */
+export const PROCESS_IDENTITY = {
+  /** Its effective uid as the host numbers it (a container's root is 100000 or more with a user namespace). */
+  uid: Int,
+  /** The same uid as the shell's user namespace numbers it (0 for the container's root); null when not mapped there. */
+  nsUid: Int.nullable(),
+  /** no_new_privs: no execve of it gains privileges (setuid bits, file capabilities). */
+  noNewPrivs: z.boolean(),
+  /** seccomp filters stacked on it (0: none). */
+  seccompFilters: Int,
+};
+
+/** A process below the shell: its numbers and its identity. */
+export const HostProcess = HostProcessNumbers.extend(PROCESS_IDENTITY);
 export type HostProcess = z.infer<typeof HostProcess>;
+
+/** One line of /proc/PID/cgroup as the host reads it (full paths: the host is in no cgroup namespace of the shell's). */
+export const ProcCgroup = z.object({ hierarchy: Int, controllers: z.array(z.string()), path: z.string() });
+export type ProcCgroup = z.infer<typeof ProcCgroup>;
+
+/** A TCP socket listening in the shell's network namespace (/proc/SHELL/net/tcp, tcp6). */
+export const ListeningSocket = z.object({ family: z.enum(['inet', 'inet6']), address: z.string(), port: Int });
+export type ListeningSocket = z.infer<typeof ListeningSocket>;
+
+/** The host's view of the shell's identity, cgroups, limits and listening ports. */
+export const ShellIdentity = z.object({
+  /** Effective uid and gid, as the host numbers them. */
+  uid: Int,
+  gid: Int,
+  /** /proc/SHELL/cgroup: the real paths, which a cgroup namespace hides from the shell. */
+  cgroups: z.array(ProcCgroup),
+  /** The shell's cgroup limits and counters read from the host's cgroup filesystem (the probe run on the host with --pid); null when it could not run. */
+  cgroup: ProbeCgroup.nullable(),
+  /** TCP sockets listening in the shell's network namespace. */
+  listening: z.array(ListeningSocket),
+});
+export type ShellIdentity = z.infer<typeof ShellIdentity>;
 
 /** One line of /proc/PID/mountinfo. */
 export const ShellMount = z.object({
@@ -29,7 +69,7 @@ export const ShellMount = z.object({
 export type ShellMount = z.infer<typeof ShellMount>;
 
 /** The host's view of the shell process, from /proc/SHELL/… (no namespace entered). */
-export const ShellView = z.object({
+export const ShellViewBase = z.object({
   /** NSpid: the shell's PID in each PID namespace it is in, from the host's inwards. */
   nsPids: z.array(Int),
   /** Its PID in its own PID namespace (the last of nsPids): 1 with the PID namespace on. */
@@ -39,6 +79,8 @@ export const ShellView = z.object({
   /** The shell's mount table (/proc/SHELL/mountinfo), with each mount's propagation. */
   mounts: z.array(ShellMount),
 });
+export type ShellViewBase = z.infer<typeof ShellViewBase>;
+export const ShellView = ShellViewBase.extend(ShellIdentity.shape);
 export type ShellView = z.infer<typeof ShellView>;
 
 /** System V IPC objects of one IPC namespace, from /proc/sysvipc/* read inside it. Keys are unsigned (write them in hex: 0x414e4547). */

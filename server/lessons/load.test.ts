@@ -197,7 +197,7 @@ describe('front matter validation', () => {
     ['ref of the wrong type', 'ref: host.hostname }', 'ref: host.pid }', 'x.md:19: checks.0.all.0.ref: container.hostname is a string (or null) but host.pid is a number'],
     ['gt on a string', 'op: neq, ref: host.hostname }', 'op: gt, value: 1 }', 'x.md:19: checks.0.all.0.fact: "gt" compares numbers, but container.hostname is a string (or null)'],
     ['some on a scalar', 'op: neq, ref: host.hostname }', 'op: some }', 'x.md:19: checks.0.all.0.fact: "some" looks into a list, but container.hostname is a string (or null)'],
-    ['where on an unknown field', '{ fact: container.hostname, op: neq, ref: host.hostname }', '{ fact: session.descendants, op: some, where: { name: sleep } }', 'x.md:19: checks.0.all.0.where.name: the elements of session.descendants have no field "name" (expected one of pid|ppid|comm|nsPid|nsPpid)'],
+    ['where on an unknown field', '{ fact: container.hostname, op: neq, ref: host.hostname }', '{ fact: session.descendants, op: some, where: { name: sleep } }', 'x.md:19: checks.0.all.0.where.name: the elements of session.descendants have no field "name" (expected one of pid|ppid|comm|nsPid|nsPpid|uid|nsUid|noNewPrivs|seccompFilters)'],
     ['neither value nor ref', ', ref: host.hostname }', ' }', 'x.md:19: checks.0.all.0.op: "neq" needs exactly one of "value" or "ref"'],
     ['an unknown field', 'title: X\n', 'title: X\ntitel: Y\n', 'x.md:4: titel: unknown field'],
     ['an unknown primitive', 'primitive: uts', 'primitive: containers', `x.md:4: primitive: expected one of ${[...TOGGLE_IDS, 'process'].join('|')}`],

@@ -1,0 +1,114 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { idInside, parseIdMap, parseListening, parseProcCgroup, parseStatusFields, shellIdentity, withIdentity } from './process-view.js';
+
+describe('parseStatusFields', () => {
+  // /proc/PID/status of a container's root with a user namespace, as the host reads it.
+  const status = [
+    'Name:\tsleep',
+    'Uid:\t100000\t100000\t100000\t100000',
+    'Gid:\t101000\t101000\t101000\t101000',
+    'CapEff:\t00000000a80425fb',
+    'NoNewPrivs:\t1',
+    'Seccomp:\t2',
+    'Seccomp_filters:\t2',
+    '',
+  ].join('\n');
+
+  it('reads the effective ids, no_new_privs and the seccomp filters', () => {
+    expect(parseStatusFields(status)).toEqual({ uid: 100000, gid: 101000, noNewPrivs: true, seccomp: 2, seccompFilters: 2 });
+  });
+  it('the effective uid is the second number: a setuid program shows real 1000, effective 0', () => {
+    expect(parseStatusFields('Uid:\t1000\t0\t0\t0\nGid:\t1000\t1000\t1000\t1000\n')).toMatchObject({ uid: 0, gid: 1000 });
+  });
+  it('kernels without Seccomp_filters (before 5.9) or without seccomp: 0; without Uid: null', () => {
+    expect(parseStatusFields('Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nNoNewPrivs:\t0\n')).toEqual({ uid: 0, gid: 0, noNewPrivs: false, seccomp: 0, seccompFilters: 0 });
+    expect(parseStatusFields('Name:\tx\n')).toBeNull();
+  });
+});
+
+describe('uid maps', () => {
+  const map = parseIdMap('         0     165536      65536\n');
+  it('parses /proc/PID/uid_map', () => {
+    expect(map).toEqual([{ inside: 0, outside: 165536, count: 65536 }]);
+    expect(parseIdMap('         0          0 4294967295\n')).toEqual([{ inside: 0, outside: 0, count: 4294967295 }]);
+  });
+  it('numbers a host uid as the namespace does; null outside the map', () => {
+    expect(idInside(165536, map)).toBe(0);
+    expect(idInside(166536, map)).toBe(1000);
+    expect(idInside(165535, map)).toBeNull();
+    expect(idInside(165536 + 65536, map)).toBeNull();
+    expect(idInside(0, map)).toBeNull();
+  });
+  it('the initial namespace maps every id to itself', () => {
+    expect(idInside(1000, parseIdMap('0 0 4294967295'))).toBe(1000);
+  });
+  it('several lines: the one that holds the id', () => {
+    const two = parseIdMap('0 100000 1000\n1000 5000 1\n');
+    expect(idInside(5000, two)).toBe(1000);
+    expect(idInside(100999, two)).toBe(999);
+  });
+});
+
+describe('parseProcCgroup', () => {
+  it('reads v1 lines with their controllers and the v2 line', () => {
+    const text = '8:pids:/isolab/isolab-1a2b-3-777\n1:cpu,cpuacct:/isolab/isolab-1a2b-3-777\n9:name=systemd:/\n0::/system.slice/isolab.service\n';
+    expect(parseProcCgroup(text)).toEqual([
+      { hierarchy: 8, controllers: ['pids'], path: '/isolab/isolab-1a2b-3-777' },
+      { hierarchy: 1, controllers: ['cpu', 'cpuacct'], path: '/isolab/isolab-1a2b-3-777' },
+      { hierarchy: 9, controllers: ['name=systemd'], path: '/' },
+      { hierarchy: 0, controllers: [], path: '/system.slice/isolab.service' },
+    ]);
+  });
+});
+
+describe('parseListening', () => {
+  it('keeps the listening sockets (state 0A) with their address and port', () => {
+    const tcp = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1151 1 0 100 0 0 10 0',
+      '   1: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1169 1 0 100 0 0 10 0',
+      '   2: 0100007F:1F90 0100007F:D2A4 01 00000000:00000000 00:00000000 00000000     0        0 1170 1 0 100 0 0 10 0',
+    ].join('\n');
+    expect(parseListening(tcp, 'inet')).toEqual([
+      { family: 'inet', address: '0.0.0.0', port: 80 },
+      { family: 'inet', address: '127.0.0.1', port: 8080 },
+    ]);
+  });
+  it('IPv6 addresses in their shortest form', () => {
+    const tcp6 = [
+      '  sl  local_address                         remote_address                        st',
+      '   0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 0',
+      '   1: 00000000000000000000000001000000:1F90 00000000000000000000000000000000:0000 0A 0',
+      '   2: 000080FE00000000FF005002FEA9D1A0:0016 00000000000000000000000000000000:0000 0A 0',
+    ].join('\n');
+    expect(parseListening(tcp6, 'inet6')).toEqual([
+      { family: 'inet6', address: '::', port: 80 },
+      { family: 'inet6', address: '::1', port: 8080 },
+      { family: 'inet6', address: 'fe80::250:ff:a0d1:a9fe', port: 22 },
+    ]);
+  });
+});
+
+describe('the real /proc', () => {
+  it('this process: its own uid, its cgroups, and a port it listens on', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const me = await shellIdentity(process.pid);
+      expect(me).not.toBeNull();
+      expect(me!.uid).toBe(process.geteuid!());
+      expect(me!.cgroups.length).toBeGreaterThan(0);
+      expect(me!.listening).toContainEqual({ family: 'inet', address: '127.0.0.1', port });
+    } finally {
+      server.close();
+    }
+  });
+  it('withIdentity adds each process\'s uid as the shell\'s namespace numbers it, and leaves out the ones that ended', async () => {
+    const me = { pid: process.pid, ppid: process.ppid, comm: 'node', nsPid: process.pid, nsPpid: process.ppid };
+    const gone = { pid: 2 ** 22 + 12345, ppid: process.pid, comm: 'ghost', nsPid: 1, nsPpid: 0 };
+    const out = await withIdentity(process.pid, [me, gone]);
+    expect(out).toEqual([{ ...me, uid: process.geteuid!(), nsUid: process.geteuid!(), noNewPrivs: false, seccompFilters: 0 }]);
+  });
+});

@@ -1,0 +1,167 @@
+// Who a process is and how it is confined, as the host reads it from /proc/PID without entering
+// anything: its effective uid and gid (in the host's numbering, and in the shell's user namespace),
+// no_new_privs and how many seccomp filters it carries (/proc/PID/status), the cgroups it is in
+// (/proc/PID/cgroup, full paths: no cgroup namespace applies to the host's reading), and the TCP
+// ports listening in its network namespace (/proc/PID/net/tcp and tcp6 show the netns of PID).
+// The lessons on user namespaces, capabilities, no_new_privs, seccomp and the capstone check these.
+import { readFile } from 'node:fs/promises';
+import type { HostProcess, HostProcessNumbers, ListeningSocket, ProcCgroup, ShellIdentity } from './lessons/facts.js';
+
+/** One line of /proc/PID/uid_map: ids inside..inside+count-1 are outside..outside+count-1 for the reader. */
+export interface IdMapLine {
+  inside: number;
+  outside: number;
+  count: number;
+}
+
+/** The fields of /proc/PID/status a check needs. */
+export interface StatusFields {
+  /** Effective uid and gid, as the reader's user namespace numbers them. */
+  uid: number;
+  gid: number;
+  noNewPrivs: boolean;
+  /** 0 off, 1 strict, 2 filter. */
+  seccomp: number;
+  /** Filters stacked on the process (Seccomp_filters, Linux 5.9+; 0 when the line is missing). */
+  seccompFilters: number;
+}
+
+/** "Uid:\treal\teffective\tsaved\tfs" and friends; null when a needed line is missing. */
+export function parseStatusFields(status: string): StatusFields | null {
+  const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(status)?.[1]?.trim().split(/\s+/);
+  const uid = Number(field('Uid')?.[1]);
+  const gid = Number(field('Gid')?.[1]);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) return null;
+  const num = (name: string) => {
+    const n = Number(field(name)?.[0]);
+    return Number.isInteger(n) ? n : 0;
+  };
+  return { uid, gid, noNewPrivs: num('NoNewPrivs') === 1, seccomp: num('Seccomp'), seccompFilters: num('Seccomp_filters') };
+}
+
+/** /proc/PID/uid_map (user_namespaces(7)): "inside outside count" a line. */
+export function parseIdMap(text: string): IdMapLine[] {
+  const lines: IdMapLine[] = [];
+  for (const line of text.split('\n')) {
+    const [inside, outside, count] = line.trim().split(/\s+/).map(Number);
+    if (Number.isInteger(inside) && Number.isInteger(outside) && Number.isInteger(count)) lines.push({ inside: inside!, outside: outside!, count: count! });
+  }
+  return lines;
+}
+
+/**
+ * The number a user namespace gives a host id, through that namespace's map as the host reads it;
+ * null when the id is not mapped there (a process inside sees it as the overflow id, 65534).
+ */
+export function idInside(hostId: number, map: readonly IdMapLine[]): number | null {
+  for (const line of map) {
+    if (hostId >= line.outside && hostId - line.outside < line.count) return line.inside + (hostId - line.outside);
+  }
+  return null;
+}
+
+/** /proc/PID/cgroup: "hierarchy-ID:controller-list:path" a line (cgroups(7)); v2's line is "0::PATH". */
+export function parseProcCgroup(text: string): ProcCgroup[] {
+  const out: ProcCgroup[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
+    if (m) out.push({ hierarchy: Number(m[1]), controllers: m[2] ? m[2].split(',') : [], path: m[3]! });
+  }
+  return out;
+}
+
+/** TCP state 0A (include/net/tcp_states.h): listening. */
+const TCP_LISTEN = '0A';
+
+/**
+ * The listening sockets in /proc/PID/net/tcp or tcp6 (proc(5)): "sl local_address rem_address st …",
+ * addresses as hex "ADDR:PORT", IPv4 in the host's byte order (little-endian here), IPv6 as four
+ * such 32-bit words.
+ */
+export function parseListening(text: string, family: 'inet' | 'inet6'): ListeningSocket[] {
+  const out: ListeningSocket[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 4 || cols[3] !== TCP_LISTEN) continue;
+    const [addrHex, portHex] = cols[1]!.split(':');
+    if (!addrHex || !portHex) continue;
+    out.push({ family, address: family === 'inet' ? ipv4(addrHex) : ipv6(addrHex), port: parseInt(portHex, 16) });
+  }
+  return out;
+}
+
+/** A 32-bit word as the kernel printed it (%08X of a value in network order, read as a host integer) → its 4 bytes in network order. */
+function wordBytes(hex: string): number[] {
+  const n = parseInt(hex, 16);
+  // Little-endian hosts print the bytes reversed; every architecture isolab runs on (x86-64, arm64) is one.
+  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+}
+
+function ipv4(hex: string): string {
+  return wordBytes(hex).join('.');
+}
+
+function ipv6(hex: string): string {
+  const bytes = [0, 8, 16, 24].flatMap((i) => wordBytes(hex.slice(i, i + 8)));
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  // The shortest form: the longest run of zero groups (two or more) becomes "::".
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  if (best.len < 2) return groups.join(':');
+  return `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.len).join(':')}`;
+}
+
+async function readOrNull(path: string): Promise<string | null> {
+  return readFile(path, 'utf8').catch(() => null);
+}
+
+/** The shell's user namespace map (host ids), or null when it is gone. */
+export async function readUidMap(pid: number): Promise<IdMapLine[] | null> {
+  const text = await readOrNull(`/proc/${pid}/uid_map`);
+  return text === null ? null : parseIdMap(text);
+}
+
+/**
+ * `descendants` with each one's effective uid (host and inside the shell's user namespace),
+ * no_new_privs and seccomp filter count; processes that ended meanwhile are left out.
+ */
+export async function withIdentity(shellPid: number, descendants: readonly HostProcessNumbers[]): Promise<HostProcess[]> {
+  const map = (await readUidMap(shellPid)) ?? [];
+  const out = await Promise.all(
+    descendants.map(async (d): Promise<HostProcess | null> => {
+      const status = await readOrNull(`/proc/${d.pid}/status`);
+      const f = status === null ? null : parseStatusFields(status);
+      if (!f) return null;
+      return { ...d, uid: f.uid, nsUid: idInside(f.uid, map), noNewPrivs: f.noNewPrivs, seccompFilters: f.seccompFilters };
+    }),
+  );
+  return out.filter((p): p is HostProcess => p !== null);
+}
+
+/** The host's view of the shell's identity, cgroups and listening ports; null when it is gone. */
+export async function shellIdentity(pid: number): Promise<Omit<ShellIdentity, 'cgroup'> | null> {
+  const [status, cgroup, tcp, tcp6] = await Promise.all([
+    readOrNull(`/proc/${pid}/status`),
+    readOrNull(`/proc/${pid}/cgroup`),
+    readOrNull(`/proc/${pid}/net/tcp`),
+    readOrNull(`/proc/${pid}/net/tcp6`),
+  ]);
+  const f = status === null ? null : parseStatusFields(status);
+  if (!f || cgroup === null) return null;
+  return {
+    uid: f.uid,
+    gid: f.gid,
+    cgroups: parseProcCgroup(cgroup),
+    listening: [...parseListening(tcp ?? '', 'inet'), ...parseListening(tcp6 ?? '', 'inet6')],
+  };
+}
