@@ -1,5 +1,6 @@
-# One file, six targets (the node-pty layout): the launcher, the probe, the sysview, the chroot escape
-# demo and the benchmark's stopwatch are plain executables, introspect is the read-only addon the server loads. Output: native/build/Release/.
+# One file, eight targets (the node-pty layout): the launcher, the probe, the sysview, the lessons'
+# demo tools (chroot escape, set-user-ID root, own seccomp filter) and the benchmark's stopwatch are
+# plain executables, introspect is the read-only addon the server loads. Output: native/build/Release/.
 #   ../node_modules/.bin/node-gyp rebuild --nodedir=/usr   (from native/; see README.md)
 {
   'variables': {
@@ -80,6 +81,27 @@
       'cflags': ['<@(isolab_cflags)'],
       'cflags_c': ['-std=gnu11'],
       'ldflags': ['-static'],
+    },
+    {
+      # The no_new_privs lesson's set-user-ID-root program (mode 6755 in the image: scripts/rootfs.mjs).
+      'target_name': 'isolab-become-root',
+      'type': 'executable',
+      'sources': ['probe/become-root.c'],
+      'cflags!': ['-O3', '-Wno-unused-parameter'],
+      'cflags': ['<@(isolab_cflags)'],
+      'cflags_c': ['-std=gnu11'],
+      'ldflags': ['-static'],
+    },
+    {
+      # The seccomp lesson's own-profile tool: deny some calls, exec a program. Static with libseccomp.a.
+      'target_name': 'isolab-seccomp-deny',
+      'type': 'executable',
+      'sources': ['probe/seccomp-deny.c'],
+      'cflags!': ['-O3', '-Wno-unused-parameter'],
+      'cflags': ['<@(isolab_cflags)'],
+      'cflags_c': ['-std=gnu11'],
+      'ldflags': ['-static'],
+      'libraries': ['-lseccomp'],
     },
     {
       # The benchmark's stopwatch: exec → first line of a sandbox (launcher, runsc, QEMU), without

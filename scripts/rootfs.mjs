@@ -6,7 +6,11 @@
 //   node scripts/rootfs.mjs OUTDIR [PROBE [TOOL...]]
 //   import { ensureRootfs } from './rootfs.mjs'; await ensureRootfs({ outDir, probe, tools })
 //
-// PROBE and each TOOL (static binaries: the image has no libc) go to /usr/local/bin.
+// PROBE and each TOOL (static binaries: the image has no libc) go to /usr/local/bin, and so do the
+// lessons' shell scripts in scripts/image/ (busybox sh). isolab-become-root is installed set-user-ID
+// and set-group-ID root (mode 6755, owned by root when built as root, as setup does): the
+// no_new_privs lesson needs a setuid-root program to show an escalation, and the image is the
+// only place one can come from (it is root's, and read-only to every container).
 //
 // Idempotent: a stamp (hash of busybox, the probe, the tools and this script) skips an unchanged
 // image. The image is built in a sibling temp dir and renamed into place, so a reader never sees
@@ -15,6 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  chownSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -28,12 +33,23 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bump when the image's layout or files change, so existing images are rebuilt. */
-const IMAGE_VERSION = 1;
+const IMAGE_VERSION = 2;
 const STAMP = '.isolab-image';
 
+/** The lessons' scripts (scripts/image/NAME → /usr/local/bin/NAME). */
+const SCRIPTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'image');
+const SCRIPTS = ['blast-radius'];
+/** Tools installed set-user-ID and set-group-ID root. */
+const SETUID_ROOT = new Set(['isolab-become-root']);
+/** The image's ordinary user (docker's `--user 1000:1000`; lessons run shells and services as it). */
+const LEARNER = { uid: 1000, gid: 1000, name: 'learner', home: 'home/learner' };
+
 const FILES = {
-  'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
-  'etc/group': 'root:x:0:\nnogroup:x:65534:\n',
+  'etc/passwd':
+    'root:x:0:0:root:/root:/bin/sh\n' +
+    `${LEARNER.name}:x:${LEARNER.uid}:${LEARNER.gid}:isolab learner:/${LEARNER.home}:/bin/sh\n` +
+    'nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+  'etc/group': `root:x:0:\n${LEARNER.name}:x:${LEARNER.gid}:\nnogroup:x:65534:\n`,
   'etc/hostname': 'isolab\n',
   'etc/hosts': '127.0.0.1\tlocalhost\n::1\tlocalhost\n',
   'etc/profile':
@@ -56,6 +72,9 @@ function imageHash(busybox, probe, tools) {
   hashFile(h, busybox);
   if (probe) hashFile(h, probe);
   for (const tool of tools) hashFile(h, tool);
+  for (const script of SCRIPTS) hashFile(h, join(SCRIPTS_DIR, script));
+  // Built by root or not decides the owners (and so what set-user-ID means): part of the image.
+  h.update(`builder-uid=${process.getuid?.() ?? -1}\0`);
   return h.digest('hex');
 }
 
@@ -81,6 +100,10 @@ function build(dir, busybox, probe, tools, stamp) {
   for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'usr/local/bin', 'etc', 'proc', 'sys', 'dev', 'var', 'run', 'mnt']) mkdir(d);
   mkdir('root', 0o700);
   mkdir('tmp', 0o1777);
+  mkdir(LEARNER.home, 0o755);
+  const asRoot = process.getuid?.() === 0;
+  // Only root can give a file away; an image built by someone else is theirs throughout anyway.
+  if (asRoot) chownSync(join(dir, LEARNER.home), LEARNER.uid, LEARNER.gid);
 
   copyFileSync(busybox, join(dir, 'bin/busybox'));
   chmodSync(join(dir, 'bin/busybox'), 0o755);
@@ -104,8 +127,17 @@ function build(dir, busybox, probe, tools, stamp) {
     chmodSync(join(dir, 'usr/local/bin/isolab-probe'), 0o755);
   }
   for (const tool of tools) {
-    copyFileSync(tool, join(dir, 'usr/local/bin', basename(tool)));
-    chmodSync(join(dir, 'usr/local/bin', basename(tool)), 0o755);
+    const target = join(dir, 'usr/local/bin', basename(tool));
+    copyFileSync(tool, target);
+    if (SETUID_ROOT.has(basename(tool))) {
+      // chown first: changing a file's owner clears its set-user-ID bit.
+      if (asRoot) chownSync(target, 0, 0);
+      chmodSync(target, 0o6755);
+    } else chmodSync(target, 0o755);
+  }
+  for (const script of SCRIPTS) {
+    copyFileSync(join(SCRIPTS_DIR, script), join(dir, 'usr/local/bin', script));
+    chmodSync(join(dir, 'usr/local/bin', script), 0o755);
   }
   writeFileSync(join(dir, STAMP), `${stamp}\n`);
   chmodSync(join(dir, STAMP), 0o644);

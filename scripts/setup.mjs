@@ -178,7 +178,7 @@ async function ensureRootfsImage() {
   await ensureRootfs({
     outDir: join(ROOT, 'build', 'rootfs'),
     probe: join(ROOT, 'native/build/Release/isolab-probe'),
-    tools: [join(ROOT, 'native/build/Release/isolab-chroot-escape'), join(ROOT, 'native/build/Release/isolab-sysview')],
+    tools: ['isolab-chroot-escape', 'isolab-sysview', 'isolab-become-root', 'isolab-seccomp-deny'].map((t) => join(ROOT, 'native/build/Release', t)),
   });
 }
 
