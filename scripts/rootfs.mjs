@@ -38,7 +38,7 @@ const STAMP = '.isolab-image';
 
 /** The lessons' scripts (scripts/image/NAME → /usr/local/bin/NAME). */
 const SCRIPTS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'image');
-const SCRIPTS = ['blast-radius'];
+const SCRIPTS = ['blast-radius', 'try-syscall'];
 /** Tools installed set-user-ID and set-group-ID root. */
 const SETUID_ROOT = new Set(['isolab-become-root']);
 /** The image's ordinary user (docker's `--user 1000:1000`; lessons run shells and services as it). */
