@@ -1,6 +1,9 @@
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { idInside, parseIdMap, parseListening, parseProcCgroup, parseStatusFields, shellIdentity, withIdentity } from './process-view.js';
+import { fdinfoWritable, idInside, openFiles, parseIdMap, parseListening, parseProcCgroup, parseStatusFields, shellIdentity, withIdentity } from './process-view.js';
 
 describe('parseStatusFields', () => {
   // /proc/PID/status of a container's root with a user namespace, as the host reads it.
@@ -110,5 +113,40 @@ describe('the real /proc', () => {
     const gone = { pid: 2 ** 22 + 12345, ppid: process.pid, comm: 'ghost', nsPid: 1, nsPpid: 0 };
     const out = await withIdentity(process.pid, [me, gone]);
     expect(out).toEqual([{ ...me, uid: process.geteuid!(), nsUid: process.geteuid!(), noNewPrivs: false, seccompFilters: 0 }]);
+  });
+});
+
+describe('open files', () => {
+  it('fdinfo flags: the access mode is the low two bits, in octal', () => {
+    expect(fdinfoWritable('pos:\t0\nflags:\t0100001\nmnt_id:\t31\n')).toBe(true); // O_WRONLY|O_LARGEFILE
+    expect(fdinfoWritable('pos:\t0\nflags:\t02100002\n')).toBe(true); // O_RDWR|O_CLOEXEC…
+    expect(fdinfoWritable('pos:\t0\nflags:\t0100000\n')).toBe(false); // O_RDONLY
+    expect(fdinfoWritable('pos:\t0\n')).toBe(false);
+  });
+  it('lists this process\'s files by path, with how they were opened; no sockets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isolab-openfiles-'));
+    const written = openSync(join(dir, 'written'), 'w');
+    const read = openSync(join(dir, 'written'), 'r');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const files = await openFiles([{ pid: process.pid, ppid: process.ppid, comm: 'node', nsPid: process.pid, nsPpid: process.ppid }]);
+      const mine = files.filter((f) => f.path === join(dir, 'written'));
+      expect(mine).toEqual(
+        expect.arrayContaining([
+          { pid: process.pid, comm: 'node', fd: written, path: join(dir, 'written'), writable: true },
+          { pid: process.pid, comm: 'node', fd: read, path: join(dir, 'written'), writable: false },
+        ]),
+      );
+      expect(files.every((f) => f.path.startsWith('/'))).toBe(true);
+    } finally {
+      server.close();
+      closeSync(written);
+      closeSync(read);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a process that is gone has no files', async () => {
+    expect(await openFiles([{ pid: 2 ** 22 + 12345, ppid: 1, comm: 'ghost', nsPid: 1, nsPpid: 0 }])).toEqual([]);
   });
 });

@@ -2,10 +2,11 @@
 // anything: its effective uid and gid (in the host's numbering, and in the shell's user namespace),
 // no_new_privs and how many seccomp filters it carries (/proc/PID/status), the cgroups it is in
 // (/proc/PID/cgroup, full paths: no cgroup namespace applies to the host's reading), and the TCP
-// ports listening in its network namespace (/proc/PID/net/tcp and tcp6 show the netns of PID).
+// ports listening in its network namespace (/proc/PID/net/tcp and tcp6 show the netns of PID), and
+// the files its processes hold open (/proc/PID/fd: links only read, never followed).
 // The lessons on user namespaces, capabilities, no_new_privs, seccomp and the capstone check these.
-import { readFile } from 'node:fs/promises';
-import type { HostProcess, HostProcessNumbers, ListeningSocket, ProcCgroup, ShellIdentity } from './lessons/facts.js';
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import type { HostProcess, HostProcessNumbers, ListeningSocket, OpenFile, ProcCgroup, ShellIdentity } from './lessons/facts.js';
 
 /** One line of /proc/PID/uid_map: ids inside..inside+count-1 are outside..outside+count-1 for the reader. */
 export interface IdMapLine {
@@ -164,4 +165,34 @@ export async function shellIdentity(pid: number): Promise<Omit<ShellIdentity, 'c
     cgroups: parseProcCgroup(cgroup),
     listening: [...parseListening(tcp ?? '', 'inet'), ...parseListening(tcp6 ?? '', 'inet6')],
   };
+}
+
+/** How many open files the facts list at most: a process with thousands would only slow the checks. */
+const MAX_OPEN_FILES = 256;
+
+/** O_ACCMODE of the "flags:" line of /proc/PID/fdinfo/N (octal): 1 write-only, 2 read-write. */
+export function fdinfoWritable(fdinfo: string): boolean {
+  const flags = /^flags:\s*([0-7]+)$/m.exec(fdinfo)?.[1];
+  return flags !== undefined && (parseInt(flags, 8) & 3) !== 0;
+}
+
+/**
+ * The files the processes below the shell hold open: each /proc/PID/fd link that names a path (not
+ * a socket, pipe or anonymous inode), as the kernel prints it for the host. A file inside the
+ * container's own root shows as its path there (`/tmp/log`): that root is the top of the
+ * container's mount tree. Only the links are read; nothing is opened through them.
+ */
+export async function openFiles(descendants: readonly HostProcessNumbers[]): Promise<OpenFile[]> {
+  const out: OpenFile[] = [];
+  for (const p of descendants) {
+    const fds = await readdir(`/proc/${p.pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      if (out.length >= MAX_OPEN_FILES) return out;
+      const path = await readlink(`/proc/${p.pid}/fd/${fd}`).catch(() => null);
+      if (path === null || !path.startsWith('/')) continue;
+      const info = await readOrNull(`/proc/${p.pid}/fdinfo/${fd}`);
+      out.push({ pid: p.pid, comm: p.comm, fd: Number(fd), path, writable: info !== null && fdinfoWritable(info) });
+    }
+  }
+  return out;
 }

@@ -36,7 +36,7 @@ import type { LessonCatalog } from './lesson-catalog.js';
 import type { CheckFacts, ShellIdentity } from './lessons/facts.js';
 import type { Introspect } from './native.js';
 import { OutputPump } from './output-pump.js';
-import { shellIdentity, withIdentity } from './process-view.js';
+import { openFiles, shellIdentity, withIdentity } from './process-view.js';
 import type { LabPaths } from './paths.js';
 import type { Prober } from './probe.js';
 import { descendantsOf, listProcesses } from './proc.js';
@@ -599,6 +599,7 @@ export class Session {
       containerFiles: (p, dir) => prober.containerFiles(p, dir),
     });
     const identity = pid ? await this.shellIdentityFacts(pid) : null;
+    const below = pid ? await withNsPids(pid, descendantsOf(pid, processes)) : [];
     return {
       ...containerView,
       container,
@@ -610,7 +611,8 @@ export class Session {
         shellPid: pid,
         spec: this.spec,
         hostHostnameAtStart: this.deps.hostHostnameAtStart,
-        descendants: pid ? await withIdentity(pid, await withNsPids(pid, descendantsOf(pid, processes))) : [],
+        descendants: pid ? await withIdentity(pid, below) : [],
+        openFiles: await openFiles(below),
       },
     };
   }

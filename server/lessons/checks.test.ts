@@ -70,6 +70,7 @@ function facts(
       spec: opts.spec ?? PLAIN_PROCESS,
       hostHostnameAtStart: HOST_NAME,
       descendants: opts.descendants ?? [],
+      openFiles: [],
     },
   };
 }

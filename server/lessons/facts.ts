@@ -43,6 +43,18 @@ export type ProcCgroup = z.infer<typeof ProcCgroup>;
 export const ListeningSocket = z.object({ family: z.enum(['inet', 'inet6']), address: z.string(), port: Int });
 export type ListeningSocket = z.infer<typeof ListeningSocket>;
 
+/** A file a process below the shell holds open (/proc/PID/fd, read from the host). */
+export const OpenFile = z.object({
+  pid: Int,
+  comm: z.string(),
+  fd: Int,
+  /** The path as the kernel prints it: for a file in the container's root, its path there. */
+  path: z.string(),
+  /** Opened for writing (write-only or read-write). */
+  writable: z.boolean(),
+});
+export type OpenFile = z.infer<typeof OpenFile>;
+
 /** The host's view of the shell's identity, cgroups, limits and listening ports. */
 export const ShellIdentity = z.object({
   /** Effective uid and gid, as the host numbers them. */
@@ -204,6 +216,8 @@ export interface CheckFacts extends ContainerViewFacts {
     hostHostnameAtStart: string;
     /** The host's view of the shell's process tree (excluding the shell). */
     descendants: HostProcess[];
+    /** The files the processes below the shell hold open (at most 256). */
+    openFiles: OpenFile[];
   };
 }
 
@@ -224,6 +238,7 @@ export const CheckFactsSchema = z.object({
     spec: ContainerSpec,
     hostHostnameAtStart: z.string(),
     descendants: z.array(HostProcess),
+    openFiles: z.array(OpenFile),
   }),
 });
 
