@@ -3,7 +3,7 @@
 // (The same lessons are walked in real shells by test/integration/lessons-verify.test.ts.)
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ProbeCgroup, ProbeReport } from '../../common/probe.js';
+import type { ProbeReport } from '../../common/probe.js';
 import { capSet, sampleProbeReport } from '../../common/probe-sample.js';
 import type { ContainerSpec } from '../../common/spec.js';
 import { REPO_ROOT } from '../paths.js';
@@ -45,7 +45,7 @@ const proc = (pid: number, comm: string, id: Partial<HostProcess> = {}): HostPro
 });
 
 /** A probe cgroup section with the given pids and memory counters. */
-function cgroup(over: { pidsMaxEvents?: number; memoryCurrent?: number } = {}): ProbeCgroup {
+function cgroup(over: { pidsMaxEvents?: number; memoryCurrent?: number } = {}): ProbeReport['cgroup'] {
   const base = probe().cgroup;
   return {
     ...base,

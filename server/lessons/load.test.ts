@@ -15,9 +15,11 @@ describe('the real lessons', () => {
   it('all load, with no errors, in course order', async () => {
     const { lessons, errors, warnings } = await loadLessons(LESSONS);
     expect(errors).toEqual([]);
-    expect(lessons.map((l) => l.id).slice(0, 10)).toEqual([
+    expect(lessons.map((l) => l.id)).toEqual([
       '00-just-a-process', '01-uts-namespace', '02-pid-namespace', '03-mount-namespace', '04-root-filesystem',
       '05-overlay-filesystem', '06-read-only-root', '07-cgroups', '08-network-namespace', '09-ipc-namespace',
+      '10-user-namespace', '11-cgroup-namespace', '12-capabilities', '13-no-new-privs', '14-seccomp', '15-lsm',
+      '16-containers-vs-vms', '17-capstone-blast-radius',
     ]);
     // No gap: each lesson's change applies to the one before it.
     expect(lessons.map((l) => l.number)).toEqual(lessons.map((_, i) => i));
@@ -41,6 +43,15 @@ describe('the real lessons', () => {
     expect(byId['08-network-namespace']).toMatchObject({ namespaces: ns({ uts: true, pid: true, mount: true, net: true }), network: { mode: 'bridge', rate: '1mbit' } });
     // 09 adds IPC (and restates lesson 4's root filesystem) to everything before it.
     expect(byId['09-ipc-namespace']).toEqual({ ...byId['08-network-namespace'], namespaces: ns({ uts: true, pid: true, mount: true, net: true, ipc: true }) });
+    // 10–16 each switch one thing on top of the one before; 17 restates every switch.
+    expect(byId['10-user-namespace']).toMatchObject({ namespaces: { user: true, pid: true }, capabilities: 'all', user: null });
+    expect(byId['11-cgroup-namespace']).toMatchObject({ namespaces: { user: true, cgroup: true }, resources: { cgroup: true } });
+    expect(byId['12-capabilities']).toMatchObject({ namespaces: { cgroup: true, net: true }, capabilities: ['NET_BIND_SERVICE'] });
+    expect(byId['13-no-new-privs']).toMatchObject({ user: { uid: 1000, gid: 1000 }, noNewPrivs: false, seccomp: 'unconfined' });
+    expect(byId['14-seccomp']).toMatchObject({ user: null, seccomp: 'docker-default', capabilities: byId['13-no-new-privs']!.capabilities });
+    expect(byId['15-lsm']).toMatchObject({ seccomp: 'docker-default', landlock: { enabled: true, readOnly: ['/'], readWrite: ['/tmp', '/dev'] } });
+    expect(byId['16-containers-vs-vms']).toEqual(byId['15-lsm']);
+    expect(byId['17-capstone-blast-radius']).toMatchObject({ capabilities: [], noNewPrivs: true, user: { uid: 1000, gid: 1000 }, filesystem: { readOnly: true } });
     for (const l of lessons) expect(ContainerSpec.safeParse(l.settings).success).toBe(true);
   });
 
@@ -205,7 +216,7 @@ describe('front matter validation', () => {
     ['a bad hostname in settings', 'namespaces: { uts: true }', 'hostname: -bad-', 'x.md:6: settings.hostname: hostname must be 1–63 letters, digits or "-", not starting or ending with "-"'],
     ['a check for no task', 'task: rename', 'task: renam', ['x.md:16: checks.0.task: no task "renam" (expected one of rename)', 'x.md:12: tasks.0.id: task "rename" has no check']],
     ['a conditional last hint', '      - text: Rename it, {{session.spec.hostname}}.', '      - text: Rename it.\n        when: [{ fact: container, op: exists }]', 'x.md:25: checks.0.hints.1.when: the last hint must have no "when", so a failing check always has a hint'],
-    ['a hint that shows an unknown fact', '{{session.spec.hostname}}', '{{session.hostname}}', 'x.md:24: checks.0.hints.1.text: {{session.hostname}}: no fact "hostname" in session (expected one of shellPid|spec|hostHostnameAtStart|descendants)'],
+    ['a hint that shows an unknown fact', '{{session.spec.hostname}}', '{{session.hostname}}', 'x.md:24: checks.0.hints.1.text: {{session.hostname}}: no fact "hostname" in session (expected one of shellPid|spec|hostHostnameAtStart|descendants|openFiles)'],
     ['an empty solution', 'solution:\n  - hostname my-container', 'solution: []', 'x.md:25: solution: must not be empty'],
     ['a prediction not placed in the text', '```predict\nguess\n```', 'no fence', 'x.md:8: predict.0.id: not placed in the text: add a fence ```predict with "guess" in it'],
     ['a predict fence naming an unknown id', '```predict\nguess\n```', '```predict\nguess\n```\n\n```predict\nguesss\n```', 'x.md:34: a predict fence names "guesss", which is not in predict (expected one of guess)'],
