@@ -288,18 +288,23 @@ describe('lessons 10–17', () => {
     });
 
     it('passes once the host has seen the process limit refuse a fork, with no sleep left', () => {
-      expect(status('17-capstone-blast-radius', facts(spec(), { container: hardened, shell: { cgroup: cgroup({ pidsMaxEvents: 3 }) } })).allPassed).toBe(true);
+      expect(status('17-capstone-blast-radius', facts(spec(), { container: hardened, shell: { uid: ROOT_OUTSIDE + 1000, cgroup: cgroup({ pidsMaxEvents: 3 }) } })).allPassed).toBe(true);
+    });
+
+    it('without a user namespace the host numbers the shell as the shell does, and the check says so', () => {
+      const s = status('17-capstone-blast-radius', facts(spec(), { container: hardened, shell: { uid: 1000, cgroup: cgroup({ pidsMaxEvents: 3 }) } }));
+      expect(hint(s, 'hardened')).toMatch(/^The host numbers your shell's user as your shell does \(1000\)/);
     });
 
     it('before blast-radius runs the counter is 0; a capability left in the bounding set is named', () => {
-      const start = status('17-capstone-blast-radius', facts(spec(), { container: hardened }));
+      const start = status('17-capstone-blast-radius', facts(spec(), { container: hardened, shell: { uid: ROOT_OUTSIDE + 1000 } }));
       expect(passed(start)).toEqual([
         ['hardened', true],
         ['bomb-stopped', false],
         ['nothing-left', true],
       ]);
       expect(hint(start, 'bomb-stopped')).toMatch(/`blast-radius`/);
-      const weak = status('17-capstone-blast-radius', facts(spec(), { container: { ...hardened, caps: caps(CAPS_ALL) } }));
+      const weak = status('17-capstone-blast-radius', facts(spec(), { container: { ...hardened, caps: caps(CAPS_ALL) }, shell: { uid: ROOT_OUTSIDE + 1000 } }));
       expect(hint(weak, 'hardened')).toMatch(/bounding set is not empty/);
     });
   });
