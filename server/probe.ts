@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { PartialProbeReport, ProbeReport, type ProbeCgroup } from '../common/probe.js';
+import { PartialProbeReport, ProbeReport } from '../common/probe.js';
 import { MQUEUE_DIR, parseSysvipc, splitHeadOutput, SYSVIPC_FILES } from './host-view.js';
 import type { ShellCgroup, SysvIpc } from './lessons/facts.js';
 import type { LabPaths } from './paths.js';
@@ -95,19 +95,6 @@ export class Prober {
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`bad pid ${pid}`);
     const inside = await pidInsideContainer(pid);
     return ['--join', String(pid), ...joinOptions, '--', this.paths.probe, '--pid', String(inside)];
-  }
-
-  /**
-   * The cgroups of the process with host PID `pid` as the host sees them: the probe runs on the
-   * host (no namespace entered) with --pid, so it reads the process's membership from
-   * /proc/PID/cgroup and its limits and counters (pids.max, pids.events' "max", memory.max,
-   * OOM kills…) from the host's cgroup filesystem, whatever is or is not mounted in the container.
-   */
-  async hostViewOfCgroup(pid: number): Promise<z.infer<typeof ProbeCgroup>> {
-    if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`bad pid ${pid}`);
-    const report = await runProbe(this.paths.probe, ['--pid', String(pid), '--sections', 'cgroup'], PartialProbeReport);
-    if (!report.cgroup) throw new Error('the probe reported no cgroup section');
-    return report.cgroup;
   }
 
   /**

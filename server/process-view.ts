@@ -1,12 +1,12 @@
 // Who a process is and how it is confined, as the host reads it from /proc/PID without entering
 // anything: its effective uid and gid (in the host's numbering, and in the shell's user namespace),
 // no_new_privs and how many seccomp filters it carries (/proc/PID/status), the cgroups it is in
-// (/proc/PID/cgroup, full paths: no cgroup namespace applies to the host's reading), and the TCP
-// ports listening in its network namespace (/proc/PID/net/tcp and tcp6 show the netns of PID), and
-// the files its processes hold open (/proc/PID/fd: links only read, never followed).
+// (/proc/PID/cgroup, full paths: no cgroup namespace applies to the host's reading), and the files
+// its processes hold open (/proc/PID/fd: links only read, never followed). (The cgroup's limits and
+// the listening ports are lessons 4–8's facts: server/container-view.ts.)
 // The lessons on user namespaces, capabilities, no_new_privs, seccomp and the capstone check these.
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import type { HostProcess, HostProcessNumbers, ListeningSocket, OpenFile, ProcCgroup, ShellIdentity } from './lessons/facts.js';
+import type { HostProcess, HostProcessNumbers, OpenFile, ProcCgroup, ShellIdentity } from './lessons/facts.js';
 
 /** One line of /proc/PID/uid_map: ids inside..inside+count-1 are outside..outside+count-1 for the reader. */
 export interface IdMapLine {
@@ -71,57 +71,6 @@ export function parseProcCgroup(text: string): ProcCgroup[] {
   return out;
 }
 
-/** TCP state 0A (include/net/tcp_states.h): listening. */
-const TCP_LISTEN = '0A';
-
-/**
- * The listening sockets in /proc/PID/net/tcp or tcp6 (proc(5)): "sl local_address rem_address st …",
- * addresses as hex "ADDR:PORT", IPv4 in the host's byte order (little-endian here), IPv6 as four
- * such 32-bit words.
- */
-export function parseListening(text: string, family: 'inet' | 'inet6'): ListeningSocket[] {
-  const out: ListeningSocket[] = [];
-  for (const line of text.split('\n').slice(1)) {
-    const cols = line.trim().split(/\s+/);
-    if (cols.length < 4 || cols[3] !== TCP_LISTEN) continue;
-    const [addrHex, portHex] = cols[1]!.split(':');
-    if (!addrHex || !portHex) continue;
-    out.push({ family, address: family === 'inet' ? ipv4(addrHex) : ipv6(addrHex), port: parseInt(portHex, 16) });
-  }
-  return out;
-}
-
-/** A 32-bit word as the kernel printed it (%08X of a value in network order, read as a host integer) → its 4 bytes in network order. */
-function wordBytes(hex: string): number[] {
-  const n = parseInt(hex, 16);
-  // Little-endian hosts print the bytes reversed; every architecture isolab runs on (x86-64, arm64) is one.
-  return [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
-}
-
-function ipv4(hex: string): string {
-  return wordBytes(hex).join('.');
-}
-
-function ipv6(hex: string): string {
-  const bytes = [0, 8, 16, 24].flatMap((i) => wordBytes(hex.slice(i, i + 8)));
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
-  // The shortest form: the longest run of zero groups (two or more) becomes "::".
-  let best = { at: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > best.len) best = { at: i, len: j - i };
-    i = j;
-  }
-  if (best.len < 2) return groups.join(':');
-  return `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.len).join(':')}`;
-}
-
 async function readOrNull(path: string): Promise<string | null> {
   return readFile(path, 'utf8').catch(() => null);
 }
@@ -149,22 +98,12 @@ export async function withIdentity(shellPid: number, descendants: readonly HostP
   return out.filter((p): p is HostProcess => p !== null);
 }
 
-/** The host's view of the shell's identity, cgroups and listening ports; null when it is gone. */
-export async function shellIdentity(pid: number): Promise<Omit<ShellIdentity, 'cgroup'> | null> {
-  const [status, cgroup, tcp, tcp6] = await Promise.all([
-    readOrNull(`/proc/${pid}/status`),
-    readOrNull(`/proc/${pid}/cgroup`),
-    readOrNull(`/proc/${pid}/net/tcp`),
-    readOrNull(`/proc/${pid}/net/tcp6`),
-  ]);
+/** The host's view of the shell's identity and real cgroup paths; null when it is gone. */
+export async function shellIdentity(pid: number): Promise<ShellIdentity | null> {
+  const [status, cgroup] = await Promise.all([readOrNull(`/proc/${pid}/status`), readOrNull(`/proc/${pid}/cgroup`)]);
   const f = status === null ? null : parseStatusFields(status);
   if (!f || cgroup === null) return null;
-  return {
-    uid: f.uid,
-    gid: f.gid,
-    cgroups: parseProcCgroup(cgroup),
-    listening: [...parseListening(tcp ?? '', 'inet'), ...parseListening(tcp6 ?? '', 'inet6')],
-  };
+  return { uid: f.uid, gid: f.gid, cgroups: parseProcCgroup(cgroup) };
 }
 
 /** How many open files the facts list at most: a process with thousands would only slow the checks. */

@@ -33,13 +33,13 @@ import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from './diagnose.js';
 import { joinArgs, launcherArgs, shellCommand, shellEnv, type LaunchContext, type StatusLine, type StatusServer } from './launcher.js';
 import { applyLimits, withLimits } from './limits.js';
 import type { LessonCatalog } from './lesson-catalog.js';
-import type { CheckFacts, ShellIdentity } from './lessons/facts.js';
+import type { CheckFacts } from './lessons/facts.js';
 import type { Introspect } from './native.js';
 import { OutputPump } from './output-pump.js';
-import { openFiles, shellIdentity, withIdentity } from './process-view.js';
 import type { LabPaths } from './paths.js';
 import type { Prober } from './probe.js';
 import { descendantsOf, listProcesses } from './proc.js';
+import { openFiles, shellIdentity, withIdentity } from './process-view.js';
 import type { ProgressStore } from './progress.js';
 import type { ShippedSeccompProfile } from './seccomp-editor.js';
 import { describeOtherChanges } from './spec-diff.js';
@@ -598,7 +598,7 @@ export class Session {
       hostCgroupOf: (p) => prober.hostCgroupOf(p),
       containerFiles: (p, dir) => prober.containerFiles(p, dir),
     });
-    const identity = pid ? await this.shellIdentityFacts(pid) : null;
+    const identity = pid ? await shellIdentity(pid) : null;
     const below = pid ? await withNsPids(pid, descendantsOf(pid, processes)) : [];
     return {
       ...containerView,
@@ -615,16 +615,6 @@ export class Session {
         openFiles: await openFiles(below),
       },
     };
-  }
-
-  /**
-   * Who the shell is to the host and how it is held: its host uid and gid, its real cgroup paths
-   * and limits (read on the host, whatever the container can see of them), the ports listening in
-   * its network namespace.
-   */
-  private async shellIdentityFacts(pid: number): Promise<ShellIdentity | null> {
-    const [identity, cgroup] = await Promise.all([shellIdentity(pid), this.deps.prober.hostViewOfCgroup(pid).catch(() => null)]);
-    return identity ? { ...identity, cgroup } : null;
   }
 }
 

@@ -8,7 +8,7 @@ import { capSet, sampleProbeReport } from '../../common/probe-sample.js';
 import type { ContainerSpec } from '../../common/spec.js';
 import { REPO_ROOT } from '../paths.js';
 import { evaluateLesson } from './checks.js';
-import type { CheckFacts, HostProcess, OpenFile, ShellView } from './facts.js';
+import type { CheckFacts, ContainerViewFacts, HostProcess, OpenFile, ShellView } from './facts.js';
 import { loadLessons, type Lesson } from './load.js';
 
 const HOST_NS = { cgroup: 4026531835, ipc: 4026531839, mnt: 4026531841, net: 4026531840, pid: 4026531836, time: 4026531834, user: 4026531837, uts: 4026531838 };
@@ -55,15 +55,27 @@ function cgroup(over: { pidsMaxEvents?: number; memoryCurrent?: number } = {}): 
 }
 
 function shellView(over: Partial<ShellView> = {}): ShellView {
-  return { nsPids: [SHELL_PID, 1], nsPid: 1, procPidNs: OWN_NS.pid, mounts: [], uid: ROOT_OUTSIDE, gid: ROOT_OUTSIDE, cgroups: [], cgroup: cgroup(), listening: [], ...over };
+  return { nsPids: [SHELL_PID, 1], nsPid: 1, procPidNs: OWN_NS.pid, mounts: [], uid: ROOT_OUTSIDE, gid: ROOT_OUTSIDE, cgroups: [], ...over };
+}
+
+/** Lessons 4–8's facts: the container's own cgroup read on the host, ports listening below the shell. */
+function view(over: { cgroup?: ProbeReport['cgroup'] | null; listeners?: { port: number; netns: 'host' | 'shell' | 'other' }[] } = {}): ContainerViewFacts {
+  const limits = over.cgroup === undefined ? cgroup() : over.cgroup;
+  return {
+    tree: { shell: { root: 'own', rootTop: true, cpus: '0-1' }, processes: [], listeners: over.listeners ?? [], neighbors: [], interfaces: {} },
+    overlay: { upper: null, mounts: [] },
+    shellCgroup: limits ? { limits, cpu: null, io: null } : null,
+    files: { tmp: [] },
+  };
 }
 
 function facts(
   spec: ContainerSpec,
-  opts: { container?: Partial<ProbeReport> | null; shell?: Partial<ShellView>; descendants?: HostProcess[]; openFiles?: OpenFile[] } = {},
+  opts: { container?: Partial<ProbeReport> | null; shell?: Partial<ShellView>; descendants?: HostProcess[]; openFiles?: OpenFile[]; view?: Parameters<typeof view>[0] } = {},
 ): CheckFacts {
   const container = opts.container === null ? null : probe({ namespaces: { ...OWN_NS }, uid: 0, ...opts.container });
   return {
+    ...view(opts.view),
     container,
     host: probe(),
     shell: container ? shellView(opts.shell) : null,
@@ -151,7 +163,7 @@ describe('lessons 10–17', () => {
     const one = { caps: caps(['CAP_NET_BIND_SERVICE']) };
 
     it('passes with one capability and a server on port 80 in the container\'s network namespace', () => {
-      const s = status('12-capabilities', facts(spec(), { container: one, shell: { listening: [{ family: 'inet6', address: '::', port: 80 }] }, descendants: [proc(4300, 'httpd')] }));
+      const s = status('12-capabilities', facts(spec(), { container: one, view: { listeners: [{ port: 80, netns: 'shell' }] }, descendants: [proc(4300, 'httpd')] }));
       expect(s.allPassed).toBe(true);
     });
 
@@ -171,7 +183,7 @@ describe('lessons 10–17', () => {
     });
 
     it('port 80 of the host\'s network namespace does not count', () => {
-      const s = status('12-capabilities', facts(spec(), { container: { ...one, namespaces: { ...OWN_NS, net: HOST_NS.net } }, shell: { listening: [{ family: 'inet', address: '0.0.0.0', port: 80 }] } }));
+      const s = status('12-capabilities', facts(spec(), { container: { ...one, namespaces: { ...OWN_NS, net: HOST_NS.net } }, view: { listeners: [{ port: 80, netns: 'host' }] } }));
       expect(hint(s, 'listening-80')).toMatch(/^Your shell uses the host's network namespace/);
     });
   });
@@ -255,7 +267,7 @@ describe('lessons 10–17', () => {
     const spec = () => lesson('16-containers-vs-vms').settings;
 
     it('passes once the host counts more than 50 MB in the container\'s cgroup', () => {
-      expect(status('16-containers-vs-vms', facts(spec(), { shell: { cgroup: cgroup({ memoryCurrent: 53_000_000 }) } })).allPassed).toBe(true);
+      expect(status('16-containers-vs-vms', facts(spec(), { view: { cgroup: cgroup({ memoryCurrent: 53_000_000 }) } })).allPassed).toBe(true);
     });
 
     it('at the start the hint shows what the host counts', () => {
@@ -265,6 +277,11 @@ describe('lessons 10–17', () => {
         ['memory-counted', false],
       ]);
       expect(hint(s, 'memory-counted')).toMatch(/^The host counts 400000 bytes/);
+    });
+
+    it('without a cgroup of its own there is nothing of the container\'s to count, and the hint says which switch', () => {
+      const s = status('16-containers-vs-vms', facts(spec(), { view: { cgroup: null } }));
+      expect(hint(s, 'memory-counted')).toMatch(/the cgroup limits\s+switch is off/);
     });
   });
 
@@ -288,11 +305,11 @@ describe('lessons 10–17', () => {
     });
 
     it('passes once the host has seen the process limit refuse a fork, with no sleep left', () => {
-      expect(status('17-capstone-blast-radius', facts(spec(), { container: hardened, shell: { uid: ROOT_OUTSIDE + 1000, cgroup: cgroup({ pidsMaxEvents: 3 }) } })).allPassed).toBe(true);
+      expect(status('17-capstone-blast-radius', facts(spec(), { container: hardened, shell: { uid: ROOT_OUTSIDE + 1000 }, view: { cgroup: cgroup({ pidsMaxEvents: 3 }) } })).allPassed).toBe(true);
     });
 
     it('without a user namespace the host numbers the shell as the shell does, and the check says so', () => {
-      const s = status('17-capstone-blast-radius', facts(spec(), { container: hardened, shell: { uid: 1000, cgroup: cgroup({ pidsMaxEvents: 3 }) } }));
+      const s = status('17-capstone-blast-radius', facts(spec(), { container: hardened, shell: { uid: 1000 }, view: { cgroup: cgroup({ pidsMaxEvents: 3 }) } }));
       expect(hint(s, 'hardened')).toMatch(/^The host numbers your shell's user as your shell does \(1000\)/);
     });
 

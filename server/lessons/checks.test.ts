@@ -37,7 +37,7 @@ const NO_IPC: SysvIpc = { shm: [], sem: [], msg: [] };
 
 /** The host's view of a shell with nothing of its own: host numbers, host /proc. */
 function shellView(over: Partial<ShellView> = {}): ShellView {
-  return { nsPids: [SHELL_PID], nsPid: SHELL_PID, procPidNs: HOST_NS.pid, mounts: [], uid: 0, gid: 0, cgroups: [], cgroup: null, listening: [], ...over };
+  return { nsPids: [SHELL_PID], nsPid: SHELL_PID, procPidNs: HOST_NS.pid, mounts: [], uid: 0, gid: 0, cgroups: [], ...over };
 }
 
 /** Facts for a shell with `spec`; `container` is what the probe saw inside it (null: no shell). */

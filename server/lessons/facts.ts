@@ -39,10 +39,6 @@ export type HostProcess = z.infer<typeof HostProcess>;
 export const ProcCgroup = z.object({ hierarchy: Int, controllers: z.array(z.string()), path: z.string() });
 export type ProcCgroup = z.infer<typeof ProcCgroup>;
 
-/** A TCP socket listening in the shell's network namespace (/proc/SHELL/net/tcp, tcp6). */
-export const ListeningSocket = z.object({ family: z.enum(['inet', 'inet6']), address: z.string(), port: Int });
-export type ListeningSocket = z.infer<typeof ListeningSocket>;
-
 /** A file a process below the shell holds open (/proc/PID/fd, read from the host). */
 export const OpenFile = z.object({
   pid: Int,
@@ -55,17 +51,16 @@ export const OpenFile = z.object({
 });
 export type OpenFile = z.infer<typeof OpenFile>;
 
-/** The host's view of the shell's identity, cgroups, limits and listening ports. */
+/**
+ * The host's view of the shell's identity and its real cgroup paths. (Its cgroup's limits and
+ * counters are `shellCgroup`, its listening ports `tree.listeners`: lessons 4–8's facts.)
+ */
 export const ShellIdentity = z.object({
   /** Effective uid and gid, as the host numbers them. */
   uid: Int,
   gid: Int,
   /** /proc/SHELL/cgroup: the real paths, which a cgroup namespace hides from the shell. */
   cgroups: z.array(ProcCgroup),
-  /** The shell's cgroup limits and counters read from the host's cgroup filesystem (the probe run on the host with --pid); null when it could not run. */
-  cgroup: ProbeCgroup.nullable(),
-  /** TCP sockets listening in the shell's network namespace. */
-  listening: z.array(ListeningSocket),
 });
 export type ShellIdentity = z.infer<typeof ShellIdentity>;
 

@@ -172,7 +172,7 @@ export function compileLesson(
     tasks: fm.tasks,
     checks: fm.checks,
     solution: fm.solution,
-    html: renderMarkdown(parsed.body, { predict: fm.predict }),
+    html: renderMarkdown(parsed.body, { predict: fm.predict, settings: resolved.data }),
     file,
   };
   return { ok: true, lesson, at };
@@ -245,6 +245,8 @@ function checkBody(body: string, bodyLine: number, predict: Predict[], file: str
       placed.add(id);
     } else if (kind === 'run' && !fence.text.trim()) {
       errors.push(loadError(file, 'a run fence has no command', line));
+    } else if (kind === 'docker-run' && !fence.text.trim()) {
+      errors.push(loadError(file, 'a docker-run fence names no image: write the image (and a command) in it', line));
     }
   }
   predict.forEach((p, i) => {

@@ -1,7 +1,10 @@
 // Lesson markdown → HTML, on the server, once at load. Lesson files are trusted to teach, not to
 // script the page: raw HTML is escaped, links may only go to http(s) or relative addresses, and
-// the only markup beyond plain markdown is what this file writes itself (commands, callouts, predictions).
+// the only markup beyond plain markdown is what this file writes itself (commands, callouts, predictions,
+// the lesson's own `docker run` line).
 import { Marked, type Token, type Tokens } from 'marked';
+import { shellQuote, toDockerRun } from '../../common/export.js';
+import type { ContainerSpec } from '../../common/spec.js';
 import type { Predict } from './schema.js';
 
 /** GitHub's alert types (`> [!NOTE]`), and the title each gets. */
@@ -11,6 +14,8 @@ const CALLOUT_RE = /^\[!([A-Z]+)\][ \t]*(?:\n|$)/i;
 export interface RenderOptions {
   /** Predictions placed in the text with a ```predict fence naming their id. */
   predict?: Predict[];
+  /** The lesson's resolved settings: a ```docker-run fence shows them as a `docker run` line. */
+  settings?: ContainerSpec;
 }
 
 export function escapeHtml(text: string): string {
@@ -26,10 +31,14 @@ export function safeHref(href: string): string | null {
   return squeezed.startsWith('//') || squeezed.startsWith('\\') ? null : href.trim();
 }
 
-/** What a fence's info string asks for: `sh run` or `run` is a click-to-run command, `predict` a prediction. */
-export function fenceKind(info: string | undefined): { kind: 'run' | 'predict' | 'code'; lang: string } {
+/**
+ * What a fence's info string asks for: `sh run` or `run` is a click-to-run command, `predict` a
+ * prediction, `docker-run` the lesson's settings as a `docker run` command line.
+ */
+export function fenceKind(info: string | undefined): { kind: 'run' | 'predict' | 'docker-run' | 'code'; lang: string } {
   const words = (info ?? '').trim().split(/\s+/).filter(Boolean);
   if (words[0] === 'predict') return { kind: 'predict', lang: '' };
+  if (words[0] === 'docker-run') return { kind: 'docker-run', lang: 'sh' };
   if (words[0] === 'run') return { kind: 'run', lang: 'sh' };
   if (words[1] === 'run') return { kind: 'run', lang: words[0]! };
   return { kind: 'code', lang: words[0] ?? '' };
@@ -49,6 +58,7 @@ export function renderMarkdown(markdown: string, options: RenderOptions = {}): s
         const langClass = fence.lang ? ` class="language-${escapeHtml(fence.lang)}"` : '';
         const pre = `<pre><code${langClass}>${escapeHtml(text)}</code></pre>`;
         if (fence.kind === 'run') return `<figure class="cmd" data-command="${escapeHtml(text)}" data-interrupt="true">${pre}</figure>\n`;
+        if (fence.kind === 'docker-run') return renderDockerRun(text, options.settings);
         if (fence.kind === 'predict') {
           const p = predictions.get(text.trim());
           // load.ts reports an unknown id with its line; render nothing rather than a broken box.
@@ -95,6 +105,36 @@ export function renderMarkdown(markdown: string, options: RenderOptions = {}): s
   }
 
   return md.parse(markdown, { async: false });
+}
+
+/**
+ * A ```docker-run fence holds `IMAGE [COMMAND…]`; it shows the `docker run` line that builds a
+ * container with the lesson's own settings (common/export.ts toDockerRun, as `isolab export`
+ * prints it), one option a line, then what docker has no option for. Not click-to-run: it is for a
+ * docker host. Without settings (a lesson rendered on its own) the fence shows as plain code.
+ */
+function renderDockerRun(text: string, settings: ContainerSpec | undefined): string {
+  const [image, ...command] = text.trim().split(/\s+/).filter(Boolean);
+  if (!settings || !image) return `<pre><code class="language-sh">${escapeHtml(text)}</code></pre>\n`;
+  const out = toDockerRun(settings, { image, command });
+  // "docker run --rm -it", then each option with its value on a line of its own, then the image and command.
+  const lines: string[] = [];
+  const args = out.argv.slice(2);
+  let head = 'docker run';
+  let i = 0;
+  for (; i < args.length && ['--rm', '-it', '-i', '-t'].includes(args[i]!); i++) head += ` ${args[i]}`;
+  lines.push(head);
+  const flagsEnd = args.length - 1 - command.length; // the image's index
+  while (i < flagsEnd) {
+    const flag = args[i++]!;
+    const value = i < flagsEnd && !args[i]!.startsWith('-') ? ` ${shellQuote(args[i++]!)}` : '';
+    lines.push(`  ${flag}${value}`);
+  }
+  lines.push(`  ${[image, ...command].map(shellQuote).join(' ')}`);
+  const code = `<pre><code class="language-sh">${escapeHtml(lines.join(' \\\n'))}</code></pre>\n`;
+  if (!out.unsupported.length) return code;
+  const items = out.unsupported.map((u) => `<li>${escapeHtml(u)}</li>`).join('');
+  return `${code}<p class="docker-unsupported-title">What this line cannot say:</p>\n<ul class="docker-unsupported">${items}</ul>\n`;
 }
 
 export interface Fence {
