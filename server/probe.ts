@@ -1,5 +1,6 @@
 // Runs the C probe (native/probe) and parses its report: on the host directly, and inside a
 // running container through `isolab-launcher --join PID` (the launcher enters the namespaces; Node never does).
+import { readdirSync, statSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -88,7 +89,12 @@ export class Prober {
    * without them it runs with the joining launcher's full privileges.
    */
   async container(pid: number, joinOptions: readonly string[] = []): Promise<ProbeReport> {
-    return runProbe(this.paths.launcher, await this.containerArgs(pid, joinOptions), ProbeReport);
+    const report = await runProbe(this.paths.launcher, await this.containerArgs(pid, joinOptions), ProbeReport);
+    // Under Landlock the confined probe may not follow /proc/self/ns/* (magic links into nsfs,
+    // which no path rule can name). A namespace's inode is the same whoever reads it, so the host
+    // reads the shell's own /proc/PID/ns instead — the same numbers, from outside.
+    if (Object.keys(report.namespaces).length === 0) report.namespaces = hostNamespaceInodes(pid);
+    return report;
   }
 
   private async containerArgs(pid: number, joinOptions: readonly string[]): Promise<string[]> {
@@ -152,4 +158,17 @@ export class Prober {
     if (!this.paths.rootfs) return Promise.reject(new Error('no image: the prober was made without a rootfs path'));
     return run(this.paths.launcher, ['--join', String(pid), '--', join(this.paths.rootfs, 'bin', 'busybox'), ...args]);
   }
+}
+
+/** The inode of each /proc/PID/ns entry, read by the host (a process that exited has none). */
+function hostNamespaceInodes(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name of readdirSync(`/proc/${pid}/ns`)) {
+    try {
+      out[name] = statSync(`/proc/${pid}/ns/${name}`).ino;
+    } catch {
+      /* the process ended meanwhile: report what was read */
+    }
+  }
+  return out;
 }

@@ -144,7 +144,9 @@ const EXPECT: Record<ToggleId, (seen: Seen, on: boolean) => void> = {
     expect(inside.seccomp.mode).toBe(on ? 2 : 0);
     expect(field(status, 'Seccomp')).toBe(on ? '2' : '0');
   },
-  landlock: ({ run, pid }, on) => {
+  landlock: ({ inside, run, pid }, on) => {
+    // The inspector still names the container's namespaces (read from outside if Landlock hides them).
+    expect(inside.namespaces.mnt).toBe(statSync(`/proc/${pid}/ns/mnt`).ino);
     // Inside: outside its read-write paths (/tmp, /dev) nothing may be written, even by root.
     expect(run('mkdir /etc/landlocked-out && echo made').out.includes('made')).toBe(!on);
     expect(run('touch /tmp/allowed && echo made').out).toContain('made');
