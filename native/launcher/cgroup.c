@@ -5,7 +5,8 @@
  *   parent, before clone()   cgroup_create   <root>/isolab/NAME (v1: in every hierarchy)
  *                            cgroup_limits   write the limit files
  *                            cgroup_devices  v1: devices.deny/allow; v2: attach a BPF program
- *   parent, after clone()    cgroup_attach   write the child's PID into cgroup.procs
+ *   parent, at clone()       (clone)         v2: clone3(CLONE_INTO_CGROUP) creates the child in it
+ *   parent, after clone()    cgroup_attach   otherwise: write the child's PID into cgroup.procs
  *   child, after "go"        cgroupns        unshare(CLONE_NEWCGROUP): our cgroup becomes "/"
  *   parent, at the end       (clean-up)      kill whatever is left in the cgroup, rmdir it
  *
@@ -43,6 +44,7 @@ static const char *cgroup_option;        /* --cgroup NAME */
 static const char *update_option;        /* --cgroup-update NAME */
 static const char *root_option;          /* --cgroup-root DIR */
 static bool print_program;               /* --cgroup-device-program */
+static bool attach_after_clone;          /* --cgroup-attach-after-clone */
 static struct lab_cg_limits limits;
 static const char *first_limit;          /* the first limit option seen, to name it in messages */
 static int64_t nano_cpus;                /* --cpus, in billionths of a CPU */
@@ -300,6 +302,13 @@ static const char *parse_print_program(const char *value)
 	return NULL;
 }
 
+static const char *parse_attach_after_clone(const char *value)
+{
+	(void)value;
+	attach_after_clone = true;
+	return NULL;
+}
+
 static const char *parse_memory(const char *value)
 {
 	note_limit("--memory");
@@ -450,6 +459,7 @@ static const struct lab_option options[] = {
 	{ "--cgroup-update", true, parse_update },
 	{ "--cgroup-root", true, parse_root },
 	{ "--cgroup-device-program", false, parse_print_program },
+	{ "--cgroup-attach-after-clone", false, parse_attach_after_clone },
 	{ "--memory", true, parse_memory },
 	{ "--memory-swap", true, parse_memory_swap },
 	{ "--cpus", true, parse_cpus_option },
@@ -727,6 +737,8 @@ static const char *validate(const struct lab_config *cfg)
 	}
 	if (cgroup_option && update_option)
 		return "--cgroup and --cgroup-update are alternatives: one creates a container's cgroup, the other changes one";
+	if (attach_after_clone && (cgroup_option == NULL || cfg->join_pid))
+		return "--cgroup-attach-after-clone needs --cgroup NAME (a new container): it chooses how the first process gets into its cgroup";
 	if (cfg->join_pid)
 		return validate_join();
 	if (name == NULL) {
@@ -796,6 +808,10 @@ static void cleanup(void)
 	ops->destroy();
 }
 
+/* v2: the cgroup directory, open for clone3(CLONE_INTO_CGROUP); -1 otherwise. */
+static int clone_fd = -1;
+static const char *via; /* how the first process got in: "clone3" or "attach" */
+
 void lab_cgroup_prepare(void)
 {
 	if (cgroup_option == NULL)
@@ -804,6 +820,8 @@ void lab_cgroup_prepare(void)
 	lab_on_cleanup(cleanup);
 	step("cgroup_create");
 	ops->create(needs);
+	if (ops->open_dir != NULL && !attach_after_clone)
+		clone_fd = ops->open_dir();
 	if (has_limits()) {
 		step("cgroup_limits");
 		ops->write_limits(&limits, false);
@@ -812,9 +830,29 @@ void lab_cgroup_prepare(void)
 	ops->write_devices(rules, rule_count);
 }
 
-void lab_cgroup_attach(pid_t child)
+int lab_cgroup_clone_fd(void)
+{
+	return clone_fd;
+}
+
+const char *lab_cgroup_via(void)
+{
+	return via;
+}
+
+void lab_cgroup_attach(pid_t child, bool cloned_into)
 {
 	if (cgroup_option == NULL)
+		return;
+	if (clone_fd >= 0 && close(clone_fd) < 0)
+		die_with_error("clone", "close(the cgroup directory)");
+	clone_fd = -1;
+	via = cloned_into ? "clone3" : "attach";
+	/* clone3 created the child inside its cgroup: there is nothing to move, and no cgroup_attach
+	 * step. Moving a process is what is slow: the first write to cgroup.procs takes the write side
+	 * of the kernel's cgroup_threadgroup_rwsem, which waits for an RCU grace period (milliseconds);
+	 * a fork into the cgroup takes only its read side. */
+	if (cloned_into)
 		return;
 	/* The child waits on the go pipe, so it runs nothing of the container's before it is in. */
 	step("cgroup_attach");

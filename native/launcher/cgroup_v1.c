@@ -335,6 +335,7 @@ const struct lab_cg_ops lab_cg_v1_ops = {
 	.exists = v1_exists,
 	.write_limits = v1_write_limits,
 	.write_devices = v1_write_devices,
+	.open_dir = NULL, /* one directory per hierarchy: clone3 can place a child in a cgroup2 one only */
 	.attach = v1_attach,
 	.open_procs = v1_open_procs,
 	.destroy = v1_destroy,

@@ -205,6 +205,16 @@ static void v2_write_devices(const struct lab_cg_device_rule *rules, unsigned co
 	lab_bpf_attach_device_program(&prog, dir);
 }
 
+/* O_PATH: the descriptor only names the directory for clone3, which looks it up with fget_raw();
+ * nothing is read or written through it. */
+static int v2_open_dir(void)
+{
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		die_with_error("cgroup_create", "open(\"%s\", O_PATH|O_DIRECTORY)", dir);
+	return fd;
+}
+
 static void v2_attach(pid_t pid)
 {
 	char text[16];
@@ -266,6 +276,7 @@ const struct lab_cg_ops lab_cg_v2_ops = {
 	.exists = v2_exists,
 	.write_limits = v2_write_limits,
 	.write_devices = v2_write_devices,
+	.open_dir = v2_open_dir,
 	.attach = v2_attach,
 	.open_procs = v2_open_procs,
 	.destroy = v2_destroy,

@@ -163,9 +163,15 @@ void lab_seccomp_notify_prepare(void); /* seccomp_notify.c: fork the supervisor 
 void lab_time_prepare(void);          /* ns.c: unshare(CLONE_NEWTIME), offsets */
 void lab_userns_prepare(void);        /* userns.c: with --rootfs, the image as a detached mount to idmap */
 void lab_cgroup_prepare(void);        /* cgroup.c: create the cgroup, write the limits */
+/* cgroup.c: v2, an O_PATH descriptor of the container's cgroup for clone3(CLONE_INTO_CGROUP);
+ * -1 when the child must be moved in after clone() (v1, no --cgroup, --cgroup-attach-after-clone) */
+int lab_cgroup_clone_fd(void);
 void lab_fs_prepare(const char *image); /* rootfs.c: --overlay-upper's work and merged dirs, their clean-up */
 /* parent, after clone(), before the child goes on: */
-void lab_cgroup_attach(pid_t child);  /* cgroup.c */
+/* cgroup.c: moves CHILD into its cgroup, unless clone3 created it there (CLONED_INTO) */
+void lab_cgroup_attach(pid_t child, bool cloned_into);
+/* cgroup.c: "clone3" or "attach", how the first process got into its cgroup; NULL without --cgroup */
+const char *lab_cgroup_via(void);
 void lab_userns_map(pid_t child);     /* userns.c: setgroups, uid_map, gid_map, then idmap the image */
 void lab_net_attach(pid_t child);     /* net.c: bridge, veth pair, peer into the child's netns, tc */
 /* child, once the parent says go: */

@@ -5,8 +5,8 @@
  *   --overlay-upper's directories on the host
  *   become a subreaper, ignore terminal signals
  *   time namespace, cgroup with its limits
- *   clone(CLONE_NEW...)  ───────────────────────▶ wait for "go"
- *   cgroup attach, uid/gid maps, veth
+ *   clone3(CLONE_NEW...) ───────────────────────▶ wait for "go"
+ *   (cgroup attach,) uid/gid maps, veth
  *   "go" on the go pipe  ───────────────────────▶ root of the user ns, cgroup ns, hostname,
  *                                                 mounts, root filesystem, network inside,
  *                                                 rlimits, LSM, Landlock, caps, user, NNP, seccomp
@@ -27,9 +27,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 
 #include "launcher.h"
 
@@ -48,8 +50,8 @@
 	"  --fail-at STEP         test hook: fail at STEP with EINVAL (see --list-steps)\n" \
 	"  ...and each primitive's options: native/README.md\n"
 
-/* The child's stack: clone() without CLONE_VM gives the child a copy-on-write copy of our memory,
- * but it still wants a stack pointer of its own to start on. */
+/* The child's stack (the clone() path): clone() without CLONE_VM gives the child a copy-on-write
+ * copy of our memory, but it still wants a stack pointer of its own to start on. */
 #define CHILD_STACK_SIZE (1024 * 1024)
 
 /* Keys typed at the terminal (^C, ^\, ^Z) and background-terminal stops signal the whole
@@ -379,6 +381,21 @@ static int child_main(void *arg)
 
 /* ---- the parent ---- */
 
+/* clone3() (Linux 5.3) with CLONE_INTO_CGROUP (5.7): the child is created inside the cgroup
+ * CGROUP_FD names, so it never runs a single instruction outside it and nobody has to move it.
+ * glibc has no wrapper, so this is the raw system call. Without CLONE_VM it behaves like fork():
+ * the child gets a copy of our memory, our stack included, and returns here with 0, so it needs no
+ * stack of its own. Returns the child's PID in the parent, 0 in the child, -1 with errno. */
+static pid_t clone3_into_cgroup(unsigned long flags, int cgroup_fd)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgroup_fd,
+	};
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
 static int64_t started_us;
 
 static void write_ready(pid_t child, const struct sync_record *rec, int64_t exec_us)
@@ -394,7 +411,12 @@ static void write_ready(pid_t child, const struct sync_record *rec, int64_t exec
 		lab_json_raw(&j, ":");
 		lab_json_int(&j, (long long)rec->ns.ns[i].ino);
 	}
-	lab_json_raw(&j, "},\"timings_us\":{");
+	lab_json_raw(&j, "}");
+	if (lab_cgroup_via() != NULL) {
+		lab_json_raw(&j, ",\"cgroup_via\":");
+		lab_json_str(&j, lab_cgroup_via());
+	}
+	lab_json_raw(&j, ",\"timings_us\":{");
 	bool first = true;
 	for (int i = 0; lab_steps[i] != NULL; i++) {
 		/* Parent steps were timed here, child steps in the child; exec spans both. */
@@ -511,24 +533,42 @@ static noreturn void run_container(const struct lab_config *cfg)
 	lab_cgroup_prepare();
 
 	lab_step("clone");
-	char *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		die_with_error("clone", "mmap(child stack)");
 	struct child_args args = { .cfg = cfg, .sync_fd = sync[1], .go_fd = go[0], .go_write_fd = go[1] };
 	/* The namespaces are created by this one call; with CLONE_NEWPID the child is PID 1 of its own.
-	 * Not the cgroup namespace: the child unshares it once the parent has moved it into its cgroup,
-	 * so that cgroup becomes the root of its view. Not the time namespace: clone() cannot create
+	 * Not the cgroup namespace: the child unshares it once it sits in its cgroup (after "go"), so
+	 * that cgroup becomes the root of its view. Not the time namespace: clone() cannot create
 	 * one (its flag is one of the exit-signal bits); lab_time_prepare() made it for our children. */
 	unsigned long clone_flags = cfg->clone_flags & ~(unsigned long)(CLONE_NEWCGROUP | CLONE_NEWTIME);
-	pid_t child = clone(child_main, stack + CHILD_STACK_SIZE, (int)clone_flags | SIGCHLD, &args);
-	if (child < 0)
-		die_with_error("clone", "clone(0x%lx)", clone_flags);
+	pid_t child = -1;
+	bool cloned_into_cgroup = false;
+	int cgroup_fd = lab_cgroup_clone_fd();
+	if (cgroup_fd >= 0) {
+		/* cgroup v2: born in the cgroup. */
+		child = clone3_into_cgroup(clone_flags, cgroup_fd);
+		if (child == 0)
+			_exit(child_main(&args)); /* the child: child_main execs or dies, never returns */
+		if (child > 0)
+			cloned_into_cgroup = true;
+		else if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			die_with_error("clone", "clone3(0x%lx | CLONE_INTO_CGROUP)", clone_flags);
+		/* ENOSYS (before 5.3, or a seccomp filter that hides clone3), E2BIG (a clone_args too big
+		 * for 5.3-5.6), EINVAL (CLONE_INTO_CGROUP unknown): clone() below, then attach. */
+	}
+	if (child < 0) {
+		/* clone() starts the child in child_main on a stack of its own: give it one. */
+		char *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED)
+			die_with_error("clone", "mmap(child stack)");
+		child = clone(child_main, stack + CHILD_STACK_SIZE, (int)clone_flags | SIGCHLD, &args);
+		if (child < 0)
+			die_with_error("clone", "clone(0x%lx)", clone_flags);
+	}
 	lab_role_parent(child);
 	if (close(sync[1]) < 0 || close(go[0]) < 0)
 		die_with_error("clone", "close(the child's pipe ends)");
 	lab_step_end();
 
-	lab_cgroup_attach(child);
+	lab_cgroup_attach(child, cloned_into_cgroup);
 	lab_userns_map(child);
 	lab_net_attach(child);
 	lab_step("go");
