@@ -490,7 +490,8 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   cgroup_create: ({ cgroup }) => ['--cgroup', cgroup],
   cgroup_limits: ({ cgroup }) => ['--cgroup', cgroup, '--pids-limit', '64'],
   cgroup_devices: ({ cgroup }) => ['--cgroup', cgroup],
-  cgroup_attach: ({ cgroup }) => ['--cgroup', cgroup],
+  // cgroup v2 creates the child in its cgroup with clone3: nothing to attach unless asked.
+  cgroup_attach: ({ cgroup }) => ['--cgroup', cgroup, '--cgroup-attach-after-clone'],
   cgroupns: ({ cgroup }) => ['--cgroup', cgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')],
   cgroup_mount: ({ cgroup }) => ['--cgroup', cgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')],
   overlay_upper: ({ dir }) => ['--overlay-upper', join(dir, 'upper'), '--overlay-upper-remove'],

@@ -1,0 +1,207 @@
+// How the container's first process gets into its cgroup. cgroup v2: clone3(CLONE_INTO_CGROUP)
+// creates it there (the ready line says "cgroup_via":"clone3" and there is no cgroup_attach step);
+// v1, or --cgroup-attach-after-clone: clone(), then its PID written into cgroup.procs
+// ("cgroup_via":"attach", step cgroup_attach). The v2 backend runs on the host's cgroup2 mount
+// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host via --cgroup-root); it needs no
+// controller for this. Contract: native/README.md.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../server/paths.js';
+import { StatusLine, type ReadyLine } from '../../server/launcher.js';
+
+const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
+const IMAGE = join(REPO_ROOT, 'build', 'rootfs');
+const BOX = ['--unshare', 'mount,pid', '--rootfs', IMAGE];
+
+const MOUNTS = readFileSync('/proc/self/mountinfo', 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => {
+    const [before, after] = line.split(' - ');
+    return { target: before!.split(' ')[4]!, fstype: after!.split(' ')[0]! };
+  });
+const HOST_IS_V2 = MOUNTS.some((m) => m.fstype === 'cgroup2' && m.target === '/sys/fs/cgroup');
+const UNIFIED = HOST_IS_V2 ? '/sys/fs/cgroup' : MOUNTS.find((m) => m.fstype === 'cgroup2' && m.target === '/sys/fs/cgroup/unified')?.target;
+const V2_ARGS = HOST_IS_V2 ? [] : ['--cgroup-root', UNIFIED ?? '/nonexistent'];
+const V1_ROOTS = [...new Set(MOUNTS.filter((m) => m.fstype === 'cgroup' && dirname(m.target) === '/sys/fs/cgroup').map((m) => m.target))];
+const NO_V2 = UNIFIED === undefined ? 'no cgroup2 filesystem is mounted (neither /sys/fs/cgroup nor /sys/fs/cgroup/unified)' : '';
+
+const RUN = `c3${randomBytes(4).toString('hex')}`;
+let counter = 0;
+const names: string[] = [];
+const newName = () => {
+  names.push(`${RUN}-${++counter}`);
+  return names.at(-1)!;
+};
+const cgroupDirs = (name: string) => [...V1_ROOTS, ...(UNIFIED ? [UNIFIED] : [])].map((root) => join(root, 'isolab', name));
+const leftovers = (name: string) => cgroupDirs(name).filter((d) => existsSync(d));
+const read = (path: string) => readFileSync(path, 'utf8').trim();
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  status: StatusLine[];
+}
+interface Started {
+  ready: Promise<ReadyLine>;
+  done: Promise<Run>;
+  write(text: string): void;
+}
+
+function start(args: string[], program: string[], env: Record<string, string> = {}): Started {
+  const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
+  });
+  const status: StatusLine[] = [];
+  let stdout = '';
+  let stderr = '';
+  let buffered = '';
+  let onReady: (r: ReadyLine) => void = () => {};
+  let onNotReady: (e: Error) => void = () => {};
+  const ready = new Promise<ReadyLine>((resolve, reject) => {
+    onReady = resolve;
+    onNotReady = reject;
+  });
+  ready.catch(() => {});
+  child.stdin!.on('error', () => {});
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const statusPipe = child.stdio[3] as NodeJS.ReadableStream;
+  statusPipe.setEncoding('utf8');
+  statusPipe.on('data', (d: string) => {
+    buffered += d;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = StatusLine.parse(JSON.parse(buffered.slice(0, nl)));
+      buffered = buffered.slice(nl + 1);
+      status.push(line);
+      if (line.type === 'ready') onReady(line);
+      else if (line.type === 'error') onNotReady(new Error(`launcher error at ${line.step}: ${line.message}`));
+    }
+  });
+  const done = new Promise<Run>((resolve) => {
+    child.on('close', (code) => {
+      onNotReady(new Error(`launcher exited (${code}) before ready: ${stderr}`));
+      resolve({ code, stdout, stderr, status });
+    });
+  });
+  return { ready, done, write: (text) => child.stdin!.write(text) };
+}
+const run = (args: string[], program: string[]) => start(args, program).done;
+
+function processesMarked(mark: string): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        return readFileSync(`/proc/${n}/environ`, 'latin1').includes(mark);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Starts a container in cgroup NAME that waits on stdin; checks it from outside, then lets it end. */
+async function startInCgroup(args: string[], name: string, v2 = true) {
+  const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
+  const started = start([...args, '--cgroup', name, ...BOX], ['/bin/sh', '-c', 'cat /proc/self/cgroup; read line'], { [mark]: '1' });
+  const ready = await started.ready;
+  const hostView = readFileSync(`/proc/${ready.pid}/cgroup`, 'utf8');
+  const procs = v2 && UNIFIED ? read(join(UNIFIED, 'isolab', name, 'cgroup.procs')).split('\n').map(Number) : [];
+  started.write('\n');
+  const result = await started.done;
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.status.at(-1)).toEqual({ type: 'exit', code: 0 });
+  expect(leftovers(name)).toEqual([]);
+  expect(processesMarked(mark)).toEqual([]);
+  return { ready, hostView, procs, inside: result.stdout.trim().split('\n') };
+}
+
+beforeAll(() => {
+  expect(process.getuid?.(), 'the integration tests create cgroups: run them as root').toBe(0);
+  expect(existsSync(LAUNCHER), `${LAUNCHER} missing: run npm run setup`).toBe(true);
+});
+
+afterAll(() => {
+  for (const name of names) for (const dir of leftovers(name)) rmdirSync(dir);
+});
+
+describe('cgroup v2: clone3(CLONE_INTO_CGROUP)', () => {
+  it.skipIf(NO_V2)('the child is created in isolab/NAME: cgroup_via "clone3", no cgroup_attach step, in cgroup.procs', async () => {
+    const name = newName();
+    const { ready, hostView, procs, inside } = await startInCgroup(V2_ARGS, name);
+    expect(ready.cgroup_via).toBe('clone3');
+    expect(Object.keys(ready.timings_us)).toContain('clone');
+    expect(Object.keys(ready.timings_us)).not.toContain('cgroup_attach');
+    expect(hostView).toContain(`0::/isolab/${name}\n`);
+    expect(procs).toContain(ready.pid);
+    expect(inside).toContain(`0::/isolab/${name}`);
+  });
+
+  it.skipIf(NO_V2)('no attach ever runs: --fail-at cgroup_attach does not fail, yet the program is in its cgroup', async () => {
+    // The step that would move the child is never reached, so the child can only have been born there.
+    const name = newName();
+    const { ready, hostView } = await startInCgroup([...V2_ARGS, '--fail-at', 'cgroup_attach'], name);
+    expect(ready.cgroup_via).toBe('clone3');
+    expect(hostView).toContain(`0::/isolab/${name}\n`);
+  });
+
+  it.skipIf(NO_V2)('with --unshare cgroup the cgroup namespace is rooted at isolab/NAME: "0::/" inside', async () => {
+    const name = newName();
+    const result = await run([...V2_ARGS, '--cgroup', name, '--unshare', 'mount,pid,cgroup', '--rootfs', IMAGE], ['/bin/cat', '/proc/self/cgroup']);
+    expect(result.code, result.stderr).toBe(0);
+    const ready = result.status.find((l) => l.type === 'ready') as ReadyLine;
+    expect(ready.cgroup_via).toBe('clone3');
+    expect(result.stdout.trim().split('\n')).toContain('0::/');
+    expect(leftovers(name)).toEqual([]);
+  });
+
+  it.skipIf(NO_V2)('--cgroup-attach-after-clone: clone(), then the PID into cgroup.procs (cgroup_via "attach", step cgroup_attach)', async () => {
+    const name = newName();
+    const { ready, hostView, procs, inside } = await startInCgroup([...V2_ARGS, '--cgroup-attach-after-clone'], name);
+    expect(ready.cgroup_via).toBe('attach');
+    expect(Object.keys(ready.timings_us)).toContain('cgroup_attach');
+    expect(hostView).toContain(`0::/isolab/${name}\n`);
+    expect(procs).toContain(ready.pid);
+    expect(inside).toContain(`0::/isolab/${name}`);
+  });
+
+  it.skipIf(NO_V2)('--cgroup-attach-after-clone --fail-at cgroup_attach fails there (125) and leaves nothing', async () => {
+    const name = newName();
+    const result = await run([...V2_ARGS, '--cgroup', name, '--cgroup-attach-after-clone', ...BOX, '--fail-at', 'cgroup_attach'], ['/bin/true']);
+    expect(result.code).toBe(125);
+    expect(result.status[0]).toMatchObject({ type: 'error', step: 'cgroup_attach', errno: 22 });
+    expect(leftovers(name)).toEqual([]);
+  });
+});
+
+describe('cgroup v1 and the option', () => {
+  it.skipIf(HOST_IS_V2 || V1_ROOTS.length === 0)('v1 (several hierarchies, clone3 places into one cgroup2 dir only): cgroup_via "attach"', async () => {
+    const name = newName();
+    const { ready, hostView } = await startInCgroup([], name, false);
+    expect(ready.cgroup_via).toBe('attach');
+    expect(Object.keys(ready.timings_us)).toContain('cgroup_attach');
+    expect(hostView).toContain(`:/isolab/${name}\n`);
+  });
+
+  it('no --cgroup: no cgroup_via in the ready line', async () => {
+    const result = await run(BOX, ['/bin/true']);
+    expect(result.code, result.stderr).toBe(0);
+    const ready = result.status.find((l) => l.type === 'ready') as ReadyLine;
+    expect(ready).toBeDefined();
+    expect(ready.cgroup_via).toBeUndefined();
+  });
+
+  it('--cgroup-attach-after-clone without --cgroup is refused at args (125)', async () => {
+    const result = await run(['--cgroup-attach-after-clone', ...BOX], ['/bin/true']);
+    expect(result.code).toBe(125);
+    expect(result.status[0]).toMatchObject({ type: 'error', step: 'args' });
+    expect((result.status[0] as { message: string }).message).toMatch(/--cgroup-attach-after-clone needs --cgroup NAME/);
+  });
+});
