@@ -395,7 +395,11 @@ describe.each(BACKENDS)('cgroup $name', (backend) => {
     const started = start([...backend.args, '--cgroup', name, '--unshare', 'cgroup'], ['/bin/true']);
     const ready = await started.ready;
     await started.done;
-    for (const step of ['cgroup_create', 'cgroup_devices', 'cgroup_attach', 'cgroupns']) expect(ready.timings_us, step).toHaveProperty(step);
+    for (const step of ['cgroup_create', 'cgroup_devices', 'cgroupns']) expect(ready.timings_us, step).toHaveProperty(step);
+    // v2 creates the child inside its cgroup (clone3 CLONE_INTO_CGROUP): nothing to attach.
+    if (backend.name === 'v2') expect(ready.timings_us).not.toHaveProperty('cgroup_attach');
+    else expect(ready.timings_us).toHaveProperty('cgroup_attach');
+    expect(ready.cgroup_via).toBe(backend.name === 'v2' ? 'clone3' : 'attach');
   });
 
   it.skipIf(skip)('refuses a NAME that exists already, and leaves that cgroup alone', async () => {
@@ -513,7 +517,8 @@ describe.each(BACKENDS)('cgroup $name', (backend) => {
   });
 
   describe.skipIf(skip)('--fail-at every cgroup step and its neighbours leaves no cgroup directory in any hierarchy', () => {
-    // cgroup_limits runs only with a limit, which needs a controller in this backend's hierarchy.
+    // cgroup_limits runs only with a limit, which needs a controller in this backend's hierarchy;
+    // cgroup_attach on v2 only with --cgroup-attach-after-clone (else clone3 puts the child in).
     const limit = backend.lacks('pids') === undefined ? ['--pids-limit', '64'] : [];
     const steps = ['sync_pipe', 'cgroup_create', 'cgroup_limits', 'cgroup_devices', 'clone', 'cgroup_attach', 'go',
       'pdeathsig', 'wait_go', 'cgroupns', 'hostname', 'pivot_root', 'exec'].filter((s) => s !== 'cgroup_limits' || limit.length);
@@ -524,7 +529,7 @@ describe.each(BACKENDS)('cgroup $name', (backend) => {
       const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
       const result = await run(
         ['--unshare', 'mount,uts,ipc,pid,net,cgroup', '--hostname', 'box', '--rootfs', IMAGE, ...backend.args,
-          '--cgroup', name, ...limit, '--fail-at', step],
+          '--cgroup', name, ...limit, ...(step === 'cgroup_attach' ? ['--cgroup-attach-after-clone'] : []), '--fail-at', step],
         ['/bin/sleep', '300'],
         { [mark]: '1' },
       );
