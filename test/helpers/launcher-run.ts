@@ -33,15 +33,21 @@ export interface Started {
   ready: Promise<ReadyLine>;
   done: Promise<Run>;
   stdout(): string;
+  /** Writes to PROGRAM's stdin (only when started with `{ stdin: 'pipe' }`). */
+  write(text: string): void;
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Runs the launcher with the status on fd 3; `env` is PROGRAM's environment (passed unchanged). */
-export function start(args: string[], program: string[], env: Record<string, string> = {}): Started {
+/**
+ * Runs the launcher with the status on fd 3; `env` is PROGRAM's environment (passed unchanged).
+ * PROGRAM's stdin is /dev/null, or a pipe for `write()` with `{ stdin: 'pipe' }`.
+ */
+export function start(args: string[], program: string[], env: Record<string, string> = {}, opts: { stdin?: 'ignore' | 'pipe' } = {}): Started {
   const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe', 'pipe'],
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
   });
+  child.stdin?.on('error', () => {}); // the program may not read it
   const status: StatusLine[] = [];
   let stdout = '';
   let stderr = '';
@@ -74,7 +80,17 @@ export function start(args: string[], program: string[], env: Record<string, str
       resolve({ code, stdout, stderr, status });
     });
   });
-  return { pid: child.pid!, ready, done, stdout: () => stdout, kill: (sig) => child.kill(sig) };
+  return {
+    pid: child.pid!,
+    ready,
+    done,
+    stdout: () => stdout,
+    write: (text) => {
+      if (!child.stdin) throw new Error('start(…, { stdin: "pipe" }) to write to the program');
+      child.stdin.write(text);
+    },
+    kill: (sig) => child.kill(sig),
+  };
 }
 
 export const run = (args: string[], program: string[], env?: Record<string, string>) => start(args, program, env).done;

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmdirSy
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/paths.js';
-import { StatusLine, type ReadyLine } from '../../server/launcher.js';
+import type { ReadyLine } from '../../server/launcher.js';
+import { start as startLauncher } from '../helpers/launcher-run.js';
 
 const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
 /** The busybox image `npm run setup` builds. */
@@ -129,68 +130,8 @@ const BACKENDS = [v1, v2];
 
 // ---- running the launcher ----
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  status: StatusLine[];
-}
-
-interface Started {
-  ready: Promise<ReadyLine>;
-  done: Promise<Run>;
-  stdout(): string;
-  write(text: string): void;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function start(args: string[], program: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
-  });
-  const status: StatusLine[] = [];
-  let stdout = '';
-  let stderr = '';
-  let buffered = '';
-  let onReady: (r: ReadyLine) => void = () => {};
-  let onNotReady: (e: Error) => void = () => {};
-  const ready = new Promise<ReadyLine>((resolve, reject) => {
-    onReady = resolve;
-    onNotReady = reject;
-  });
-  ready.catch(() => {});
-  child.stdin!.on('error', () => {}); // the program may not read it
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const statusPipe = child.stdio[3] as NodeJS.ReadableStream;
-  statusPipe.setEncoding('utf8');
-  statusPipe.on('data', (d: string) => {
-    buffered += d;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = StatusLine.parse(JSON.parse(buffered.slice(0, nl)));
-      buffered = buffered.slice(nl + 1);
-      status.push(line);
-      if (line.type === 'ready') onReady(line);
-      else if (line.type === 'error') onNotReady(new Error(`launcher error at ${line.step}: ${line.message}`));
-    }
-  });
-  const done = new Promise<Run>((resolve) => {
-    child.on('close', (code) => {
-      onNotReady(new Error(`launcher exited (${code}) before ready: ${stderr}`));
-      resolve({ code, stdout, stderr, status });
-    });
-  });
-  return {
-    ready,
-    done,
-    stdout: () => stdout,
-    write: (text) => child.stdin!.write(text),
-    kill: (sig) => child.kill(sig),
-  };
-}
-
+// Programs here read their stdin (a hog waits for "go"): a pipe, written with write().
+const start = (args: string[], program: string[], env: Record<string, string> = {}) => startLauncher(args, program, env, { stdin: 'pipe' });
 const run = (args: string[], program: string[], env?: Record<string, string>) => start(args, program, env).done;
 
 /** --cgroup-update: its one line (stdout when there is no status channel) and exit code. */

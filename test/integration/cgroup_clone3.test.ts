@@ -4,13 +4,13 @@
 // ("cgroup_via":"attach", step cgroup_attach). The v2 backend runs on the host's cgroup2 mount
 // (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host via --cgroup-root); it needs no
 // controller for this. Contract: native/README.md.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/paths.js';
-import { StatusLine, type ReadyLine } from '../../server/launcher.js';
+import type { ReadyLine } from '../../server/launcher.js';
+import { start as startLauncher } from '../helpers/launcher-run.js';
 
 const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
 const IMAGE = join(REPO_ROOT, 'build', 'rootfs');
@@ -40,58 +40,8 @@ const cgroupDirs = (name: string) => [...V1_ROOTS, ...(UNIFIED ? [UNIFIED] : [])
 const leftovers = (name: string) => cgroupDirs(name).filter((d) => existsSync(d));
 const read = (path: string) => readFileSync(path, 'utf8').trim();
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  status: StatusLine[];
-}
-interface Started {
-  ready: Promise<ReadyLine>;
-  done: Promise<Run>;
-  write(text: string): void;
-}
-
-function start(args: string[], program: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
-  });
-  const status: StatusLine[] = [];
-  let stdout = '';
-  let stderr = '';
-  let buffered = '';
-  let onReady: (r: ReadyLine) => void = () => {};
-  let onNotReady: (e: Error) => void = () => {};
-  const ready = new Promise<ReadyLine>((resolve, reject) => {
-    onReady = resolve;
-    onNotReady = reject;
-  });
-  ready.catch(() => {});
-  child.stdin!.on('error', () => {});
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const statusPipe = child.stdio[3] as NodeJS.ReadableStream;
-  statusPipe.setEncoding('utf8');
-  statusPipe.on('data', (d: string) => {
-    buffered += d;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = StatusLine.parse(JSON.parse(buffered.slice(0, nl)));
-      buffered = buffered.slice(nl + 1);
-      status.push(line);
-      if (line.type === 'ready') onReady(line);
-      else if (line.type === 'error') onNotReady(new Error(`launcher error at ${line.step}: ${line.message}`));
-    }
-  });
-  const done = new Promise<Run>((resolve) => {
-    child.on('close', (code) => {
-      onNotReady(new Error(`launcher exited (${code}) before ready: ${stderr}`));
-      resolve({ code, stdout, stderr, status });
-    });
-  });
-  return { ready, done, write: (text) => child.stdin!.write(text) };
-}
+// Programs here wait on their stdin for the test to let them end: a pipe, written with write().
+const start = (args: string[], program: string[], env: Record<string, string> = {}) => startLauncher(args, program, env, { stdin: 'pipe' });
 const run = (args: string[], program: string[]) => start(args, program).done;
 
 function processesMarked(mark: string): number[] {

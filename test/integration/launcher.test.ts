@@ -1,7 +1,7 @@
 // The launcher against the real kernel, asserted from inside (the probe's report, run as PROGRAM or
 // through --join) and from outside (the host's /proc: namespace inodes, mount table, processes).
 // Needs root and `npm run setup` (native/build/Release). Contract: native/README.md.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -22,7 +22,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
 import { introspect } from '../../server/native.js';
 import { REPO_ROOT } from '../../server/paths.js';
-import { StatusLine, type ReadyLine } from '../../server/launcher.js';
+import { hostInode, join_, probeWith, run, start, type Started } from '../helpers/launcher-run.js';
+import { StatusLine } from '../../server/launcher.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
 const LAUNCHER = join(RELEASE, 'isolab-launcher');
@@ -34,84 +35,7 @@ const ALL_NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net'];
 const FULL = ['--unshare', ALL_NAMESPACES.join(','), '--hostname', 'box', '--no-new-privs'];
 
 const hasOverlay = /\boverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
-const hostInode = (procName: string) => statSync(`/proc/self/ns/${procName}`).ino;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  status: StatusLine[];
-}
-
-/** A started launcher: its status lines as they come, and its end. */
-interface Started {
-  pid: number;
-  ready: Promise<ReadyLine>;
-  done: Promise<Run>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-/** Runs the launcher with the status on fd 3; `env` is PROGRAM's environment (passed unchanged). */
-function start(args: string[], program: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
-  });
-  const status: StatusLine[] = [];
-  let stdout = '';
-  let stderr = '';
-  let buffered = '';
-  let onReady: (r: ReadyLine) => void = () => {};
-  let onNotReady: (e: Error) => void = () => {};
-  const ready = new Promise<ReadyLine>((resolve, reject) => {
-    onReady = resolve;
-    onNotReady = reject;
-  });
-  ready.catch(() => {}); // a test may only look at `done`
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const statusPipe = child.stdio[3] as NodeJS.ReadableStream;
-  statusPipe.setEncoding('utf8');
-  statusPipe.on('data', (d: string) => {
-    buffered += d;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = StatusLine.parse(JSON.parse(buffered.slice(0, nl)));
-      buffered = buffered.slice(nl + 1);
-      status.push(line);
-      if (line.type === 'ready') onReady(line);
-      else if (line.type === 'error') onNotReady(new Error(`launcher error at ${line.step}: ${line.message}`));
-    }
-  });
-  const done = new Promise<Run>((resolve) => {
-    child.on('close', (code) => {
-      onNotReady(new Error(`launcher exited (${code}) before ready`));
-      resolve({ code, stdout, stderr, status });
-    });
-  });
-  return { pid: child.pid!, ready, done, kill: (sig) => child.kill(sig) };
-}
-
-const run = (args: string[], program: string[], env?: Record<string, string>) => start(args, program, env).done;
-
-/** The probe as PROGRAM: its report and the launcher's ready line. */
-async function probeWith(args: string[], probe = PROBE): Promise<{ report: ProbeReport; ready: ReadyLine; result: Run }> {
-  const result = await run(args, [probe]);
-  expect(result.status.at(-1), result.stderr).toEqual({ type: 'exit', code: 0 });
-  const ready = result.status.find((l): l is ReadyLine => l.type === 'ready')!;
-  return { report: ProbeReport.parse(JSON.parse(result.stdout)), ready, result };
-}
-
-function join_(pid: number, program: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(LAUNCHER, ['--join', String(pid), '--', ...program], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** PIDs of every process whose environment carries MARK: what a launcher run may have left behind. */
 function processesMarked(mark: string): number[] {

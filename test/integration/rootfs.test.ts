@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
 import { REPO_ROOT } from '../../server/paths.js';
-import { StatusLine, type ReadyLine } from '../../server/launcher.js';
+import { start as startLauncher, type Run } from '../helpers/launcher-run.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
 const LAUNCHER = join(RELEASE, 'isolab-launcher');
@@ -40,61 +40,9 @@ const NS = ['--unshare', 'mount,uts,ipc,pid,net', '--hostname', 'box'];
 
 const hasOverlay = /\boverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  status: StatusLine[];
-}
-
-interface Started {
-  pid: number;
-  ready: Promise<ReadyLine>;
-  done: Promise<Run>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-/** Runs the launcher with the status on fd 3. */
-function start(args: string[], program: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    env: { PATH: '/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...env },
-  });
-  const status: StatusLine[] = [];
-  let stdout = '';
-  let stderr = '';
-  let buffered = '';
-  let onReady: (r: ReadyLine) => void = () => {};
-  let onNotReady: (e: Error) => void = () => {};
-  const ready = new Promise<ReadyLine>((resolve, reject) => {
-    onReady = resolve;
-    onNotReady = reject;
-  });
-  ready.catch(() => {});
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const statusPipe = child.stdio[3] as NodeJS.ReadableStream;
-  statusPipe.setEncoding('utf8');
-  statusPipe.on('data', (d: string) => {
-    buffered += d;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = StatusLine.parse(JSON.parse(buffered.slice(0, nl)));
-      buffered = buffered.slice(nl + 1);
-      status.push(line);
-      if (line.type === 'ready') onReady(line);
-      else if (line.type === 'error') onNotReady(new Error(`launcher error at ${line.step}: ${line.message}`));
-    }
-  });
-  const done = new Promise<Run>((resolve) => {
-    child.on('close', (code) => {
-      onNotReady(new Error(`launcher exited (${code}) before ready: ${stderr}`));
-      resolve({ code, stdout, stderr, status });
-    });
-  });
-  return { pid: child.pid!, ready, done, kill: (sig) => child.kill(sig) };
-}
-
+// The image's own tools (isolab-chroot-escape) live in /usr/local/bin.
+const start = (args: string[], program: string[], env: Record<string, string> = {}) =>
+  startLauncher(args, program, { PATH: '/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...env });
 const run = (args: string[], program: string[], env?: Record<string, string>) => start(args, program, env).done;
 
 /** Runs PROGRAM and expects it to succeed. */
