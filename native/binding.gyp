@@ -76,7 +76,7 @@
       # in gVisor and in the VM. Static, like the probe.
       'target_name': 'isolab-sysview',
       'type': 'executable',
-      'sources': ['probe/sysview.c'],
+      'sources': ['probe/sysview.c', 'probe/json.c'],
       'cflags!': ['-O3', '-Wno-unused-parameter'],
       'cflags': ['<@(isolab_cflags)'],
       'cflags_c': ['-std=gnu11'],

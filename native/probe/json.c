@@ -2,9 +2,11 @@
  * which main() makes fully buffered, so the whole report leaves in one write. */
 #include <stdio.h>
 
-#include "probe.h"
+#include "json.h"
 
 #define MAX_DEPTH 32
+
+bool json_ascii_only;
 
 static bool need_comma[MAX_DEPTH];
 static int depth;
@@ -31,7 +33,7 @@ static void put_string(const char *s)
 			fputs("\\n", stdout);
 		else if (*p == '\t')
 			fputs("\\t", stdout);
-		else if (*p < 0x20 || *p == 0x7f)
+		else if (*p < 0x20 || *p == 0x7f || (json_ascii_only && *p >= 0x80))
 			printf("\\u%04x", *p);
 		else
 			putchar(*p);

@@ -21,17 +21,7 @@
 /* Bump when a field changes meaning or goes away (common/probe.ts has the same number). */
 #define PROBE_FORMAT_VERSION 2
 
-/* ---- JSON output (json.c) ---- */
-
-void json_begin(char bracket);
-void json_end(char bracket);
-void json_key(const char *key);
-void json_string(const char *s);
-void json_int(long long v);
-void json_bool(bool v);
-void json_null(void);
-/* A string, or null when S is NULL. */
-void json_string_or_null(const char *s);
+#include "json.h" /* the JSON writer */
 
 /* ---- whose process attributes to report (probe.c) ----
  * The probe reports its own attributes (capabilities, seccomp, cgroup, limits, ...) unless

@@ -32,85 +32,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
+
 #define SYSVIEW_FORMAT_VERSION 1
 #define MAX_NAMES 64
 /* Names read before sorting (the first MAX_NAMES in order are reported; counts stay true). */
 #define MAX_READ_NAMES 1024
 /* A sweep that takes longer than this has met a syscall that blocks: report what it got so far. */
 #define SWEEP_TIMEOUT_MS 5000
-
-/* ---- JSON output (the same small writer as the probe's) ---- */
-
-static bool need_comma[16];
-static int depth;
-static bool after_key;
-
-static void before_value(void)
-{
-	if (after_key) {
-		after_key = false;
-		return;
-	}
-	if (need_comma[depth])
-		putchar(',');
-	need_comma[depth] = true;
-}
-
-static void put_string(const char *s)
-{
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", stdout);
-		else if (*p < 0x20 || *p >= 0x7f)
-			printf("\\u%04x", *p); /* kernel log lines may carry any byte: keep the JSON ASCII */
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
-static void json_begin(char bracket)
-{
-	before_value();
-	putchar(bracket);
-	depth++;
-	need_comma[depth] = false;
-}
-
-static void json_end(char bracket)
-{
-	depth--;
-	putchar(bracket);
-}
-
-static void json_key(const char *key)
-{
-	before_value();
-	put_string(key);
-	putchar(':');
-	after_key = true;
-}
-
-static void json_string(const char *s)
-{
-	before_value();
-	put_string(s);
-}
-
-static void json_int(long long v)
-{
-	before_value();
-	printf("%lld", v);
-}
-
-static void json_bool(bool v)
-{
-	before_value();
-	fputs(v ? "true" : "false", stdout);
-}
 
 static int compare_names(const void *a, const void *b)
 {
@@ -490,6 +419,7 @@ int main(void)
 {
 	static char out[256 * 1024];
 	setvbuf(stdout, out, _IOFBF, sizeof(out));
+	json_ascii_only = true; /* kernel log lines may carry any byte */
 	json_begin('{');
 	json_key("sysview");
 	json_int(SYSVIEW_FORMAT_VERSION);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { defaultPaths } from '../../server/paths.js';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, waitForTerminal as pageWaitForTerminal } from '../helpers/browser.js';
 import { startLab, type RunningLab } from '../helpers/lab.js';
 
 const SLOW_MS = 180_000;
@@ -16,13 +16,7 @@ let page: Page;
 
 type Hooks = { isolab: { terminalText(): string; activeTab(): string } };
 
-async function waitForTerminal(pattern: RegExp, from = 0, timeout = 30_000): Promise<void> {
-  await page.waitForFunction(
-    ([source, flags, start]) => new RegExp(source as string, flags as string).test((window as unknown as Hooks).isolab.terminalText().slice(start as number)),
-    [pattern.source, pattern.flags, from] as const,
-    { timeout },
-  );
-}
+const waitForTerminal = (pattern: RegExp, from = 0, timeout = 30_000) => pageWaitForTerminal(page, pattern, from, timeout);
 
 beforeAll(async () => {
   lab = await startLab({ compare: true });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadLessons, type Lesson } from '../../server/lessons/load.js';
 import { defaultPaths } from '../../server/paths.js';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, terminalText, waitForTerminal } from '../helpers/browser.js';
 import { startLab, type RunningLab } from '../helpers/lab.js';
 
 let lab: RunningLab;
@@ -14,14 +14,9 @@ let chromium: { browser: Browser; close(): Promise<void> };
 let page: Page;
 let lessons: Lesson[];
 
-const text = () => page.evaluate(() => (window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText());
-async function waitForPrompt(from: number): Promise<void> {
-  await page.waitForFunction(
-    (start) => /[#$] $/.test((window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText().slice(start)),
-    from,
-    { timeout: 15_000 },
-  );
-}
+const text = () => terminalText(page);
+/** The prompt is back (after `from`): the last command has finished. */
+const waitForPrompt = (from: number) => waitForTerminal(page, /[#$] $/, from);
 
 beforeAll(async () => {
   lab = await startLab();

@@ -4,7 +4,7 @@
 // source and follows the switches; the editor follows the theme; F6 leaves it; at 200% zoom it fits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, terminalText as pageTerminalText, waitForTerminal as pageWaitForTerminal } from '../helpers/browser.js';
 import { startLab, type RunningLab } from '../helpers/lab.js';
 
 let lab: RunningLab;
@@ -16,15 +16,9 @@ const pageErrors: string[] = [];
 /** What only the editor brings: its chunk, the JSON language, the workers, the icon font. */
 const MONACO_ASSET = /\/assets\/(code-editors|jsonMode|cpp|editor\.worker|json\.worker|codicon)-[^/]*\.(js|css|ttf)$/;
 
-const terminalText = () => page.evaluate(() => (window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText());
+const terminalText = () => pageTerminalText(page);
 
-async function waitForTerminal(pattern: RegExp, from = 0): Promise<void> {
-  await page.waitForFunction(
-    ([source, flags, start]) => new RegExp(source as string, flags as string).test((window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText().slice(start as number)),
-    [pattern.source, pattern.flags, from] as const,
-    { timeout: 20_000 },
-  );
-}
+const waitForTerminal = (pattern: RegExp, from = 0) => pageWaitForTerminal(page, pattern, from, 20_000);
 
 /** The text Monaco shows (its rendered lines; the JSON here fits the viewport around the cursor). */
 const editorText = async (testId: string) => (await page.locator(`[data-testid="${testId}"] .view-lines`).innerText()).replace(/\u00a0/g, ' ');

@@ -3,28 +3,16 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, terminalText as pageTerminalText, typeCommand as pageTypeCommand, waitForTerminal as pageWaitForTerminal } from '../helpers/browser.js';
 import { startLab, type RunningLab } from '../helpers/lab.js';
 
 let lab: RunningLab;
 let chromium: { browser: Browser; close(): Promise<void> };
 let page: Page;
 
-const terminalText = () => page.evaluate(() => (window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText());
-
-async function waitForTerminal(pattern: RegExp, from = 0): Promise<void> {
-  await page.waitForFunction(
-    ([source, flags, start]) => new RegExp(source as string, flags as string).test((window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText().slice(start as number)),
-    [pattern.source, pattern.flags, from] as const,
-    { timeout: 15_000 },
-  );
-}
-
-async function typeCommand(command: string): Promise<void> {
-  await page.getByTestId('terminal').click();
-  await page.keyboard.type(command);
-  await page.keyboard.press('Enter');
-}
+const terminalText = () => pageTerminalText(page);
+const waitForTerminal = (pattern: RegExp, from = 0) => pageWaitForTerminal(page, pattern, from);
+const typeCommand = (command: string) => pageTypeCommand(page, command);
 
 beforeAll(async () => {
   lab = await startLab();

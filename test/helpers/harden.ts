@@ -1,69 +1,20 @@
 // Shared by the hardening tests (caps, seccomp, landlock, lsm, rlimits): run the real launcher,
 // build the try-syscall helper, read a process's /proc/PID/status and /proc/PID/limits.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { StatusLine, type ReadyLine } from '../../server/launcher.js';
 import { REPO_ROOT } from '../../server/paths.js';
+import { start as startLauncher, type Started } from './launcher-run.js';
 
 export const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
 export const PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  status: StatusLine[];
-}
+export type { Run, Started } from './launcher-run.js';
 
-export interface Started {
-  /** PROGRAM's PID on the host, once it has exec'd. */
-  ready: Promise<ReadyLine>;
-  done: Promise<Run>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-/** The launcher with its status on fd 3; `extraFds` become fds 4, 5, ... of the launcher. */
+/** The launcher with its status on fd 3 (test/helpers/launcher-run.ts); `extraFds` become fds 4, 5, ... */
 export function start(args: string[], program: string[], opts: { extraFds?: number[]; env?: Record<string, string> } = {}): Started {
-  const extra = opts.extraFds ?? [];
-  const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe', ...extra],
-    env: { PATH, ...opts.env },
-  });
-  const status: StatusLine[] = [];
-  let stdout = '';
-  let stderr = '';
-  let buffered = '';
-  let onReady: (r: ReadyLine) => void = () => {};
-  let onNotReady: (e: Error) => void = () => {};
-  const ready = new Promise<ReadyLine>((resolve, reject) => {
-    onReady = resolve;
-    onNotReady = reject;
-  });
-  ready.catch(() => {});
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const statusPipe = child.stdio[3] as NodeJS.ReadableStream;
-  statusPipe.setEncoding('utf8');
-  statusPipe.on('data', (d: string) => {
-    buffered += d;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = StatusLine.parse(JSON.parse(buffered.slice(0, nl)));
-      buffered = buffered.slice(nl + 1);
-      status.push(line);
-      if (line.type === 'ready') onReady(line);
-      else if (line.type === 'error') onNotReady(new Error(`launcher error at ${line.step}: ${line.message}`));
-    }
-  });
-  const done = new Promise<Run>((resolve) => {
-    child.on('close', (code) => {
-      onNotReady(new Error(`launcher exited (${code}) before ready: ${JSON.stringify(status)} ${stderr}`));
-      resolve({ code, stdout, stderr, status });
-    });
-  });
-  return { ready, done, kill: (sig) => child.kill(sig) };
+  return startLauncher(args, program, { PATH, ...opts.env }, { extraFds: opts.extraFds ?? [] });
 }
 
 export const run = (args: string[], program: string[], opts?: { extraFds?: number[]; env?: Record<string, string> }) =>

@@ -3,7 +3,7 @@
 // Needs root and `npm run setup` (native/build/Release, build/rootfs).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
@@ -42,9 +42,14 @@ export interface Started {
  * Runs the launcher with the status on fd 3; `env` is PROGRAM's environment (passed unchanged).
  * PROGRAM's stdin is /dev/null, or a pipe for `write()` with `{ stdin: 'pipe' }`.
  */
-export function start(args: string[], program: string[], env: Record<string, string> = {}, opts: { stdin?: 'ignore' | 'pipe' } = {}): Started {
+export function start(
+  args: string[],
+  program: string[],
+  env: Record<string, string> = {},
+  opts: { stdin?: 'ignore' | 'pipe'; /** become the launcher's fds 4, 5, … */ extraFds?: number[] } = {},
+): Started {
   const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
-    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe', 'pipe'],
+    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])],
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
   });
   child.stdin?.on('error', () => {}); // the program may not read it
@@ -154,4 +159,34 @@ export async function expectRefused(args: string[], message: RegExp): Promise<vo
   expect(result.status).toHaveLength(1);
   expect(result.status[0]).toMatchObject({ type: 'error', step: 'args', errno: 0 });
   expect((result.status[0] as { message: string }).message).toMatch(message);
+}
+
+/** PIDs of every process whose environment carries MARK: what a launcher run may have left behind. */
+export function processesMarked(mark: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').includes(mark)) found.push(Number(name));
+    } catch {
+      // exited meanwhile, or a kernel thread
+    }
+  }
+  return found;
+}
+
+/** Zombies whose parent is this test process (every launcher is our child). */
+export function ourZombies(): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return state === 'Z' && Number(ppid) === process.pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }

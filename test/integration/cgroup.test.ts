@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/paths.js';
 import type { ReadyLine } from '../../server/launcher.js';
-import { start as startLauncher } from '../helpers/launcher-run.js';
+import { start as startLauncher, processesMarked, ourZombies } from '../helpers/launcher-run.js';
 
 const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
 /** The busybox image `npm run setup` builds. */
@@ -163,33 +163,7 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
   }
 }
 
-function processesMarked(mark: string): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').includes(mark)) found.push(Number(name));
-    } catch {
-      // exited meanwhile, or a kernel thread
-    }
-  }
-  return found;
-}
 
-function ourZombies(): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .filter((n) => {
-      try {
-        const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
-        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return state === 'Z' && Number(ppid) === process.pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 // ---- names: unique per run, so concurrent runs (and other helpers) never collide ----
 

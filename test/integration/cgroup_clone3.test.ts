@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/paths.js';
 import type { ReadyLine } from '../../server/launcher.js';
-import { start as startLauncher } from '../helpers/launcher-run.js';
+import { start as startLauncher, processesMarked } from '../helpers/launcher-run.js';
 
 const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
 const IMAGE = join(REPO_ROOT, 'build', 'rootfs');
@@ -44,18 +44,6 @@ const read = (path: string) => readFileSync(path, 'utf8').trim();
 const start = (args: string[], program: string[], env: Record<string, string> = {}) => startLauncher(args, program, env, { stdin: 'pipe' });
 const run = (args: string[], program: string[]) => start(args, program).done;
 
-function processesMarked(mark: string): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .filter((n) => {
-      try {
-        return readFileSync(`/proc/${n}/environ`, 'latin1').includes(mark);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 /** Starts a container in cgroup NAME that waits on stdin; checks it from outside, then lets it end. */
 async function startInCgroup(args: string[], name: string, v2 = true) {

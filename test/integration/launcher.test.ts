@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
 import { introspect } from '../../server/native.js';
 import { REPO_ROOT } from '../../server/paths.js';
-import { hostInode, join_, probeWith, run, start, type Started } from '../helpers/launcher-run.js';
+import { hostInode, join_, probeWith, run, start, type Started, processesMarked, ourZombies } from '../helpers/launcher-run.js';
 import { StatusLine } from '../../server/launcher.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
@@ -37,35 +37,7 @@ const FULL = ['--unshare', ALL_NAMESPACES.join(','), '--hostname', 'box', '--no-
 const hasOverlay = /\boverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
 
 
-/** PIDs of every process whose environment carries MARK: what a launcher run may have left behind. */
-function processesMarked(mark: string): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').includes(mark)) found.push(Number(name));
-    } catch {
-      // exited meanwhile, or a kernel thread
-    }
-  }
-  return found;
-}
 
-/** Zombies whose parent is this test process (every launcher is our child). */
-function ourZombies(): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .filter((n) => {
-      try {
-        const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
-        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return state === 'Z' && Number(ppid) === process.pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 let workDir: string;
 let image: string;

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
 import { REPO_ROOT } from '../../server/paths.js';
-import { start as startLauncher, type Run } from '../helpers/launcher-run.js';
+import { start as startLauncher, type Run, processesMarked } from '../helpers/launcher-run.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
 const LAUNCHER = join(RELEASE, 'isolab-launcher');
@@ -125,19 +125,6 @@ function fingerprint(dir: string): string {
   return h.digest('hex');
 }
 
-/** PIDs of every process whose environment carries MARK. */
-function processesMarked(mark: string): number[] {
-  return readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .filter((n) => {
-      try {
-        return readFileSync(`/proc/${n}/environ`, 'latin1').includes(mark);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 async function waitFor(what: string, condition: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
