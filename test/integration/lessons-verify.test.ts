@@ -69,6 +69,25 @@ describe('the real lessons', () => {
     await expectHostUntouched(shmBefore);
   }, 240_000);
 
+  it('a workshop: false task really cannot be done in a workshop shell (its solution fails there)', async () => {
+    // The whole course, copied with every "workshop: false" removed (settings build on the previous
+    // lesson's, so all of it is needed), verified in workshop mode for the marked lessons only:
+    // each must now fail, or its mark is a lie.
+    const { lessons } = await loadLessons(paths.lessons);
+    const marked = lessons.filter((l) => l.tasks.some((t) => !t.workshop));
+    expect(marked.length).toBeGreaterThan(0);
+    const dir = mkdtempSync(join(tmpdir(), 'isolab-verify-'));
+    try {
+      for (const l of lessons) {
+        mkdirSync(join(dir, l.id));
+        writeFileSync(join(dir, l.id, 'lesson.md'), readFileSync(l.file, 'utf8').replace(/^ *workshop: false\n/gm, ''));
+      }
+      const report = await verifyLessons({ dir, paths, mode: 'workshop', timeoutMs: 3_000, only: marked.map((l) => l.id) });
+      expect(report.verdicts.map((v) => [v.id, v.passed])).toEqual(marked.map((l) => [l.id, false]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
 
 describe('verify catches lessons that do not work', () => {
