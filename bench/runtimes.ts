@@ -80,7 +80,7 @@ interface PeerResult {
 export interface RuntimesBench {
   spec: string;
   notInPeersConfig: string[];
-  isolab: PeerResult & { readyTotal: Summary; readyLessCgroupAttach: Summary; favordynmods: boolean; topSteps: { step: string; phase: string; medianUs: number }[] };
+  isolab: PeerResult & { readyTotal: Summary; cgroupVia: string; readyAttachAfterClone: Summary; favordynmods: boolean; topSteps: { step: string; phase: string; medianUs: number }[] };
   runc: PeerResult | { skipped: string };
   crun: (PeerResult & { startMinusWorkaround: Summary; workaround: Summary }) | { skipped: string };
   runsc: PeerResult | { skipped: string };
@@ -150,7 +150,7 @@ export async function benchRuntimes(log: (line: string) => void = console.log): 
   const want = (i: number) => i >= WARMUP && i < WARMUP + PSS_ROUNDS;
 
   // ---- one start of each ------------------------------------------------------------------------
-  const isolab = { start: [] as number[], ready: [] as number[], readyLessAttach: [] as number[], steps: new Map<string, number[]>(), overhead: [] as number[], program: [] as number[] };
+  const isolab = { start: [] as number[], ready: [] as number[], via: new Set<string>(), readyAttach: [] as number[], steps: new Map<string, number[]>(), overhead: [] as number[], program: [] as number[] };
   async function isolabOnce(i: number): Promise<void> {
     const context = containers.acquire(spec, `bench-rt-${run}`);
     try {
@@ -165,7 +165,7 @@ export async function benchRuntimes(log: (line: string) => void = console.log): 
       if (i < WARMUP) return;
       isolab.start.push(r.ms);
       isolab.ready.push(ready.timings_us.total! / 1000);
-      isolab.readyLessAttach.push((ready.timings_us.total! - (ready.timings_us.cgroup_attach ?? 0)) / 1000);
+      isolab.via.add(ready.cgroup_via ?? 'none');
       for (const [step, us] of Object.entries(ready.timings_us)) {
         if (step === 'total') continue;
         const list = isolab.steps.get(step) ?? [];
@@ -176,6 +176,20 @@ export async function benchRuntimes(log: (line: string) => void = console.log): 
         isolab.overhead.push(split.overhead);
         isolab.program.push(split.program);
       }
+    } finally {
+      context.release();
+    }
+  }
+
+  /** The same container started runc's way: the parent writes the child's PID into cgroup.procs. */
+  async function isolabAttachOnce(i: number): Promise<void> {
+    const context = containers.acquire(spec, `bench-rt-${run}`);
+    try {
+      const r = await firstLine(paths.launcher, ['--status-fd', '3', ...launcherArgs(spec, context.ctx), '--cgroup-attach-after-clone', '--', ...PROGRAM], { statusFd: true });
+      const line = r.status.split('\n').find((l) => l.includes('"ready"'));
+      if (!line) throw new Error(`isolab-launcher --cgroup-attach-after-clone: no ready line (exit ${r.code}): ${r.status.slice(-300)}`);
+      const ready = ReadyLine.parse(JSON.parse(line));
+      if (i >= WARMUP) isolab.readyAttach.push(ready.timings_us.total! / 1000);
     } finally {
       context.release();
     }
@@ -253,6 +267,7 @@ export async function benchRuntimes(log: (line: string) => void = console.log): 
     let runscDone = 0;
     for (let i = 0; i < ROUNDS + WARMUP; i++) {
       await isolabOnce(i);
+      await isolabAttachOnce(i);
       await guard('runc', () => runcOnce(i));
       await guard('crun', () => crunOnce(i));
       if (hybrid && !skipped.crun) await workaroundOnce(i);
@@ -285,7 +300,7 @@ export async function benchRuntimes(log: (line: string) => void = console.log): 
   const result: RuntimesBench = {
     spec: 'docker defaults (mount, uts, ipc, pid, net + veth on the bridge, cgroup ns; pivot_root; overlay; caps docker-14; seccomp docker-default; masked/read-only paths) + user ns, Landlock (ro /, rw /tmp /dev), 256 MiB / 64 pids / 0.5 CPU, no_new_privs',
     notInPeersConfig,
-    isolab: { ...peer(isolab.start.map((ms, k) => ({ ms, overhead: isolab.overhead[k], program: isolab.program[k] }))), readyTotal: summarize(isolab.ready), readyLessCgroupAttach: summarize(isolab.readyLessAttach), favordynmods, topSteps },
+    isolab: { ...peer(isolab.start.map((ms, k) => ({ ms, overhead: isolab.overhead[k], program: isolab.program[k] }))), readyTotal: summarize(isolab.ready), cgroupVia: [...isolab.via].join(','), readyAttachAfterClone: summarize(isolab.readyAttach), favordynmods, topSteps },
     runc: skipped.runc ? { skipped: skipped.runc } : peer(runcSamples),
     crun: skipped.crun
       ? { skipped: skipped.crun }
@@ -317,9 +332,9 @@ export async function benchRuntimes(log: (line: string) => void = console.log): 
   log(`${''.padEnd(52)}${'median'.padStart(8)}${'p90'.padStart(8)}${'n'.padStart(5)}${'overhead'.padStart(10)}${'program'.padStart(10)}  ${'×isolab'.padStart(6)}  target`);
   log(`${''.padEnd(52)}${'ms'.padStart(8)}${'ms'.padStart(8)}${''.padStart(5)}${'PSS'.padStart(10)}${'PSS'.padStart(10)}`);
   row('isolab: launcher main() → ready (its own)', result.isolab.readyTotal, null, null, `≤ ${TARGET_READY_MS} ms: ${ok(result.isolab.readyTotal.median <= TARGET_READY_MS)}`);
-  row('  isolab ready minus its cgroup_attach step', result.isolab.readyLessCgroupAttach, null, null, '(diagnostic, not the target)');
+  row('  the same, --cgroup-attach-after-clone (runc\'s move)', result.isolab.readyAttachAfterClone, null, null, '(diagnostic, not the target)');
   log(
-    `  (cgroup_attach writes the child's pid into cgroup.procs: the first such write takes the kernel's cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period unless cgroups favour dynamic changes — favordynmods ${favordynmods ? 'on' : 'off'} here; runc and crun write cgroup.procs on cgroup v1 too)`,
+    `  (cgroup_via ${result.isolab.cgroupVia}: on v2 clone3 creates the child in its cgroup, on v1 the child moves itself in with "0" into tasks; both skip the kernel's global cgroup_threadgroup_rwsem. --cgroup-attach-after-clone writes the child's PID into cgroup.procs as runc and crun do: that takes the rwsem for writing, which waits for an RCU grace period unless cgroups favour dynamic changes — favordynmods ${favordynmods ? 'on' : 'off'} here)`,
   );
   row('isolab: exec → first line', result.isolab.start, result.isolab, 1, `overhead ≤ 1 MiB: ${ok(result.isolab.overheadPssKiB <= TARGET_OVERHEAD_KIB)}`);
   if ('start' in result.crun) {

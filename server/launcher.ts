@@ -13,7 +13,7 @@ export const ReadyLine = z.object({
   pid: z.number().int().positive(),
   namespaces: z.record(z.string(), z.number()),
   /** With --cgroup: how the first process got into its cgroup (clone3 into it, or moved in after clone). */
-  cgroup_via: z.enum(['clone3', 'attach']).optional(),
+  cgroup_via: z.enum(['clone3', 'self', 'attach']).optional(),
   timings_us: z.record(z.string(), z.number()),
 });
 export const ErrorLine = z.object({

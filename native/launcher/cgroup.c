@@ -6,6 +6,7 @@
  *                            cgroup_limits   write the limit files
  *                            cgroup_devices  v1: devices.deny/allow; v2: attach a BPF program
  *   parent, at clone()       (clone)         v2: clone3(CLONE_INTO_CGROUP) creates the child in it
+ *   child, first             cgroup_enter    v1: the child moves itself in, writing "0" to `tasks`
  *   parent, after clone()    cgroup_attach   otherwise: write the child's PID into cgroup.procs
  *   child, after "go"        cgroupns        unshare(CLONE_NEWCGROUP): our cgroup becomes "/"
  *   parent, at the end       (clean-up)      kill whatever is left in the cgroup, rmdir it
@@ -810,7 +811,43 @@ static void cleanup(void)
 
 /* v2: the cgroup directory, open for clone3(CLONE_INTO_CGROUP); -1 otherwise. */
 static int clone_fd = -1;
-static const char *via; /* how the first process got in: "clone3" or "attach" */
+static const char *via; /* how the first process got in: "clone3", "self" or "attach" */
+
+/* The files through which a single-threaded process moves itself into the container's cgroup by
+ * writing "0" (v1: `tasks` in every hierarchy; v2: cgroup.procs), opened on the host: by the
+ * parent before clone() for the child's cgroup_enter (v1), or before setns() for --join. */
+#define SELF_MOVE_MAX_FDS 16
+static int self_move_fds[SELF_MOVE_MAX_FDS];
+static unsigned self_move_fd_count;
+
+static void close_self_move_fds(const char *step_name)
+{
+	for (unsigned i = 0; i < self_move_fd_count; i++)
+		if (close(self_move_fds[i]) < 0)
+			die_with_error(step_name, "close(%s of %s/%s)", ops->self_move_file, LAB_CG_PARENT, lab_cg_name);
+	self_move_fd_count = 0;
+}
+
+/* Moves the calling process, which has one thread, in through the files opened above. Writing
+ * "0" names the writer. Why not cgroup.procs and a PID, as runc does: moving a whole thread group
+ * (cgroup.procs, or any PID) takes the write side of the kernel's global cgroup_threadgroup_rwsem,
+ * and its first writer waits for an RCU grace period (10 ms here). A thread moving only itself
+ * (`tasks` with "0", Linux 6.0+) cannot exit or exec meanwhile, so the kernel skips that lock:
+ * about 0.03 ms a hierarchy. With one thread, that thread is the whole process. The kernel checks
+ * the move against the credentials the file was opened with (the host's root), so it is allowed
+ * even though the mover may already be in the container's user namespace. */
+static void move_self_in(const char *step_name)
+{
+	for (unsigned i = 0; i < self_move_fd_count; i++) {
+		ssize_t n;
+		do
+			n = write(self_move_fds[i], "0", 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			die_with_error(step_name, "write(%s of %s/%s, \"0\") (cgroup %s)", ops->self_move_file, LAB_CG_PARENT, lab_cg_name, ops->name);
+	}
+	close_self_move_fds(step_name);
+}
 
 void lab_cgroup_prepare(void)
 {
@@ -822,6 +859,8 @@ void lab_cgroup_prepare(void)
 	ops->create(needs);
 	if (ops->open_dir != NULL && !attach_after_clone)
 		clone_fd = ops->open_dir();
+	else if (ops->version == 1 && !attach_after_clone)
+		self_move_fd_count = ops->open_self_move(self_move_fds, SELF_MOVE_MAX_FDS);
 	if (has_limits()) {
 		step("cgroup_limits");
 		ops->write_limits(&limits, false);
@@ -840,6 +879,14 @@ const char *lab_cgroup_via(void)
 	return via;
 }
 
+void lab_cgroup_enter(void)
+{
+	if (self_move_fd_count == 0)
+		return;
+	step("cgroup_enter");
+	move_self_in("cgroup_enter");
+}
+
 void lab_cgroup_attach(pid_t child, bool cloned_into)
 {
 	if (cgroup_option == NULL)
@@ -847,24 +894,25 @@ void lab_cgroup_attach(pid_t child, bool cloned_into)
 	if (clone_fd >= 0 && close(clone_fd) < 0)
 		die_with_error("clone", "close(the cgroup directory)");
 	clone_fd = -1;
-	via = cloned_into ? "clone3" : "attach";
-	/* clone3 created the child inside its cgroup: there is nothing to move, and no cgroup_attach
-	 * step. Moving a process is what is slow: the first write to cgroup.procs takes the write side
-	 * of the kernel's cgroup_threadgroup_rwsem, which waits for an RCU grace period (milliseconds);
-	 * a fork into the cgroup takes only its read side. */
-	if (cloned_into)
+	/* clone3 created the child inside its cgroup, or (v1) the child moves itself in as its first
+	 * step (cgroup_enter): there is nothing to move here, and no cgroup_attach step. */
+	if (cloned_into) {
+		via = "clone3";
 		return;
+	}
+	if (self_move_fd_count > 0) {
+		via = "self";
+		close_self_move_fds("clone"); /* the child has its own copies */
+		return;
+	}
+	via = "attach";
 	/* The child waits on the go pipe, so it runs nothing of the container's before it is in. */
 	step("cgroup_attach");
 	ops->attach(child);
 }
 
-/* --join: cgroup.procs of the container's cgroup is opened here, on the host, before setns()
- * takes the host's /sys/fs/cgroup out of sight; the child writes through these descriptors. */
-#define JOIN_MAX_FDS 16
-static int join_fds[JOIN_MAX_FDS];
-static unsigned join_fd_count;
-
+/* --join: the files are opened here, on the host, before setns() takes the host's /sys/fs/cgroup
+ * out of sight; the forked child moves itself in with them (join_cgroup_attach). */
 void lab_cgroup_join_open(void)
 {
 	if (cgroup_option == NULL)
@@ -874,24 +922,15 @@ void lab_cgroup_join_open(void)
 		errno = ENOENT;
 		die_with_error("join_cgroup", "no cgroup %s/%s under %s to join (cgroup %s)", LAB_CG_PARENT, lab_cg_name, lab_cg_root, ops->name);
 	}
-	join_fd_count = ops->open_procs(join_fds, JOIN_MAX_FDS);
+	self_move_fd_count = ops->open_self_move(self_move_fds, SELF_MOVE_MAX_FDS);
 }
 
-/* Writing "0" to cgroup.procs moves the writer itself. The kernel checks the move with the
- * credentials and cgroup namespace the file was opened with (Linux 5.16+): the host's root, who
- * may move anything, even though we have entered the container's namespaces since. */
 void lab_cgroup_join_attach(void)
 {
-	if (join_fd_count == 0)
+	if (self_move_fd_count == 0)
 		return;
 	step("join_cgroup_attach");
-	for (unsigned i = 0; i < join_fd_count; i++) {
-		if (write(join_fds[i], "0", 1) != 1)
-			die_with_error("join_cgroup_attach", "write(cgroup.procs of %s/%s, \"0\") (cgroup %s)", LAB_CG_PARENT, lab_cg_name, ops->name);
-		if (close(join_fds[i]) < 0)
-			die_with_error("join_cgroup_attach", "close(cgroup.procs)");
-	}
-	join_fd_count = 0;
+	move_self_in("join_cgroup_attach");
 }
 
 void lab_cgroupns_enter(void)

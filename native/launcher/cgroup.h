@@ -83,11 +83,16 @@ struct lab_cg_ops {
 	/* cgroup_create, v2 only (NULL for v1): an O_PATH descriptor of the cgroup directory, for
 	 * clone3(CLONE_INTO_CGROUP), which creates the child in that one cgroup2 directory. Dies. */
 	int (*open_dir)(void);
-	/* cgroup_attach: move PID (blocked on the go pipe) into the cgroup. */
+	/* cgroup_attach: move PID (blocked on the go pipe) into the cgroup, by cgroup.procs. */
 	void (*attach)(pid_t pid);
-	/* join_cgroup (--join --cgroup NAME): open cgroup.procs of the existing isolab/NAME for
-	 * writing, in every hierarchy it is in, into FDS (at most MAX); returns how many. Dies. */
-	unsigned (*open_procs)(int *fds, unsigned max);
+	/* The file through which a process moves itself in by writing "0": "tasks" (v1: moves the
+	 * writing thread alone, which the kernel does without its global lock) or "cgroup.procs" (v2,
+	 * whose domain cgroups take whole processes only). */
+	const char *self_move_file;
+	/* cgroup_create on v1 (for the child's cgroup_enter), join_cgroup (--join --cgroup NAME): open
+	 * self_move_file of isolab/NAME for writing, in every hierarchy it is in, into FDS (at most
+	 * MAX), close-on-exec; returns how many. Dies. */
+	unsigned (*open_self_move)(int *fds, unsigned max);
 	/* Clean-up: kill whatever is still in the cgroup, then remove what create made. Never dies. */
 	void (*destroy)(void);
 };

@@ -6,7 +6,8 @@
  *   /sys/fs/cgroup/pids/isolab/NAME/pids.max
  *   ...
  *
- * and joining it means writing the PID into cgroup.procs in every one of them. */
+ * and joining it means a write into every one of them: a PID into cgroup.procs (the whole process),
+ * or "0" into `tasks` (the writing thread: how the container's first process moves itself in). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -265,13 +266,13 @@ static void v1_attach(pid_t pid)
 		lab_cg_write(hierarchies[i].dir, "cgroup.procs", text);
 }
 
-static unsigned v1_open_procs(int *fds, unsigned max)
+static unsigned v1_open_self_move(int *fds, unsigned max)
 {
 	set_dirs();
 	unsigned count = 0;
 	for (unsigned i = 0; i < hierarchy_count && count < max; i++) {
 		char path[PATH_MAX];
-		lab_cg_path(path, hierarchies[i].dir, "cgroup.procs");
+		lab_cg_path(path, hierarchies[i].dir, "tasks");
 		fds[count] = open(path, O_WRONLY | O_CLOEXEC);
 		if (fds[count] < 0)
 			die_with_error(lab_cg_step, "open(\"%s\", O_WRONLY)", path);
@@ -337,6 +338,7 @@ const struct lab_cg_ops lab_cg_v1_ops = {
 	.write_devices = v1_write_devices,
 	.open_dir = NULL, /* one directory per hierarchy: clone3 can place a child in a cgroup2 one only */
 	.attach = v1_attach,
-	.open_procs = v1_open_procs,
+	.self_move_file = "tasks",
+	.open_self_move = v1_open_self_move,
 	.destroy = v1_destroy,
 };

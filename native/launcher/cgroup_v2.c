@@ -222,7 +222,7 @@ static void v2_attach(pid_t pid)
 	lab_cg_write(dir, "cgroup.procs", text);
 }
 
-static unsigned v2_open_procs(int *fds, unsigned max)
+static unsigned v2_open_self_move(int *fds, unsigned max)
 {
 	set_dirs();
 	char path[PATH_MAX];
@@ -278,6 +278,7 @@ const struct lab_cg_ops lab_cg_v2_ops = {
 	.write_devices = v2_write_devices,
 	.open_dir = v2_open_dir,
 	.attach = v2_attach,
-	.open_procs = v2_open_procs,
+	.self_move_file = "cgroup.procs",
+	.open_self_move = v2_open_self_move,
 	.destroy = v2_destroy,
 };

@@ -170,11 +170,12 @@ void lab_fs_prepare(const char *image); /* rootfs.c: --overlay-upper's work and 
 /* parent, after clone(), before the child goes on: */
 /* cgroup.c: moves CHILD into its cgroup, unless clone3 created it there (CLONED_INTO) */
 void lab_cgroup_attach(pid_t child, bool cloned_into);
-/* cgroup.c: "clone3" or "attach", how the first process got into its cgroup; NULL without --cgroup */
+/* cgroup.c: "clone3", "self" or "attach", how the first process got into its cgroup; NULL without --cgroup */
 const char *lab_cgroup_via(void);
 void lab_userns_map(pid_t child);     /* userns.c: setgroups, uid_map, gid_map, then idmap the image */
 void lab_net_attach(pid_t child);     /* net.c: bridge, veth pair, peer into the child's netns, tc */
 /* child, once the parent says go: */
+void lab_cgroup_enter(void);          /* cgroup.c: v1, move ourselves into our cgroup ("0" to tasks) */
 void lab_userns_enter(void);          /* userns.c: become root of the new user namespace */
 void lab_cgroupns_enter(void);        /* cgroup.c: unshare(CLONE_NEWCGROUP) now that we sit in our cgroup */
 /* child, with --rootfs, after /sys and before the root switch: a read-only cgroup filesystem on
@@ -200,8 +201,8 @@ void lab_caps_apply(void);            /* caps.c: permitted, effective, inheritab
 /* Landlock's ABI version, or -1 with *err = errno (landlock.c); why that errno means "not here". */
 int lab_landlock_abi(int *err);
 const char *lab_landlock_unavailable_reason(int err);
-/* --join --cgroup NAME: the parent opens the container's cgroup.procs files on the host (before
- * setns), the forked child moves itself in with them (cgroup.c). */
+/* --join --cgroup NAME: the parent opens the container's cgroup files on the host (before setns),
+ * the forked child moves itself in with them (cgroup.c). */
 void lab_cgroup_join_open(void);
 void lab_cgroup_join_attach(void);
 /* --join with Landlock: PROGRAM comes from the host, outside every path the rules allow; the

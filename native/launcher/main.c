@@ -7,7 +7,8 @@
  *   time namespace, cgroup with its limits
  *   clone3(CLONE_NEW...) ───────────────────────▶ wait for "go"
  *   (cgroup attach,) uid/gid maps, veth
- *   "go" on the go pipe  ───────────────────────▶ root of the user ns, cgroup ns, hostname,
+ *   "go" on the go pipe  ───────────────────────▶ (v1: into our cgroup,) root of the user ns,
+ *                                                 cgroup ns, hostname,
  *                                                 mounts, root filesystem, network inside,
  *                                                 rlimits, LSM, Landlock, caps, user, NNP, seccomp
  *   read the sync pipe until EOF  ◀─────────────  step timings, then execve(PROGRAM)
@@ -337,6 +338,7 @@ static int child_main(void *arg)
 	if (close(args->go_write_fd) < 0)
 		die_with_error("wait_go", "close(go pipe write end)");
 	wait_for_go(args->go_fd);
+	lab_cgroup_enter();
 	lab_userns_enter();
 	if (flags & CLONE_NEWCGROUP)
 		lab_cgroupns_enter();

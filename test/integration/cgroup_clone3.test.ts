@@ -1,7 +1,8 @@
 // How the container's first process gets into its cgroup. cgroup v2: clone3(CLONE_INTO_CGROUP)
 // creates it there (the ready line says "cgroup_via":"clone3" and there is no cgroup_attach step);
-// v1, or --cgroup-attach-after-clone: clone(), then its PID written into cgroup.procs
-// ("cgroup_via":"attach", step cgroup_attach). The v2 backend runs on the host's cgroup2 mount
+// v1: the child moves itself in, writing "0" to `tasks` in every hierarchy ("cgroup_via":"self",
+// step cgroup_enter), which the kernel does without its global lock; --cgroup-attach-after-clone:
+// clone(), then its PID written into cgroup.procs ("cgroup_via":"attach", step cgroup_attach). The v2 backend runs on the host's cgroup2 mount
 // (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host via --cgroup-root); it needs no
 // controller for this. Contract: native/README.md.
 import { randomBytes } from 'node:crypto';
@@ -51,6 +52,7 @@ async function startInCgroup(args: string[], name: string, v2 = true) {
   const started = start([...args, '--cgroup', name, ...BOX], ['/bin/sh', '-c', 'cat /proc/self/cgroup; read line'], { [mark]: '1' });
   const ready = await started.ready;
   const hostView = readFileSync(`/proc/${ready.pid}/cgroup`, 'utf8');
+  const launcherView = readFileSync(`/proc/${started.pid}/cgroup`, 'utf8');
   const procs = v2 && UNIFIED ? read(join(UNIFIED, 'isolab', name, 'cgroup.procs')).split('\n').map(Number) : [];
   started.write('\n');
   const result = await started.done;
@@ -58,7 +60,7 @@ async function startInCgroup(args: string[], name: string, v2 = true) {
   expect(result.status.at(-1)).toEqual({ type: 'exit', code: 0 });
   expect(leftovers(name)).toEqual([]);
   expect(processesMarked(mark)).toEqual([]);
-  return { ready, hostView, procs, inside: result.stdout.trim().split('\n') };
+  return { ready, hostView, launcherView, procs, inside: result.stdout.trim().split('\n') };
 }
 
 beforeAll(() => {
@@ -120,12 +122,55 @@ describe('cgroup v2: clone3(CLONE_INTO_CGROUP)', () => {
 });
 
 describe('cgroup v1 and the option', () => {
-  it.skipIf(HOST_IS_V2 || V1_ROOTS.length === 0)('v1 (several hierarchies, clone3 places into one cgroup2 dir only): cgroup_via "attach"', async () => {
+  const NO_V1 = HOST_IS_V2 || V1_ROOTS.length === 0 ? 'no cgroup v1 hierarchy is mounted under /sys/fs/cgroup' : '';
+  /** The lines of a /proc/PID/cgroup that name a v1 hierarchy (not "0::" nor name=systemd). */
+  const v1Lines = (view: string) => view.trim().split('\n').filter((l) => !l.startsWith('0::') && !l.includes(':name='));
+
+  it.skipIf(NO_V1)('v1: the child moves itself in ("0" to tasks): cgroup_via "self", step cgroup_enter, no cgroup_attach', async () => {
     const name = newName();
-    const { ready, hostView } = await startInCgroup([], name, false);
+    const { ready, hostView, launcherView } = await startInCgroup([], name, false);
+    expect(ready.cgroup_via).toBe('self');
+    expect(Object.keys(ready.timings_us)).toContain('cgroup_enter');
+    expect(Object.keys(ready.timings_us)).not.toContain('cgroup_attach');
+    // In isolab/NAME in every v1 hierarchy, seen from the host; the launcher itself never was.
+    expect(v1Lines(hostView).length).toBeGreaterThan(0);
+    for (const line of v1Lines(hostView)) expect(line).toMatch(new RegExp(`:/isolab/${name}$`));
+    for (const line of v1Lines(launcherView)) expect(line).not.toContain(`/isolab/${name}`);
+  });
+
+  it.skipIf(NO_V1)('v1: the whole process moved, not one thread: cgroup.procs lists it, and its children are born inside', async () => {
+    const name = newName();
+    const started = start(['--cgroup', name, '--pids-limit', '8', ...BOX], ['/bin/sh', '-c', 'sleep 30 & read line; kill %1']);
+    const ready = await started.ready;
+    const pids = join(V1_ROOTS.find((r) => r.endsWith('/pids'))!, 'isolab', name);
+    const procs = () => read(join(pids, 'cgroup.procs')).split('\n').map(Number);
+    for (let i = 0; i < 100 && procs().length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(procs()).toContain(ready.pid);
+    expect(procs().length).toBe(2); // the shell and its sleep
+    expect(read(join(pids, 'pids.current'))).toBe('2');
+    started.write('\n');
+    const result = await started.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(leftovers(name)).toEqual([]);
+  });
+
+  it.skipIf(NO_V1)('v1 with --cgroup-attach-after-clone: the PID into cgroup.procs (cgroup_via "attach", step cgroup_attach)', async () => {
+    const name = newName();
+    const { ready, hostView } = await startInCgroup(['--cgroup-attach-after-clone'], name, false);
     expect(ready.cgroup_via).toBe('attach');
     expect(Object.keys(ready.timings_us)).toContain('cgroup_attach');
-    expect(hostView).toContain(`:/isolab/${name}\n`);
+    expect(Object.keys(ready.timings_us)).not.toContain('cgroup_enter');
+    for (const line of v1Lines(hostView)) expect(line).toMatch(new RegExp(`:/isolab/${name}$`));
+  });
+
+  it.skipIf(NO_V1)('v1: --fail-at cgroup_enter fails in the child there (125) and leaves no cgroup and no process', async () => {
+    const name = newName();
+    const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
+    const result = await startLauncher(['--cgroup', name, ...BOX, '--fail-at', 'cgroup_enter'], ['/bin/true'], { [mark]: '1' }).done;
+    expect(result.code).toBe(125);
+    expect(result.status[0]).toMatchObject({ type: 'error', step: 'cgroup_enter', errno: 22 });
+    expect(leftovers(name)).toEqual([]);
+    expect(processesMarked(mark)).toEqual([]);
   });
 
   it('no --cgroup: no cgroup_via in the ready line', async () => {

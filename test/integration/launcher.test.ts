@@ -388,6 +388,8 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   cgroup_devices: ({ cgroup }) => ['--cgroup', cgroup],
   // cgroup v2 creates the child in its cgroup with clone3: nothing to attach unless asked.
   cgroup_attach: ({ cgroup }) => ['--cgroup', cgroup, '--cgroup-attach-after-clone'],
+  // cgroup v1 only (the child moves itself in); on v2 clone3 does and this step is never reached.
+  cgroup_enter: ({ cgroup }) => ['--cgroup', cgroup],
   cgroupns: ({ cgroup }) => ['--cgroup', cgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')],
   cgroup_mount: ({ cgroup }) => ['--cgroup', cgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')],
   overlay_upper: ({ dir }) => ['--overlay-upper', join(dir, 'upper'), '--overlay-upper-remove'],
@@ -436,6 +438,10 @@ const STEP_UNAVAILABLE: Record<string, string | undefined> = {
   apparmor: LSM_STATUS.apparmor.available ? undefined : `AppArmor is not available: ${LSM_STATUS.apparmor.reason}`,
   selinux: LSM_STATUS.selinux.available ? undefined : `SELinux is not available: ${LSM_STATUS.selinux.reason}`,
   landlock: LSM_STATUS.landlock.available ? undefined : `Landlock is not available: ${LSM_STATUS.landlock.reason}`,
+  // v1's child moves itself into its cgroup; on a cgroup v2 host clone3 creates it there instead.
+  cgroup_enter: /^(\S+ ){4}\/sys\/fs\/cgroup .* - cgroup2 /m.test(readFileSync('/proc/self/mountinfo', 'utf8'))
+    ? 'this host mounts cgroup v2 on /sys/fs/cgroup: clone3 creates the child in its cgroup, no cgroup_enter step'
+    : undefined,
 };
 let seccompProfile: string;
 let notifyProfile: string;
