@@ -631,7 +631,7 @@ static const char *choose_backend(void)
 #define INSIDE_MAX 16
 static struct {
 	char name[64];         /* the directory under /sys/fs/cgroup: the host's, e.g. "cpu,cpuacct" */
-	char host[PATH_MAX];   /* the hierarchy on the host, e.g. /sys/fs/cgroup/cpu,cpuacct */
+	char *host;            /* the hierarchy on the host, e.g. /sys/fs/cgroup/cpu,cpuacct */
 	char options[256];     /* what mounting it again takes, e.g. "cpu,cpuacct" or "xattr,name=systemd" */
 } inside[INSIDE_MAX];
 static unsigned inside_count;
@@ -672,7 +672,7 @@ static void scan_v1_hierarchies(const char *root)
 		if (len == 0 || len >= sizeof(repeat))
 			continue;
 		snprintf(inside[inside_count].name, sizeof(inside[0].name), "%s", slash + 1);
-		snprintf(inside[inside_count].host, sizeof(inside[0].host), "%s", target);
+		inside[inside_count].host = lab_strdup(lab_cg_step, target);
 		snprintf(inside[inside_count].options, sizeof(inside[0].options), "%s", repeat);
 		inside_count++;
 	}

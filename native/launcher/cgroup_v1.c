@@ -35,9 +35,9 @@ static const struct {
 #define CONTROLLER_COUNT (sizeof(controllers) / sizeof(controllers[0]))
 
 struct hierarchy {
-	char mount[PATH_MAX]; /* /sys/fs/cgroup/memory */
-	char parent[PATH_MAX]; /* .../isolab */
-	char dir[PATH_MAX];   /* .../isolab/NAME */
+	char *mount;          /* /sys/fs/cgroup/memory */
+	char *parent;         /* .../isolab */
+	char *dir;            /* .../isolab/NAME */
 	unsigned bits;        /* which controllers it carries */
 	bool created;         /* we made dir: the clean-up removes it */
 };
@@ -90,7 +90,7 @@ static void find_hierarchies(void)
 			continue; /* a named hierarchy (name=systemd) or one we have no use for (net_cls) */
 		struct hierarchy *h = &hierarchies[hierarchy_count];
 		snprintf(devices[hierarchy_count++], sizeof(devices[0]), "%s", device);
-		snprintf(h->mount, sizeof(h->mount), "%s", target);
+		h->mount = lab_strdup(lab_cg_step, target);
 		h->bits = bits;
 	}
 	fclose(f);
@@ -100,8 +100,13 @@ static void set_dirs(void)
 {
 	for (unsigned i = 0; i < hierarchy_count; i++) {
 		struct hierarchy *h = &hierarchies[i];
-		lab_cg_path(h->parent, h->mount, LAB_CG_PARENT);
-		lab_cg_path(h->dir, h->parent, lab_cg_name);
+		char path[PATH_MAX];
+		free(h->parent);
+		free(h->dir);
+		lab_cg_path(path, h->mount, LAB_CG_PARENT);
+		h->parent = lab_strdup(lab_cg_step, path);
+		lab_cg_path(path, h->parent, lab_cg_name);
+		h->dir = lab_strdup(lab_cg_step, path);
 	}
 }
 

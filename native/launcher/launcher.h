@@ -154,6 +154,10 @@ extern const struct lab_module lab_cgroup_module, lab_userns_module, lab_time_mo
 /* Clean-up the parent runs (last registered first) when it tears a container down, after every
  * process is reaped, whether setup failed or the container ended: what lives outside the
  * container's own namespaces (a cgroup directory, a host-side veth, an upper directory) goes here. */
+/* strdup() that dies at STEP when memory runs out. Paths kept for the whole run live on the heap,
+ * packed, rather than in PATH_MAX arrays: a page of an array is memory the launcher holds beside
+ * every container once a write touches it (util.c). */
+char *lab_strdup(const char *step, const char *s);
 void lab_on_cleanup(void (*fn)(void));
 void lab_run_cleanups(void);
 

@@ -160,6 +160,14 @@ void die_exec_failed(const char *step, const char *fmt, ...)
 	lab_die(code, err, step, fmt, ap);
 }
 
+char *lab_strdup(const char *step, const char *s)
+{
+	char *copy = strdup(s);
+	if (copy == NULL)
+		die_with_error(step, "strdup(%zu bytes)", strlen(s) + 1);
+	return copy;
+}
+
 /* ---- tear-down ---- */
 
 #define LAB_MAX_CLEANUPS 16
