@@ -88,6 +88,11 @@ noreturn void die_exec_failed(const char *step, const char *fmt, ...) __attribut
  * kills and reaps what it started. */
 void lab_role_parent(pid_t child);
 void lab_role_child(int sync_fd);
+/* The parent works while the child does (from "go" to "go_net"): if the parent then fails but the
+ * child has failed first (SYNC_FD is readable), only the child's error is reported (util.c). */
+void lab_role_parent_watch(int sync_fd);
+/* Parent, once the child is dead: did it say on SYNC_FD that its setup failed? (main.c) */
+bool lab_sync_child_failed(int sync_fd);
 /* The child's "setup failed, see the status line" record on the sync pipe (main.c). */
 void lab_sync_send_failed(int sync_fd);
 
@@ -177,6 +182,7 @@ void lab_cgroup_attach(pid_t child, bool cloned_into);
 /* cgroup.c: "clone3", "self" or "attach", how the first process got into its cgroup; NULL without --cgroup */
 const char *lab_cgroup_via(void);
 void lab_userns_map(pid_t child);     /* userns.c: setgroups, uid_map, gid_map, then idmap the image */
+bool lab_net_bridged(void);           /* net.c: --net-bridge given: a veth to make (after "go") */
 void lab_net_attach(pid_t child);     /* net.c: bridge, veth pair, peer into the child's netns, tc */
 /* child, once the parent says go: */
 void lab_cgroup_enter(void);          /* cgroup.c: v1, move ourselves into our cgroup ("0" to tasks) */

@@ -6,10 +6,10 @@
  *   become a subreaper, ignore terminal signals
  *   time namespace, cgroup with its limits
  *   clone3(CLONE_NEW...) ───────────────────────▶ wait for "go"
- *   (cgroup attach,) uid/gid maps, veth
+ *   (cgroup attach,) uid/gid maps
  *   "go" on the go pipe  ───────────────────────▶ (v1: into our cgroup,) root of the user ns,
- *                                                 cgroup ns, hostname,
- *                                                 mounts, root filesystem, network inside,
+ *   with a bridge, meanwhile: the veth,           cgroup ns, hostname, root filesystem,
+ *   then "go_net"        ───────────────────────▶ (wait for "go_net",) network inside,
  *                                                 rlimits, LSM, Landlock, caps, user, NNP, seccomp
  *   read the sync pipe until EOF  ◀─────────────  step timings, then execve(PROGRAM)
  *   write "ready"                                 (the pipe is close-on-exec: EOF = exec succeeded)
@@ -86,6 +86,16 @@ void lab_sync_send_failed(int sync_fd)
 {
 	struct sync_record rec = { .kind = SYNC_FAILED, .sent_us = lab_now_us() };
 	sync_send(sync_fd, &rec);
+}
+
+bool lab_sync_child_failed(int sync_fd)
+{
+	struct sync_record rec;
+	ssize_t n;
+	do
+		n = read(sync_fd, &rec, sizeof(rec));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(rec) && rec.kind == SYNC_FAILED;
 }
 
 /* ---- command line ---- */
@@ -269,9 +279,11 @@ struct child_args {
 	int go_write_fd; /* the parent's end: ours must be closed, or EOF could never come */
 };
 
-/* The parent finishes what it does to us from outside (cgroup, uid maps, veth) before we go on:
- * one byte on the go pipe. EOF instead means the parent died or gave up. */
-static void wait_for_go(int go_fd)
+/* The parent finishes what it does to us from outside before we go on: one byte on the go pipe
+ * once the uid maps are written (step wait_go), a second once the veth is in our network
+ * namespace (wait_net, only with a bridge): the parent makes the veth while we build our root
+ * filesystem. EOF instead means the parent died or gave up. */
+static void wait_for_go(int go_fd, const char *step_name)
 {
 	char byte;
 	ssize_t n;
@@ -279,11 +291,9 @@ static void wait_for_go(int go_fd)
 		n = read(go_fd, &byte, 1);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		die_with_error("wait_go", "read(go pipe)");
+		die_with_error(step_name, "read(go pipe)");
 	if (n == 0)
-		die("wait_go", "the launcher went away before the container was set up");
-	if (close(go_fd) < 0)
-		die_with_error("wait_go", "close(go pipe)");
+		die(step_name, "the launcher went away before the container was set up");
 }
 
 /* The last steps before exec, in runc's order. A seccomp filter goes in while we still hold
@@ -337,7 +347,7 @@ static int child_main(void *arg)
 	lab_step("wait_go");
 	if (close(args->go_write_fd) < 0)
 		die_with_error("wait_go", "close(go pipe write end)");
-	wait_for_go(args->go_fd);
+	wait_for_go(args->go_fd, "wait_go");
 	lab_cgroup_enter();
 	lab_userns_enter();
 	if (flags & CLONE_NEWCGROUP)
@@ -352,6 +362,12 @@ static int child_main(void *arg)
 		lab_mount_make_private();
 	}
 	lab_fs_enter(cfg->rootfs, cfg->rootfs_fd, flags);
+	if (lab_net_bridged()) {
+		lab_step("wait_net");
+		wait_for_go(args->go_fd, "wait_net");
+	}
+	if (close(args->go_fd) < 0)
+		die_with_error("close_fds", "close(go pipe)");
 	lab_net_configure(flags);
 
 	/* Nothing of ours may leak into the container (the image fd, the status channel, ...). Marked
@@ -399,6 +415,19 @@ static pid_t clone3_into_cgroup(unsigned long flags, int cgroup_fd)
 }
 
 static int64_t started_us;
+
+/* One byte on the go pipe, at step STEP_NAME. EPIPE: the child died before reading it. It said why
+ * on the status channel; the sync pipe tells us it failed, and we reap it there. */
+static void send_go(int go_fd, const char *step_name)
+{
+	lab_step(step_name);
+	ssize_t sent;
+	do
+		sent = write(go_fd, "g", 1);
+	while (sent < 0 && errno == EINTR);
+	if (sent != 1 && errno != EPIPE)
+		die_with_error(step_name, "write(go pipe)");
+}
 
 static void write_ready(pid_t child, const struct sync_record *rec, int64_t exec_us)
 {
@@ -572,16 +601,17 @@ static noreturn void run_container(const struct lab_config *cfg)
 
 	lab_cgroup_attach(child, cloned_into_cgroup);
 	lab_userns_map(child);
-	lab_net_attach(child);
-	lab_step("go");
-	ssize_t sent;
-	do
-		sent = write(go[1], "g", 1);
-	while (sent < 0 && errno == EINTR);
-	/* EPIPE: the child died before reading it. It said why on the status channel; the sync pipe
-	 * below tells us it failed, and we reap it there. */
-	if ((sent != 1 && errno != EPIPE) || close(go[1]) < 0)
-		die_with_error("go", "write(go pipe)");
+	send_go(go[1], "go");
+	/* The veth while the child builds its root filesystem: it waits for this only before it
+	 * configures its network (wait_net). */
+	if (lab_net_bridged()) {
+		lab_role_parent_watch(sync[0]);
+		lab_net_attach(child);
+		send_go(go[1], "go_net");
+		lab_role_parent_watch(-1);
+	}
+	if (close(go[1]) < 0)
+		die_with_error("go", "close(go pipe)");
 	lab_step_end();
 
 	struct sync_record rec;

@@ -488,6 +488,11 @@ static void veth_create(int sock, pid_t child, int bridge_index)
 	host_veth_index = link_index(host_veth, "net_veth");
 }
 
+bool lab_net_bridged(void)
+{
+	return bridge != NULL;
+}
+
 void lab_net_attach(pid_t child)
 {
 	if (bridge == NULL)

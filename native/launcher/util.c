@@ -88,11 +88,17 @@ void lab_step(const char *step)
 static enum { ROLE_PARENT, ROLE_CHILD } role = ROLE_PARENT;
 static pid_t role_child = -1; /* parent: the process it started, if any */
 static int role_sync_fd = -1; /* child: where to tell the parent that setup failed */
+static int role_watch_fd = -1; /* parent: the sync pipe, while the child sets itself up meanwhile */
 
 void lab_role_parent(pid_t child)
 {
 	role = ROLE_PARENT;
 	role_child = child;
+}
+
+void lab_role_parent_watch(int sync_fd)
+{
+	role_watch_fd = sync_fd;
 }
 
 void lab_role_child(int sync_fd)
@@ -114,6 +120,19 @@ static noreturn void lab_die(int exit_code, int err, const char *step, const cha
 	if (err != 0) {
 		const char *desc = strerrordesc_np(err);
 		snprintf(message + n, sizeof(message) - (size_t)n, ": %s", desc ? desc : "unknown error");
+	}
+
+	/* The parent failing while the child works at the same time (the veth, while the child builds
+	 * its root). Stop the child first, then ask whether it had failed already: if so, its error
+	 * line is out and is the one that counts (ours is likely its consequence: no namespace left to
+	 * put the veth in). Either way one error line. */
+	if (role == ROLE_PARENT && role_child > 0 && role_watch_fd >= 0) {
+		int status = lab_kill_and_reap_all(role_child);
+		role_child = -1;
+		if (lab_sync_child_failed(role_watch_fd)) {
+			lab_run_cleanups();
+			_exit(status >= 0 ? lab_exit_code(status) : exit_code);
+		}
 	}
 
 	if (lab_status_is_open()) {

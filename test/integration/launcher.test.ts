@@ -417,6 +417,9 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   net_bridge: () => NET_BRIDGE,
   net_veth: () => NET_BRIDGE,
   net_tc: () => [...NET_BRIDGE, '--net-rate', '1mbit'],
+  // With a bridge the parent makes the veth after "go", while the child builds its root.
+  go_net: () => NET_BRIDGE,
+  wait_net: () => NET_BRIDGE,
   net_addr: () => NET_BRIDGE,
   net_route: () => NET_BRIDGE,
   net_tc_eth0: () => [...NET_BRIDGE, '--net-rate', '1mbit'],
@@ -515,6 +518,25 @@ describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
       expect(readdirSync(dir)).toEqual(extra.includes('--overlay-upper') ? [] : ['upper']);
       rmSync(dir, { recursive: true });
       expect(existsSync(`/sys/class/net/${FAIL_VETH}`), 'host-side veth left behind').toBe(false);
+    });
+  });
+
+  // With a bridge the parent makes the veth between "go" and "go_net" while the child builds its
+  // root: a child failing then may leave the parent's veth request without a namespace. Whatever
+  // the timing, one error line comes out, the child's, and no veth is left.
+  describe('a child step failing while the parent makes the veth', () => {
+    it.each(['hostname', 'mount_private', 'rootfs_overlay', 'proc', 'dev', 'devpts', 'sysfs'])('%s: one error line, the child\'s; nothing left', async (step) => {
+      for (let round = 0; round < 3; round++) {
+        const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
+        const mountsBefore = mountTable();
+        const result = await run([...FULL, '--rootfs', image, ...NET_BRIDGE, '--fail-at', step], ['/bin/sleep', '300'], { [mark]: '1' });
+        expect(result.code).toBe(125);
+        expect(result.status, JSON.stringify(result.status)).toMatchObject([{ type: 'error', step, errno: 22 }]);
+        expect(processesMarked(mark)).toEqual([]);
+        expect(ourZombies()).toEqual([]);
+        expect(mountTable()).toBe(mountsBefore);
+        expect(existsSync(`/sys/class/net/${FAIL_VETH}`), 'host-side veth left behind').toBe(false);
+      }
     });
   });
 
