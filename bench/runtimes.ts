@@ -350,7 +350,7 @@ export async function benchRuntimes(log: (line: string) => void = console.log): 
   else log(`runsc: skipped: ${result.runsc.skipped}`);
   log(`overhead PSS: isolab the launcher; runc/crun the runtime process (foreground \`run\` stays the parent); runsc run + sandbox + gofer, all of it (the shell runs inside the Sentry: not separable). program PSS: the shell.`);
   log(`not in the peers' config (OCI cannot say it): ${notInPeersConfig.map((u) => `\n  - ${u}`).join('')}`);
-  log(`isolab's slowest steps (median of timings_us; the child's wait_go includes the parent's steps after clone):`);
+  log(`isolab's slowest steps (median of timings_us; the parent's net_* steps run beside the child's root filesystem steps, and the child's wait_net is what it waited for them):`);
   for (const s of topSteps) log(`  ${s.step.padEnd(16)} ${s.phase.padEnd(7)} ${(s.medianUs / 1000).toFixed(2).padStart(7)} ms`);
   return result;
 }
