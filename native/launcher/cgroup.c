@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
@@ -32,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 
 #include "cgroup.h"
 
@@ -809,6 +811,28 @@ static void cleanup(void)
 	ops->destroy();
 }
 
+/* clone3() (Linux 5.3) with CLONE_INTO_CGROUP (5.7): the child is created inside the cgroup
+ * CGROUP_FD names, so it never runs a single instruction outside it and nobody has to move it.
+ * glibc has no wrapper, so this is the raw system call. Without CLONE_VM it behaves like fork():
+ * the child gets a copy of our memory, our stack included, and returns here with 0, so it needs no
+ * stack of its own. Returns the child's PID in the parent, 0 in the child, -1 with errno. */
+pid_t lab_clone_into_cgroup(unsigned long flags, int cgroup_fd)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_INTO_CGROUP,
+		.exit_signal = SIGCHLD,
+		.cgroup = (uint64_t)cgroup_fd,
+	};
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* ENOSYS (before 5.3, or a seccomp filter that hides clone3), E2BIG (a clone_args too big for
+ * 5.3-5.6), EINVAL (CLONE_INTO_CGROUP unknown): fall back to clone()/fork() and a move. */
+bool lab_clone3_unsupported(int err)
+{
+	return err == ENOSYS || err == E2BIG || err == EINVAL;
+}
+
 /* v2: the cgroup directory, open for clone3(CLONE_INTO_CGROUP); -1 otherwise. */
 static int clone_fd = -1;
 static const char *via; /* how the first process got in: "clone3", "self" or "attach" */
@@ -912,7 +936,11 @@ void lab_cgroup_attach(pid_t child, bool cloned_into)
 }
 
 /* --join: the files are opened here, on the host, before setns() takes the host's /sys/fs/cgroup
- * out of sight; the forked child moves itself in with them (join_cgroup_attach). */
+ * out of sight. v1: the forked child moves itself in with them (join_cgroup_attach). v2: the
+ * directory too, so that clone3() creates the child inside (join.c); cgroup.procs stays open for
+ * a kernel without clone3, where the child moves itself in after all. */
+static int join_clone_fd = -1;
+
 void lab_cgroup_join_open(void)
 {
 	if (cgroup_option == NULL)
@@ -923,12 +951,23 @@ void lab_cgroup_join_open(void)
 		die_with_error("join_cgroup", "no cgroup %s/%s under %s to join (cgroup %s)", LAB_CG_PARENT, lab_cg_name, lab_cg_root, ops->name);
 	}
 	self_move_fd_count = ops->open_self_move(self_move_fds, SELF_MOVE_MAX_FDS);
+	if (ops->open_dir != NULL)
+		join_clone_fd = ops->open_dir();
 }
 
-void lab_cgroup_join_attach(void)
+int lab_cgroup_join_clone_fd(void)
+{
+	return join_clone_fd;
+}
+
+void lab_cgroup_join_attach(bool born_inside)
 {
 	if (self_move_fd_count == 0)
 		return;
+	if (born_inside) {
+		close_self_move_fds("join_cgroup");
+		return;
+	}
 	step("join_cgroup_attach");
 	move_self_in("join_cgroup_attach");
 }

@@ -211,7 +211,7 @@ static int v2_open_dir(void)
 {
 	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		die_with_error("cgroup_create", "open(\"%s\", O_PATH|O_DIRECTORY)", dir);
+		die_with_error(lab_cg_step, "open(\"%s\", O_PATH|O_DIRECTORY)", dir);
 	return fd;
 }
 

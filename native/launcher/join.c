@@ -9,9 +9,11 @@
  *
  *   parent                                      child (fork(): only children enter the PID ns)
  *   open PROGRAM, pidfd_open(PID), PID's root
- *   open the cgroup's cgroup.procs (--cgroup)
- *   setns(every namespace but cgroup), chroot
- *   fork()  ──────────────────────────────────▶ into the container's cgroup ("0" > cgroup.procs)
+ *   open the cgroup's tasks (v1) or directory (v2) (--cgroup)
+ *   setns(every namespace but cgroup; on v2
+ *     not user either), chroot
+ *   fork() (v2: clone3 into the cgroup) ──────▶ v1: into the container's cgroup ("0" > tasks)
+ *                                               v2: setns(its user namespace)
  *                                               setns(its cgroup namespace)
  *                                               lab_harden(): the container's confinement
  *   wait; exit with PROGRAM's code              execveat(PROGRAM) */
@@ -31,8 +33,9 @@
 
 extern char **environ;
 
-/* The forked child: becomes the container's process, then PROGRAM. */
-static noreturn void joined_child(const struct lab_config *cfg, int program_fd, int pidfd, unsigned long cgroupns)
+/* The forked child: becomes the container's process, then PROGRAM. BORN_INSIDE: clone3 created it
+ * in the container's cgroup; USERNS: the container's user namespace, still to join. */
+static noreturn void joined_child(const struct lab_config *cfg, int program_fd, int pidfd, unsigned long cgroupns, bool born_inside, bool userns)
 {
 	lab_role_child(-1);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -42,7 +45,13 @@ static noreturn void joined_child(const struct lab_config *cfg, int program_fd, 
 	 * the container's cgroup, so only from inside it do we see ourselves at "/" (and a kernel
 	 * before 5.16 checks the move against the mover's current cgroup namespace, from which
 	 * our old cgroup would be out of sight). */
-	lab_cgroup_join_attach();
+	lab_cgroup_join_attach(born_inside);
+	if (userns) {
+		lab_step("join_userns");
+		if (setns(pidfd, CLONE_NEWUSER) < 0)
+			die_with_error("join_userns", "setns(pidfd of %d, CLONE_NEWUSER)", (int)cfg->join_pid);
+		lab_userns_join_as_root("join_userns");
+	}
 	if (cgroupns) {
 		lab_step("join_cgroupns");
 		if (setns(pidfd, CLONE_NEWCGROUP) < 0)
@@ -98,21 +107,41 @@ void lab_join(const struct lab_config *cfg)
 	lab_step("setns");
 	unsigned long flags = lab_ns_differing(cfg->join_pid);
 	unsigned long now = flags & ~(unsigned long)CLONE_NEWCGROUP;
+	/* cgroup v2: clone3() will create the child inside the container's cgroup, which is cheap
+	 * where a move is not (a move waits for an RCU grace period: cgroup.c). The kernel allows
+	 * it by the creds of whoever clones: the host's root may, the container's root may not, so
+	 * the child joins the user namespace after (setns into it needs no other order: the host's
+	 * root holds every capability over the container's other namespaces). */
+	int cgroup_fd = lab_cgroup_join_clone_fd();
+	if (cgroup_fd >= 0)
+		now &= ~(unsigned long)CLONE_NEWUSER;
 	if (now != 0 && setns(pidfd, (int)now) < 0)
 		die_with_error("setns", "setns(pidfd of %d, 0x%lx)", (int)cfg->join_pid, now);
 	/* In a user namespace of its own, become its root, as nsenter does (userns.c). */
 	if (now & CLONE_NEWUSER)
-		lab_userns_join_as_root();
+		lab_userns_join_as_root("setns");
 	/* Then the same root as the process: a chrooted container's, not the namespace's. */
 	if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0 || close(root_fd) < 0)
 		die_with_error("setns", "chroot(\"%s\")", root_path);
 
 	lab_step("fork");
-	pid_t child = fork();
+	pid_t child = -1;
+	bool born_inside = false;
+	if (cgroup_fd >= 0) {
+		child = lab_clone_into_cgroup(0, cgroup_fd);
+		if (child >= 0)
+			born_inside = true;
+		else if (!lab_clone3_unsupported(errno))
+			die_with_error("fork", "clone3(CLONE_INTO_CGROUP)");
+	}
+	if (child < 0)
+		child = fork();
 	if (child < 0)
 		die_with_error("fork", "fork()");
 	if (child == 0)
-		joined_child(cfg, program_fd, pidfd, flags & CLONE_NEWCGROUP);
+		joined_child(cfg, program_fd, pidfd, flags & CLONE_NEWCGROUP, born_inside, (flags & CLONE_NEWUSER) && !(now & CLONE_NEWUSER));
+	if (cgroup_fd >= 0 && close(cgroup_fd) < 0)
+		die_with_error("fork", "close(the cgroup directory)");
 	lab_role_parent(child);
 	if (close(pidfd) < 0)
 		die_with_error("fork", "close(pidfd)");

@@ -214,7 +214,14 @@ const char *lab_landlock_unavailable_reason(int err);
 /* --join --cgroup NAME: the parent opens the container's cgroup files on the host (before setns),
  * the forked child moves itself in with them (cgroup.c). */
 void lab_cgroup_join_open(void);
-void lab_cgroup_join_attach(void);
+/* v2: the cgroup directory for clone3(CLONE_INTO_CGROUP) at --join's fork; -1 otherwise (cgroup.c) */
+int lab_cgroup_join_clone_fd(void);
+/* The joined child moves itself in, unless clone3 created it inside (BORN_INSIDE) (cgroup.c). */
+void lab_cgroup_join_attach(bool born_inside);
+/* clone3(FLAGS | CLONE_INTO_CGROUP) into CGROUP_FD, fork()-like: the PID, 0 in the child, -1 with
+ * errno; and whether an errno from it means "this kernel cannot", so fall back (cgroup.c). */
+pid_t lab_clone_into_cgroup(unsigned long flags, int cgroup_fd);
+bool lab_clone3_unsupported(int err);
 /* --join with Landlock: PROGRAM comes from the host, outside every path the rules allow; the
  * joined process may still execute that one file (landlock.c). */
 void lab_landlock_allow_program(int fd);
@@ -243,7 +250,7 @@ void lab_rootfs_enter(const char *image, int image_fd, unsigned long flags); /* 
 /* userns.c: true when the image waits as an idmapped mount (--rootfs with --unshare user) */
 bool lab_userns_image_idmapped(void);
 void lab_userns_attach_image(const char *target);                          /* userns.c, in the child */
-void lab_userns_join_as_root(void);                                         /* userns.c, for --join */
+void lab_userns_join_as_root(const char *step_name);                                         /* userns.c, for --join */
 void lab_net_loopback_up(void);                                             /* net.c */
 noreturn void lab_join(const struct lab_config *cfg);                       /* join.c */
 

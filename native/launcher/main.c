@@ -32,7 +32,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/close_range.h>
-#include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 
 #include "launcher.h"
 
@@ -399,21 +398,6 @@ static int child_main(void *arg)
 
 /* ---- the parent ---- */
 
-/* clone3() (Linux 5.3) with CLONE_INTO_CGROUP (5.7): the child is created inside the cgroup
- * CGROUP_FD names, so it never runs a single instruction outside it and nobody has to move it.
- * glibc has no wrapper, so this is the raw system call. Without CLONE_VM it behaves like fork():
- * the child gets a copy of our memory, our stack included, and returns here with 0, so it needs no
- * stack of its own. Returns the child's PID in the parent, 0 in the child, -1 with errno. */
-static pid_t clone3_into_cgroup(unsigned long flags, int cgroup_fd)
-{
-	struct clone_args args = {
-		.flags = flags | CLONE_INTO_CGROUP,
-		.exit_signal = SIGCHLD,
-		.cgroup = (uint64_t)cgroup_fd,
-	};
-	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-}
-
 static int64_t started_us;
 
 /* One byte on the go pipe, at step STEP_NAME. EPIPE: the child died before reading it. It said why
@@ -575,12 +559,12 @@ static noreturn void run_container(const struct lab_config *cfg)
 	int cgroup_fd = lab_cgroup_clone_fd();
 	if (cgroup_fd >= 0) {
 		/* cgroup v2: born in the cgroup. */
-		child = clone3_into_cgroup(clone_flags, cgroup_fd);
+		child = lab_clone_into_cgroup(clone_flags, cgroup_fd);
 		if (child == 0)
 			_exit(child_main(&args)); /* the child: child_main execs or dies, never returns */
 		if (child > 0)
 			cloned_into_cgroup = true;
-		else if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+		else if (!lab_clone3_unsupported(errno))
 			die_with_error("clone", "clone3(0x%lx | CLONE_INTO_CGROUP)", clone_flags);
 		/* ENOSYS (before 5.3, or a seccomp filter that hides clone3), E2BIG (a clone_args too big
 		 * for 5.3-5.6), EINVAL (CLONE_INTO_CGROUP unknown): clone() below, then attach. */

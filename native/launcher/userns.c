@@ -428,13 +428,13 @@ void lab_userns_switch_user(void)
 /* --join into a container with its own user namespace: setns() made us a member with every
  * capability in there, but still with our host ids, unmapped in there (nobody). Become its root,
  * as nsenter does, so that PROGRAM keeps its capabilities across execve and sees itself as 0. */
-void lab_userns_join_as_root(void)
+void lab_userns_join_as_root(const char *step_name)
 {
 	/* EPERM: the container's setgroups is "deny"; then there is nothing to drop. */
 	if (setgroups(0, NULL) < 0 && errno != EPERM)
-		die_with_error("setns", "setgroups(0, NULL)");
+		die_with_error(step_name, "setgroups(0, NULL)");
 	if (setresgid(0, 0, 0) < 0)
-		die_with_error("setns", "setresgid(0, 0, 0) in the container's user namespace");
+		die_with_error(step_name, "setresgid(0, 0, 0) in the container's user namespace");
 	if (setresuid(0, 0, 0) < 0)
-		die_with_error("setns", "setresuid(0, 0, 0) in the container's user namespace");
+		die_with_error(step_name, "setresuid(0, 0, 0) in the container's user namespace");
 }

@@ -7,6 +7,7 @@
 // controller for this. Contract: native/README.md.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/paths.js';
@@ -117,6 +118,79 @@ describe('cgroup v2: clone3(CLONE_INTO_CGROUP)', () => {
     const result = await run([...V2_ARGS, '--cgroup', name, '--cgroup-attach-after-clone', ...BOX, '--fail-at', 'cgroup_attach'], ['/bin/true']);
     expect(result.code).toBe(125);
     expect(result.status[0]).toMatchObject({ type: 'error', step: 'cgroup_attach', errno: 22 });
+    expect(leftovers(name)).toEqual([]);
+  });
+});
+
+describe('cgroup v2: --join creates the joined process in the container\'s cgroup (clone3)', () => {
+  const USERNS = ['--unshare', 'mount,pid,user,cgroup', '--userns-map', '0:100000:65536', '--rootfs', IMAGE];
+  /** A container on the v2 backend, with a user namespace and a cgroup namespace, that waits on stdin. */
+  async function sleeper(name: string) {
+    const started = start([...V2_ARGS, '--cgroup', name, ...USERNS], ['/bin/sh', '-c', 'read line']);
+    return { started, pid: (await started.ready).pid };
+  }
+  // --join opens PROGRAM on the host and runs it inside: the image's own (static) busybox applets.
+  const inImage = (applet: string) => join(IMAGE, 'bin', applet);
+  const joinContainer = (pid: number, args: string[], program: string[]) =>
+    spawnSync(LAUNCHER, ['--status-fd', '3', '--join', String(pid), ...args, '--', ...program], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+
+  it.skipIf(NO_V2)('joins cgroup, user and cgroup namespaces: "0::/" and root inside, isolab/NAME and the mapped uid outside; never moved', async () => {
+    const name = newName();
+    const { started, pid } = await sleeper(name);
+    try {
+      // --fail-at join_cgroup_attach would fail if the child were moved: clone3 made it inside.
+      const out = joinContainer(pid, [...V2_ARGS, '--cgroup', name, '--fail-at', 'join_cgroup_attach'], [inImage('sh'), '-c', 'grep ^0:: /proc/self/cgroup; id -u; cat /proc/self/uid_map']);
+      expect(out.status, out.stderr + out.output[3]).toBe(0);
+      const lines = out.stdout.trim().split('\n');
+      expect(lines[0]).toBe('0::/');
+      expect(lines[1]).toBe('0');
+      expect(lines[2]!.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+    } finally {
+      started.write('\n');
+      await started.done;
+    }
+    expect(leftovers(name)).toEqual([]);
+  });
+
+  it.skipIf(NO_V2)('the joined process counts in the container\'s cgroup while it runs, inside and outside', async () => {
+    const name = newName();
+    const { started, pid } = await sleeper(name);
+    try {
+      const out = joinContainer(pid, [...V2_ARGS, '--cgroup', name], [inImage('cat'), '/sys/fs/cgroup/cgroup.procs']);
+      expect(out.status, out.stderr).toBe(0);
+      // Inside its cgroup namespace the container's cgroup.procs lists the shell and the cat itself.
+      expect(out.stdout.trim().split('\n')).toHaveLength(2);
+      // Outside: while a joined sleep runs, the host sees it in isolab/NAME, as the mapped uid.
+      const procsFile = join(UNIFIED!, 'isolab', name, 'cgroup.procs');
+      const joined = startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name], [inImage('sleep'), '2']);
+      let others: string[] = [];
+      for (let i = 0; i < 200 && others.length === 0; i++) {
+        others = read(procsFile).split('\n').filter((p) => p !== String(pid));
+        if (others.length === 0) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(others).toHaveLength(1);
+      expect(readFileSync(`/proc/${others[0]}/cgroup`, 'utf8')).toContain(`0::/isolab/${name}\n`);
+      expect(readFileSync(`/proc/${others[0]}/status`, 'utf8')).toMatch(/^Uid:\s+100000\s/m);
+      expect((await joined.done).code).toBe(0);
+      expect(read(procsFile).split('\n')).toEqual([String(pid)]);
+    } finally {
+      started.write('\n');
+      await started.done;
+    }
+  });
+
+  it.skipIf(NO_V2)('--fail-at join_userns: 125 naming the step, and the container is as it was', async () => {
+    const name = newName();
+    const { started, pid } = await sleeper(name);
+    try {
+      const out = joinContainer(pid, [...V2_ARGS, '--cgroup', name, '--fail-at', 'join_userns'], [inImage('true')]);
+      expect(out.status).toBe(125);
+      expect(JSON.parse((out.output[3] as string).trim())).toMatchObject({ type: 'error', step: 'join_userns', errno: 22 });
+      expect(read(join(UNIFIED!, 'isolab', name, 'cgroup.procs')).split('\n')).toEqual([String(pid)]);
+    } finally {
+      started.write('\n');
+      await started.done;
+    }
     expect(leftovers(name)).toEqual([]);
   });
 });
