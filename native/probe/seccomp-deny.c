@@ -1,9 +1,12 @@
 /* isolab-seccomp-deny: a seccomp profile of your own, stacked on the ones a process already has.
  *
- *   isolab-seccomp-deny SYSCALL[,SYSCALL...] [PROGRAM [ARG...]]     (default PROGRAM: /bin/sh)
+ *   isolab-seccomp-deny SYSCALL[:ERRNO][,SYSCALL[:ERRNO]...] [PROGRAM [ARG...]]
+ *                                                                  (default PROGRAM: /bin/sh)
  *
  * It builds the smallest useful profile — every system call allowed, the listed ones refused with
- * EPERM, as Docker's profile refuses what it does not allow — loads it on itself, and execs
+ * EPERM, as Docker's profile refuses what it does not allow (or with ERRNO: ENOSYS makes a call
+ * look absent from the kernel, which is how programs are made to take their fallback; the tests
+ * use it on clone3) — loads it on itself, and execs
  * PROGRAM. No privilege is needed: any process may filter itself once no_new_privs is set (so
  * that it cannot trick a set-user-ID program into running under a filter it did not expect).
  * Filters stack: the kernel runs every filter a process has on each call and keeps the strictest
@@ -24,6 +27,22 @@
 
 #define MAX_DENIED 64
 
+/* The answers a profile usually gives, by name; any other as a number (1..4095). */
+static const struct {
+	const char *name;
+	int value;
+} errnos[] = { { "EPERM", EPERM }, { "EACCES", EACCES }, { "ENOSYS", ENOSYS }, { "EINVAL", EINVAL }, { "ENOENT", ENOENT } };
+
+static int parse_errno(const char *text)
+{
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (strcmp(text, errnos[i].name) == 0)
+			return errnos[i].value;
+	char *end;
+	long value = strtol(text, &end, 10);
+	return *text != '\0' && *end == '\0' && value >= 1 && value <= 4095 ? (int)value : -1;
+}
+
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "isolab-seccomp-deny: %s: %s\n", what, strerror(err));
@@ -33,12 +52,13 @@ static void die(const char *what, int err)
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: isolab-seccomp-deny SYSCALL[,SYSCALL...] [PROGRAM [ARG...]]\n"
-				"  runs PROGRAM (default /bin/sh) with the listed system calls refused (EPERM)\n");
+		fprintf(stderr, "usage: isolab-seccomp-deny SYSCALL[:ERRNO][,SYSCALL[:ERRNO]...] [PROGRAM [ARG...]]\n"
+				"  runs PROGRAM (default /bin/sh) with the listed system calls refused (EPERM, or ERRNO:\n"
+				"  EPERM, EACCES, ENOSYS, EINVAL, ENOENT or a number)\n");
 		return 2;
 	}
 
-	/* The profile: allow by default, one EPERM rule per listed call. */
+	/* The profile: allow by default, one ERRNO rule per listed call (EPERM unless it says). */
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (ctx == NULL)
 		die("seccomp_init", ENOMEM);
@@ -47,7 +67,18 @@ int main(int argc, char **argv)
 		die("strdup", ENOMEM);
 	int count = 0;
 	char *denied[MAX_DENIED];
+	int answers[MAX_DENIED];
 	for (char *save = NULL, *name = strtok_r(names, ",", &save); name != NULL; name = strtok_r(NULL, ",", &save)) {
+		int answer = EPERM;
+		char *colon = strchr(name, ':');
+		if (colon != NULL) {
+			*colon = '\0';
+			answer = parse_errno(colon + 1);
+			if (answer < 0) {
+				fprintf(stderr, "isolab-seccomp-deny: \"%s\": not an errno (EPERM, EACCES, ENOSYS, EINVAL, ENOENT or 1..4095)\n", colon + 1);
+				return 2;
+			}
+		}
 		int nr = seccomp_syscall_resolve_name(name);
 		if (nr == __NR_SCMP_ERROR) {
 			fprintf(stderr, "isolab-seccomp-deny: unknown system call \"%s\" on this architecture\n", name);
@@ -57,9 +88,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "isolab-seccomp-deny: at most %d system calls\n", MAX_DENIED);
 			return 2;
 		}
-		int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO((unsigned)answer), nr, 0);
 		if (rc < 0)
 			die(name, -rc);
+		answers[count] = answer;
 		denied[count++] = name;
 	}
 
@@ -72,9 +104,9 @@ int main(int argc, char **argv)
 		die("seccomp_load", -rc);
 	seccomp_release(ctx);
 
-	fprintf(stderr, "isolab-seccomp-deny: filter loaded, refusing with EPERM:");
+	fprintf(stderr, "isolab-seccomp-deny: filter loaded, refusing:");
 	for (int i = 0; i < count; i++)
-		fprintf(stderr, " %s", denied[i]);
+		fprintf(stderr, " %s (%s)", denied[i], strerrorname_np(answers[i]) ? strerrorname_np(answers[i]) : "?");
 	fputs(" (every other call: allowed, unless an earlier filter says otherwise)\n", stderr);
 
 	char *shell[] = { "/bin/sh", NULL };

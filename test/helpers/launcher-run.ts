@@ -46,9 +46,16 @@ export function start(
   args: string[],
   program: string[],
   env: Record<string, string> = {},
-  opts: { stdin?: 'ignore' | 'pipe'; /** become the launcher's fds 4, 5, … */ extraFds?: number[] } = {},
+  opts: {
+    stdin?: 'ignore' | 'pipe';
+    /** become the launcher's fds 4, 5, … */
+    extraFds?: number[];
+    /** a command that runs the launcher (it must exec it), e.g. isolab-seccomp-deny clone3:ENOSYS */
+    wrapper?: string[];
+  } = {},
 ): Started {
-  const child = spawn(LAUNCHER, ['--status-fd', '3', ...args, '--', ...program], {
+  const [command, ...prefix] = [...(opts.wrapper ?? []), LAUNCHER];
+  const child = spawn(command!, [...prefix, '--status-fd', '3', ...args, '--', ...program], {
     stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])],
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
   });

@@ -195,6 +195,44 @@ describe('cgroup v2: --join creates the joined process in the container\'s cgrou
   });
 });
 
+// clone3 hidden (ENOSYS, as before Linux 5.3 or under a filter that hides it): the launcher falls
+// back to clone() and a move, for a new container and for --join alike.
+describe('cgroup v2 without clone3: the fallback', () => {
+  const DENY = join(dirname(LAUNCHER), 'isolab-seccomp-deny');
+  const NO_CLONE3 = { wrapper: [DENY, 'clone3:ENOSYS'] };
+
+  it.skipIf(NO_V2)('a new container: clone(), then its PID into cgroup.procs (cgroup_via "attach", step cgroup_attach)', async () => {
+    const name = newName();
+    const started = startLauncher([...V2_ARGS, '--cgroup', name, ...BOX], ['/bin/sh', '-c', 'read line'], {}, { stdin: 'pipe', ...NO_CLONE3 });
+    const ready = await started.ready;
+    expect(ready.cgroup_via).toBe('attach');
+    expect(Object.keys(ready.timings_us)).toContain('cgroup_attach');
+    expect(readFileSync(`/proc/${ready.pid}/cgroup`, 'utf8')).toContain(`0::/isolab/${name}\n`);
+    started.write('\n');
+    expect((await started.done).code).toBe(0);
+    expect(leftovers(name)).toEqual([]);
+  });
+
+  it.skipIf(NO_V2)('--join: fork(), then the child moves itself in (join_cgroup_attach is taken)', async () => {
+    const name = newName();
+    const sleeper = start([...V2_ARGS, '--cgroup', name, '--unshare', 'mount,pid,user,cgroup', '--userns-map', '0:100000:65536', '--rootfs', IMAGE], ['/bin/sh', '-c', 'read line']);
+    const pid = (await sleeper.ready).pid;
+    try {
+      const joined = await startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name], [join(IMAGE, 'bin', 'sh'), '-c', 'grep ^0:: /proc/self/cgroup; id -u'], {}, NO_CLONE3).done;
+      expect(joined.code, joined.stderr).toBe(0);
+      expect(joined.stdout.trim().split('\n')).toEqual(['0::/', '0']);
+      // The move is what happens now: failing it fails the join.
+      const failed = await startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name, '--fail-at', 'join_cgroup_attach'], [join(IMAGE, 'bin', 'true')], {}, NO_CLONE3).done;
+      expect(failed.code).toBe(125);
+      expect(failed.status).toMatchObject([{ type: 'error', step: 'join_cgroup_attach', errno: 22 }]);
+    } finally {
+      sleeper.write('\n');
+      await sleeper.done;
+    }
+    expect(leftovers(name)).toEqual([]);
+  });
+});
+
 describe('cgroup v1 and the option', () => {
   const NO_V1 = HOST_IS_V2 || V1_ROOTS.length === 0 ? 'no cgroup v1 hierarchy is mounted under /sys/fs/cgroup' : '';
   /** The lines of a /proc/PID/cgroup that name a v1 hierarchy (not "0::" nor name=systemd). */

@@ -97,6 +97,16 @@ describe('isolab-seccomp-deny', () => {
     expect(result.status.at(-1)).toEqual({ type: 'exit', code: 2 });
     expect(result.stderr).toContain('isolab-seccomp-deny: unknown system call "no_such_call" on this architecture');
   });
+
+  it('NAME:ERRNO answers with that errno instead (by name or number); a bad one is refused', async () => {
+    const table = (await run(CONTAINER, ['isolab-seccomp-deny', 'unshare:ENOSYS,keyctl:13', 'try-syscall', 'unshare', 'keyctl'])).stdout.split('\n');
+    // ENOSYS reads as "this kernel has no such call": what a program's fallback keys on.
+    expect(table[1]).toMatch(/^unshare +unavailable +ENOSYS /);
+    expect(table[2]).toMatch(/^keyctl +denied +EACCES /);
+    const bad = await run(CONTAINER, ['isolab-seccomp-deny', 'unshare:EWHAT', 'true']);
+    expect(bad.status.at(-1)).toEqual({ type: 'exit', code: 2 });
+    expect(bad.stderr).toContain('isolab-seccomp-deny: "EWHAT": not an errno');
+  });
 });
 
 describe('try-syscall', () => {
