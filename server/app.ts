@@ -41,6 +41,7 @@ import { SideTerminals } from './compare/side-terminals.js';
 import { LabError } from './errors.js';
 import { Session, type SessionDeps } from './session.js';
 import { SourceReader } from './source-view.js';
+import { staticFiles } from './static-files.js';
 
 export interface AppDeps {
   session: SessionDeps;
@@ -122,7 +123,7 @@ export function createApp(deps: AppDeps): LabApp {
       },
     );
   });
-  if (existsSync(deps.webDir)) app.use(express.static(deps.webDir, { index: 'index.html', maxAge: 0 }));
+  if (existsSync(deps.webDir)) app.use(...staticFiles(deps.webDir));
   else {
     app.get('/', (_req, res) => {
       res.status(503).type('text/plain').send('isolab: the page has not been built; run `npm start` (it builds web/).\n');

@@ -1,11 +1,13 @@
 // The page: built from web/ into build/web (which the server serves). `vite` in dev mode proxies
 // the socket to a server started with `isolab serve` on its default port.
 import { defineConfig } from 'vite';
+import { precompress } from './precompress.js';
 
 const webRoot = decodeURIComponent(new URL('.', import.meta.url).pathname);
 
 export default defineConfig({
   root: webRoot,
+  plugins: [precompress(`${webRoot}../build/web`)],
   base: './',
   build: {
     outDir: `${webRoot}../build/web`,

@@ -28,6 +28,11 @@ afterAll(async () => {
 
 describe('the lab page', () => {
   it('opens with the lesson, a terminal, the toggle board and the inspector', async () => {
+    // The page's scripts and styles arrive compressed (the build's .br copies), hashed ones cached for good.
+    const assets: { url: string; encoding?: string; cache?: string }[] = [];
+    page.on('response', (r) => {
+      if (/\/assets\/index-[^/]+\.(js|css)$/.test(r.url())) assets.push({ url: r.url(), encoding: r.headers()['content-encoding'], cache: r.headers()['cache-control'] });
+    });
     await page.goto(`${lab.url}/?token=${lab.token}#/lesson/01-uts-namespace`);
     await page.getByTestId('terminal').waitFor();
     await waitForTerminal(/[#$] $/m);
@@ -36,6 +41,8 @@ describe('the lab page', () => {
     await expect(page.getByTestId('inspector-row-uts').getAttribute('data-differs')).resolves.toBe('true');
     // The access token is not left in the address bar.
     expect(page.url()).not.toContain('token=');
+    expect(assets.map((a) => a.url.split('.').at(-1)).sort()).toEqual(['css', 'js']);
+    for (const asset of assets) expect(asset, asset.url).toMatchObject({ encoding: 'br', cache: 'public, max-age=31536000, immutable' });
   });
 
   it('shows the container\'s hostname, then the host\'s after UTS is switched off', async () => {
