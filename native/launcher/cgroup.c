@@ -826,11 +826,14 @@ pid_t lab_clone_into_cgroup(unsigned long flags, int cgroup_fd)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-/* ENOSYS (before 5.3, or a seccomp filter that hides clone3), E2BIG (a clone_args too big for
- * 5.3-5.6), EINVAL (CLONE_INTO_CGROUP unknown): fall back to clone()/fork() and a move. */
+/* ENOSYS (before 5.3, or a seccomp filter that hides clone3), EPERM (older container profiles,
+ * Docker's before 2021 among them, refuse clone3 that way), E2BIG (a clone_args too big for
+ * 5.3-5.6), EINVAL (CLONE_INTO_CGROUP unknown): fall back to clone()/fork() and a move. The
+ * cgroup's own refusals are EACCES, ENOENT or EBUSY; a real EPERM from the namespace flags comes
+ * back from clone() too, and is reported there. */
 bool lab_clone3_unsupported(int err)
 {
-	return err == ENOSYS || err == E2BIG || err == EINVAL;
+	return err == ENOSYS || err == EPERM || err == E2BIG || err == EINVAL;
 }
 
 /* v2: the cgroup directory, open for clone3(CLONE_INTO_CGROUP); -1 otherwise. */
@@ -962,6 +965,9 @@ int lab_cgroup_join_clone_fd(void)
 
 void lab_cgroup_join_attach(bool born_inside)
 {
+	if (join_clone_fd >= 0 && close(join_clone_fd) < 0)
+		die_with_error("join_cgroup", "close(the cgroup directory)");
+	join_clone_fd = -1;
 	if (self_move_fd_count == 0)
 		return;
 	if (born_inside) {

@@ -80,8 +80,9 @@ struct lab_cg_ops {
 	void (*write_limits)(const struct lab_cg_limits *limits, bool updating);
 	/* cgroup_devices: the effective rule list, first rule first (the first is "a" allow or deny). */
 	void (*write_devices)(const struct lab_cg_device_rule *rules, unsigned count);
-	/* cgroup_create, v2 only (NULL for v1): an O_PATH descriptor of the cgroup directory, for
-	 * clone3(CLONE_INTO_CGROUP), which creates the child in that one cgroup2 directory. Dies. */
+	/* cgroup_create and join_cgroup, v2 only (NULL for v1): an O_PATH descriptor of the cgroup
+	 * directory, for clone3(CLONE_INTO_CGROUP), which creates the child in that one cgroup2
+	 * directory (the container's first process, or --join's child). Dies. */
 	int (*open_dir)(void);
 	/* cgroup_attach: move PID (blocked on the go pipe) into the cgroup, by cgroup.procs. */
 	void (*attach)(pid_t pid);

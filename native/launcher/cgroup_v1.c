@@ -100,9 +100,10 @@ static void set_dirs(void)
 {
 	for (unsigned i = 0; i < hierarchy_count; i++) {
 		struct hierarchy *h = &hierarchies[i];
+		/* NAME is fixed for the run: the paths, once made, stay (and the clean-up may use them). */
+		if (h->dir != NULL)
+			continue;
 		char path[PATH_MAX];
-		free(h->parent);
-		free(h->dir);
 		lab_cg_path(path, h->mount, LAB_CG_PARENT);
 		h->parent = lab_strdup(lab_cg_step, path);
 		lab_cg_path(path, h->parent, lab_cg_name);

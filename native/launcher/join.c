@@ -140,9 +140,9 @@ void lab_join(const struct lab_config *cfg)
 		die_with_error("fork", "fork()");
 	if (child == 0)
 		joined_child(cfg, program_fd, pidfd, flags & CLONE_NEWCGROUP, born_inside, (flags & CLONE_NEWUSER) && !(now & CLONE_NEWUSER));
+	lab_role_parent(child); /* from here a failure of ours kills and reaps it */
 	if (cgroup_fd >= 0 && close(cgroup_fd) < 0)
 		die_with_error("fork", "close(the cgroup directory)");
-	lab_role_parent(child);
 	if (close(pidfd) < 0)
 		die_with_error("fork", "close(pidfd)");
 	lab_step_end();

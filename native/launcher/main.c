@@ -347,6 +347,8 @@ static int child_main(void *arg)
 	if (close(args->go_write_fd) < 0)
 		die_with_error("wait_go", "close(go pipe write end)");
 	wait_for_go(args->go_fd, "wait_go");
+	if (!lab_net_bridged() && close(args->go_fd) < 0)
+		die_with_error("wait_go", "close(go pipe)");
 	lab_cgroup_enter();
 	lab_userns_enter();
 	if (flags & CLONE_NEWCGROUP)
@@ -364,9 +366,9 @@ static int child_main(void *arg)
 	if (lab_net_bridged()) {
 		lab_step("wait_net");
 		wait_for_go(args->go_fd, "wait_net");
+		if (close(args->go_fd) < 0)
+			die_with_error("wait_net", "close(go pipe)");
 	}
-	if (close(args->go_fd) < 0)
-		die_with_error("close_fds", "close(go pipe)");
 	lab_net_configure(flags);
 
 	/* Nothing of ours may leak into the container (the image fd, the status channel, ...). Marked

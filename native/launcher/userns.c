@@ -437,4 +437,6 @@ void lab_userns_join_as_root(const char *step_name)
 		die_with_error(step_name, "setresgid(0, 0, 0) in the container's user namespace");
 	if (setresuid(0, 0, 0) < 0)
 		die_with_error(step_name, "setresuid(0, 0, 0) in the container's user namespace");
+	/* --join's child (v2, after clone3) had PR_SET_PDEATHSIG armed: changing ids cancels it. */
+	restore_pdeathsig(step_name);
 }

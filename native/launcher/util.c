@@ -125,14 +125,23 @@ static noreturn void lab_die(int exit_code, int err, const char *step, const cha
 	/* The parent failing while the child works at the same time (the veth, while the child builds
 	 * its root). Stop the child first, then ask whether it had failed already: if so, its error
 	 * line is out and is the one that counts (ours is likely its consequence: no namespace left to
-	 * put the veth in). Either way one error line. */
+	 * put the veth in). If it had died without a word, ours says so. One error line either way,
+	 * except if our kill lands in the microseconds between the child's error line and its record. */
 	if (role == ROLE_PARENT && role_child > 0 && role_watch_fd >= 0) {
+		/* Had it ended already (WNOWAIT: still to be reaped below)? */
+		siginfo_t info = { 0 };
+		bool ended = waitid(P_PID, (id_t)role_child, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == role_child;
 		int status = lab_kill_and_reap_all(role_child);
 		role_child = -1;
 		if (lab_sync_child_failed(role_watch_fd)) {
 			lab_run_cleanups();
-			_exit(status >= 0 ? lab_exit_code(status) : exit_code);
+			/* Its own code (125, 126, 127), unless our kill caught it between record and exit. */
+			_exit(status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : LAB_EXIT_LAUNCHER);
 		}
+		size_t len = strlen(message);
+		if (ended && len < sizeof(message) - 1)
+			snprintf(message + len, sizeof(message) - len, " (the container's first process had died during setup: wait status 0x%x)",
+				 status >= 0 ? (unsigned)status : 0u);
 	}
 
 	if (lab_status_is_open()) {

@@ -179,6 +179,24 @@ describe('cgroup v2: --join creates the joined process in the container\'s cgrou
     }
   });
 
+  it.skipIf(NO_V2)('the joined process dies with its launcher (its parent-death signal survives joining the user namespace)', async () => {
+    const name = newName();
+    const { started, pid } = await sleeper(name);
+    const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
+    try {
+      const joined = startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name], [inImage('sleep'), '30'], { [mark]: '1' });
+      for (let i = 0; i < 200 && processesMarked(mark).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(processesMarked(mark)).toHaveLength(2); // the launcher and the joined sleep
+      process.kill(joined.pid, 'SIGKILL');
+      await joined.done;
+      for (let i = 0; i < 200 && processesMarked(mark).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(processesMarked(mark)).toEqual([]);
+    } finally {
+      started.write('\n');
+      await started.done;
+    }
+  });
+
   it.skipIf(NO_V2)('--fail-at join_userns: 125 naming the step, and the container is as it was', async () => {
     const name = newName();
     const { started, pid } = await sleeper(name);
@@ -197,9 +215,10 @@ describe('cgroup v2: --join creates the joined process in the container\'s cgrou
 
 // clone3 hidden (ENOSYS, as before Linux 5.3 or under a filter that hides it): the launcher falls
 // back to clone() and a move, for a new container and for --join alike.
-describe('cgroup v2 without clone3: the fallback', () => {
+// ENOSYS: before Linux 5.3, or hidden; EPERM: how older container profiles (Docker's before 2021) refuse it.
+describe.each(['ENOSYS', 'EPERM'])('cgroup v2 when clone3 says %s: the fallback', (answer) => {
   const DENY = join(dirname(LAUNCHER), 'isolab-seccomp-deny');
-  const NO_CLONE3 = { wrapper: [DENY, 'clone3:ENOSYS'] };
+  const NO_CLONE3 = { wrapper: [DENY, `clone3:${answer}`] };
 
   it.skipIf(NO_V2)('a new container: clone(), then its PID into cgroup.procs (cgroup_via "attach", step cgroup_attach)', async () => {
     const name = newName();
