@@ -568,8 +568,7 @@ static noreturn void run_container(const struct lab_config *cfg)
 			cloned_into_cgroup = true;
 		else if (!lab_clone3_unsupported(errno))
 			die_with_error("clone", "clone3(0x%lx | CLONE_INTO_CGROUP)", clone_flags);
-		/* ENOSYS (before 5.3, or a seccomp filter that hides clone3), E2BIG (a clone_args too big
-		 * for 5.3-5.6), EINVAL (CLONE_INTO_CGROUP unknown): clone() below, then attach. */
+		/* This kernel (or a filter) cannot (lab_clone3_unsupported): clone() below, then attach. */
 	}
 	if (child < 0) {
 		/* clone() starts the child in child_main on a stack of its own: give it one. */
