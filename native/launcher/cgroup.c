@@ -860,9 +860,10 @@ static void close_self_move_fds(const char *step_name)
  * (cgroup.procs, or any PID) takes the write side of the kernel's global cgroup_threadgroup_rwsem,
  * and its first writer waits for an RCU grace period (10 ms here). A thread moving only itself
  * (`tasks` with "0"; the kernel's "cgroup: Optimize single thread migration", 2020) cannot exit
- * or exec meanwhile, so the kernel skips that lock: about 0.03 ms a hierarchy. With one thread, that thread is the whole process. The kernel checks
- * the move against the credentials the file was opened with (the host's root), so it is allowed
- * even though the mover may already be in the container's user namespace. */
+ * or exec meanwhile, so the kernel skips that lock: about 0.03 ms a hierarchy. With one thread,
+ * that thread is the whole process. The move is allowed by the credentials the file was opened
+ * with (Linux 5.16+; the host's root), or before that by ours, which are still the host's root's
+ * at this point even inside a new user namespace. */
 static void move_self_in(const char *step_name)
 {
 	for (unsigned i = 0; i < self_move_fd_count; i++) {
