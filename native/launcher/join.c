@@ -38,8 +38,7 @@ extern char **environ;
 static noreturn void joined_child(const struct lab_config *cfg, int program_fd, int pidfd, unsigned long cgroupns, bool born_inside, bool userns)
 {
 	lab_role_child(-1);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		die_with_error("exec", "prctl(PR_SET_PDEATHSIG, SIGKILL)");
+	lab_pdeathsig("fork");
 
 	/* The container's cgroup first, then its cgroup namespace: the namespace's view is rooted at
 	 * the container's cgroup, so only from inside it do we see ourselves at "/" (and a kernel
@@ -125,6 +124,8 @@ void lab_join(const struct lab_config *cfg)
 		die_with_error("setns", "chroot(\"%s\")", root_path);
 
 	lab_step("fork");
+	/* For the child's parent-death signal, as for a container's (main.c). */
+	lab_pdeathsig_watch((int)syscall(SYS_pidfd_open, getpid(), 0));
 	pid_t child = -1;
 	bool born_inside = false;
 	if (cgroup_fd >= 0) {

@@ -337,11 +337,9 @@ static int child_main(void *arg)
 	lab_step_reset();
 
 	/* If the launcher dies, so does the container: nobody would be left to clean up after it.
-	 * (A launcher SIGKILLed before this line would leave the child running until it execs and
-	 * exits; the window is microseconds, and the server SIGKILLs launchers only after SIGHUP.) */
+	 * (Died already: lab_pdeathsig exits at once.) */
 	lab_step("pdeathsig");
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		die_with_error("pdeathsig", "prctl(PR_SET_PDEATHSIG, SIGKILL)");
+	lab_pdeathsig("pdeathsig");
 
 	lab_step("wait_go");
 	if (close(args->go_write_fd) < 0)
@@ -537,6 +535,9 @@ static noreturn void run_container(const struct lab_config *cfg)
 	int sync[2];
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		die_with_error("sync_pipe", "pipe2(O_CLOEXEC)");
+	/* A handle on ourselves for the child, to tell whether we died before its parent-death signal
+	 * was armed (close-on-exec; without pidfds, before 5.3, the child goes without the check). */
+	lab_pdeathsig_watch((int)syscall(SYS_pidfd_open, getpid(), 0));
 
 	/* The parent's half of the go pipe stays here; the child's read end is close-on-exec. */
 	int go[2];

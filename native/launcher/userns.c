@@ -355,13 +355,6 @@ void lab_userns_map(pid_t child)
 
 /* ---- the child ---- */
 
-/* Changing our uid or gid cancels PR_SET_PDEATHSIG (main.c sets it first thing): set it again. */
-static void restore_pdeathsig(const char *step)
-{
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		die_with_error(step, "prctl(PR_SET_PDEATHSIG, SIGKILL)");
-}
-
 /* clone() gave us every capability in the new namespace, but our ids are still the host's
  * (unmapped in here: "nobody"). Become the namespace's root — host uid 100000 with the default
  * map — so that what we create (the scratch tmpfs, the overlay's upper layer) has an owner that
@@ -379,7 +372,7 @@ void lab_userns_enter(void)
 		die_with_error("userns_enter", "setresgid(0, 0, 0)");
 	if (setresuid(0, 0, 0) < 0)
 		die_with_error("userns_enter", "setresuid(0, 0, 0)");
-	restore_pdeathsig("userns_enter");
+	lab_pdeathsig("userns_enter"); /* changing ids disarmed it */
 }
 
 bool lab_userns_image_idmapped(void)
@@ -422,7 +415,7 @@ void lab_userns_switch_user(void)
 		die_with_error("user", "setresuid(%u, %u, %u)", (unsigned)user_uid, (unsigned)user_uid, (unsigned)user_uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		die_with_error("user", "prctl(PR_SET_KEEPCAPS, 0)");
-	restore_pdeathsig("user");
+	lab_pdeathsig("user"); /* changing ids disarmed it */
 }
 
 /* --join into a container with its own user namespace: setns() made us a member with every
@@ -437,6 +430,6 @@ void lab_userns_join_as_root(const char *step_name)
 		die_with_error(step_name, "setresgid(0, 0, 0) in the container's user namespace");
 	if (setresuid(0, 0, 0) < 0)
 		die_with_error(step_name, "setresuid(0, 0, 0) in the container's user namespace");
-	/* --join's child (v2, after clone3) had PR_SET_PDEATHSIG armed: changing ids cancels it. */
-	restore_pdeathsig(step_name);
+	/* --join's child (v2, after clone3) had PR_SET_PDEATHSIG armed: changing ids disarmed it. */
+	lab_pdeathsig(step_name);
 }

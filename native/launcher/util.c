@@ -2,10 +2,12 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -194,6 +196,29 @@ char *lab_strdup(const char *step, const char *s)
 	if (copy == NULL)
 		die_with_error(step, "strdup(%zu bytes)", strlen(s) + 1);
 	return copy;
+}
+
+/* ---- the parent-death signal ---- */
+
+static int parent_pidfd = -1;
+
+void lab_pdeathsig_watch(int pidfd)
+{
+	parent_pidfd = pidfd;
+}
+
+void lab_pdeathsig(const char *step)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		die_with_error(step, "prctl(PR_SET_PDEATHSIG, SIGKILL)");
+	/* The signal comes only for a death after it is armed, and changing ids disarms it: had the
+	 * launcher died before, or meanwhile, it would never come. Its pidfd says so (readable once
+	 * it has exited); getppid() cannot, from a PID namespace the launcher is not in. */
+	if (parent_pidfd >= 0) {
+		struct pollfd p = { .fd = parent_pidfd, .events = POLLIN };
+		if (poll(&p, 1, 0) > 0)
+			_exit(LAB_EXIT_LAUNCHER);
+	}
 }
 
 /* ---- tear-down ---- */

@@ -163,14 +163,23 @@ describe('cgroup v2: --join creates the joined process in the container\'s cgrou
       // Outside: while a joined sleep runs, the host sees it in isolab/NAME, as the mapped uid.
       const procsFile = join(UNIFIED!, 'isolab', name, 'cgroup.procs');
       const joined = startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name], [inImage('sleep'), '2']);
+      // It is listed from the moment clone3 creates it, while still the launcher's code with the
+      // host's ids; it takes the container's root (host uid 100000) before it runs the program.
+      const uidOf = (p: string) => {
+        try {
+          return /^Uid:\s+(\d+)\s/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
+        } catch {
+          return undefined;
+        }
+      };
       let others: string[] = [];
-      for (let i = 0; i < 200 && others.length === 0; i++) {
+      for (let i = 0; i < 200 && !(others.length === 1 && uidOf(others[0]!) === '100000'); i++) {
         others = read(procsFile).split('\n').filter((p) => p !== String(pid));
-        if (others.length === 0) await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 10));
       }
       expect(others).toHaveLength(1);
+      expect(uidOf(others[0]!)).toBe('100000');
       expect(readFileSync(`/proc/${others[0]}/cgroup`, 'utf8')).toContain(`0::/isolab/${name}\n`);
-      expect(readFileSync(`/proc/${others[0]}/status`, 'utf8')).toMatch(/^Uid:\s+100000\s/m);
       expect((await joined.done).code).toBe(0);
       expect(read(procsFile).split('\n')).toEqual([String(pid)]);
     } finally {
