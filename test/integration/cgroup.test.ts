@@ -528,8 +528,10 @@ describe.each(BACKENDS)('limits, cgroup $name', (backend) => {
   });
 
   describe.skipIf(untestable('memory') !== undefined)(`memory ${untestable('memory') ?? ''}`, () => {
-    // tail must keep everything it read (no newline ever comes): 64 MiB of resident memory.
-    const hog = 'head -c 67108864 /dev/zero | tail > /dev/null; echo hog=$?; read line';
+    // One process, one 64 MiB buffer, filled: dd with bs=64M. (Not `head | tail`: a writer that
+    // holds the pipe's lock while the cgroup is out of memory can keep its OOM-killed reader from
+    // ever exiting, and the test from ever ending.)
+    const hog = 'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null; echo hog=$?; read line';
     const runHog = async (extra: string[]) => {
       const name = newName();
       const started = start([...BOX, ...backend.args, '--cgroup', name, ...extra], ['/bin/sh', '-c', hog]);
@@ -547,7 +549,7 @@ describe.each(BACKENDS)('limits, cgroup $name', (backend) => {
 
     it('on (--memory 32m): the hog is OOM-killed inside; the host counts the OOM kill and failures', async () => {
       const { seen, said, name } = await runHog(['--memory', '32m']);
-      expect(said).toBe('hog=137'); // tail got SIGKILL
+      expect(said).toBe('hog=137'); // dd got SIGKILL
       expect(seen.limit).toBe(String(32 * 1024 * 1024));
       expect(seen.oomKills).toBeGreaterThanOrEqual(1);
       expect(seen.failcnt).toBeGreaterThan(0);
