@@ -32,7 +32,7 @@ import { ReadyLine, launcherArgs } from '../server/launcher.js';
 import { REPO_ROOT, defaultPaths } from '../server/paths.js';
 import { listProcesses } from '../server/proc.js';
 import { parseSeccompProfileJson } from '../server/seccomp/profile.js';
-import { firstLine } from './compare.js';
+import { firstLine, type FirstLineOptions } from './compare.js';
 import { summarize, type Summary } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_RUNTIME_ROUNDS ?? 30);
@@ -151,48 +151,42 @@ export async function benchRuntimes(log: (line: string) => void = console.log): 
 
   // ---- one start of each ------------------------------------------------------------------------
   const isolab = { start: [] as number[], ready: [] as number[], via: new Set<string>(), readyAttach: [] as number[], steps: new Map<string, number[]>(), overhead: [] as number[], program: [] as number[] };
-  async function isolabOnce(i: number): Promise<void> {
+  /** One start of isolab's launcher with the spec's arguments and EXTRA: its stopwatch result and ready line. */
+  async function startIsolab(extra: string[], opts: FirstLineOptions) {
     const context = containers.acquire(spec, `bench-rt-${run}`);
     try {
-      let split: { overhead: number; program: number } | undefined;
-      const r = await firstLine(paths.launcher, ['--status-fd', '3', ...launcherArgs(spec, context.ctx), '--', ...PROGRAM], {
-        statusFd: true,
-        ...(want(i) ? { restMs: 100, atRest: async (pid: number) => void (split = await pssSplit(pid)) } : {}),
-      });
+      const r = await firstLine(paths.launcher, ['--status-fd', '3', ...launcherArgs(spec, context.ctx), ...extra, '--', ...PROGRAM], { ...opts, statusFd: true });
       const line = r.status.split('\n').find((l) => l.includes('"ready"'));
-      if (!line) throw new Error(`isolab-launcher: no ready line (exit ${r.code}): ${r.status.slice(-300)}`);
-      const ready = ReadyLine.parse(JSON.parse(line));
-      if (i < WARMUP) return;
-      isolab.start.push(r.ms);
-      isolab.ready.push(ready.timings_us.total! / 1000);
-      isolab.via.add(ready.cgroup_via ?? 'none');
-      for (const [step, us] of Object.entries(ready.timings_us)) {
-        if (step === 'total') continue;
-        const list = isolab.steps.get(step) ?? [];
-        list.push(us);
-        isolab.steps.set(step, list);
-      }
-      if (split) {
-        isolab.overhead.push(split.overhead);
-        isolab.program.push(split.program);
-      }
+      if (!line) throw new Error(`isolab-launcher ${extra.join(' ')}: no ready line (exit ${r.code}): ${r.status.slice(-300)}`);
+      return { ms: r.ms, ready: ReadyLine.parse(JSON.parse(line)) };
     } finally {
       context.release();
     }
   }
 
+  async function isolabOnce(i: number): Promise<void> {
+    let split: { overhead: number; program: number } | undefined;
+    const { ms, ready } = await startIsolab([], want(i) ? { restMs: 100, atRest: async (pid: number) => void (split = await pssSplit(pid)) } : {});
+    if (i < WARMUP) return;
+    isolab.start.push(ms);
+    isolab.ready.push(ready.timings_us.total! / 1000);
+    isolab.via.add(ready.cgroup_via ?? 'none');
+    for (const [step, us] of Object.entries(ready.timings_us)) {
+      if (step === 'total') continue;
+      const list = isolab.steps.get(step) ?? [];
+      list.push(us);
+      isolab.steps.set(step, list);
+    }
+    if (split) {
+      isolab.overhead.push(split.overhead);
+      isolab.program.push(split.program);
+    }
+  }
+
   /** The same container started runc's way: the parent writes the child's PID into cgroup.procs. */
   async function isolabAttachOnce(i: number): Promise<void> {
-    const context = containers.acquire(spec, `bench-rt-${run}`);
-    try {
-      const r = await firstLine(paths.launcher, ['--status-fd', '3', ...launcherArgs(spec, context.ctx), '--cgroup-attach-after-clone', '--', ...PROGRAM], { statusFd: true });
-      const line = r.status.split('\n').find((l) => l.includes('"ready"'));
-      if (!line) throw new Error(`isolab-launcher --cgroup-attach-after-clone: no ready line (exit ${r.code}): ${r.status.slice(-300)}`);
-      const ready = ReadyLine.parse(JSON.parse(line));
-      if (i >= WARMUP) isolab.readyAttach.push(ready.timings_us.total! / 1000);
-    } finally {
-      context.release();
-    }
+    const { ready } = await startIsolab(['--cgroup-attach-after-clone'], {});
+    if (i >= WARMUP) isolab.readyAttach.push(ready.timings_us.total! / 1000);
   }
 
   async function ociOnce(

@@ -23,24 +23,23 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** index.html and anything unhashed: use it, but ask first (ETag) each time. */
 const REVALIDATE = 'no-cache';
 
-function* walk(dir: string): Generator<string> {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(path);
-    else if (entry.isFile()) yield path;
-  }
-}
+/** "/assets/x.js" for DIR/assets/x.js. */
+const urlPathOf = (dir: string, path: string) => `/${relative(dir, path).split(sep).join('/')}`;
 
 /** URL path → file, for every file under DIR that has a compressed copy. */
 export function indexCompressed(dir: string): Map<string, Entry> {
-  const all = new Set([...walk(dir)]);
+  const all = new Set(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name)),
+  );
   const index = new Map<string, Entry>();
   for (const path of all) {
     if (path.endsWith('.br') || path.endsWith('.gz')) continue;
     const br = all.has(`${path}.br`);
     const gz = all.has(`${path}.gz`);
     if (!br && !gz) continue;
-    index.set(`/${relative(dir, path).split(sep).join('/')}`, { path, br, gz });
+    index.set(urlPathOf(dir, path), { path, br, gz });
   }
   return index;
 }
@@ -92,8 +91,9 @@ export function staticFiles(dir: string): RequestHandler[] {
     index: 'index.html',
     cacheControl: false,
     setHeaders: (res, path) => {
-      res.setHeader('Cache-Control', cacheControl(`/${relative(dir, path).split(sep).join('/')}`));
-      if (index.has(`/${relative(dir, path).split(sep).join('/')}`)) res.setHeader('Vary', 'Accept-Encoding');
+      const urlPath = urlPathOf(dir, path);
+      res.setHeader('Cache-Control', cacheControl(urlPath));
+      if (index.has(urlPath)) res.setHeader('Vary', 'Accept-Encoding');
     },
   });
   return [compressed, plain];

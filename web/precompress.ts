@@ -12,18 +12,11 @@ export const COMPRESSIBLE = new Set(['.js', '.mjs', '.css', '.html', '.svg', '.j
 /** Below this a compressed copy saves less than its headers cost. */
 export const MIN_BYTES = 1024;
 
-function* files(dir: string): Generator<string> {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* files(path);
-    else if (entry.isFile()) yield path;
-  }
-}
-
 /** Writes FILE.gz and FILE.br for every compressible file under DIR; returns how many files. */
 export function precompressDir(dir: string): number {
   let count = 0;
-  for (const path of files(dir)) {
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  for (const path of files.map((e) => join(e.parentPath, e.name))) {
     if (!COMPRESSIBLE.has(extname(path)) || statSync(path).size < MIN_BYTES) continue;
     const data = readFileSync(path);
     writeFileSync(`${path}.gz`, gzipSync(data, { level: 9 }));

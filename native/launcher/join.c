@@ -125,7 +125,7 @@ void lab_join(const struct lab_config *cfg)
 
 	lab_step("fork");
 	/* For the child's parent-death signal, as for a container's (main.c). */
-	lab_pdeathsig_watch((int)syscall(SYS_pidfd_open, getpid(), 0));
+	lab_pdeathsig_watch_self();
 	pid_t child = -1;
 	bool born_inside = false;
 	if (cgroup_fd >= 0) {

@@ -89,9 +89,10 @@ noreturn void die_exec_failed(const char *step, const char *fmt, ...) __attribut
 void lab_role_parent(pid_t child);
 void lab_role_child(int sync_fd);
 /* The child's PR_SET_PDEATHSIG(SIGKILL), armed at STEP and again after every change of ids (which
- * disarms it); then, if the launcher is already gone (PIDFD, given before the fork, is readable),
- * exit at once: the signal would never come (util.c). */
-void lab_pdeathsig_watch(int pidfd);
+ * disarms it); then, if the launcher is already gone (its pidfd, opened by
+ * lab_pdeathsig_watch_self() before the fork, is readable), exit at once: the signal would never
+ * come (util.c). */
+void lab_pdeathsig_watch_self(void);
 void lab_pdeathsig(const char *step);
 /* The parent works while the child does (from "go" to "go_net"): if the parent then fails but the
  * child has failed first (SYNC_FD is readable), only the child's error is reported (util.c). */

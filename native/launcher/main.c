@@ -536,8 +536,8 @@ static noreturn void run_container(const struct lab_config *cfg)
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		die_with_error("sync_pipe", "pipe2(O_CLOEXEC)");
 	/* A handle on ourselves for the child, to tell whether we died before its parent-death signal
-	 * was armed (close-on-exec; without pidfds, before 5.3, the child goes without the check). */
-	lab_pdeathsig_watch((int)syscall(SYS_pidfd_open, getpid(), 0));
+	 * was armed. */
+	lab_pdeathsig_watch_self();
 
 	/* The parent's half of the go pipe stays here; the child's read end is close-on-exec. */
 	int go[2];

@@ -122,18 +122,20 @@ describe('cgroup v2: clone3(CLONE_INTO_CGROUP)', () => {
   });
 });
 
-describe('cgroup v2: --join creates the joined process in the container\'s cgroup (clone3)', () => {
-  const USERNS = ['--unshare', 'mount,pid,user,cgroup', '--userns-map', '0:100000:65536', '--rootfs', IMAGE];
-  /** A container on the v2 backend, with a user namespace and a cgroup namespace, that waits on stdin. */
-  async function sleeper(name: string) {
-    const started = start([...V2_ARGS, '--cgroup', name, ...USERNS], ['/bin/sh', '-c', 'read line']);
-    return { started, pid: (await started.ready).pid };
-  }
-  // --join opens PROGRAM on the host and runs it inside: the image's own (static) busybox applets.
-  const inImage = (applet: string) => join(IMAGE, 'bin', applet);
-  const joinContainer = (pid: number, args: string[], program: string[]) =>
-    spawnSync(LAUNCHER, ['--status-fd', '3', '--join', String(pid), ...args, '--', ...program], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+// ---- --join on the v2 backend: a container to join, and the programs to run in it ----
 
+const USERNS = ['--unshare', 'mount,pid,user,cgroup', '--userns-map', '0:100000:65536', '--rootfs', IMAGE];
+/** A container on the v2 backend, with a user namespace and a cgroup namespace, that waits on stdin. */
+async function sleeper(name: string) {
+  const started = start([...V2_ARGS, '--cgroup', name, ...USERNS], ['/bin/sh', '-c', 'read line']);
+  return { started, pid: (await started.ready).pid };
+}
+// --join opens PROGRAM on the host and runs it inside: the image's own (static) busybox applets.
+const inImage = (applet: string) => join(IMAGE, 'bin', applet);
+const joinContainer = (pid: number, args: string[], program: string[]) =>
+  spawnSync(LAUNCHER, ['--status-fd', '3', '--join', String(pid), ...args, '--', ...program], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+
+describe('cgroup v2: --join creates the joined process in the container\'s cgroup (clone3)', () => {
   it.skipIf(NO_V2)('joins cgroup, user and cgroup namespaces: "0::/" and root inside, isolab/NAME and the mapped uid outside; never moved', async () => {
     const name = newName();
     const { started, pid } = await sleeper(name);
@@ -243,19 +245,18 @@ describe.each(['ENOSYS', 'EPERM'])('cgroup v2 when clone3 says %s: the fallback'
 
   it.skipIf(NO_V2)('--join: fork(), then the child moves itself in (join_cgroup_attach is taken)', async () => {
     const name = newName();
-    const sleeper = start([...V2_ARGS, '--cgroup', name, '--unshare', 'mount,pid,user,cgroup', '--userns-map', '0:100000:65536', '--rootfs', IMAGE], ['/bin/sh', '-c', 'read line']);
-    const pid = (await sleeper.ready).pid;
+    const { started, pid } = await sleeper(name);
     try {
-      const joined = await startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name], [join(IMAGE, 'bin', 'sh'), '-c', 'grep ^0:: /proc/self/cgroup; id -u'], {}, NO_CLONE3).done;
+      const joined = await startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name], [inImage('sh'), '-c', 'grep ^0:: /proc/self/cgroup; id -u'], {}, NO_CLONE3).done;
       expect(joined.code, joined.stderr).toBe(0);
       expect(joined.stdout.trim().split('\n')).toEqual(['0::/', '0']);
       // The move is what happens now: failing it fails the join.
-      const failed = await startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name, '--fail-at', 'join_cgroup_attach'], [join(IMAGE, 'bin', 'true')], {}, NO_CLONE3).done;
+      const failed = await startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name, '--fail-at', 'join_cgroup_attach'], [inImage('true')], {}, NO_CLONE3).done;
       expect(failed.code).toBe(125);
       expect(failed.status).toMatchObject([{ type: 'error', step: 'join_cgroup_attach', errno: 22 }]);
     } finally {
-      sleeper.write('\n');
-      await sleeper.done;
+      started.write('\n');
+      await started.done;
     }
     expect(leftovers(name)).toEqual([]);
   });
