@@ -11,37 +11,50 @@
   },
   'targets': [
     {
+      # Not an ordinary executable: build-launcher.sh compiles and links it statically against musl
+      # (a static PIE), because gyp builds every C target with one compiler; it says why. It reruns
+      # when any launcher source or header changes.
       'target_name': 'isolab-launcher',
-      'type': 'executable',
-      'sources': [
-        'launcher/main.c',
-        'launcher/ns.c',
-        'launcher/mounts.c',
-        'launcher/rootfs.c',
-        'launcher/net.c',
-        'launcher/userns.c',
-        'launcher/cgroup.c',
-        'launcher/cgroup_v1.c',
-        'launcher/cgroup_v2.c',
-        'launcher/cgroup_bpf.c',
-        'launcher/rlimits.c',
-        'launcher/lsm.c',
-        'launcher/landlock.c',
-        'launcher/caps.c',
-        'launcher/nnp.c',
-        'launcher/seccomp.c',
-        'launcher/seccomp_notify.c',
-        'launcher/status.c',
-        'launcher/join.c',
-        'launcher/util.c',
+      'type': 'none',
+      'variables': {
+        'launcher_sources': [
+          'launcher/main.c',
+          'launcher/ns.c',
+          'launcher/mounts.c',
+          'launcher/rootfs.c',
+          'launcher/net.c',
+          'launcher/userns.c',
+          'launcher/cgroup.c',
+          'launcher/cgroup_v1.c',
+          'launcher/cgroup_v2.c',
+          'launcher/cgroup_bpf.c',
+          'launcher/rlimits.c',
+          'launcher/lsm.c',
+          'launcher/landlock.c',
+          'launcher/caps.c',
+          'launcher/nnp.c',
+          'launcher/seccomp.c',
+          'launcher/seccomp_notify.c',
+          'launcher/status.c',
+          'launcher/join.c',
+          'launcher/util.c',
+        ],
+      },
+      'actions': [
+        {
+          'action_name': 'build_launcher',
+          'inputs': [
+            'build-launcher.sh',
+            'launcher/musl-fortify.c',
+            '<@(launcher_sources)',
+            '<!@(ls launcher/*.h launcher/*.def cap-names.h)',
+          ],
+          'outputs': ['<(PRODUCT_DIR)/isolab-launcher'],
+          # libm: cgroup_v2.c turns cpu.shares into cpu.weight on a logarithmic curve (musl's libc.a
+          # has it); libseccomp (Debian: libseccomp-dev) is linked in statically.
+          'action': ['sh', 'build-launcher.sh', '<(PRODUCT_DIR)/isolab-launcher', '<@(launcher_sources)'],
+        },
       ],
-      'cflags!': ['-O3', '-Wno-unused-parameter'],
-      'cflags': ['<@(isolab_cflags)'],
-      'cflags_c': ['-std=gnu11'],
-      # libm: cgroup_v2.c turns cpu.shares into cpu.weight on a logarithmic curve; seccomp.c builds
-      # its filters with libseccomp (Debian: libseccomp-dev), linked in statically: only the parts
-      # used are in the binary, and no separate library is mapped beside every container.
-      'libraries': ['-Wl,-Bstatic', '-lseccomp', '-Wl,-Bdynamic', '-lm'],
     },
     {
       'target_name': 'isolab-probe',

@@ -30,6 +30,8 @@
 #include <stdnoreturn.h>
 #include <sys/types.h>
 
+#include "libc-compat.h"
+
 /* glibc before 2.36 lacks it; the kernel has had time namespaces since 5.6. */
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

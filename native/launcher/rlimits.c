@@ -133,7 +133,7 @@ void lab_rlimits_apply(void)
 			continue;
 		/* Raising a hard limit takes CAP_SYS_RESOURCE, which we still hold; RLIMIT_NOFILE cannot
 		 * go above /proc/sys/fs/nr_open even so (EPERM). */
-		if (prlimit(0, (enum __rlimit_resource)r, &wanted[r].limit, NULL) < 0)
+		if (prlimit(0, r, &wanted[r].limit, NULL) < 0)
 			die_with_error("rlimits", "prlimit(%s)", wanted[r].name);
 	}
 }

@@ -325,6 +325,11 @@ static const char *read_bpf(void)
 	const char *why = NULL;
 	int fd = open(bpf_source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
+	if (fd < 0 && errno == ELOOP) {
+		/* O_NOFOLLOW's answer for a symbolic link; said plainly, as libcs word ELOOP differently. */
+		snprintf(error, sizeof(error), "--seccomp-bpf %s: a symbolic link (the path itself must be the file)", bpf_source);
+		return error;
+	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(error, sizeof(error), "--seccomp-bpf %s: %s", bpf_source, strerror(errno));
 		if (fd >= 0)
