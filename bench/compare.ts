@@ -100,7 +100,7 @@ async function containerStarts(containers: ContainerContexts, spec: ContainerSpe
 
 export async function benchCompare(log: (line: string) => void = console.log): Promise<CompareBench> {
   const paths = defaultPaths();
-  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
+  const containers = ContainerContexts.forLab(paths);
   const fmt = (s: Summary) => `median ${s.median.toFixed(s.median < 100 ? 2 : 0)} ms · p90 ${s.p90.toFixed(s.p90 < 100 ? 2 : 0)} · min ${s.min.toFixed(s.min < 100 ? 2 : 0)} · n=${s.n}`;
   const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 

@@ -56,7 +56,7 @@ export async function compareCommand(args: string[]): Promise<number> {
   const columns: Partial<Record<Place, CompareColumn>> = { host: column('host', host, host) };
 
   progress('a container (isolab-launcher)');
-  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
+  const containers = ContainerContexts.forLab(paths);
   try {
     const deps = { paths, containers };
     const a = await containerAnswers(deps, COMPARE_CONTAINER_SPEC, 'isolab-compare');

@@ -14,6 +14,7 @@ import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.
 import { CompareService } from './compare/service.js';
 import { MAX_VM_SHELLS } from './compare/vm.js';
 import { ContainerContexts, imageDisk } from './container-context.js';
+import { describeContainersStorage } from './containers-tmpfs.js';
 import { LabError } from './errors.js';
 import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps } from './docker-flags.js';
 import { ErrorLine, StatusLine, StatusServer, launcherArgs, shellCommand } from './launcher.js';
@@ -182,6 +183,7 @@ async function serve(args: string[]): Promise<number> {
   console.log(`isolab is serving ${catalog.summaries().length} lessons in ${mode} mode`);
   if (progress.problem) console.log(`  ${progress.problem}`);
   else console.log(`  progress is saved in ${join(paths.data, 'progress.sqlite')}`);
+  if (session.containers.storage) console.log(`  ${describeContainersStorage(paths.containers, session.containers.storage)}`);
   for (const [what, avail] of [['gVisor', compare.gvisor], ['VM', compare.vmPool.image]] as const) {
     if (!avail.ok) console.log(`  comparison panel: no ${what} column — ${avail.message}`);
   }
@@ -238,7 +240,7 @@ async function run(args: string[]): Promise<number> {
 
   // As the server does: a unique cgroup name, the overlay's upper directory, the seccomp filter
   // compiled for these capabilities (docker's profile, or the one given with seccomp=FILE).
-  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
+  const containers = ContainerContexts.forLab(paths);
   let context: ReturnType<ContainerContexts['acquire']>;
   try {
     context = containers.acquire(spec, 'run', parsed.seccompProfile?.profile);

@@ -11,7 +11,9 @@ import { CAPABILITIES } from '../common/capabilities.js';
 import type { ContainerSpec } from '../common/spec.js';
 import { notifyingProfile } from './seccomp/notify.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson, type SeccompProfile } from './seccomp/profile.js';
+import { keepContainersInMemory, type ContainersStorage } from './containers-tmpfs.js';
 import { LabError } from './errors.js';
+import type { LabPaths } from './paths.js';
 import { SeccompCompiledLine, type LaunchContext, type SeccompProgram } from './launcher.js';
 
 /**
@@ -38,6 +40,20 @@ export class ContainerContexts {
   private dockerDefaultProfile: SeccompProfile | undefined;
   /** Built filters by the hash of their compiled profile: most containers share one (docker's, for the same caps). */
   private readonly seccompPrograms = new Map<string, SeccompProgram>();
+
+  /** Where containers' writes land: set by forLab (a directory of a test's own stays as it is). */
+  storage: ContainersStorage | undefined;
+
+  /**
+   * The lab's own: the image, containers directory, profile and launcher of PATHS, with the
+   * containers directory kept in memory (containers-tmpfs.ts). The server, the CLI and the
+   * benchmark take this one.
+   */
+  static forLab(paths: LabPaths): ContainerContexts {
+    const contexts = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
+    contexts.storage = keepContainersInMemory(paths.containers);
+    return contexts;
+  }
 
   /**
    * @param rootfsDir the shared, read-only image (every container's lower layer)

@@ -23,7 +23,7 @@ export function sessionDeps(opts: {
   progress?: ProgressStore;
 }): SessionDeps {
   const { paths } = opts;
-  const containers = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
+  const containers = ContainerContexts.forLab(paths);
   return {
     paths,
     status: opts.status,

@@ -18,7 +18,7 @@ import { Prober } from '../../server/probe.js';
 import { LAUNCHER, start, type Started } from '../helpers/launcher-run.js';
 
 const paths = defaultPaths();
-const contexts = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
+const contexts = ContainerContexts.forLab(paths);
 const prober = new Prober(paths);
 afterAll(() => contexts.dispose());
 
