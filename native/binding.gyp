@@ -52,7 +52,7 @@
           'outputs': ['<(PRODUCT_DIR)/isolab-launcher'],
           # libm: cgroup_v2.c turns cpu.shares into cpu.weight on a logarithmic curve (musl's libc.a
           # has it); libseccomp (Debian: libseccomp-dev) is linked in statically.
-          'action': ['sh', 'build-launcher.sh', '<(PRODUCT_DIR)/isolab-launcher', '<@(launcher_sources)'],
+          'action': ['sh', 'build-launcher.sh', '<(PRODUCT_DIR)/isolab-launcher', '<@(isolab_cflags)', '--', '<@(launcher_sources)'],
         },
       ],
     },

@@ -157,7 +157,9 @@ function nodeDirArgs() {
 }
 
 function ensureNative() {
-  const hash = hashInputs(['native'], process.version);
+  // The toolchain too: a launcher built before musl-tools was installed (glibc, build-launcher.sh's
+  // fallback) is rebuilt once it is.
+  const hash = hashInputs(['native'], `${process.version} musl-gcc:${existsSync('/usr/bin/musl-gcc')}`);
   const stampFile = join(ROOT, 'native', 'build', '.isolab-setup-stamp');
   if (upToDate(stampFile, hash) && existsSync(join(ROOT, 'native/build/Release/isolab-launcher'))) return;
   log('building native/ (launcher, probe, introspection addon)');

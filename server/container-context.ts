@@ -46,7 +46,7 @@ export class ContainerContexts {
 
   /**
    * The lab's own: the image, containers directory, profile and launcher of PATHS, with the
-   * containers directory kept in memory (containers-tmpfs.ts). The server, the CLI and the
+   * containers directory on a tmpfs of isolab's own (containers-tmpfs.ts). The server, the CLI and the
    * benchmark take this one.
    */
   static forLab(paths: LabPaths): ContainerContexts {

@@ -31,7 +31,8 @@ Docker's options:
       --device-write-bps PATH:RATE
                                block I/O limit, RATE in bytes/s with an optional unit (1mb).
                                isolab throttles the disk behind its image, whatever /dev/ PATH
-                               names: the container has no other disk
+                               names: the container has no other disk (what it writes is kept in
+                               memory, so in practice reads of the image are what gets throttled)
       --device-cgroup-rule RULE
                                allow a device: "c 1:3 rwm" (a|b|c MAJOR:MINOR or *, access rwm)
       --cap-add CAP            add a capability (NET_ADMIN, cap_net_admin, ALL); repeatable,

@@ -329,7 +329,7 @@ static void v1_destroy(void)
 		if (!h->created)
 			continue;
 		if (lab_cg_rmdir(h->dir) < 0)
-			dprintf(STDERR_FILENO, "isolab-launcher: clean-up: rmdir(\"%s\"): %s\n", h->dir, strerror(errno));
+			lab_say("clean-up: rmdir(\"%s\"): %s", h->dir, strerror(errno));
 		h->created = false;
 	}
 }

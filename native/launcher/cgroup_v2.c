@@ -265,7 +265,7 @@ static void v2_destroy(void)
 		lab_cg_pause();
 	}
 	if (lab_cg_rmdir(dir) < 0)
-		dprintf(STDERR_FILENO, "isolab-launcher: clean-up: rmdir(\"%s\"): %s\n", dir, strerror(errno));
+		lab_say("clean-up: rmdir(\"%s\"): %s", dir, strerror(errno));
 }
 
 const struct lab_cg_ops lab_cg_v2_ops = {

@@ -78,6 +78,10 @@ void lab_step_reset(void);
 /* Microseconds spent in each step so far, indexed like lab_steps[]; -1 = not run. */
 extern int64_t lab_step_us[LAB_MAX_STEPS];
 
+/* One line on stderr, "isolab-launcher: " first, in a single write(): lines of the parent, the child
+ * and the supervisor never interleave (musl's dprintf writes a line in pieces). util.c */
+void lab_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- the die family (util.c) ----
  * Each writes {"type":"error","step":...,"errno":N,"message":...} to the status channel (or a line
  * to stderr when there is none), cleans up for the process it runs in, and exits. */

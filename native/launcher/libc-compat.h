@@ -1,7 +1,7 @@
 /* What glibc (2.34–2.36) declares and musl does not. The launcher is linked statically against musl
- * when musl-gcc is there (native/build-launcher.sh: it starts in about a quarter of the time a
- * dynamically linked glibc program takes), and against glibc otherwise; the code reads the same in
- * both. Each function below is the plain system call. */
+ * when musl-gcc is there (native/build-launcher.sh says why), and against glibc otherwise; the code
+ * reads the same with both. Each is the plain system call, under a name of ours that the usual name
+ * is defined to, so a later musl that declares one as well still compiles. */
 #ifndef ISOLAB_LIBC_COMPAT_H
 #define ISOLAB_LIBC_COMPAT_H
 
@@ -9,34 +9,40 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/mount.h> /* struct mount_attr, MOUNT_ATTR_*, OPEN_TREE_* */
+#include <linux/mount.h> /* struct mount_attr, MOUNT_ATTR_*, OPEN_TREE_*, MOVE_MOUNT_* */
 
-static inline int open_tree(int dirfd, const char *path, unsigned int flags)
+static inline int lab_open_tree(int dirfd, const char *path, unsigned int flags)
 {
 	return (int)syscall(SYS_open_tree, dirfd, path, flags);
 }
+#define open_tree lab_open_tree
 
-static inline int mount_setattr(int dirfd, const char *path, unsigned int flags, struct mount_attr *attr, size_t size)
+static inline int lab_mount_setattr(int dirfd, const char *path, unsigned int flags, struct mount_attr *attr, size_t size)
 {
 	return (int)syscall(SYS_mount_setattr, dirfd, path, flags, attr, size);
 }
+#define mount_setattr lab_mount_setattr
 
-static inline int move_mount(int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned int flags)
+static inline int lab_move_mount(int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned int flags)
 {
 	return (int)syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags);
 }
+#define move_mount lab_move_mount
 
-static inline int close_range(unsigned int first, unsigned int last, int flags)
+static inline int lab_close_range(unsigned int first, unsigned int last, int flags)
 {
 	return (int)syscall(SYS_close_range, first, last, flags);
 }
+#define close_range lab_close_range
 
-/* musl's strerror already is glibc's strerrordesc_np: a constant description, no "Unknown error N"
- * written into a shared buffer. */
-static inline const char *strerrordesc_np(int err)
+/* glibc's strerrordesc_np: a constant description, nothing formatted into a shared buffer. musl's
+ * strerror is that already (its words differ from glibc's for some errnos, e.g. ELOOP; and for an
+ * unknown one it says "No error information" rather than returning NULL). */
+static inline const char *lab_strerrordesc_np(int err)
 {
 	return strerror(err);
 }
+#define strerrordesc_np lab_strerrordesc_np
 #endif
 
 #endif

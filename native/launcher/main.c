@@ -54,10 +54,16 @@
  * copy of our memory, but it still wants a stack pointer of its own to start on. */
 #define CHILD_STACK_SIZE (1024 * 1024)
 
-/* Keys typed at the terminal (^C, ^\, ^Z) and background-terminal stops signal the whole
- * foreground process group, which includes us until the shell takes the terminal over. They are
- * meant for the shell. SIGPIPE: a vanished status reader must not kill the container's parent. */
-static const int terminal_signals[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTOU, SIGTTIN, SIGPIPE };
+/* Signals the parent ignores for as long as it lives, and the child sets back to their default
+ * before exec:
+ *  - keys typed at the terminal (^C, ^\, ^Z) and background-terminal stops signal the whole
+ *    foreground process group, which includes us until the shell takes the terminal over. They
+ *    are meant for the shell;
+ *  - SIGPIPE: a vanished status reader must not kill the container's parent;
+ *  - SIGABRT: musl's abort() (an assert in libseccomp, say) signals the thread ID musl noted at
+ *    start-up, which in a child made by a raw clone() is still ours. A child's abort must not kill
+ *    the parent before it cleans up; the child dies anyway (musl's abort ends in a crash). */
+static const int parent_ignored_signals[] = { SIGINT, SIGQUIT, SIGTSTP, SIGTTOU, SIGTTIN, SIGPIPE, SIGABRT };
 
 /* ---- the sync pipe: the child's one message to the parent before exec ---- */
 
@@ -257,13 +263,13 @@ static void open_status(const struct lab_config *cfg)
 {
 	if (cfg->status_fd >= 0) {
 		if (fcntl(cfg->status_fd, F_GETFD) < 0) {
-			dprintf(STDERR_FILENO, "isolab-launcher: --status-fd %d: %s\n", cfg->status_fd, strerror(errno));
+			lab_say("--status-fd %d: %s", cfg->status_fd, strerror(errno));
 			_exit(LAB_EXIT_LAUNCHER);
 		}
 		lab_status_use_fd(cfg->status_fd);
 	} else if (cfg->status_socket && cfg->status_token && is_hex(cfg->status_token)) {
 		if (lab_status_connect(cfg->status_socket, cfg->status_token) < 0) {
-			dprintf(STDERR_FILENO, "isolab-launcher: --status-socket %s: %s\n", cfg->status_socket, strerror(errno));
+			lab_say("--status-socket %s: %s", cfg->status_socket, strerror(errno));
 			_exit(LAB_EXIT_LAUNCHER);
 		}
 	}
@@ -319,9 +325,9 @@ static void reset_signals(void)
 {
 	/* Ignored signals stay ignored across execve, blocked ones stay blocked: undo both, or the
 	 * shell could not be interrupted with ^C. */
-	for (size_t i = 0; i < sizeof(terminal_signals) / sizeof(terminal_signals[0]); i++)
-		if (signal(terminal_signals[i], SIG_DFL) == SIG_ERR)
-			die_with_error("reset_signals", "signal(%d, SIG_DFL)", terminal_signals[i]);
+	for (size_t i = 0; i < sizeof(parent_ignored_signals) / sizeof(parent_ignored_signals[0]); i++)
+		if (signal(parent_ignored_signals[i], SIG_DFL) == SIG_ERR)
+			die_with_error("reset_signals", "signal(%d, SIG_DFL)", parent_ignored_signals[i]);
 	sigset_t none;
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
@@ -518,9 +524,9 @@ static noreturn void run_container(const struct lab_config *cfg)
 		die_with_error("subreaper", "prctl(PR_SET_CHILD_SUBREAPER)");
 
 	lab_step("signals");
-	for (size_t i = 0; i < sizeof(terminal_signals) / sizeof(terminal_signals[0]); i++)
-		if (signal(terminal_signals[i], SIG_IGN) == SIG_ERR)
-			die_with_error("signals", "signal(%d, SIG_IGN)", terminal_signals[i]);
+	for (size_t i = 0; i < sizeof(parent_ignored_signals) / sizeof(parent_ignored_signals[0]); i++)
+		if (signal(parent_ignored_signals[i], SIG_IGN) == SIG_ERR)
+			die_with_error("signals", "signal(%d, SIG_IGN)", parent_ignored_signals[i]);
 	/* The signals that end a container are taken synchronously (sigwaitinfo), never in a handler. */
 	sigset_t lifecycle;
 	sigemptyset(&lifecycle);

@@ -1,7 +1,8 @@
 /* Built only against musl (native/build-launcher.sh). Debian compiles libseccomp.a against glibc with
- * _FORTIFY_SOURCE, so it calls glibc's checked fprintf for its debug output; musl has no checked
- * variants. The check (a %n in a writable format string) cannot matter here: libseccomp's formats are
- * its own string constants. Everything else libseccomp.a calls is plain C and POSIX that musl has. */
+ * _FORTIFY_SOURCE, so the one formatted write it makes (seccomp_export_pfc, a filter as text) calls
+ * glibc's checked fprintf, which musl does not have. The check (a %n in a writable format string)
+ * cannot matter: libseccomp's formats are its own string constants. Everything else libseccomp.a
+ * calls is plain C and POSIX that musl has (checked with nm -u). */
 #include <stdarg.h>
 #include <stdio.h>
 

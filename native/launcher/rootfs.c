@@ -433,14 +433,14 @@ static int remove_entry(const char *path, const struct stat *st, int type, struc
 	(void)type;
 	(void)ftw;
 	if (remove(path) < 0)
-		dprintf(STDERR_FILENO, "isolab-launcher: clean-up: remove(\"%s\"): %s\n", path, strerrordesc_np(errno));
+		lab_say("clean-up: remove(\"%s\"): %s", path, strerrordesc_np(errno));
 	return 0;
 }
 
 static void remove_tree(const char *path)
 {
 	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
-		dprintf(STDERR_FILENO, "isolab-launcher: clean-up: nftw(\"%s\"): %s\n", path, strerrordesc_np(errno));
+		lab_say("clean-up: nftw(\"%s\"): %s", path, strerrordesc_np(errno));
 }
 
 static void remove_upper_dirs(void)

@@ -326,8 +326,9 @@ static const char *read_bpf(void)
 	int fd = open(bpf_source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 && errno == ELOOP) {
-		/* O_NOFOLLOW's answer for a symbolic link; said plainly, as libcs word ELOOP differently. */
-		snprintf(error, sizeof(error), "--seccomp-bpf %s: a symbolic link (the path itself must be the file)", bpf_source);
+		/* O_NOFOLLOW's answer when the path names a symbolic link (or a loop of them on the way).
+		 * Said plainly: the two libcs word ELOOP differently, and neither names the link. */
+		snprintf(error, sizeof(error), "--seccomp-bpf %s: a symbolic link (ELOOP): give the file's own path", bpf_source);
 		return error;
 	}
 	if (fd < 0 || fstat(fd, &st) < 0) {

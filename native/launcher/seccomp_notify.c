@@ -151,7 +151,7 @@ bool lab_seccomp_notify_requested(void)
 static noreturn void supervisor_fail(const char *what)
 {
 	/* The listener closes with us: the kernel then fails every handed-over call with ENOSYS. */
-	dprintf(STDERR_FILENO, "isolab-launcher: seccomp supervisor: %s: %s\n", what, strerror(errno));
+	lab_say("seccomp supervisor: %s: %s", what, strerror(errno));
 	_exit(LAB_EXIT_LAUNCHER);
 }
 

@@ -110,6 +110,24 @@ void lab_role_child(int sync_fd)
 	role_sync_fd = sync_fd;
 }
 
+void lab_say(const char *fmt, ...)
+{
+	char line[1200];
+	int prefix = snprintf(line, sizeof(line), "isolab-launcher: ");
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line + prefix, sizeof(line) - (size_t)prefix - 1, fmt, ap);
+	va_end(ap);
+	size_t len = (size_t)prefix + (n < 0 ? 0 : (size_t)n);
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2; /* cut, but still one whole line */
+	line[len++] = '\n';
+	ssize_t written;
+	do
+		written = write(STDERR_FILENO, line, len);
+	while (written < 0 && errno == EINTR);
+}
+
 static noreturn void lab_die(int exit_code, int err, const char *step, const char *fmt, va_list ap)
 {
 	char message[1024];
@@ -151,7 +169,7 @@ static noreturn void lab_die(int exit_code, int err, const char *step, const cha
 		lab_status_error(step, err, message);
 	} else {
 		/* No status channel (yet): whoever started us reads stderr. */
-		dprintf(STDERR_FILENO, "isolab-launcher: %s: %s\n", step, message);
+		lab_say("%s: %s", step, message);
 	}
 
 	if (role == ROLE_CHILD) {
