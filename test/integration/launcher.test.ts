@@ -253,6 +253,18 @@ describe('lifetime', () => {
     expect(processesMarked(mark)).toEqual([]);
   });
 
+  it('hands PROGRAM every signal at its default: nothing the parent ignores (SIGINT, SIGPIPE, SIGABRT, ...) stays ignored or blocked', async () => {
+    const started = start(['--unshare', 'pid'], ['/bin/sh', '-c', "sed -n 's/^\\(SigBlk\\|SigIgn\\):[[:space:]]*//p' /proc/self/status; sleep 0.3"]);
+    const ready = await started.ready;
+    // Outside: the parent itself ignores them meanwhile (bits are signal number - 1).
+    const parentIgnored = BigInt(`0x${/SigIgn:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${started.pid}/status`, 'utf8'))![1]}`);
+    for (const signal of [2, 3, 6, 13, 20, 21, 22]) expect(parentIgnored & (1n << BigInt(signal - 1)), `signal ${signal}`).not.toBe(0n);
+    expect(ready.pid).toBeGreaterThan(0);
+    const result = await started.done;
+    // Inside: sed reads its own /proc status; it inherited what the shell got from the launcher.
+    expect(result.stdout).toBe('0000000000000000\n0000000000000000\n');
+  });
+
   it('ignores the terminal\'s SIGINT (it belongs to the shell)', async () => {
     const started = start(['--unshare', 'pid'], ['/bin/sh', '-c', 'sleep 0.3; exit 5']);
     await started.ready;
