@@ -16,6 +16,7 @@
 // servers on one directory (each kills the other's leftovers by PID), so no lock is taken.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { parseMountinfo } from './host-view.js';
 
 /** How the tmpfs is named in /proc/self/mountinfo: how isolab knows its own mount again. */
 export const CONTAINERS_TMPFS_SOURCE = 'isolab-containers';
@@ -32,21 +33,10 @@ export type ContainersStorage =
   | { kind: 'own-tmpfs'; how: 'already' | 'mounted' }
   | { kind: 'elsewhere'; why: string };
 
-/** The topmost mount at exactly DIR, from /proc/self/mountinfo, or undefined if DIR is no mount point. */
-export function mountAt(dir: string): { fsType: string; source: string; superOptions: string[]; options: string[] } | undefined {
-  const lines = readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n');
-  // mountinfo(5): ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTIONS
-  // (a mount point with a space or a newline is escaped as \040 / \012; our directory has none)
-  const line = lines.filter((l) => l.split(' ')[4] === dir).at(-1);
-  if (line === undefined) return undefined;
-  const [perMount = '', perSuper = ''] = line.split(' - ');
-  const [fsType = '', source = '', superOptions = ''] = perSuper.split(' ');
-  return { fsType, source, superOptions: superOptions.split(','), options: (perMount.split(' ')[5] ?? '').split(',') };
-}
-
 function isOurs(dir: string): boolean {
-  const mount = mountAt(dir);
-  return mount?.fsType === 'tmpfs' && mount.source === CONTAINERS_TMPFS_SOURCE;
+  // The topmost mount at exactly DIR, if any, is the one paths under it reach.
+  const top = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.target === dir).at(-1);
+  return top?.fstype === 'tmpfs' && top.source === CONTAINERS_TMPFS_SOURCE;
 }
 
 /**

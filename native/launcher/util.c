@@ -133,7 +133,7 @@ static noreturn void lab_die(int exit_code, int err, const char *step, const cha
 {
 	char message[1024];
 	/* The launcher is single-threaded, so even in the child after clone() vsnprintf is safe to
-	 * call; strerrordesc_np (unlike strerror) needs no locale and allocates nothing. */
+	 * call; strerrordesc_np (glibc's, or musl's strerror: libc-compat.h) allocates nothing. */
 	int n = vsnprintf(message, sizeof(message), fmt, ap);
 	if (n < 0)
 		n = 0;
