@@ -12,9 +12,9 @@ import { loadGvisor, destroySandbox, makeBundle, runscFlags } from '../server/co
 import { treePssKiB } from '../server/compare/measure.js';
 import { COMPARE_CONTAINER_SPEC } from '../server/compare/places.js';
 import { Vm, VmPool, loadVmImage, qemuArgs } from '../server/compare/vm.js';
-import { ContainerContexts } from '../server/container-context.js';
-import { launcherArgs } from '../server/launcher.js';
-import { defaultPaths } from '../server/paths.js';
+import { ContainerContexts } from '../server/runtime/container-context.js';
+import { launcherArgs } from '../server/runtime/launcher.js';
+import { defaultPaths } from '../server/base/paths.js';
 import { summarize, type Summary } from './stats.js';
 
 const CONTAINER_ROUNDS = Number(process.env.BENCH_CONTAINER_ROUNDS ?? 40);

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { InspectorView, SessionInfo } from '../common/protocol.js';
-import { REPO_ROOT, defaultPaths } from '../server/paths.js';
+import { REPO_ROOT, defaultPaths } from '../server/base/paths.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
 import { benchCompare } from './compare.js';
 import { benchRuntimes } from './runtimes.js';

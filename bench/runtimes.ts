@@ -26,12 +26,12 @@ import { performance } from 'node:perf_hooks';
 import { ociConfigJson, toOciConfig } from '../common/export.js';
 import { ContainerSpec, DOCKER_RUN_DEFAULT, TEACHING_LIMITS, applySpecChange } from '../common/spec.js';
 import { processPssKiB, processTree } from '../server/compare/measure.js';
-import { ContainerContexts } from '../server/container-context.js';
-import { ownCapabilities } from '../server/host-caps.js';
-import { ReadyLine, launcherArgs } from '../server/launcher.js';
-import { REPO_ROOT, defaultPaths } from '../server/paths.js';
-import { listProcesses } from '../server/proc.js';
-import { parseSeccompProfileJson } from '../server/seccomp/profile.js';
+import { ContainerContexts } from '../server/runtime/container-context.js';
+import { ownCapabilities } from '../server/runtime/host-capabilities.js';
+import { ReadyLine, launcherArgs } from '../server/runtime/launcher.js';
+import { REPO_ROOT, defaultPaths } from '../server/base/paths.js';
+import { listProcesses } from '../server/observe/proc.js';
+import { parseSeccompProfileJson } from '../server/runtime/seccomp/profile.js';
 import { firstLine, type FirstLineOptions } from './compare.js';
 import { summarize, type Summary } from './stats.js';
 

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../common/capabilities.js';
-import { REPO_ROOT } from '../server/paths.js';
-import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../server/seccomp/profile.js';
+import { REPO_ROOT } from '../server/base/paths.js';
+import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../server/runtime/seccomp/profile.js';
 import { summarize, type Summary } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_SECCOMP_ROUNDS ?? 200);

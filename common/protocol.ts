@@ -371,7 +371,7 @@ export interface SandboxError {
 /**
  * The inspector: the probe's report from inside the shell's namespaces (about the shell) next to
  * the probe's report on the host (about the server's own process). The page lays them out side
- * by side (web/src/inspector-model.ts) and marks what differs and what changed since last time.
+ * by side (web/src/board/inspector-model.ts) and marks what differs and what changed since last time.
  */
 export interface InspectorView {
   /** Host PID of the shell; null when none runs. */
@@ -385,7 +385,7 @@ export interface InspectorView {
   takenAt: string;
 }
 
-/** The running container's settings as a `docker run` line and an OCI config.json (server/spec-exports.ts). */
+/** The running container's settings as a `docker run` line and an OCI config.json (server/session/at-work.ts). */
 export interface ExportView {
   docker: { commandLine: string; unsupported: string[] };
   oci: { json: string; unsupported: string[] };

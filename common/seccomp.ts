@@ -1,7 +1,7 @@
 // A Docker-format seccomp profile resolved for one container, the way moby does it before handing
 // the container to runc (moby/profiles seccomp_linux.go, setupSeccomp): the result is the OCI
 // runtime-spec's `linux.seccomp`. The OCI exporter writes it into config.json as it is; the
-// server's compiler (server/seccomp/profile.ts) turns it into the launcher's line format, as runc
+// server's compiler (server/runtime/seccomp/profile.ts) turns it into the launcher's line format, as runc
 // turns it into a filter. Pure, so the page can show what a profile means for the current settings.
 // The profile's format (and its checks) is common/seccomp-profile.ts.
 import type { SeccompProfile } from './seccomp-profile.js';

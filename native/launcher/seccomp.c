@@ -4,7 +4,7 @@
  * loaded a filter can never be removed, and it is inherited by every descendant.
  *
  * The rules come from the server, already compiled from a Docker-format JSON profile
- * (server/seccomp/profile.ts resolves its includes/excludes for this container) into a plain
+ * (server/runtime/seccomp/profile.ts resolves its includes/excludes for this container) into a plain
  * line format that C can read without a JSON parser (native/README.md):
  *
  *   isolab-seccomp 1

@@ -5,7 +5,7 @@
  * this way to name the system call seccomp refused.
  *
  * The profile marks those rules "notify" instead of "errno:N" (the server rewrites a profile for
- * this: server/seccomp/notify.ts, and builds it with --seccomp-compile like any other); what each
+ * this: server/runtime/seccomp/notify.ts, and builds it with --seccomp-compile like any other); what each
  * refusal carries comes on the command line:
  *
  *   --seccomp-notify ERRNO[,NAME=ERRNO...]    answer ERRNO, or for system call NAME that one
@@ -398,7 +398,7 @@ void lab_seccomp_notify_hand_over(int listener)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &listener, sizeof(listener));
 	/* This call already passes through the filter: the server never hands sendmsg over
-	 * (server/seccomp/notify.ts), or we would wait here for an answer only we could give. */
+	 * (server/runtime/seccomp/notify.ts), or we would wait here for an answer only we could give. */
 	if (sendmsg(hand_over_fd, &msg, 0) != 1)
 		die_with_error("seccomp_hand_over", "sendmsg(the filter's listener, to the supervisor)");
 	/* Ours must go: a process holding its own filter's listener could answer its own calls with

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nodePty from 'node-pty';
-import type { LabPaths } from '../paths.js';
+import type { LabPaths } from '../base/paths.js';
 import { removeStaleRunDirs, type Availability } from './vm.js';
 
 export const RUNSC = '/usr/bin/runsc';

@@ -2,7 +2,7 @@
 // is made of (PSS splits shared pages between their users, so adding up a tree does not count the
 // same library twice), and its process tree.
 import { readFileSync } from 'node:fs';
-import { descendantsOf, listProcesses } from '../proc.js';
+import { descendantsOf, listProcesses } from '../observe/proc.js';
 
 /** PSS of one process in KiB from /proc/PID/smaps_rollup; 0 when it is gone or unreadable. */
 export function processPssKiB(pid: number): number {

@@ -6,8 +6,8 @@
 import { PLACES, PLACE_TITLES, type CompareColumn, type CompareView, type Place } from '../../common/compare.js';
 import type { ContainerSpec } from '../../common/spec.js';
 import type { SysviewReport } from '../../common/sysview.js';
-import type { LabPaths } from '../paths.js';
-import type { Prober } from '../probe.js';
+import type { LabPaths } from '../base/paths.js';
+import type { Prober } from '../observe/probe.js';
 import { loadGvisor, type GvisorRuntime } from './gvisor.js';
 import { treePssKiB } from './measure.js';
 import { cgroupLimits, describeContainer, gvisorAnswers, hostAnswers, joinedSysview, toFacts, vmAnswers, type PlaceAnswers } from './places.js';

@@ -6,8 +6,8 @@ import type { Socket } from 'node:net';
 import type * as nodePty from 'node-pty';
 import type { SideTarget } from '../../common/compare.js';
 import type { SideOpened, TermSize } from '../../common/protocol.js';
-import { LabError } from '../errors.js';
-import { OutputPump } from '../output-pump.js';
+import { LabError } from '../base/errors.js';
+import { OutputPump } from '../runtime/output-pump.js';
 import { destroySandbox, spawnGvisorShell } from './gvisor.js';
 import type { CompareService } from './service.js';
 

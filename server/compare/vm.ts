@@ -18,7 +18,7 @@ import { createConnection, type Socket } from 'node:net';
 import { release as hostRelease, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { LabPaths } from '../paths.js';
+import type { LabPaths } from '../base/paths.js';
 import { msSince, treePssKiB } from './measure.js';
 
 export const QEMU = '/usr/bin/qemu-system-x86_64';

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeReport } from '../../common/probe.js';
 import { capSet, sampleProbeReport } from '../../common/probe-sample.js';
 import type { ContainerSpec } from '../../common/spec.js';
-import { REPO_ROOT } from '../paths.js';
+import { REPO_ROOT } from '../base/paths.js';
 import { evaluateLesson } from './checks.js';
 import type { CheckFacts, ContainerViewFacts, HostProcess, OpenFile, ShellView } from './facts.js';
 import { loadLessons, type Lesson } from './load.js';

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeReport } from '../../common/probe.js';
 import { sampleProbeReport } from '../../common/probe-sample.js';
 import { PLAIN_PROCESS, type ContainerSpec } from '../../common/spec.js';
-import { REPO_ROOT } from '../paths.js';
+import { REPO_ROOT } from '../base/paths.js';
 import { evaluateLesson, holds } from './checks.js';
 import type { CheckFacts, ContainerViewFacts, ShellView, SysvIpc } from './facts.js';
 import { loadLessons, type Lesson } from './load.js';

@@ -17,7 +17,7 @@ export const HostProcessNumbers = ProbeProcess.extend({
 });
 export type HostProcessNumbers = z.infer<typeof HostProcessNumbers>;
 
-// ---- Who a process is and how it is confined, as the host reads /proc/PID (server/process-view.ts) ----
+// ---- Who a process is and how it is confined, as the host reads /proc/PID (server/observe/process-view.ts) ----
 
 /** A process's identity and confinement from its /proc/PID/status. */
 export const PROCESS_IDENTITY = {
@@ -100,7 +100,7 @@ export type SysvIpc = z.infer<typeof SysvIpc>;
 
 
 // ---- Lessons 4–8 (root filesystem, overlay, read-only root, cgroups, network): what the host reads
-// about the container's processes, layers, cgroup and sockets (server/container-view.ts). ----
+// about the container's processes, layers, cgroup and sockets (server/observe/container-view.ts). ----
 
 /** Where a process's root directory or network namespace is, compared with the host's and the shell's. */
 export const Place = z.enum(['host', 'shell', 'other']);
@@ -175,7 +175,7 @@ export type ShellCgroup = z.infer<typeof ShellCgroup>;
 export const ContainerFiles = z.object({ tmp: z.array(z.string()).nullable() });
 export type ContainerFiles = z.infer<typeof ContainerFiles>;
 
-/** Facts for lessons 4–8, gathered by gatherContainerView (server/container-view.ts). */
+/** Facts for lessons 4–8, gathered by gatherContainerView (server/observe/container-view.ts). */
 export interface ContainerViewFacts {
   /** The shell and the processes below it: roots, CPUs, network namespaces, listening ports (null: no shell running). */
   tree: TreeView | null;

@@ -2,7 +2,7 @@ import { TOGGLE_IDS } from '../../common/spec.js';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContainerSpec, PLAIN_PROCESS } from '../../common/spec.js';
-import { REPO_ROOT } from '../paths.js';
+import { REPO_ROOT } from '../base/paths.js';
 import { toLessonView } from './index.js';
 import { compileLesson, loadLessons, validateLessonsDir } from './load.js';
 

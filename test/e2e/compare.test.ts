@@ -5,7 +5,7 @@ import { release } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { defaultPaths } from '../../server/paths.js';
+import { defaultPaths } from '../../server/base/paths.js';
 import { launchChromium, waitForTerminal as pageWaitForTerminal } from '../helpers/browser.js';
 import { startLab, type RunningLab } from '../helpers/lab.js';
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadLessons, type Lesson } from '../../server/lessons/load.js';
-import { defaultPaths } from '../../server/paths.js';
+import { defaultPaths } from '../../server/base/paths.js';
 import { launchChromium, terminalText, waitForTerminal } from '../helpers/browser.js';
 import { startLab, type RunningLab } from '../helpers/lab.js';
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { REPO_ROOT } from '../../server/paths.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
 import { start as startLauncher, type Started } from './launcher-run.js';
 
 export const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerMode, ServerToClientEvents, SandboxReady, LessonStatus } from '../../common/protocol.js';
 import { FLOW_CONTROL } from '../../common/protocol.js';
-import { createApp, type LabApp } from '../../server/app.js';
+import { createApp, type LabApp } from '../../server/transport/app.js';
 import { CompareService } from '../../server/compare/service.js';
-import { StatusServer } from '../../server/launcher.js';
-import { loadLessonCatalog } from '../../server/lesson-catalog.js';
-import { sessionDeps } from '../../server/session-deps.js';
-import { defaultPaths } from '../../server/paths.js';
-import { openProgressStore, type ProgressStore } from '../../server/progress.js';
+import { StatusServer } from '../../server/runtime/launcher.js';
+import { loadLessonCatalog } from '../../server/lessons/catalog.js';
+import { sessionDeps } from '../../server/session/session-deps.js';
+import { defaultPaths } from '../../server/base/paths.js';
+import { openProgressStore, type ProgressStore } from '../../server/progress/store.js';
 
 /** Device Status Report 6: the terminal answers ESC[row;colR. */
 const CURSOR_POSITION_QUERY = '\x1b[6n';

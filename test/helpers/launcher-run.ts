@@ -7,8 +7,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
-import { REPO_ROOT } from '../../server/paths.js';
-import { StatusLine, type ReadyLine } from '../../server/launcher.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
+import { StatusLine, type ReadyLine } from '../../server/runtime/launcher.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
 export const LAUNCHER = join(RELEASE, 'isolab-launcher');

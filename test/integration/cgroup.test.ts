@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../server/paths.js';
-import type { ReadyLine } from '../../server/launcher.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
+import type { ReadyLine } from '../../server/runtime/launcher.js';
 import { start as startLauncher, processesMarked, ourZombies } from '../helpers/launcher-run.js';
 
 const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');

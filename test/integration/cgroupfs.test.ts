@@ -10,7 +10,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../server/paths.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
 import { output, run, start } from '../helpers/harden.js';
 
 const IMAGE = join(REPO_ROOT, 'build', 'rootfs');

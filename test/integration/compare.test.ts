@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompareView, type CompareColumn, type Place } from '../../common/compare.js';
 import type { SessionInfo, SideOpened } from '../../common/protocol.js';
-import { REPO_ROOT, defaultPaths } from '../../server/paths.js';
-import { descendantsOf, listProcesses } from '../../server/proc.js';
+import { REPO_ROOT, defaultPaths } from '../../server/base/paths.js';
+import { descendantsOf, listProcesses } from '../../server/observe/proc.js';
 import { LabClient, startLab, type RunningLab } from '../helpers/lab.js';
 
 const SLOW_MS = 240_000;

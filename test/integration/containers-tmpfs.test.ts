@@ -1,5 +1,5 @@
 // The containers directory (each container's overlay upper layer) is kept in memory, on a tmpfs of
-// isolab's own (server/containers-tmpfs.ts) wherever the directory was, never over another server's
+// isolab's own (server/runtime/containers-tmpfs.ts) wherever the directory was, never over another server's
 // containers, and the launcher then builds each container's overlay on that tmpfs.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -7,10 +7,10 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FULL_ISOLATION } from '../../common/spec.js';
-import { ContainerContexts } from '../../server/container-context.js';
-import { CONTAINERS_TMPFS_SOURCE, keepContainersInMemory } from '../../server/containers-tmpfs.js';
-import { launcherArgs } from '../../server/launcher.js';
-import { REPO_ROOT, defaultPaths } from '../../server/paths.js';
+import { ContainerContexts } from '../../server/runtime/container-context.js';
+import { CONTAINERS_TMPFS_SOURCE, keepContainersInMemory } from '../../server/runtime/containers-tmpfs.js';
+import { launcherArgs } from '../../server/runtime/launcher.js';
+import { REPO_ROOT, defaultPaths } from '../../server/base/paths.js';
 
 // Under the repository's build directory (the checkout's own filesystem, usually a disk).
 let base: string;

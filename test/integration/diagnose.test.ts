@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DiagnoseVerdict, SessionInfo } from '../../common/protocol.js';
 import type { ContainerSpec, ToggleId } from '../../common/spec.js';
-import { NO_ROOTFS_REFUSAL, RUN_TIMEOUT_MS } from '../../server/diagnose.js';
+import { NO_ROOTFS_REFUSAL, RUN_TIMEOUT_MS } from '../../server/diagnose/diagnose.js';
 import { IMAGE } from '../helpers/launcher-run.js';
 import { LabClient, startLab, type RunningLab } from '../helpers/lab.js';
 

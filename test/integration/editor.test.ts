@@ -12,7 +12,7 @@ import type { ApplyResult, LearnerProgress, SeccompProfileView, SessionInfo, Sou
 import { MAX_SECCOMP_PROFILE_BYTES } from '../../common/seccomp-profile.js';
 import { SeccompProfile } from '../../common/seccomp-profile.js';
 import type { ContainerSpec } from '../../common/spec.js';
-import { REPO_ROOT } from '../../server/paths.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
 import { LabClient, startLab, type LabOptions, type RunningLab } from '../helpers/lab.js';
 
 const hostInode = (ns: string) => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/self/ns/${ns}`))![1]);

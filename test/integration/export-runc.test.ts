@@ -19,10 +19,10 @@ import { decodeCapabilityMask, type Capability } from '../../common/capabilities
 import { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, ociConfigJson, toOciConfig } from '../../common/export.js';
 import { CAP_SET_NAMES, ProbeReport } from '../../common/probe.js';
 import { DOCKER_RUN_DEFAULT, NAMESPACE_KINDS, applySpecChange, type ContainerSpec, type NamespaceKind } from '../../common/spec.js';
-import { ContainerContexts } from '../../server/container-context.js';
-import { launcherArgs } from '../../server/launcher.js';
-import { REPO_ROOT, defaultPaths } from '../../server/paths.js';
-import { parseSeccompProfileJson } from '../../server/seccomp/profile.js';
+import { ContainerContexts } from '../../server/runtime/container-context.js';
+import { launcherArgs } from '../../server/runtime/launcher.js';
+import { REPO_ROOT, defaultPaths } from '../../server/base/paths.js';
+import { parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
 import { run as runLauncher } from '../helpers/harden.js';
 
 const PATHS = defaultPaths();

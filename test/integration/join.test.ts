@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
 import { FULL_ISOLATION, type ContainerSpec } from '../../common/spec.js';
-import { ContainerContexts } from '../../server/container-context.js';
-import { joinArgs, launcherArgs, type LaunchContext } from '../../server/launcher.js';
-import { REPO_ROOT } from '../../server/paths.js';
-import { Prober } from '../../server/probe.js';
-import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/seccomp/profile.js';
+import { ContainerContexts } from '../../server/runtime/container-context.js';
+import { joinArgs, launcherArgs, type LaunchContext } from '../../server/runtime/launcher.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
+import { Prober } from '../../server/observe/probe.js';
+import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
 import { LAUNCHER, lsmStatus, parseStatus, procStatus, refused, run, start, type Started } from '../helpers/harden.js';
 
 const IMAGE = join(REPO_ROOT, 'build', 'rootfs');
@@ -235,7 +235,7 @@ describe('--join refuses what does not apply to a running container (exit 125, s
   });
 });
 
-describe("the server's joinArgs (what server/probe.ts passes for a session's shell)", () => {
+describe("the server's joinArgs (what server/observe/probe.ts passes for a session's shell)", () => {
   const spec: ContainerSpec = {
     ...FULL_ISOLATION,
     namespaces: { ...FULL_ISOLATION.namespaces, cgroup: true },

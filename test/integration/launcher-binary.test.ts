@@ -5,7 +5,7 @@
 // Read from the ELF headers: what the kernel's loader sees.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { defaultPaths } from '../../server/paths.js';
+import { defaultPaths } from '../../server/base/paths.js';
 
 const PT_DYNAMIC = 2;
 const PT_INTERP = 3;

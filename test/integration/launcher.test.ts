@@ -20,10 +20,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
-import { introspect } from '../../server/native.js';
-import { REPO_ROOT } from '../../server/paths.js';
+import { introspect } from '../../server/runtime/native-addon.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
 import { hostInode, join_, probeWith, run, start, type Started, processesMarked, ourZombies } from '../helpers/launcher-run.js';
-import { StatusLine } from '../../server/launcher.js';
+import { StatusLine } from '../../server/runtime/launcher.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
 const LAUNCHER = join(RELEASE, 'isolab-launcher');

@@ -6,12 +6,12 @@
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMode } from '../../common/protocol.js';
-import { StatusServer } from '../../server/launcher.js';
-import { catalogOf } from '../../server/lesson-catalog.js';
+import { StatusServer } from '../../server/runtime/launcher.js';
+import { catalogOf } from '../../server/lessons/catalog.js';
 import { loadLessons } from '../../server/lessons/load.js';
-import { defaultPaths } from '../../server/paths.js';
-import { Session } from '../../server/session.js';
-import { sessionDeps } from '../../server/session-deps.js';
+import { defaultPaths } from '../../server/base/paths.js';
+import { Session } from '../../server/session/session.js';
+import { sessionDeps } from '../../server/session/session-deps.js';
 
 const paths = defaultPaths();
 const LESSON = '04-root-filesystem';

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadLessons } from '../../server/lessons/load.js';
-import { verifyLessons, verifyPassed, type VerifyReport } from '../../server/lessons/verify.js';
-import { defaultPaths, REPO_ROOT } from '../../server/paths.js';
-import { descendantsOf, listProcesses } from '../../server/proc.js';
+import { verifyLessons, verifyPassed, type VerifyReport } from '../../server/main/lessons-verify.js';
+import { defaultPaths, REPO_ROOT } from '../../server/base/paths.js';
+import { descendantsOf, listProcesses } from '../../server/observe/proc.js';
 
 const paths = defaultPaths();
 const FIXTURES = join(REPO_ROOT, 'server', 'lessons', 'fixtures', 'verify');

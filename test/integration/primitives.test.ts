@@ -11,10 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES, type Capability } from '../../common/capabilities.js';
 import type { ProbeReport } from '../../common/probe.js';
 import { FULL_ISOLATION, TOGGLE_IDS, applyToggle, type ContainerSpec, type ToggleId } from '../../common/spec.js';
-import { ContainerContexts } from '../../server/container-context.js';
-import { BRIDGE, joinArgs, launcherArgs } from '../../server/launcher.js';
-import { defaultPaths } from '../../server/paths.js';
-import { Prober } from '../../server/probe.js';
+import { ContainerContexts } from '../../server/runtime/container-context.js';
+import { BRIDGE, joinArgs, launcherArgs } from '../../server/runtime/launcher.js';
+import { defaultPaths } from '../../server/base/paths.js';
+import { Prober } from '../../server/observe/probe.js';
 import { LAUNCHER, start, type Started } from '../helpers/launcher-run.js';
 
 const paths = defaultPaths();

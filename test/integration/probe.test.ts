@@ -9,10 +9,10 @@ import { hostname, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBE_SECTIONS, PartialProbeReport, ProbeReport, TrySyscallReport, type TrySyscallResult } from '../../common/probe.js';
-import { StatusLine, type ReadyLine } from '../../server/launcher.js';
-import { REPO_ROOT } from '../../server/paths.js';
-import { Prober, pidInsideContainer } from '../../server/probe.js';
-import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/seccomp/profile.js';
+import { StatusLine, type ReadyLine } from '../../server/runtime/launcher.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
+import { Prober, pidInsideContainer } from '../../server/observe/probe.js';
+import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
 const LAUNCHER = join(RELEASE, 'isolab-launcher');

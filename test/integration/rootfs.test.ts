@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
-import { REPO_ROOT } from '../../server/paths.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
 import { start as startLauncher, type Run, processesMarked } from '../helpers/launcher-run.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');

@@ -8,10 +8,10 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLAIN_PROCESS, type ContainerSpec } from '../../common/spec.js';
-import { ContainerContexts } from '../../server/container-context.js';
-import { launcherArgs } from '../../server/launcher.js';
-import { REPO_ROOT } from '../../server/paths.js';
-import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/seccomp/profile.js';
+import { ContainerContexts } from '../../server/runtime/container-context.js';
+import { launcherArgs } from '../../server/runtime/launcher.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
+import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
 import { ERRNO, LAUNCHER, buildTrySyscall, procStatus, refused, run, trySyscall, whileRunning } from '../helpers/harden.js';
 
 const DOCKER_CAPS = [

@@ -11,10 +11,10 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../../common/capabilities.js';
-import type { SeccompNotifyLine, StatusLine } from '../../server/launcher.js';
-import { REPO_ROOT } from '../../server/paths.js';
-import { notifyingProfile, type NotifyingProfile } from '../../server/seccomp/notify.js';
-import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/seccomp/profile.js';
+import type { SeccompNotifyLine, StatusLine } from '../../server/runtime/launcher.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
+import { notifyingProfile, type NotifyingProfile } from '../../server/runtime/seccomp/notify.js';
+import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
 import { IMAGE, LAUNCHER, PROBE_IN_IMAGE, eventually, expectRefused, run, start } from '../helpers/launcher-run.js';
 
 const CONTAINER = ['--unshare', 'mount,uts,ipc,pid,net', '--rootfs', IMAGE];

@@ -1,12 +1,12 @@
 // seccomp (--seccomp FILE / --seccomp-fd N): Docker's default profile compiled by
-// server/seccomp/profile.ts and loaded by the launcher, judged by the kernel. Inside: the errno a
+// server/runtime/seccomp/profile.ts and loaded by the launcher, judged by the kernel. Inside: the errno a
 // system call gets (try-syscall); outside: Seccomp and Seccomp_filters in /proc/PID/status.
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../server/paths.js';
-import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/seccomp/profile.js';
+import { REPO_ROOT } from '../../server/base/paths.js';
+import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
 import { ERRNO, buildTrySyscall, output, procStatus, refused, run, trySyscall, whileRunning } from '../helpers/harden.js';
 
 const DOCKER_CAPS = [

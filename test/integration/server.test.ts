@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ExportView, InspectorView, SessionInfo } from '../../common/protocol.js';
 import { ContainerSpec } from '../../common/spec.js';
-import { descendantsOf, listProcesses } from '../../server/proc.js';
+import { descendantsOf, listProcesses } from '../../server/observe/proc.js';
 import { LabClient, startLab, type RunningLab } from '../helpers/lab.js';
 
 const hostInode = (ns: string) => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/self/ns/${ns}`))![1]);

@@ -1,28 +1,28 @@
 // Composition root of the page: builds each part of the screen, hands them to the LabSession
 // (which runs the protocol), and exposes the read-only test hooks.
-import { EquivalentsPanel } from './equivalents.js';
+import { EquivalentsPanel } from './board/at-work.js';
 import './styles.css';
 import type { SandboxReady } from '../../common/protocol.js';
-import { Alerts } from './alerts.js';
-import { ComparePanel } from './compare-panel.js';
-import { ConnectionIndicator } from './connection.js';
-import { DiagnosePanel } from './diagnose.js';
-import { lastCommandLine } from './diagnose-model.js';
-import { byId } from './dom.js';
-import { EditorPanel } from './editor-panel.js';
-import { Inspector } from './inspector.js';
-import { LabSession } from './lab-session.js';
-import { learnerId } from './learner.js';
-import { LessonMenu } from './lesson-menu.js';
-import { LessonPane } from './lesson-pane.js';
-import { installRegionCycling } from './regions.js';
-import { ShellStatus } from './shell-status.js';
-import * as api from './socket.js';
-import { connectLab, takeAccessToken } from './socket.js';
-import { LabTerminal } from './terminal.js';
-import { TerminalTabs, type TabId } from './terminal-tabs.js';
-import { ThemeSwitch, terminalTheme } from './theme.js';
-import { ToggleBoard } from './toggles.js';
+import { Alerts } from './app/alerts.js';
+import { ComparePanel } from './compare/compare-panel.js';
+import { ConnectionIndicator } from './app/connection.js';
+import { DiagnosePanel } from './diagnose/diagnose-panel.js';
+import { lastCommandLine } from './diagnose/diagnose-model.js';
+import { byId } from './app/dom.js';
+import { EditorPanel } from './editors/editor-panel.js';
+import { Inspector } from './board/inspector.js';
+import { LabSession } from './app/lab-session.js';
+import { learnerId } from './app/learner.js';
+import { LessonMenu } from './lesson/lesson-menu.js';
+import { LessonPane } from './lesson/lesson-pane.js';
+import { installRegionCycling } from './app/regions.js';
+import { ShellStatus } from './terminal/shell-status.js';
+import * as api from './app/socket.js';
+import { connectLab, takeAccessToken } from './app/socket.js';
+import { LabTerminal } from './terminal/terminal.js';
+import { TerminalTabs, type TabId } from './terminal/terminal-tabs.js';
+import { ThemeSwitch, terminalTheme } from './app/theme.js';
+import { ToggleBoard } from './board/toggles.js';
 
 /** What end-to-end tests read (window.isolab); read-only. */
 interface IsolabHooks {

@@ -1,0 +1,40 @@
+// The lessons a server offers, loaded and validated once at start-up. A broken lesson file is
+// reported (file, line, field) and left out; the others are served.
+import type { LessonStatus, LessonSummary, LessonView } from '../../common/protocol.js';
+import { evaluateLesson, loadLessons, toLessonView, toSummary, type CheckFacts, type Lesson } from './index.js';
+
+export interface LessonCatalog {
+  summaries(): LessonSummary[];
+  first(): LessonView | undefined;
+  view(id: string): LessonView | undefined;
+  evaluate(id: string, facts: CheckFacts): LessonStatus | undefined;
+  /** Whether the lesson has a "Predict, then verify" question with this id. */
+  hasPrediction(lessonId: string, predictionId: string): boolean;
+}
+
+export async function loadLessonCatalog(dir: string): Promise<LessonCatalog & { errors: string[]; warnings: string[] }> {
+  const { lessons, errors, warnings } = await loadLessons(dir);
+  return catalogOf(
+    lessons,
+    errors.map((e) => e.message),
+    warnings.map((e) => e.message),
+  );
+}
+
+export function catalogOf(lessons: Lesson[], errors: string[] = [], warnings: string[] = []): LessonCatalog & { errors: string[]; warnings: string[] } {
+  const byId = new Map(lessons.map((l) => [l.id, l]));
+  const views = new Map(lessons.map((l) => [l.id, toLessonView(l)]));
+  const summaries = lessons.map(toSummary);
+  return {
+    errors,
+    warnings,
+    summaries: () => summaries,
+    first: () => (lessons[0] ? views.get(lessons[0].id) : undefined),
+    view: (id) => views.get(id),
+    evaluate: (id, facts) => {
+      const lesson = byId.get(id);
+      return lesson ? evaluateLesson(lesson, facts) : undefined;
+    },
+    hasPrediction: (lessonId, predictionId) => byId.get(lessonId)?.predict.some((p) => p.id === predictionId) ?? false,
+  };
+}

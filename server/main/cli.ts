@@ -1,0 +1,404 @@
+// The `isolab` command line: serve the lab, run a command in a container (docker run's flags),
+// print a container's settings as a docker command or an OCI config.json, validate lessons.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { constants, machine, release } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ociConfigJson, toDockerRun, toOciConfig } from '../../common/export.js';
+import { createApp } from '../transport/app.js';
+import { blockDevicePath, ownCapabilities } from '../runtime/host-capabilities.js';
+import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.js';
+import { CompareService } from '../compare/service.js';
+import { MAX_VM_SHELLS } from '../compare/vm.js';
+import { ContainerContexts, imageDisk } from '../runtime/container-context.js';
+import { describeContainersStorage } from '../runtime/containers-tmpfs.js';
+import { LabError } from '../base/errors.js';
+import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps } from './docker-flags.js';
+import { ErrorLine, StatusLine, StatusServer, launcherArgs, shellCommand } from '../runtime/launcher.js';
+import { loadLessonCatalog } from '../lessons/catalog.js';
+import { validateLessonsDir } from '../lessons/index.js';
+import { sessionDeps } from '../session/session-deps.js';
+import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons-verify.js';
+import { defaultPaths, type LabPaths } from '../base/paths.js';
+import { openProgressStore } from '../progress/store.js';
+import { SeccompProfileError, parseSeccompProfileJson } from '../runtime/seccomp/profile.js';
+
+const USAGE = `isolab — learn how containers isolate, primitive by primitive
+
+Usage:
+  isolab serve [--host 127.0.0.1] [--port 7681] [--mode solo|workshop] [--max-sessions N]
+               [--allowed-host NAME]... [--token TOKEN]
+               [--vm-pool N] [--vm-shells N] [--vm-idle-seconds N] [--gvisor-shells N]
+  isolab run [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
+                                   (isolab run --help lists them)
+  isolab export [--format docker|oci] [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
+  isolab lessons validate [DIR]
+  isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
+${COMPARE_USAGE}
+  isolab help`;
+
+const EXPORT_USAGE = `Usage: isolab export [--format docker|oci] [OPTIONS] [--] [COMMAND [ARG...]]
+
+Print the container that \`isolab run\` with the same OPTIONS would start:
+  --format docker   as the equivalent \`docker run\` command line (the default): only the flags
+                    that differ from docker's defaults
+  --format oci      as an OCI runtime-spec config.json (runc, crun): put it in a bundle directory
+                    next to the image in rootfs/, then \`runc run --bundle DIR ID\`
+What the settings ask for that the format cannot express is listed on stderr, one line each.
+Exit status 2 for a refused option.`;
+
+/** `isolab run` exits with its program's status, so its own failures use docker's 125 (2 could be the program's). */
+const EXIT_RUN_FAILED = 125;
+const EXIT_USAGE = 2;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest);
+      case 'run':
+        return await run(rest);
+      case 'export':
+        return await exportSpec(rest);
+      case 'lessons':
+        return await lessons(rest);
+      case 'compare':
+        return await compareCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        console.error(`isolab: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    const failed = command === 'run' ? EXIT_RUN_FAILED : EXIT_USAGE;
+    if (err instanceof FlagError) {
+      console.error(`isolab ${command}: ${err.message}\nSee 'isolab ${command} --help'.`);
+      return failed;
+    }
+    if (err instanceof UsageError || err instanceof CompareUsageError) {
+      console.error(`isolab: ${err.message}`);
+      return failed;
+    }
+    throw err;
+  }
+}
+
+class UsageError extends Error {}
+
+type ArgOptions = NonNullable<ParseArgsConfig['options']>;
+
+function parse<O extends ArgOptions>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true } as const);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) {
+    throw new UsageError(`${what} needs root: the launcher creates namespaces and mounts (try: sudo npm start)`);
+  }
+}
+
+function requireBuilt(paths: ReturnType<typeof defaultPaths>): void {
+  for (const f of [paths.launcher, paths.probe, paths.addon, paths.rootfs]) {
+    if (!existsSync(f)) throw new UsageError(`${f} is missing; run \`npm run setup\` (or \`npm start\`) first`);
+  }
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    host: { type: 'string', default: process.env.ISOLAB_HOST ?? '127.0.0.1' },
+    port: { type: 'string', default: process.env.ISOLAB_PORT ?? '7681' },
+    mode: { type: 'string', default: 'solo' },
+    'max-sessions': { type: 'string' },
+    'allowed-host': { type: 'string', multiple: true, default: [] },
+    token: { type: 'string' },
+    'vm-pool': { type: 'string', default: '1' },
+    'vm-shells': { type: 'string', default: '6' },
+    'vm-idle-seconds': { type: 'string', default: '300' },
+    'gvisor-shells': { type: 'string', default: '8' },
+  });
+  const count = (flag: string, min: number, max: number): number => {
+    const v = Number(values[flag as keyof typeof values]);
+    if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got "${String(values[flag as keyof typeof values])}"`);
+    return v;
+  };
+  const vmPool = count('vm-pool', 0, 8);
+  const vmShells = count('vm-shells', 1, MAX_VM_SHELLS);
+  const vmIdleSeconds = count('vm-idle-seconds', 10, 86_400);
+  const gvisorShells = count('gvisor-shells', 0, 256);
+  const host = String(values.host);
+  const port = Number(values.port);
+  const mode = String(values.mode);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got "${values.port}"`);
+  if (mode !== 'solo' && mode !== 'workshop') throw new UsageError(`--mode must be solo or workshop, got "${mode}"`);
+  if (mode === 'solo' && !LOOPBACK.test(host)) {
+    throw new UsageError(
+      `refusing to serve solo mode on ${host}: solo mode lets a learner switch every isolation off, which hands a root shell on this machine to anyone who can reach the port. Use --mode workshop, or keep --host 127.0.0.1.`,
+    );
+  }
+  const maxSessions = values['max-sessions'] === undefined ? (mode === 'solo' ? 8 : 500) : Number(values['max-sessions']);
+  if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new UsageError('--max-sessions must be a positive integer');
+  requireRoot('isolab serve');
+  const paths = defaultPaths();
+  requireBuilt(paths);
+
+  const catalog = await loadLessonCatalog(paths.lessons);
+  for (const e of catalog.errors) console.error(`[isolab] lesson error: ${e}`);
+  for (const w of catalog.warnings) console.error(`[isolab] lesson warning: ${w}`);
+  const status = await StatusServer.start();
+  // Never fails: a database that cannot be used is logged, and progress is simply not saved.
+  const progress = await openProgressStore(join(paths.data, 'progress.sqlite'));
+  const session = sessionDeps({ paths, status, lessons: catalog, mode, progress });
+  const compare = new CompareService({
+    paths,
+    prober: session.prober,
+    vm: { maxVms: vmPool, shellsPerVm: vmShells, idleMs: vmIdleSeconds * 1000 },
+    gvisorShells,
+  });
+  const token = typeof values.token === 'string' ? values.token : randomBytes(18).toString('base64url');
+  const app = createApp({
+    session,
+    compare,
+    webDir: paths.web,
+    maxSessions,
+    allowedHosts: values['allowed-host'] as string[],
+    accessToken: token,
+  });
+  const addr = await app.listen(port, host);
+  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  console.log(`isolab is serving ${catalog.summaries().length} lessons in ${mode} mode`);
+  if (progress.problem) console.log(`  ${progress.problem}`);
+  else console.log(`  progress is saved in ${join(paths.data, 'progress.sqlite')}`);
+  if (session.containers.storage) console.log(`  ${describeContainersStorage(paths.containers, session.containers.storage)}`);
+  for (const [what, avail] of [['gVisor', compare.gvisor], ['VM', compare.vmPool.image]] as const) {
+    if (!avail.ok) console.log(`  comparison panel: no ${what} column — ${avail.message}`);
+  }
+  if (mode === 'workshop') {
+    console.log("  workshop mode keeps every learner in a user namespace (root inside is nobody outside), with its own root,\n  PID and mount namespaces, docker's masked paths and seccomp profile, no_new_privs and cgroup limits.");
+  }
+  console.log(`\n  Open http://${shownHost}:${addr.port}/?token=${token}\n`);
+  const shutdown = async () => {
+    await app.close();
+    await status.close();
+    progress.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  return new Promise<number>(() => {}); // serve until signalled
+}
+
+/** What `isolab run`'s flag parser needs from the outside world. */
+function runFlagsDeps(paths: LabPaths): RunFlagsDeps {
+  const readOr = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  return {
+    readFile: (path) => readFileSync(path, 'utf8'),
+    env: (name) => process.env[name],
+    userDb: (root) => {
+      const dir = root === 'image' ? paths.rootfs : '/';
+      return { users: parsePasswd(readOr(join(dir, 'etc/passwd'))), groups: parseGroup(readOr(join(dir, 'etc/group'))) };
+    },
+  };
+}
+
+/** The environment of the container's program: nothing of isolab's own, plus -e/--env. */
+function programEnv(extra: Record<string, string>, terminal: boolean): Record<string, string> {
+  return {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: '/root',
+    LANG: 'C.UTF-8',
+    ...(terminal ? { TERM: process.env.TERM ?? 'xterm' } : {}),
+    ...extra,
+  };
+}
+
+async function run(args: string[]): Promise<number> {
+  const paths = defaultPaths();
+  const parsed = parseRunFlags(args, runFlagsDeps(paths));
+  if (parsed.help) {
+    console.log(RUN_USAGE);
+    return 0;
+  }
+  for (const warning of parsed.warnings) console.error(`isolab run: warning: ${warning}`);
+  const { spec } = parsed;
+  requireRoot('isolab run');
+  requireBuilt(paths);
+
+  // As the server does: a unique cgroup name, the overlay's upper directory, the seccomp filter
+  // compiled for these capabilities (docker's profile, or the one given with seccomp=FILE).
+  const containers = ContainerContexts.forLab(paths);
+  let context: ReturnType<ContainerContexts['acquire']>;
+  try {
+    context = containers.acquire(spec, 'run', parsed.seccompProfile?.profile);
+  } catch (err) {
+    containers.dispose();
+    if (err instanceof LabError || err instanceof SeccompProfileError) throw new UsageError(err.message);
+    throw err;
+  }
+  const release = () => {
+    context.release();
+    containers.dispose();
+  };
+  const program = parsed.command.length ? parsed.command : shellCommand(spec);
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(paths.launcher, ['--status-fd', '3', ...launcherArgs(spec, context.ctx), '--', ...program], {
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+      env: programEnv(parsed.env, true),
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
+  // Ctrl-C belongs to the program in the container (same terminal); isolab itself must survive it to report the exit.
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  process.on('SIGQUIT', ignore);
+  let buffered = '';
+  const statusPipe = child.stdio[3] as Readable;
+  statusPipe.setEncoding('utf8');
+  statusPipe.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const raw = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (parsed.jsonStatus) process.stderr.write(`${raw}\n`);
+      try {
+        const line = StatusLine.parse(JSON.parse(raw));
+        if (line.type === 'error' && !parsed.jsonStatus) printLaunchError(line);
+      } catch {
+        /* not a status line we know: ignore */
+      }
+    }
+  });
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', ignore);
+      process.off('SIGQUIT', ignore);
+      // The launcher has torn its container down (cgroup, veth) before exiting.
+      release();
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
+    });
+  });
+}
+
+async function exportSpec(args: string[]): Promise<number> {
+  const paths = defaultPaths();
+  const parsed = parseRunFlags(args, runFlagsDeps(paths), { extraFlags: ['format'] });
+  if (parsed.help) {
+    console.log(`${EXPORT_USAGE}\n\n${RUN_USAGE}`);
+    return 0;
+  }
+  for (const warning of parsed.warnings) console.error(`isolab export: warning: ${warning}`);
+  const format = parsed.extra.format ?? 'docker';
+  if (format !== 'docker' && format !== 'oci') throw new FlagError(`--format: "${format}" is not one of docker, oci`);
+  const { spec } = parsed;
+  const device = imageDisk(paths.rootfs);
+  let unsupported: string[];
+  if (format === 'docker') {
+    const out = toDockerRun(spec, {
+      command: parsed.command,
+      env: parsed.env,
+      interactive: parsed.command.length === 0,
+      ...(parsed.seccompProfile ? { seccompProfilePath: parsed.seccompProfile.path } : {}),
+      ...(blockDevicePath(device) ? { blockDevicePath: blockDevicePath(device)! } : {}),
+      hostCgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? 2 : 1,
+    });
+    console.log(out.commandLine);
+    unsupported = out.unsupported;
+  } else {
+    // The Docker-format profile behind the filter: the one given, or isolab's docker-default.
+    const profile =
+      spec.seccomp === 'custom' ? parsed.seccompProfile!.profile : spec.seccomp === 'docker-default' ? parseSeccompProfileJson(readFileSync(paths.dockerSeccompProfile, 'utf8')) : undefined;
+    const terminal = parsed.command.length === 0;
+    const env = programEnv(parsed.env, terminal);
+    const out = toOciConfig(spec, {
+      args: terminal ? shellCommand(spec) : parsed.command,
+      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      terminal,
+      ...(device ? { rootfsDevice: device } : {}),
+      ...(profile ? { seccompProfile: profile } : {}),
+      machine: machine(),
+      kernelRelease: release(),
+      allCapabilities: ownCapabilities(),
+    });
+    console.log(ociConfigJson(out.config));
+    unsupported = out.unsupported;
+  }
+  // stdout stays a command (or a config.json) as it is; what it cannot say goes to stderr.
+  for (const note of unsupported) console.error(`isolab export: not expressible in ${format === 'docker' ? 'docker run' : 'OCI'}: ${note}`);
+  return 0;
+}
+
+function printLaunchError(line: ErrorLine): void {
+  console.error(`isolab: the container could not start at step "${line.step}": ${line.message}`);
+}
+
+async function lessons(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'validate') return lessonsValidate(rest);
+  if (sub === 'verify') return lessonsVerify(rest);
+  throw new UsageError('usage: isolab lessons validate [DIR] | isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]');
+}
+
+async function lessonsValidate(args: string[]): Promise<number> {
+  const { positionals } = parse(args, {});
+  if (positionals.length > 1) throw new UsageError('usage: isolab lessons validate [DIR]');
+  const { errors, warnings } = await validateLessonsDir(positionals[0] ?? defaultPaths().lessons);
+  for (const e of errors) console.error(e);
+  for (const w of warnings) console.error(`warning: ${w}`);
+  if (errors.length === 0) console.log('all lessons are valid');
+  return errors.length === 0 ? 0 : 1;
+}
+
+/** Start each lesson in a real container, type its solution, and wait for its checks to pass. */
+async function lessonsVerify(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    only: { type: 'string', multiple: true, default: [] },
+    timeout: { type: 'string', default: String(DEFAULT_VERIFY_TIMEOUT_MS / 1000) },
+    mode: { type: 'string', default: 'solo' },
+  });
+  if (positionals.length > 1) throw new UsageError('usage: isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]');
+  const timeout = Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) throw new UsageError(`--timeout must be a number of seconds, 0–600, got "${values.timeout}"`);
+  const mode = String(values.mode);
+  if (mode !== 'solo' && mode !== 'workshop') throw new UsageError(`--mode must be solo or workshop, got "${mode}"`);
+  requireRoot('isolab lessons verify');
+  const paths = defaultPaths();
+  requireBuilt(paths);
+  const dir = positionals[0] ?? paths.lessons;
+  console.log(`verifying the lessons in ${dir} (${mode} mode): each solution typed into a real shell`);
+  const report = await verifyLessons({
+    dir,
+    paths,
+    timeoutMs: timeout * 1000,
+    mode,
+    only: values.only as string[],
+    onResult: (v) => console.log(formatVerdict(v).map((l) => `  ${l}`).join('\n')),
+  });
+  for (const e of report.loadErrors) console.error(`not loaded: ${e}`);
+  for (const w of report.warnings) console.error(`warning: ${w}`);
+  for (const id of report.unknown) console.error(`no lesson "${id}" in ${dir}`);
+  const failed = report.verdicts.filter((v) => !v.passed).length;
+  const skipped = report.verdicts.filter((v) => v.skipped).length;
+  console.log(
+    `${report.verdicts.length - failed - skipped} passed, ${failed} failed` +
+      `${skipped ? `, ${skipped} skipped` : ''}${report.loadErrors.length ? `, ${report.loadErrors.length} not loaded` : ''}`,
+  );
+  return verifyPassed(report) ? 0 : 1;
+}

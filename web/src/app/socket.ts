@@ -1,0 +1,109 @@
+// The page's one socket.io connection, typed by common/protocol.ts, and the requests it makes.
+// Every request resolves to an Ack: a reply that never comes becomes an error value, not a hang.
+import { io, type Socket } from 'socket.io-client';
+import type {
+  Ack,
+  ApplyResult,
+  ClientToServerEvents,
+  DiagnoseVerdict,
+  CodeViewPrimitive,
+  LearnerProgress,
+  LessonView,
+  SeccompApplyRequest,
+  SeccompProfileView,
+  ServerToClientEvents,
+  SessionInfo,
+  SessionStartRequest,
+  SourceView,
+} from '../../../common/protocol.js';
+import type { ContainerSpec, ToggleId } from '../../../common/spec.js';
+import { takeToken } from './url.js';
+
+export type LabSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** A reply covers a shell respawn (the server's launch timeout is 5 s) behind at most one queued change. */
+const REPLY_TIMEOUT_MS = 15_000;
+
+export function connectLab(token: string | null): LabSocket {
+  return io({
+    path: '/socket.io',
+    transports: ['websocket'],
+    auth: token ? { token } : {},
+  });
+}
+
+/** A diagnosis runs up to 20 s on the server (server/diagnose/diagnose.ts DIAGNOSIS_BUDGET_MS) plus the last run's time limit. */
+const DIAGNOSE_REPLY_TIMEOUT_MS = 45_000;
+
+function withTimeout<T>(pending: Promise<Ack<T>>, timeoutMs = REPLY_TIMEOUT_MS): Promise<Ack<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<Ack<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, code: 'internal', message: 'the server did not answer in time' }), timeoutMs);
+  });
+  return Promise.race([pending, late]).finally(() => clearTimeout(timer));
+}
+
+export function startSession(socket: LabSocket, req: SessionStartRequest): Promise<Ack<SessionInfo>> {
+  return withTimeout(socket.emitWithAck('session:start', req));
+}
+
+export function openLesson(socket: LabSocket, lessonId: string): Promise<Ack<LessonView>> {
+  return withTimeout(socket.emitWithAck('lesson:open', { lessonId }));
+}
+
+export function toggle(socket: LabSocket, id: ToggleId, on: boolean): Promise<Ack<{ spec: ContainerSpec }>> {
+  return withTimeout(socket.emitWithAck('sandbox:toggle', { toggle: id, on }));
+}
+
+/** The settings editor's Apply: the whole spec as the learner wrote it (the server validates it). */
+export function applySpec(socket: LabSocket, spec: unknown): Promise<Ack<ApplyResult>> {
+  return withTimeout(socket.emitWithAck('sandbox:apply', { spec: spec as ContainerSpec }));
+}
+
+export function getSeccompProfile(socket: LabSocket): Promise<Ack<SeccompProfileView>> {
+  return withTimeout(socket.emitWithAck('seccomp:get'));
+}
+
+export function applySeccompProfile(socket: LabSocket, profile: unknown): Promise<Ack<ApplyResult>> {
+  return withTimeout(socket.emitWithAck('seccomp:apply', { profile } as SeccompApplyRequest));
+}
+
+export function answerPrediction(socket: LabSocket, lessonId: string, predictionId: string): Promise<Ack<LearnerProgress>> {
+  return withTimeout(socket.emitWithAck('progress:predict', { lessonId, predictionId }));
+}
+
+/** The code view's source: plain HTTP (it is a read, not part of the session), with the same access token. */
+export async function fetchSource(token: string | null, primitive: CodeViewPrimitive): Promise<Ack<SourceView>> {
+  try {
+    const res = await fetch(`/api/source/${encodeURIComponent(primitive)}`, {
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(REPLY_TIMEOUT_MS),
+    });
+    const body = (await res.json()) as SourceView | { message?: string };
+    if (res.ok) return { ok: true, data: body as SourceView };
+    return { ok: false, code: res.status === 404 ? 'not_found' : res.status === 401 ? 'forbidden' : 'internal', message: (body as { message?: string }).message ?? res.statusText };
+  } catch (err) {
+    return { ok: false, code: 'internal', message: `the source could not be loaded: ${(err as Error).message}` };
+  }
+}
+
+export function diagnose(socket: LabSocket, command: string): Promise<Ack<DiagnoseVerdict>> {
+  return withTimeout(socket.emitWithAck('diagnose:run', { command }), DIAGNOSE_REPLY_TIMEOUT_MS);
+}
+
+const TOKEN_KEY = 'isolab.token';
+
+/**
+ * The access token the server printed in its URL (?token=…). It is moved out of the address bar
+ * at once (bookmarks, screenshots, history) into this tab's sessionStorage, so a reload still works.
+ */
+export function takeAccessToken(): string | null {
+  const { token, cleanUrl } = takeToken(window.location.href);
+  if (cleanUrl !== null) window.history.replaceState(window.history.state, '', cleanUrl);
+  try {
+    if (token) window.sessionStorage.setItem(TOKEN_KEY, token);
+    return token ?? window.sessionStorage.getItem(TOKEN_KEY);
+  } catch {
+    return token; // storage disabled: this load only
+  }
+}

@@ -1,0 +1,100 @@
+// The inspector: the probe's report about the shell next to its report about the host, grouped
+// (namespaces, identity, capabilities, seccomp, cgroup, mounts, paths, devices, limits, LSMs,
+// network, kernel), from inspector:update. A row that differs is marked "≠" with words, not only
+// colour; a row that changed since the previous report carries a visible "changed" mark and
+// data-changed="true". What the rows say is decided in inspector-model.ts.
+import type { InspectorView } from '../../../common/protocol.js';
+import { h, prefersReducedMotion } from '../app/dom.js';
+import { inspectorGroups, inspectorSummary, type InspectorGroup, type InspectorGroupId, type InspectorLine } from './inspector-model.js';
+
+export class Inspector {
+  private readonly groupsHost: HTMLElement;
+  private readonly summary: HTMLElement;
+  private previous: InspectorView | null = null;
+  /** Groups the learner opened or closed: kept across updates. */
+  private readonly openByChoice = new Map<InspectorGroupId, boolean>();
+
+  constructor(root: HTMLElement) {
+    this.summary = h('p', { class: 'inspector-summary', role: 'status' }, 'Waiting for the shell…');
+    this.groupsHost = h('div', { class: 'inspector-groups' });
+    root.append(
+      this.summary,
+      h(
+        'p',
+        { class: 'inspector-legend' },
+        h('span', { class: 'sym' }, '≠'),
+        ' differs from the host · ',
+        h('span', { class: 'sym' }, '='),
+        ' same · ',
+        h('span', { class: 'changed-mark' }, 'changed'),
+        ' since the last report',
+      ),
+      this.groupsHost,
+    );
+  }
+
+  update(view: InspectorView): void {
+    const groups = inspectorGroups(view, this.previous);
+    this.previous = view;
+    const animate = !prefersReducedMotion();
+    this.groupsHost.replaceChildren(...groups.map((g) => this.group(g, animate)));
+    const taken = new Date(view.takenAt);
+    this.summary.textContent = inspectorSummary(view) + (Number.isNaN(taken.getTime()) ? '' : ` Read at ${taken.toLocaleTimeString()}.`);
+  }
+
+  private group(g: InspectorGroup, animate: boolean): HTMLElement {
+    // Open by default: namespaces, and any group where something differs or just changed.
+    const open = this.openByChoice.get(g.id) ?? (g.id === 'namespaces' || g.differing > 0 || g.changed > 0);
+    const counts = [g.differing ? `${g.differing} ≠` : '', g.changed ? `${g.changed} changed` : ''].filter(Boolean).join(', ');
+    const details = h(
+      'details',
+      { class: 'inspector-group', 'data-testid': `inspector-group-${g.id}`, open },
+      h('summary', {}, g.title, counts ? h('span', { class: 'group-counts' }, ` (${counts})`) : null),
+      h(
+        'table',
+        { class: 'inspector-table' },
+        h('caption', { class: 'visually-hidden' }, `${g.title}: the shell and the host`),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'col' }, 'What'),
+            h('th', { scope: 'col' }, 'Shell'),
+            h('th', { scope: 'col', class: 'marker' }, h('span', { class: 'visually-hidden' }, 'Same or differs')),
+            h('th', { scope: 'col' }, 'Host'),
+          ),
+        ),
+        h('tbody', {}, ...g.lines.map((line) => this.row(line, animate))),
+      ),
+    );
+    details.addEventListener('toggle', () => this.openByChoice.set(g.id, details.open));
+    return details;
+  }
+
+  private row(line: InspectorLine, animate: boolean): HTMLElement {
+    const classes = [line.differs ? 'differs' : 'same', line.changed ? (animate ? 'changed flash' : 'changed') : ''];
+    return h(
+      'tr',
+      {
+        'data-testid': `inspector-row-${line.key}`,
+        'data-differs': String(line.differs),
+        'data-changed': String(line.changed),
+        class: classes.join(' ').trim(),
+        title: line.detail || null,
+      },
+      h(
+        'th',
+        { scope: 'row' },
+        line.label,
+        line.changed
+          ? h('span', { class: 'changed-mark', title: `was: ${line.before ?? '—'}` }, 'changed', h('span', { class: 'visually-hidden' }, ` (was ${line.before ?? '—'})`))
+          : null,
+      ),
+      h('td', { class: 'val' }, line.container),
+      h('td', { class: 'marker', title: line.meaning }, h('span', { 'aria-hidden': 'true' }, line.symbol), h('span', { class: 'visually-hidden' }, line.meaning)),
+      h('td', { class: 'val' }, line.host),
+    );
+  }
+}

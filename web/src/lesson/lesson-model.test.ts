@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { LessonStatus, LessonView } from '../../../common/protocol.js';
+import { PLAIN_PROCESS } from '../../../common/spec.js';
+import { checkPanel, nextLesson, readCommandBlock } from './lesson-model.js';
+
+const view: LessonView = {
+  id: '01-uts-namespace',
+  number: 1,
+  title: 'UTS namespace',
+  primitive: 'uts',
+  html: '<p>hi</p>',
+  tasks: [
+    { id: 'rename', title: 'Rename the container' },
+    { id: 'host', title: 'Host keeps its name' },
+  ],
+  settings: PLAIN_PROCESS,
+};
+
+const status = (passed: [boolean, boolean], lessonId = view.id): LessonStatus => ({
+  lessonId,
+  checks: [
+    { id: 'rename', title: 'Rename the container', passed: passed[0], ...(passed[0] ? {} : { hint: 'run hostname NAME' }) },
+    { id: 'host', title: 'Host keeps its name', passed: passed[1] },
+  ],
+  allPassed: passed[0] && passed[1],
+  checkedAt: '2025-01-01T00:00:00.000Z',
+});
+
+describe('readCommandBlock', () => {
+  it('reads the command and the interrupt flag', () => {
+    expect(readCommandBlock({ command: 'sleep 100', interrupt: 'true' }, 'ignored')).toEqual({ command: 'sleep 100', interrupt: true });
+    expect(readCommandBlock({ command: 'hostname', interrupt: 'false' }, '')).toEqual({ command: 'hostname', interrupt: false });
+  });
+
+  it('falls back to the code text, and skips empty blocks', () => {
+    expect(readCommandBlock({}, 'ls /')).toEqual({ command: 'ls /', interrupt: false });
+    expect(readCommandBlock({ command: ' ' }, 'x')).toBeNull();
+  });
+});
+
+describe('checkPanel', () => {
+  it('shows the tasks as pending until the first status arrives', () => {
+    const panel = checkPanel(view, null);
+    expect(panel.rows.map((r) => [r.id, r.passed])).toEqual([
+      ['rename', false],
+      ['host', false],
+    ]);
+    expect(panel.allPassed).toBe(false);
+  });
+
+  it('shows the server\'s verdict and hints', () => {
+    const panel = checkPanel(view, status([false, true]));
+    expect(panel.rows[0]).toMatchObject({ passed: false, hint: 'run hostname NAME' });
+    expect(panel.summary).toBe('1 of 2 checks pass.');
+    expect(checkPanel(view, status([true, true]))).toMatchObject({ allPassed: true, summary: 'All 2 checks pass.' });
+  });
+
+  it('ignores a status that belongs to another lesson', () => {
+    expect(checkPanel(view, status([true, true], '02-pid-namespace')).allPassed).toBe(false);
+  });
+});
+
+describe('nextLesson', () => {
+  const lessons = [view, { ...view, id: '02-pid-namespace', number: 2 }];
+  it('finds the following lesson, if any', () => {
+    expect(nextLesson(lessons, view.id)?.id).toBe('02-pid-namespace');
+    expect(nextLesson(lessons, '02-pid-namespace')).toBeUndefined();
+    expect(nextLesson(lessons, 'nope')).toBeUndefined();
+  });
+});
