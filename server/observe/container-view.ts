@@ -8,7 +8,8 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerFiles, ContainerViewFacts, OverlayView, ShellCgroup, TreeProcess, TreeView, UpperEntry } from '../lessons/facts.js';
+import type { ContainerFiles, ContainerViewFacts, OverlayView, ShellCgroup, TreeProcess, TreeView, UpperEntry } from './views.js';
+import { parseMountinfo } from '../base/mountinfo.js';
 import type { ProcEntry } from './proc.js';
 
 /** An upper layer can hold anything the learner wrote; the checks need the first few hundred names. */
@@ -202,18 +203,12 @@ export async function upperEntries(upperDir: string, imageDir: string): Promise<
 
 /** The overlay mounts of a mountinfo text, with lowerdir/upperdir/workdir from their superblock options. */
 export function overlayMounts(mountinfo: string): OverlayView['mounts'] {
-  const out: OverlayView['mounts'] = [];
-  for (const line of mountinfo.split('\n')) {
-    const fields = line.split(' ');
-    const dash = fields.indexOf('-', 6);
-    if (dash < 0 || fields[dash + 1] !== 'overlay') continue;
-    // Options are comma-separated; overlayfs escapes a comma inside a path with a backslash.
-    const options = (fields[dash + 3] ?? '').split(/(?<!\\),/);
-    const option = (name: string) => options.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1) ?? null;
-    const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-    out.push({ target: unescape(fields[4]!), lower: option('lowerdir') ?? '', upper: option('upperdir'), work: option('workdir') });
-  }
-  return out;
+  return parseMountinfo(mountinfo)
+    .filter((m) => m.fstype === 'overlay')
+    .map((m) => {
+      const option = (name: string) => m.superOptions.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1) ?? null;
+      return { target: m.target, lower: option('lowerdir') ?? '', upper: option('upperdir'), work: option('workdir') };
+    });
 }
 
 /** cpu.stat, v1 ("nr_periods", "nr_throttled", "throttled_time" in ns) or v2 ("throttled_usec"). */

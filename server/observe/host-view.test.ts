@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasMqueueMount, nsPpidOf, parseMountinfo, parseNsPids, parseSysvipc, readNsPids, splitHeadOutput, withNsPids } from './host-view.js';
+import { hasMqueueMount, nsPpidOf, shellMounts, parseNsPids, parseSysvipc, readNsPids, splitHeadOutput, withNsPids } from './host-view.js';
 
 describe('parseNsPids', () => {
   it('reads every number of the NSpid line, outermost first', () => {
@@ -39,7 +39,7 @@ describe('withNsPids', () => {
   });
 });
 
-describe('parseMountinfo', () => {
+describe('shellMounts', () => {
   // Lines as a container's /proc/PID/mountinfo has them (proc(5)).
   const text = [
     '52 50 0:21 / /proc rw,relatime - proc proc rw',
@@ -52,7 +52,7 @@ describe('parseMountinfo', () => {
   ].join('\n');
 
   it('reads target, source, type, read-only and propagation, as findmnt words it', () => {
-    expect(parseMountinfo(text)).toEqual([
+    expect(shellMounts(text)).toEqual([
       { target: '/proc', source: 'proc', fstype: 'proc', readOnly: false, propagation: 'private' },
       { target: '/proc', source: 'proc', fstype: 'proc', readOnly: false, propagation: 'private' },
       { target: '/mnt', source: 'my-tmpfs', fstype: 'tmpfs', readOnly: false, propagation: 'shared' },
@@ -64,7 +64,7 @@ describe('parseMountinfo', () => {
 
   it('reads this process\'s own table', async () => {
     const { readFile } = await import('node:fs/promises');
-    const mounts = parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8'));
+    const mounts = shellMounts(await readFile('/proc/self/mountinfo', 'utf8'));
     expect(mounts.some((m) => m.target === '/')).toBe(true);
     expect(mounts.some((m) => m.target === '/proc' && m.fstype === 'proc')).toBe(true);
   });

@@ -4,7 +4,8 @@
 // namespace of the reader: here, the host's) and POSIX message queues.
 // Lesson checks compare these with what the probe sees from inside.
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import type { HostProcessNumbers, ShellMount, ShellViewBase, SysvIpc } from '../lessons/facts.js';
+import type { HostProcessNumbers, ShellMount, ShellViewBase, SysvIpc } from './views.js';
+import { parseMountinfo } from '../base/mountinfo.js';
 import type { ProcEntry } from './proc.js';
 
 /** The NSpid line of /proc/PID/status: the PID in each PID namespace, from the reader's inwards. */
@@ -47,37 +48,19 @@ export async function withNsPids(root: number, descendants: readonly ProcEntry[]
   return out;
 }
 
-/** Undo the octal escapes the kernel writes for space, tab, newline and backslash in mountinfo paths. */
-function unescapeMountPath(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-}
-
 /**
- * /proc/PID/mountinfo (proc(5)): "ID PARENT MAJ:MIN ROOT TARGET OPTIONS [OPTIONAL…] - FSTYPE SOURCE SUPER".
- * The optional fields carry propagation: `shared:N` (a member of peer group N), `master:N` (receives
- * from group N: a slave), `unbindable`; none of them means private. Written as findmnt does:
- * "shared", "private", "slave", "shared,slave", "private,unbindable".
+ * The shell's mounts as the host sees them. Propagation is written as findmnt does: `shared:N` (a
+ * member of peer group N) is "shared", `master:N` (receives from group N) "slave", `unbindable`
+ * stays, and none of them means "private": "shared", "private", "slave", "shared,slave",
+ * "private,unbindable".
  */
-export function parseMountinfo(text: string): ShellMount[] {
-  const mounts: ShellMount[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    const fields = line.split(' ');
-    const dash = fields.indexOf('-', 6);
-    if (dash < 0 || fields.length < dash + 3) continue;
-    const optional = fields.slice(6, dash);
-    const shared = optional.some((f) => f.startsWith('shared:'));
-    const slave = optional.some((f) => f.startsWith('master:'));
-    const parts = [shared ? 'shared' : slave ? '' : 'private', slave ? 'slave' : '', optional.includes('unbindable') ? 'unbindable' : ''].filter(Boolean);
-    mounts.push({
-      target: unescapeMountPath(fields[4]!),
-      source: unescapeMountPath(fields[dash + 2]!),
-      fstype: fields[dash + 1]!,
-      readOnly: fields[5]!.split(',').includes('ro'),
-      propagation: parts.join(','),
-    });
-  }
-  return mounts;
+export function shellMounts(text: string): ShellMount[] {
+  return parseMountinfo(text).map((m) => {
+    const shared = m.optional.some((f) => f.startsWith('shared:'));
+    const slave = m.optional.some((f) => f.startsWith('master:'));
+    const parts = [shared ? 'shared' : slave ? '' : 'private', slave ? 'slave' : '', m.optional.includes('unbindable') ? 'unbindable' : ''].filter(Boolean);
+    return { target: m.target, source: m.source, fstype: m.fstype, readOnly: m.options.includes('ro'), propagation: parts.join(',') };
+  });
 }
 
 /** Inode number of a namespace link such as "pid:[4026531836]". */
@@ -111,7 +94,7 @@ export async function shellView(pid: number): Promise<ShellViewBase | null> {
   ]);
   const nsPids = status === null ? null : parseNsPids(status);
   if (!nsPids || mountinfo === null) return null;
-  return { nsPids, nsPid: nsPids[nsPids.length - 1]!, procPidNs: await procPidNs(pid), mounts: parseMountinfo(mountinfo) };
+  return { nsPids, nsPid: nsPids[nsPids.length - 1]!, procPidNs: await procPidNs(pid), mounts: shellMounts(mountinfo) };
 }
 
 /** Whether a mount table has the message queue filesystem on /dev/mqueue (the top mount there). */
@@ -127,7 +110,7 @@ export const MQUEUE_DIR = '/dev/mqueue';
  * mqueue mount shows the IPC namespace of whoever mounted it: on the host, at boot, the host's.
  */
 export async function hostMqueues(): Promise<string[] | null> {
-  const mounts = parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
+  const mounts = shellMounts(await readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
   if (!hasMqueueMount(mounts)) return null;
   return readdir(MQUEUE_DIR).then((names) => names.sort(), () => null);
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { PartialProbeReport, ProbeReport } from '../../common/probe.js';
 import { MQUEUE_DIR, parseSysvipc, splitHeadOutput, SYSVIPC_FILES } from './host-view.js';
-import type { ShellCgroup, SysvIpc } from '../lessons/facts.js';
+import type { ShellCgroup, SysvIpc } from './views.js';
 import type { LabPaths } from '../base/paths.js';
 
 /** A probe answers in a few milliseconds; five seconds means something is wrong (e.g. a frozen cgroup). */

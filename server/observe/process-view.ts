@@ -6,7 +6,7 @@
 // the listening ports are lessons 4–8's facts: server/observe/container-view.ts.)
 // The lessons on user namespaces, capabilities, no_new_privs, seccomp and the capstone check these.
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import type { HostProcess, HostProcessNumbers, OpenFile, ProcCgroup, ShellIdentity } from '../lessons/facts.js';
+import type { HostProcess, HostProcessNumbers, OpenFile, ProcCgroup, ShellIdentity } from './views.js';
 
 /** One line of /proc/PID/uid_map: ids inside..inside+count-1 are outside..outside+count-1 for the reader. */
 export interface IdMapLine {

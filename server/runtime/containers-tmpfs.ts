@@ -16,7 +16,7 @@
 // servers on one directory (each kills the other's leftovers by PID), so no lock is taken.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { parseMountinfo } from '../observe/host-view.js';
+import { parseMountinfo } from '../base/mountinfo.js';
 
 /** How the tmpfs is named in /proc/self/mountinfo: how isolab knows its own mount again. */
 export const CONTAINERS_TMPFS_SOURCE = 'isolab-containers';

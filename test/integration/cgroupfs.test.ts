@@ -10,35 +10,19 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMountinfo, type MountinfoEntry } from '../../server/base/mountinfo.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
 import { output, run, start } from '../helpers/harden.js';
 
 const IMAGE = join(REPO_ROOT, 'build', 'rootfs');
 
 // ---- the host's cgroup mounts ----
-interface Mount {
-  root: string;
-  target: string;
-  fstype: string;
-  mountOptions: string[];
-  superOptions: string[];
-}
 /** /proc/self/mountinfo as a process joined to the container (--join PID) reads it. */
-async function mountinfoInside(pid: number): Promise<Mount[]> {
+async function mountinfoInside(pid: number): Promise<MountinfoEntry[]> {
   const result = await run(['--join', String(pid)], [join(IMAGE, 'bin', 'busybox'), 'cat', '/proc/self/mountinfo']);
   expect(result.code, result.stderr).toBe(0);
   return parseMountinfo(result.stdout);
 }
-const parseMountinfo = (text: string): Mount[] =>
-  text
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [before, after] = line.split(' - ');
-      const f = before!.split(' ');
-      const [fstype, , superOptions] = after!.split(' ');
-      return { root: f[3]!, target: f[4]!, fstype: fstype!, mountOptions: f[5]!.split(','), superOptions: superOptions!.split(',') };
-    });
 const HOST_MOUNTS = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'));
 const HOST_IS_V2 = HOST_MOUNTS.some((m) => m.fstype === 'cgroup2' && m.target === '/sys/fs/cgroup');
 const UNIFIED = HOST_IS_V2 ? '/sys/fs/cgroup' : HOST_MOUNTS.find((m) => m.fstype === 'cgroup2' && m.target === '/sys/fs/cgroup/unified')?.target;
@@ -107,7 +91,7 @@ describe.skipIf(HOST_IS_V2 || !V1_PIDS)('cgroup v1 (the host\'s hierarchies)', (
         const pids = mounts.find((m) => m.target === `/sys/fs/cgroup/${V1_PIDS}`)!;
         expect(pids).toMatchObject({ fstype: 'cgroup', root: `/isolab/${name}` });
         expect(pids.superOptions).toContain('pids');
-        for (const m of mounts) expect(m.mountOptions, m.target).toContain('ro');
+        for (const m of mounts) expect(m.options, m.target).toContain('ro');
         const inside = await mountinfoInside(pid);
         expect(inside.find((m) => m.target === `/sys/fs/cgroup/${V1_PIDS}`)).toMatchObject({ fstype: 'cgroup', root: '/' });
         expect(readFileSync(`/sys/fs/cgroup/${V1_PIDS}/isolab/${name}/pids.max`, 'utf8').trim()).toBe('17');
@@ -133,7 +117,7 @@ describe.skipIf(HOST_IS_V2 || !V1_PIDS)('cgroup v1 (the host\'s hierarchies)', (
       const { pid } = await started.ready;
       const pids = containerCgroupMounts(pid).find((m) => m.target === `/sys/fs/cgroup/${V1_PIDS}`)!;
       expect(pids).toMatchObject({ fstype: 'cgroup', root: `/isolab/${name}` });
-      expect(pids.mountOptions).toContain('ro');
+      expect(pids.options).toContain('ro');
     } finally {
       started.kill('SIGTERM');
       await started.done;
@@ -205,7 +189,7 @@ describe.skipIf(!UNIFIED)('cgroup v2 (cgroup2 on /sys/fs/cgroup, or --cgroup-roo
       const mounts = containerCgroupMounts(pid);
       expect(mounts).toHaveLength(1);
       expect(mounts[0]).toMatchObject({ target: '/sys/fs/cgroup', fstype: 'cgroup2', root: `/isolab/${name}` });
-      expect(mounts[0]!.mountOptions).toContain('ro');
+      expect(mounts[0]!.options).toContain('ro');
       // From inside its cgroup namespace the same mount starts at "/".
       const inside = await mountinfoInside(pid);
       expect(inside.find((m) => m.target === '/sys/fs/cgroup')).toMatchObject({ fstype: 'cgroup2', root: '/' });
