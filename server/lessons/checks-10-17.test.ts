@@ -8,7 +8,8 @@ import { capSet, sampleProbeReport } from '../../common/probe-sample.js';
 import type { ContainerSpec } from '../../common/spec.js';
 import { REPO_ROOT } from '../base/paths.js';
 import { evaluateLesson } from './checks.js';
-import type { CheckFacts, ContainerViewFacts, HostProcess, OpenFile, ShellView } from './facts.js';
+import type { ContainerViewFacts, HostProcess, OpenFile, ShellView } from '../observe/views.js';
+import type { CheckFacts } from './facts.js';
 import { loadLessons, type Lesson } from './load.js';
 
 const HOST_NS = { cgroup: 4026531835, ipc: 4026531839, mnt: 4026531841, net: 4026531840, pid: 4026531836, time: 4026531834, user: 4026531837, uts: 4026531838 };

@@ -5,7 +5,8 @@ import { sampleProbeReport } from '../../common/probe-sample.js';
 import { PLAIN_PROCESS, type ContainerSpec } from '../../common/spec.js';
 import { REPO_ROOT } from '../base/paths.js';
 import { evaluateLesson, holds } from './checks.js';
-import type { CheckFacts, ContainerViewFacts, ShellView, SysvIpc } from './facts.js';
+import type { ContainerViewFacts, ShellView, SysvIpc } from '../observe/views.js';
+import type { CheckFacts } from './facts.js';
 import { loadLessons, type Lesson } from './load.js';
 import { Condition } from './schema.js';
 
