@@ -18,7 +18,7 @@ import {
   type VerdictFacts,
 } from './diagnose.js';
 import type { SeccompNotifyLine } from '../runtime/launcher.js';
-import { WORKSHOP_LOCKED_ON } from '../session/session.js';
+import { FLOOR_TOGGLES } from '../floor/floor.js';
 
 const throwaway = (spec: ContainerSpec) => {
   const result = throwawaySpec(spec);
@@ -104,7 +104,7 @@ describe('liftsFor', () => {
   });
 
   it('never lifts what a workshop server keeps on, and says why', () => {
-    const { lifts, notLifted } = liftsFor(throwaway(EVERYTHING).spec, WORKSHOP_LOCKED_ON);
+    const { lifts, notLifted } = liftsFor(throwaway(EVERYTHING).spec, FLOOR_TOGGLES);
     expect(notLifted.map((n) => n.layer)).toEqual(['seccomp', 'masked-paths', 'device-cgroup', 'user-namespace', 'no-new-privs']);
     expect(notLifted.every((n) => n.reason === WORKSHOP_KEEPS_ON)).toBe(true);
     expect(lifts.map((l) => l.layer)).toEqual(['capabilities', 'read-only-root', 'landlock', 'lsm', 'rlimits', 'user']);

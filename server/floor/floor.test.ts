@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DOCKER_RUN_DEFAULT, PLAIN_PROCESS, TOGGLE_IDS, applyToggle, isToggleOn } from '../../common/spec.js';
-import { TOGGLE_FIELD, WORKSHOP_LOCKED_ON, workshopRootMode } from './session.js';
+import { TOGGLE_FIELD, FLOOR_TOGGLES, floorRootMode } from './floor.js';
 
 const at = (obj: unknown, path: (string | number)[]) => path.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)?.[k], obj);
 
@@ -15,22 +15,22 @@ describe('TOGGLE_FIELD: where the settings editor points when an edit lowers the
   });
 
   it('covers every locked switch', () => {
-    for (const id of WORKSHOP_LOCKED_ON) expect(TOGGLE_FIELD[id]).toBeDefined();
+    for (const id of FLOOR_TOGGLES) expect(TOGGLE_FIELD[id]).toBeDefined();
   });
 });
 
-describe('workshopRootMode: a workshop shell always pivots', () => {
+describe('floorRootMode: a workshop shell always pivots', () => {
   const withRoot = (rootMode: 'pivot' | 'chroot') => ({ ...DOCKER_RUN_DEFAULT, filesystem: { ...DOCKER_RUN_DEFAULT.filesystem, rootMode } });
 
   it('turns chroot into pivot_root and keeps the rest of the filesystem settings', () => {
-    const floored = workshopRootMode(withRoot('chroot'));
+    const floored = floorRootMode(withRoot('chroot'));
     expect(floored.filesystem).toEqual({ ...DOCKER_RUN_DEFAULT.filesystem, rootMode: 'pivot' });
     expect({ ...floored, filesystem: null }).toEqual({ ...DOCKER_RUN_DEFAULT, filesystem: null });
   });
 
   it('returns the very same settings when there is nothing to change (the settings editor tests identity)', () => {
     const pivot = withRoot('pivot');
-    expect(workshopRootMode(pivot)).toBe(pivot);
-    expect(workshopRootMode(PLAIN_PROCESS)).toBe(PLAIN_PROCESS);
+    expect(floorRootMode(pivot)).toBe(pivot);
+    expect(floorRootMode(PLAIN_PROCESS)).toBe(PLAIN_PROCESS);
   });
 });

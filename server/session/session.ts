@@ -6,7 +6,6 @@ import * as nodePty from 'node-pty';
 import type {
   ApplyResult,
   DiagnoseVerdict,
-  FieldIssue,
   ExportView,
   InspectorView,
   LearnerProgress,
@@ -21,9 +20,10 @@ import type {
   TermSize,
 } from '../../common/protocol.js';
 import type { SeccompProfile } from '../../common/seccomp-profile.js';
-import { PLAIN_PROCESS, TOGGLES, applyToggle, describeChanges, isToggleOn, type ContainerSpec, type ToggleId } from '../../common/spec.js';
+import { PLAIN_PROCESS, applyToggle, describeChanges, type ContainerSpec, type ToggleId } from '../../common/spec.js';
 import { DisposableStore, type Disposer } from '../base/disposable.js';
 import { LabError } from '../base/errors.js';
+import { FLOOR_TOGGLES, raiseToFloor, refuseBelowFloor } from '../floor/floor.js';
 import { hasMqueueMount, hostMqueues, hostSysvIpc, shellView, withNsPids } from '../observe/host-view.js';
 import { inspectorView } from '../observe/inspector.js';
 import { gatherContainerView } from '../observe/container-view.js';
@@ -56,46 +56,6 @@ const CHECK_AFTER_ENTER_MS = 400;
 const CHECK_PERIOD_MS = 3_000;
 /** Respawns per second a learner may trigger; more is a script hammering the launcher. */
 const MAX_RESPAWNS_PER_SECOND = 5;
-
-/**
- * In workshop mode the shared server never hands out a shell without these. The user namespace is
- * the heart of it: root inside is an unprivileged uid outside (each container its own range), so
- * the capabilities a learner holds inside reach only namespaces their container owns — they can
- * still rename their container, mount a tmpfs or unshare in a lesson, but not touch the host. On top:
- * own root and /proc, docker's masked paths and seccomp profile, no_new_privs, and cgroup limits so
- * one learner's fork bomb or memory hog stays in their own container. The page shows the lock.
- */
-export const WORKSHOP_LOCKED_ON: readonly ToggleId[] = ['mount', 'pid', 'rootfs', 'user', 'masked', 'limits', 'seccomp', 'nnp'];
-/** Where each switch lives in the settings, to point at it when an edit turns a locked one off. */
-export const TOGGLE_FIELD: Record<ToggleId, (string | number)[]> = {
-  uts: ['namespaces', 'uts'],
-  pid: ['namespaces', 'pid'],
-  mount: ['namespaces', 'mount'],
-  ipc: ['namespaces', 'ipc'],
-  net: ['namespaces', 'net'],
-  user: ['namespaces', 'user'],
-  cgroupns: ['namespaces', 'cgroup'],
-  rootfs: ['rootfs'],
-  readonly: ['filesystem', 'readOnly'],
-  masked: ['filesystem', 'maskedPaths'],
-  limits: ['resources', 'cgroup'],
-  bridge: ['network', 'mode'],
-  caps: ['capabilities'],
-  nnp: ['noNewPrivs'],
-  seccomp: ['seccomp'],
-  landlock: ['landlock', 'enabled'],
-};
-
-/**
- * A workshop shell always gets pivot_root. Under chroot the container's mount namespace still holds
- * the host's whole tree, and a root with CAP_SYS_CHROOT climbs out to it (lesson 4): even as an
- * unprivileged uid, it would read the host's world-readable files and every process's command line
- * in the host's /proc, and write to the host's world-writable directories (/dev/shm, /var/tmp).
- */
-export function workshopRootMode(spec: ContainerSpec): ContainerSpec {
-  if (!spec.rootfs || spec.filesystem.rootMode === 'pivot') return spec;
-  return { ...spec, filesystem: { ...spec.filesystem, rootMode: 'pivot' } };
-}
 
 export interface SessionDeps {
   paths: LabPaths;
@@ -197,7 +157,7 @@ export class Session {
   }
 
   get lockedOn(): readonly ToggleId[] {
-    return this.deps.mode === 'workshop' ? WORKSHOP_LOCKED_ON : [];
+    return this.deps.mode === 'workshop' ? FLOOR_TOGGLES : [];
   }
 
   /** Flow-control statistics, for benchmarks and tests. */
@@ -247,18 +207,7 @@ export class Session {
 
   /** The settings editor's Apply: the whole spec (already validated), refused if it goes below the workshop floor. */
   async applySpec(spec: ContainerSpec): Promise<ApplyResult> {
-    const below = this.lockedOn.filter((id) => !isToggleOn(spec, id));
-    if (below.length) {
-      const issues: FieldIssue[] = below.map((id) => ({
-        path: ['spec', ...TOGGLE_FIELD[id]],
-        message: `this workshop server keeps "${TOGGLES[id].label}" on for everyone's safety`,
-      }));
-      throw new LabError('forbidden', `this workshop server keeps ${below.map((id) => `"${TOGGLES[id].label}"`).join(', ')} on for everyone's safety`, undefined, issues);
-    }
-    if (this.deps.mode === 'workshop' && workshopRootMode(spec) !== spec) {
-      const message = 'this workshop server always uses pivot_root: under chroot the host\'s files are one climb away (lesson 4)';
-      throw new LabError('forbidden', message, undefined, [{ path: ['spec', 'filesystem', 'rootMode'], message }]);
-    }
+    if (this.deps.mode === 'workshop') refuseBelowFloor(spec);
     if (spec.seccomp === 'custom' && !this.customProfile) {
       const message = 'seccomp "custom" needs your profile first: apply one in the Seccomp tab';
       throw new LabError('bad_request', message, undefined, [{ path: ['spec', 'seccomp'], message }]);
@@ -415,9 +364,7 @@ export class Session {
   }
 
   private withFloor(spec: ContainerSpec): ContainerSpec {
-    let floored = spec;
-    for (const id of this.lockedOn) floored = applyToggle(floored, id, true).spec;
-    return this.deps.mode === 'workshop' ? workshopRootMode(floored) : floored;
+    return this.deps.mode === 'workshop' ? raiseToFloor(spec) : spec;
   }
 
   private banner(changes: string[]): void {
@@ -507,7 +454,7 @@ export class Session {
       const { release } = context;
       timer = setTimeout(() => settle(new LabError('launch_failed', 'the container did not become ready in time')), LAUNCH_TIMEOUT_MS);
       const dataSub = pty.onData((data) => this.pump.push(data as unknown as Buffer));
-      const exitSub = pty.onExit(({ exitCode, signal }) => {
+      pty.onExit(({ exitCode, signal }) => {
         const code = signal ? 128 + signal : exitCode;
         // The launcher has torn its container down (cgroup, veth) before exiting.
         release();
@@ -522,7 +469,7 @@ export class Session {
       if (this.pump.isPaused) pty.pause();
       const stop = this.store.add(() => {
         dataSub.dispose();
-        // exitSub stays: when this launcher exits, its container's directory, bridge address and
+        // The exit listener stays: when this launcher exits, its container's directory, bridge address and
         // uid range must still be released (it reports nothing to the page once replaced).
         settle(new LabError('not_started', 'the shell was replaced before it was ready'));
         stopPty(pty);
