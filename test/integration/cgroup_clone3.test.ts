@@ -6,7 +6,7 @@
 // (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host via --cgroup-root); it needs no
 // controller for this. Contract: native/README.md.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -25,11 +25,6 @@ const PROBE = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-probe');
 const BUSYBOX = join(IMAGE, 'bin', 'busybox');
 const sh = (script: string) => [BUSYBOX, 'sh', '-c', script];
 
-const DOCKER_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
-
 // ---- the host's cgroups ----
 const MOUNTINFO = readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n');
 const HOST_IS_V2 = MOUNTINFO.some((l) => / \/sys\/fs\/cgroup .* - cgroup2 /.test(l));

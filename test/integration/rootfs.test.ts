@@ -32,7 +32,6 @@ const LAUNCHER = join(RELEASE, 'isolab-launcher');
 const PROBE = join(RELEASE, 'isolab-probe');
 const ESCAPE = join(RELEASE, 'isolab-chroot-escape');
 /** Where scripts/rootfs.mjs puts them in the image. */
-const PROBE_IN_IMAGE = '/usr/local/bin/isolab-probe';
 const ESCAPE_IN_IMAGE = '/usr/local/bin/isolab-chroot-escape';
 /** A static shell on the host, run inside containers through --join. */
 const HOST_BUSYBOX = '/bin/busybox';
