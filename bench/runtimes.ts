@@ -28,7 +28,8 @@ import { ContainerSpec, DOCKER_RUN_DEFAULT, TEACHING_LIMITS, applySpecChange } f
 import { processPssKiB, processTree } from '../server/compare/measure.js';
 import { ContainerContexts } from '../server/runtime/container-context.js';
 import { ownCapabilities } from '../server/runtime/host-capabilities.js';
-import { ReadyLine, launcherArgs } from '../server/runtime/launcher.js';
+import { launcherArgs } from '../server/runtime/launcher.js';
+import { ReadyLine } from '../server/runtime/status-lines.js';
 import { REPO_ROOT, defaultPaths } from '../server/base/paths.js';
 import { listProcesses } from '../server/observe/proc.js';
 import { parseSeccompProfileJson } from '../server/runtime/seccomp/profile.js';

@@ -9,7 +9,8 @@ import { ProbeReport } from '../../common/probe.js';
 import { PLAIN_PROCESS, type ContainerSpec, NAMESPACE_KINDS } from '../../common/spec.js';
 import { SysviewReport, answered, refusedComparedTo } from '../../common/sysview.js';
 import type { ContainerContexts } from '../runtime/container-context.js';
-import { StatusLine, launcherArgs } from '../runtime/launcher.js';
+import { launcherArgs } from '../runtime/launcher.js';
+import { failedStep, readStatusLines } from '../runtime/status-lines.js';
 import type { LabPaths } from '../base/paths.js';
 import { GVISOR_CPUS, GVISOR_MEMORY_BYTES, destroySandbox, makeBundle, runscFlags, type GvisorRuntime } from './gvisor.js';
 import { msSince, treePssKiB } from './measure.js';
@@ -238,16 +239,9 @@ async function runMeasured(deps: LaunchDeps, spec: ContainerSpec, owner: string,
   child.on('error', () => context.release());
   let containerPid: number | null = null;
   let launchError = '';
-  (child.stdio[3] as Readable).setEncoding('utf8').on('data', (chunk: string) => {
-    for (const raw of chunk.split('\n')) {
-      try {
-        const line = StatusLine.parse(JSON.parse(raw));
-        if (line.type === 'ready') containerPid = line.pid;
-        if (line.type === 'error') launchError = `step "${line.step}": ${line.message}`;
-      } catch {
-        /* partial or other line */
-      }
-    }
+  readStatusLines(child.stdio[3] as Readable, (line) => {
+    if (line.type === 'ready') containerPid = line.pid;
+    if (line.type === 'error') launchError = failedStep(line);
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));

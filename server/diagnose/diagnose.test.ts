@@ -17,7 +17,7 @@ import {
   type RawRun,
   type VerdictFacts,
 } from './diagnose.js';
-import type { SeccompNotifyLine } from '../runtime/launcher.js';
+import type { SeccompNotifyLine } from '../runtime/status-lines.js';
 import { FLOOR_TOGGLES } from '../floor/floor.js';
 
 const throwaway = (spec: ContainerSpec) => {
@@ -131,9 +131,9 @@ describe('classifyRun', () => {
 
   it('tells a timeout and a container that never started from a failure', () => {
     expect(classifyRun(raw({ timedOut: true, exitCode: 143, output: 'Permission denied' }))).toMatchObject({ outcome: 'timeout', exitCode: null });
-    expect(classifyRun(raw({ launchError: 'pivot_root: Invalid argument (step pivot_root)', exitCode: 125 }))).toMatchObject({
+    expect(classifyRun(raw({ launchError: 'step "pivot_root": Invalid argument', exitCode: 125 }))).toMatchObject({
       outcome: 'not-started',
-      note: 'pivot_root: Invalid argument (step pivot_root)',
+      note: 'step "pivot_root": Invalid argument',
     });
   });
 

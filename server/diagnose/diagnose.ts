@@ -18,6 +18,7 @@
 // describeNotice, conclusionFor. The Diagnoser runs the containers.
 import { ownCapabilities } from '../runtime/host-capabilities.js';
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import type {
   DiagnoseLayer,
   DiagnoseLayerId,
@@ -30,7 +31,8 @@ import { CAPABILITIES, type Capability } from '../../common/capabilities.js';
 import { ContainerSpec, type ToggleId } from '../../common/spec.js';
 import type { ContainerContexts } from '../runtime/container-context.js';
 import { LabError } from '../base/errors.js';
-import { StatusLine, launcherArgs, shellEnv, type SeccompNotifyLine } from '../runtime/launcher.js';
+import { launcherArgs, shellEnv } from '../runtime/launcher.js';
+import { failedStep, readStatusLines, type SeccompNotifyLine } from '../runtime/status-lines.js';
 import type { SeccompProfile } from '../runtime/seccomp/profile.js';
 
 /** One re-run: a container starts in tens of milliseconds and a refused call fails at once; a command still running after this is killed with its whole container. */
@@ -673,7 +675,6 @@ export class Diagnoser {
       let timedOut = false;
       let flooded = false;
       let read = 0;
-      let statusBuffer = '';
       const child = spawn(this.launcher, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: shellEnv(), cwd: '/' });
       let killTimer: NodeJS.Timeout | undefined;
       const stop = () => {
@@ -696,26 +697,9 @@ export class Diagnoser {
         }
       });
       child.stderr!.on('data', (d: Buffer) => stderr.push(d));
-      const status = child.stdio[3] as NodeJS.ReadableStream;
-      status.setEncoding('utf8');
-      status.on('data', (chunk: string) => {
-        statusBuffer += chunk;
-        let nl: number;
-        while ((nl = statusBuffer.indexOf('\n')) >= 0) {
-          const raw = statusBuffer.slice(0, nl);
-          statusBuffer = statusBuffer.slice(nl + 1);
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(raw);
-          } catch {
-            continue;
-          }
-          const line = StatusLine.safeParse(parsed);
-          if (!line.success) continue;
-          if (line.data.type === 'seccomp-notify') notices.push(line.data);
-          else if (line.data.type === 'error') launchError = `${line.data.message} (step ${line.data.step})`;
-        }
-        if (statusBuffer.length > 64 * 1024) statusBuffer = ''; // not our launcher's lines
+      readStatusLines(child.stdio[3] as Readable, (line) => {
+        if (line.type === 'seccomp-notify') notices.push(line);
+        else if (line.type === 'error') launchError = failedStep(line);
       });
       let settled = false;
       const finish = (code: number | null, spawnError?: Error) => {

@@ -17,7 +17,8 @@ import { ContainerContexts, imageDisk } from '../runtime/container-context.js';
 import { describeContainersStorage } from '../runtime/containers-tmpfs.js';
 import { LabError } from '../base/errors.js';
 import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps } from './docker-flags.js';
-import { ErrorLine, StatusLine, StatusServer, launcherArgs, shellCommand } from '../runtime/launcher.js';
+import { launcherArgs, shellCommand } from '../runtime/launcher.js';
+import { StatusServer, failedStep, readStatusLines, type ErrorLine } from '../runtime/status-lines.js';
 import { loadLessonCatalog } from '../lessons/catalog.js';
 import { validateLessonsDir } from '../lessons/index.js';
 import { sessionDeps } from '../session/session-deps.js';
@@ -268,24 +269,15 @@ async function run(args: string[]): Promise<number> {
   const ignore = () => {};
   process.on('SIGINT', ignore);
   process.on('SIGQUIT', ignore);
-  let buffered = '';
-  const statusPipe = child.stdio[3] as Readable;
-  statusPipe.setEncoding('utf8');
-  statusPipe.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const raw = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
+  readStatusLines(
+    child.stdio[3] as Readable,
+    (line) => {
+      if (line.type === 'error' && !parsed.jsonStatus) printLaunchError(line);
+    },
+    (raw) => {
       if (parsed.jsonStatus) process.stderr.write(`${raw}\n`);
-      try {
-        const line = StatusLine.parse(JSON.parse(raw));
-        if (line.type === 'error' && !parsed.jsonStatus) printLaunchError(line);
-      } catch {
-        /* not a status line we know: ignore */
-      }
-    }
-  });
+    },
+  );
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       process.off('SIGINT', ignore);
@@ -346,7 +338,7 @@ async function exportSpec(args: string[]): Promise<number> {
 }
 
 function printLaunchError(line: ErrorLine): void {
-  console.error(`isolab: the container could not start at step "${line.step}": ${line.message}`);
+  console.error(`isolab: the container could not start at ${failedStep(line)}`);
 }
 
 async function lessons(args: string[]): Promise<number> {

@@ -6,7 +6,7 @@
 // runs under the workshop floor, and only the tasks not marked `workshop: false` are held to their
 // checks.
 import type { CheckResult, LessonStatus, ServerMode } from '../../common/protocol.js';
-import { StatusServer } from '../runtime/launcher.js';
+import { StatusServer } from '../runtime/status-lines.js';
 import { catalogOf } from '../lessons/catalog.js';
 import type { LabPaths } from '../base/paths.js';
 import { Session } from '../session/session.js';

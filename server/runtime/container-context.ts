@@ -14,7 +14,8 @@ import { compileSeccompProfile, nativeArch, parseSeccompProfileJson, type Seccom
 import { keepContainersInMemory, type ContainersStorage } from './containers-tmpfs.js';
 import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
-import { SeccompCompiledLine, type LaunchContext, type SeccompProgram } from './launcher.js';
+import type { LaunchContext, SeccompProgram } from './launcher.js';
+import { SeccompCompiledLine } from './status-lines.js';
 
 /**
  * User namespace ranges: container N maps 0…65535 inside to BASE + 65536·N outside, so no two

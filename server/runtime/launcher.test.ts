@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DOCKER_DEFAULT_CAPABILITIES } from '../../common/capabilities.js';
 import { DOCKER_RUN_DEFAULT, FULL_ISOLATION, PLAIN_PROCESS, applyToggle, type ContainerSpec } from '../../common/spec.js';
-import { StatusLine, joinArgs, launcherArgs, shellCommand, shellEnv } from './launcher.js';
+import { joinArgs, launcherArgs, shellCommand, shellEnv } from './launcher.js';
 
 const ctx = { rootfsDir: '/r' };
 
@@ -103,15 +103,5 @@ describe('shell', () => {
   });
   it('passes an explicit environment, nothing from the server', () => {
     expect(Object.keys(shellEnv()).sort()).toEqual(['HOME', 'ISOLAB', 'LANG', 'PATH', 'PS1', 'TERM']);
-  });
-});
-
-describe('StatusLine', () => {
-  it('parses the three line types and rejects others', () => {
-    expect(StatusLine.parse({ type: 'ready', pid: 5, namespaces: { uts: 1 }, timings_us: { total: 9 } }).type).toBe('ready');
-    expect(StatusLine.parse({ type: 'error', step: 'clone', errno: 1, message: 'x' }).type).toBe('error');
-    expect(StatusLine.parse({ type: 'exit', code: 0 }).type).toBe('exit');
-    expect(StatusLine.safeParse({ type: 'ready', pid: -1, namespaces: {}, timings_us: {} }).success).toBe(false);
-    expect(StatusLine.safeParse({ type: 'surprise' }).success).toBe(false);
   });
 });

@@ -1,49 +1,6 @@
-// Talking to native/launcher: its command line (built from a ContainerSpec) and its status lines
-// (ready / error / exit, one JSON object per line — contract in native/README.md).
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { z } from 'zod';
+// The launcher's command line, built from a ContainerSpec (contract in native/README.md). What it
+// answers — its status lines — is read in status-lines.ts.
 import { NAMESPACE_KINDS, type ContainerSpec, type Resources } from '../../common/spec.js';
-
-export const ReadyLine = z.object({
-  type: z.literal('ready'),
-  pid: z.number().int().positive(),
-  namespaces: z.record(z.string(), z.number()),
-  /** With --cgroup: how the first process got into its cgroup (clone3 into it, or moved in after clone). */
-  cgroup_via: z.enum(['clone3', 'self', 'attach']).optional(),
-  timings_us: z.record(z.string(), z.number()),
-});
-export const ErrorLine = z.object({
-  type: z.literal('error'),
-  step: z.string(),
-  errno: z.number().int(),
-  message: z.string(),
-});
-export const ExitLine = z.object({ type: z.literal('exit'), code: z.number().int() });
-/** `--cgroup-update`: the limits of a running container were rewritten. */
-export const UpdatedLine = z.object({ type: z.literal('updated'), cgroup: z.string(), version: z.union([z.literal(1), z.literal(2)]) });
-/**
- * `--seccomp-notify`: the supervisor answered a system call the filter handed over (first time per
- * call): which one, from which process, with its arguments as hex strings.
- */
-export const SeccompNotifyLine = z.object({
-  type: z.literal('seccomp-notify'),
-  syscall: z.string().nullable(),
-  nr: z.number().int(),
-  arch: z.string(),
-  errno: z.number().int(),
-  pid: z.number().int(),
-  comm: z.string(),
-  args: z.array(z.string()).length(6),
-});
-export const StatusLine = z.discriminatedUnion('type', [ReadyLine, ErrorLine, ExitLine, UpdatedLine, SeccompNotifyLine]);
-export type ReadyLine = z.infer<typeof ReadyLine>;
-export type ErrorLine = z.infer<typeof ErrorLine>;
-export type StatusLine = z.infer<typeof StatusLine>;
-export type SeccompNotifyLine = z.infer<typeof SeccompNotifyLine>;
 
 /** What the server decides per container, next to its settings. */
 export interface LaunchContext {
@@ -79,15 +36,6 @@ export interface SeccompProgram {
    */
   notify?: string;
 }
-
-/** What `isolab-launcher --seccomp-compile` prints on success. */
-export const SeccompCompiledLine = z.object({
-  type: z.literal('seccomp-compiled'),
-  out: z.string(),
-  instructions: z.number().int().positive(),
-  flags: z.array(z.enum(['log', 'spec_allow'])),
-  us: z.number().int().nonnegative(),
-});
 
 /** The isolab bridge: a private subnet with no route off the machine (no NAT, no forwarding). */
 export const BRIDGE = { name: 'isolab0', gateway: '10.88.0.1/16' } as const;
@@ -222,81 +170,4 @@ export function shellEnv(): Record<string, string> {
     PS1: '\\u@\\h:\\w\\$ ',
     ISOLAB: '1',
   };
-}
-
-interface Pending {
-  onLine: (line: StatusLine) => void;
-}
-
-/**
- * node-pty cannot hand the launcher an extra file descriptor, so launchers started on a pty report
- * on a unix socket instead: one listener per server in a fresh 0700 directory, each launcher proving
- * which spawn it is with a one-time random token.
- */
-export class StatusServer {
-  readonly socketPath: string;
-  private readonly dir: string;
-  private readonly server: Server;
-  private readonly pending = new Map<string, Pending>();
-
-  private constructor(dir: string, server: Server) {
-    this.dir = dir;
-    this.socketPath = join(dir, 'status.sock');
-    this.server = server;
-  }
-
-  static async start(): Promise<StatusServer> {
-    const dir = mkdtempSync(join(tmpdir(), 'isolab-')); // mode 0700: only root can connect
-    let self: StatusServer | undefined;
-    const server = createServer((sock) => self!.accept(sock));
-    self = new StatusServer(dir, server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(self!.socketPath, () => resolve());
-    });
-    return self;
-  }
-
-  /** Registers a spawn; returns its token and a function to forget it. */
-  expect(onLine: (line: StatusLine) => void): { token: string; forget: () => void } {
-    const token = randomBytes(16).toString('hex');
-    this.pending.set(token, { onLine });
-    return { token, forget: () => this.pending.delete(token) };
-  }
-
-  private accept(sock: Socket): void {
-    let buffered = '';
-    let owner: Pending | undefined;
-    sock.setEncoding('utf8');
-    sock.on('error', () => sock.destroy());
-    sock.on('data', (chunk: string) => {
-      buffered += chunk;
-      // A status stream is a handful of short lines; anything longer is not our launcher.
-      if (buffered.length > 64 * 1024) return sock.destroy();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const raw = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw);
-        } catch {
-          return sock.destroy();
-        }
-        if (!owner) {
-          const hello = z.object({ type: z.literal('hello'), token: z.string() }).safeParse(parsed);
-          owner = hello.success ? this.pending.get(hello.data.token) : undefined;
-          if (!owner) return sock.destroy();
-          continue;
-        }
-        const line = StatusLine.safeParse(parsed);
-        if (line.success) owner.onLine(line.data);
-      }
-    });
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    rmSync(this.dir, { recursive: true, force: true });
-  }
 }

@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { describeZodError, type LimitsRequest } from '../../common/protocol.js';
 import { ContainerSpec } from '../../common/spec.js';
 import { LabError } from '../base/errors.js';
-import { StatusLine, limitArgs, type LaunchContext } from './launcher.js';
+import { limitArgs, type LaunchContext } from './launcher.js';
+import { statusLinesOf } from './status-lines.js';
 
 /** A cgroup write takes microseconds; a launcher that has not answered by then is stuck. */
 const UPDATE_TIMEOUT_MS = 3_000;
@@ -31,11 +32,7 @@ export function applyLimits(launcher: string, spec: ContainerSpec, ctx: LaunchCo
   return new Promise((resolve, reject) => {
     // No status channel: the launcher prints its one status line on stdout.
     execFile(launcher, args, { timeout: UPDATE_TIMEOUT_MS, env: {} }, (err, stdout) => {
-      const line = stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((raw) => StatusLine.safeParse((() => { try { return JSON.parse(raw); } catch { return null; } })()))
-        .find((p) => p.success)?.data;
+      const line = statusLinesOf(stdout)[0];
       if (line?.type === 'updated') return resolve();
       if (line?.type === 'error') return reject(new LabError('launch_failed', `the limits could not be changed: ${line.message}`, line.step));
       reject(new LabError('launch_failed', `the limits could not be changed: ${err?.message ?? 'no answer from the launcher'}`));

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { ServerMode } from '../../common/protocol.js';
 import { ContainerContexts } from '../runtime/container-context.js';
 import { Diagnoser } from '../diagnose/diagnose.js';
-import type { StatusServer } from '../runtime/launcher.js';
+import type { StatusServer } from '../runtime/status-lines.js';
 import type { LessonCatalog } from '../lessons/catalog.js';
 import { introspect } from '../runtime/native-addon.js';
 import type { LabPaths } from '../base/paths.js';

@@ -8,7 +8,7 @@ import type { Ack, ClientToServerEvents, ServerMode, ServerToClientEvents, Sandb
 import { FLOW_CONTROL } from '../../common/protocol.js';
 import { createApp, type LabApp } from '../../server/transport/app.js';
 import { CompareService } from '../../server/compare/service.js';
-import { StatusServer } from '../../server/runtime/launcher.js';
+import { StatusServer } from '../../server/runtime/status-lines.js';
 import { loadLessonCatalog } from '../../server/lessons/catalog.js';
 import { sessionDeps } from '../../server/session/session-deps.js';
 import { defaultPaths } from '../../server/base/paths.js';

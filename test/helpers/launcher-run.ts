@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
-import { StatusLine, type ReadyLine } from '../../server/runtime/launcher.js';
+import { LineReader, StatusLine, type ReadyLine } from '../../server/runtime/status-lines.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
 export const LAUNCHER = join(RELEASE, 'isolab-launcher');
@@ -63,7 +63,6 @@ export function start(
   const status: StatusLine[] = [];
   let stdout = '';
   let stderr = '';
-  let buffered = '';
   let onReady: (r: ReadyLine) => void = () => {};
   let onNotReady: (e: Error) => void = () => {};
   const ready = new Promise<ReadyLine>((resolve, reject) => {
@@ -73,19 +72,14 @@ export function start(
   ready.catch(() => {}); // a test may only look at `done`
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const statusPipe = child.stdio[3] as NodeJS.ReadableStream;
-  statusPipe.setEncoding('utf8');
-  statusPipe.on('data', (d: string) => {
-    buffered += d;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
-      const line = StatusLine.parse(JSON.parse(buffered.slice(0, nl)));
-      buffered = buffered.slice(nl + 1);
-      status.push(line);
-      if (line.type === 'ready') onReady(line);
-      else if (line.type === 'error') onNotReady(new Error(`launcher error at ${line.step}: ${line.message}`));
-    }
+  // Strict on purpose: a line the launcher writes that is not a status line fails the test.
+  const reader = new LineReader((raw) => {
+    const line = StatusLine.parse(JSON.parse(raw));
+    status.push(line);
+    if (line.type === 'ready') onReady(line);
+    else if (line.type === 'error') onNotReady(new Error(`launcher error at ${line.step}: ${line.message}`));
   });
+  (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => reader.push(d));
   const done = new Promise<Run>((resolve) => {
     child.on('close', (code) => {
       onNotReady(new Error(`launcher exited (${code}) before ready: ${stderr}`));

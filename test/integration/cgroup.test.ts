@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, statSync 
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/base/paths.js';
-import type { ReadyLine } from '../../server/runtime/launcher.js';
+import type { ReadyLine } from '../../server/runtime/status-lines.js';
 import { start as startLauncher, processesMarked, ourZombies } from '../helpers/launcher-run.js';
 
 const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/base/paths.js';
-import type { ReadyLine } from '../../server/runtime/launcher.js';
+import type { ReadyLine } from '../../server/runtime/status-lines.js';
 import { start as startLauncher, processesMarked } from '../helpers/launcher-run.js';
 
 const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');

@@ -23,7 +23,7 @@ import { ProbeReport } from '../../common/probe.js';
 import { introspect } from '../../server/runtime/native-addon.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
 import { hostInode, join_, probeWith, run, start, type Started, processesMarked, ourZombies } from '../helpers/launcher-run.js';
-import { StatusLine } from '../../server/runtime/launcher.js';
+import { LineReader, StatusLine } from '../../server/runtime/status-lines.js';
 
 const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
 const LAUNCHER = join(RELEASE, 'isolab-launcher');
@@ -343,15 +343,8 @@ describe('command line', () => {
     const path = join(dir, 's');
     const lines: unknown[] = [];
     const server = createServer((sock) => {
-      let buf = '';
-      sock.setEncoding('utf8').on('data', (d: string) => {
-        buf += d;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          lines.push(JSON.parse(buf.slice(0, nl)));
-          buf = buf.slice(nl + 1);
-        }
-      });
+      const reader = new LineReader((raw) => lines.push(JSON.parse(raw)));
+      sock.setEncoding('utf8').on('data', (d: string) => reader.push(d));
     });
     await new Promise<void>((r) => server.listen(path, r));
     try {

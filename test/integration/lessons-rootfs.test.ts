@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerMode } from '../../common/protocol.js';
-import { StatusServer } from '../../server/runtime/launcher.js';
+import { StatusServer } from '../../server/runtime/status-lines.js';
 import { catalogOf } from '../../server/lessons/catalog.js';
 import { loadLessons } from '../../server/lessons/load.js';
 import { defaultPaths } from '../../server/base/paths.js';

@@ -9,7 +9,7 @@ import { hostname, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBE_SECTIONS, PartialProbeReport, ProbeReport, TrySyscallReport, type TrySyscallResult } from '../../common/probe.js';
-import { StatusLine, type ReadyLine } from '../../server/runtime/launcher.js';
+import { LineReader, StatusLine, type ReadyLine } from '../../server/runtime/status-lines.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
 import { Prober, pidInsideContainer } from '../../server/observe/probe.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
@@ -52,15 +52,8 @@ function startContainer(args: string[], program: string[]): Promise<Container> {
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   return new Promise((resolve, reject) => {
-    let buffered = '';
-    const status = child.stdio[3] as NodeJS.ReadableStream;
-    status.setEncoding('utf8');
-    status.on('data', (d: string) => {
-      buffered += d;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = StatusLine.parse(JSON.parse(buffered.slice(0, nl)));
-        buffered = buffered.slice(nl + 1);
+    const reader = new LineReader((raw) => {
+        const line = StatusLine.parse(JSON.parse(raw));
         if (line.type === 'ready') {
           resolve({
             ready: line,
@@ -70,8 +63,8 @@ function startContainer(args: string[], program: string[]): Promise<Container> {
             },
           });
         } else if (line.type === 'error') reject(new Error(`launcher: ${line.step}: ${line.message}`));
-      }
     });
+    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (d: string) => reader.push(d));
     child.on('close', (code) => reject(new Error(`launcher exited ${code} before ready: ${stderr}`)));
   });
 }

@@ -11,7 +11,7 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES } from '../../common/capabilities.js';
-import type { SeccompNotifyLine, StatusLine } from '../../server/runtime/launcher.js';
+import type { SeccompNotifyLine, StatusLine } from '../../server/runtime/status-lines.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
 import { notifyingProfile, type NotifyingProfile } from '../../server/runtime/seccomp/notify.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
