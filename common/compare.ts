@@ -3,6 +3,7 @@
 // page's panel and printed by `isolab compare [--json]`; the rows (label + one cell per place) are
 // made here once, so the page and the command line show the same table.
 import { z } from 'zod';
+import { errnoName } from './errno.js';
 
 export const PLACES = ['container', 'host', 'gvisor', 'vm'] as const;
 export type Place = (typeof PLACES)[number];
@@ -132,10 +133,6 @@ function stripLevel(line: string): string {
   return line.replace(/^<\d+>/, '').replace(/^\[\s*[\d.]+\]\s*/, '');
 }
 
-const ERRNO_NAMES: Record<number, string> = { 1: 'EPERM', 13: 'EACCES', 38: 'ENOSYS' };
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
-}
 
 /** The terminals a learner can switch between: their container's shell, a gVisor shell, a shell on the VM. */
 export const TERMINAL_TARGETS = ['gvisor', 'vm'] as const;

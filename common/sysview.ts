@@ -2,6 +2,7 @@
 // questions that the probe does not ask (memory and CPUs as the usual tools see them, /dev, kernel
 // modules, the kernel log, the hypervisor bit, and a sweep over every system call number).
 import { z } from 'zod';
+import { ERRNO } from './errno.js';
 
 export const SYSVIEW_FORMAT_VERSION = 1;
 
@@ -34,8 +35,7 @@ export const SysviewReport = z.object({
 });
 export type SysviewReport = z.infer<typeof SysviewReport>;
 
-export const ENOSYS = 38;
-export const EPERM = 1;
+const { ENOSYS, EPERM } = ERRNO;
 
 /**
  * How many calls the host's kernel implements but `place` refuses (ENOSYS or EPERM where the host

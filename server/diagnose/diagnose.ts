@@ -27,6 +27,7 @@ import type {
   DiagnoseSyscall,
   DiagnoseVerdict,
 } from '../../common/protocol.js';
+import { errnoName } from '../../common/errno.js';
 import { CAPABILITIES, type Capability } from '../../common/capabilities.js';
 import { ContainerSpec, type ToggleId } from '../../common/spec.js';
 import type { ContainerContexts } from '../runtime/container-context.js';
@@ -305,9 +306,6 @@ export function excerptOf(output: string): string {
   return `…${nl >= 0 && nl < tail.length - 1 ? tail.slice(nl) : tail}`;
 }
 
-const ERRNO_NAMES: Record<number, string> = {
-  1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 22: 'EINVAL', 30: 'EROFS', 38: 'ENOSYS', 95: 'EOPNOTSUPP', 97: 'EAFNOSUPPORT',
-};
 const CLONE_FLAGS: readonly [number, string][] = [
   [0x00000080, 'CLONE_NEWTIME'], [0x00020000, 'CLONE_NEWNS'], [0x02000000, 'CLONE_NEWCGROUP'], [0x04000000, 'CLONE_NEWUTS'],
   [0x08000000, 'CLONE_NEWIPC'], [0x10000000, 'CLONE_NEWUSER'], [0x20000000, 'CLONE_NEWPID'], [0x40000000, 'CLONE_NEWNET'],
@@ -330,7 +328,7 @@ export function describeNotice(n: SeccompNotifyLine): DiagnoseSyscall {
     syscall: name,
     // man-page style when there is nothing telling to show: mount(2)
     call: detail ? `${name}(${detail})` : `${name}(2)`,
-    errno: ERRNO_NAMES[n.errno] ?? `errno ${n.errno}`,
+    errno: errnoName(n.errno),
     program: n.comm,
   };
 }

@@ -104,4 +104,4 @@ export function lsmStatus(): LsmStatus {
   return JSON.parse(out.stdout) as LsmStatus;
 }
 
-export const ERRNO = { EPERM: 1, ENOENT: 2, EFAULT: 14, EINVAL: 22, EACCES: 13, ENOSYS: 38, EOPNOTSUPP: 95 } as const;
+export { ERRNO } from '../../common/errno.js';
