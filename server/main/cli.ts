@@ -15,6 +15,7 @@ import { CompareService } from '../compare/service.js';
 import { MAX_VM_SHELLS } from '../compare/vm.js';
 import { ContainerContexts, imageDisk } from '../runtime/container-context.js';
 import { describeContainersStorage } from '../runtime/containers-tmpfs.js';
+import { isLoopbackHost } from '../base/loopback.js';
 import { LabError } from '../base/errors.js';
 import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps } from './docker-flags.js';
 import { launcherArgs, shellCommand } from '../runtime/launcher.js';
@@ -117,7 +118,6 @@ function requireBuilt(paths: ReturnType<typeof defaultPaths>): void {
   }
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 async function serve(args: string[]): Promise<number> {
   const { values } = parse(args, {
@@ -146,7 +146,7 @@ async function serve(args: string[]): Promise<number> {
   const mode = String(values.mode);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got "${values.port}"`);
   if (mode !== 'solo' && mode !== 'workshop') throw new UsageError(`--mode must be solo or workshop, got "${mode}"`);
-  if (mode === 'solo' && !LOOPBACK.test(host)) {
+  if (mode === 'solo' && !isLoopbackHost(host)) {
     throw new UsageError(
       `refusing to serve solo mode on ${host}: solo mode lets a learner switch every isolation off, which hands a root shell on this machine to anyone who can reach the port. Use --mode workshop, or keep --host 127.0.0.1.`,
     );

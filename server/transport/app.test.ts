@@ -10,6 +10,7 @@ describe('hostAllowed (DNS rebinding guard)', () => {
     ['localhost:7681', true],
     ['[::1]:7681', true],
     ['evil.example:7681', false],
+    ['127.evil.example:7681', false],
     ['lab.example.org', false],
   ])('%s → %s', (host, ok) => expect(hostAllowed(host)).toBe(ok));
   it('allows configured names', () => expect(hostAllowed('lab.example.org:80', ['lab.example.org'])).toBe(true));

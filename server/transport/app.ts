@@ -38,6 +38,7 @@ import {
 } from '../../common/protocol.js';
 import type { CompareService } from '../compare/service.js';
 import { SideTerminals } from '../compare/side-terminals.js';
+import { isLoopbackHost } from '../base/loopback.js';
 import { LabError } from '../base/errors.js';
 import { Session, type SessionDeps } from '../session/session.js';
 import { SourceReader } from '../lessons/source-view.js';
@@ -377,13 +378,11 @@ function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
-
 /** Host header check against DNS rebinding: the page is only served under names we expect. */
 export function hostAllowed(hostHeader: string | undefined, extra: string[] = []): boolean {
   if (!hostHeader) return true; // HTTP/1.0 clients and tools without Host; browsers always send it
   const name = hostHeader.replace(/:\d+$/, '').toLowerCase();
-  return LOOPBACK_NAMES.includes(name) || name.startsWith('127.') || extra.map((h) => h.toLowerCase()).includes(name);
+  return isLoopbackHost(name) || extra.map((h) => h.toLowerCase()).includes(name);
 }
 
 /** A browser's Origin must be this server itself; clients without Origin (CLI, tests, bench) are not browsers. */
