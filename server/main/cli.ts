@@ -25,7 +25,7 @@ import { validateLessonsDir } from '../lessons/index.js';
 import { sessionDeps } from '../session/session-deps.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons-verify.js';
 import { defaultPaths, type LabPaths } from '../base/paths.js';
-import { openProgressStore } from '../progress/store.js';
+import { openProgressStore } from '../progress/sqlite.js';
 import { SeccompProfileError, parseSeccompProfileJson } from '../runtime/seccomp/profile.js';
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive

@@ -12,7 +12,8 @@ import { StatusServer } from '../../server/runtime/status-lines.js';
 import { loadLessonCatalog } from '../../server/lessons/catalog.js';
 import { sessionDeps } from '../../server/session/session-deps.js';
 import { defaultPaths } from '../../server/base/paths.js';
-import { openProgressStore, type ProgressStore } from '../../server/progress/store.js';
+import { openProgressStore } from '../../server/progress/sqlite.js';
+import type { ProgressStore } from '../../server/progress/store.js';
 
 /** Device Status Report 6: the terminal answers ESC[row;colR. */
 const CURSOR_POSITION_QUERY = '\x1b[6n';

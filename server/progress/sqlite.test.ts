@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LessonStatus } from '../../common/protocol.js';
-import { MIGRATIONS, migrate, openProgressStore, type ProgressStore } from './store.js';
+import { MIGRATIONS, migrate, openProgressStore } from './sqlite.js';
+import type { ProgressStore } from './store.js';
 
 const ALICE = '3b241101-e2bb-4255-8caf-4136c566a962';
 const BOB = '9f0c2c1e-5a5b-4c1d-9e2f-0a1b2c3d4e5f';
