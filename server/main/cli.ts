@@ -9,11 +9,12 @@ import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ociConfigJson, toDockerRun, toOciConfig } from '../../common/export.js';
 import { createApp } from '../transport/app.js';
-import { blockDevicePath, ownCapabilities } from '../runtime/host-capabilities.js';
+import { ownCapabilities } from '../runtime/host-capabilities.js';
+import { dockerHostFacts, imageDisk } from '../runtime/block-device.js';
 import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.js';
 import { CompareService } from '../compare/service.js';
 import { MAX_VM_SHELLS } from '../compare/vm.js';
-import { ContainerContexts, imageDisk } from '../runtime/container-context.js';
+import { ContainerContexts } from '../runtime/container-context.js';
 import { describeContainersStorage } from '../runtime/containers-tmpfs.js';
 import { isLoopbackHost } from '../base/loopback.js';
 import { LabError } from '../base/errors.js';
@@ -308,8 +309,7 @@ async function exportSpec(args: string[]): Promise<number> {
       env: parsed.env,
       interactive: parsed.command.length === 0,
       ...(parsed.seccompProfile ? { seccompProfilePath: parsed.seccompProfile.path } : {}),
-      ...(blockDevicePath(device) ? { blockDevicePath: blockDevicePath(device)! } : {}),
-      hostCgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? 2 : 1,
+      ...dockerHostFacts(device),
     });
     console.log(out.commandLine);
     unsupported = out.unsupported;

@@ -4,13 +4,14 @@
 // visible to the host: lesson 5 looks in it). All of it goes when the container is gone.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { CAPABILITIES } from '../../common/capabilities.js';
 import type { ContainerSpec } from '../../common/spec.js';
 import { notifyingProfile } from './seccomp/notify.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson, type SeccompProfile } from './seccomp/profile.js';
+import { imageDisk } from './block-device.js';
 import { keepContainersInMemory, type ContainersStorage } from './containers-tmpfs.js';
 import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
@@ -220,24 +221,4 @@ export class ContainerContexts {
     if (this.device === undefined) this.device = imageDisk(this.rootfsDir);
     return this.device;
   }
-}
-
-/**
- * "MAJ:MIN" of the whole disk holding a directory: cgroup I/O throttling applies to disks, not to
- * partitions (v2's io.max refuses a partition). null when it lives on no block device (tmpfs,
- * overlay), in which case block I/O limits cannot apply and are left out.
- */
-export function imageDisk(dir: string): string | null {
-  const dev = statSync(dir).dev;
-  const major = Math.floor(dev / 256) & 0xfff;
-  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
-  const sys = `/sys/dev/block/${major}:${minor}`;
-  if (!existsSync(sys)) return null;
-  if (existsSync(`${sys}/partition`)) {
-    // /sys/dev/block/8:1 → ../../devices/.../sda/sda1: the parent directory is the disk.
-    const parent = basename(readlinkSync(sys).split('/').slice(0, -1).join('/'));
-    const disk = `/sys/class/block/${parent}/dev`;
-    return existsSync(disk) ? readFileSync(disk, 'utf8').trim() : null;
-  }
-  return `${major}:${minor}`;
 }

@@ -8,14 +8,3 @@ export function ownCapabilities(set: 'CapBnd' | 'CapPrm' = 'CapBnd'): Capability
   const mask = new RegExp(`^${set}:\\s*([0-9a-f]+)$`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0';
   return decodeCapabilityMask(mask).filter((name): name is Capability => capabilityName(name) !== undefined);
 }
-
-/** "MAJ:MIN" → the device's path (/dev/vda), which is how docker names a disk. */
-export function blockDevicePath(majorMinor: string | null): string | undefined {
-  if (!majorMinor) return undefined;
-  try {
-    const name = /^DEVNAME=(.+)$/m.exec(readFileSync(`/sys/dev/block/${majorMinor}/uevent`, 'utf8'))?.[1];
-    return name ? `/dev/${name}` : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,19 +1,19 @@
 // The running container's settings as the commands people use at work: a `docker run` line and an
 // OCI config.json (for runc/crun), computed on the server because the OCI seccomp section and the
 // block device need this machine's facts. The page shows both, refreshed as toggles change.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { machine, release } from 'node:os';
 import { ociConfigJson, toDockerRun, toOciConfig } from '../../common/export.js';
 import type { ExportView } from '../../common/protocol.js';
 import type { SeccompProfile } from '../../common/seccomp-profile.js';
 import type { ContainerSpec } from '../../common/spec.js';
-import { imageDisk } from '../runtime/container-context.js';
-import { blockDevicePath, ownCapabilities } from '../runtime/host-capabilities.js';
+import { dockerHostFacts, imageDisk } from '../runtime/block-device.js';
+import { ownCapabilities } from '../runtime/host-capabilities.js';
 import { shellCommand } from '../runtime/launcher.js';
 import type { LabPaths } from '../base/paths.js';
 import { parseSeccompProfileJson } from '../runtime/seccomp/profile.js';
 
-export class SpecExports {
+export class AtWork {
   private dockerProfile: SeccompProfile | undefined;
   private readonly device: string | null;
 
@@ -24,8 +24,7 @@ export class SpecExports {
   for(spec: ContainerSpec, customProfile?: SeccompProfile): ExportView {
     const docker = toDockerRun(spec, {
       interactive: true,
-      ...(blockDevicePath(this.device) ? { blockDevicePath: blockDevicePath(this.device)! } : {}),
-      hostCgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? 2 : 1,
+      ...dockerHostFacts(this.device),
       ...(spec.seccomp === 'custom' ? { seccompProfilePath: 'my-profile.json' } : {}),
     });
     const profile =

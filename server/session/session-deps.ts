@@ -1,6 +1,6 @@
 // The OS-facing dependencies of a Session, built one way for every caller: the server (`isolab
 // serve`), `isolab lessons verify` and the tests, so that what verify checks is what learners get.
-import { SpecExports } from './at-work.js';
+import { AtWork } from './at-work.js';
 import { hostname } from 'node:os';
 import type { ServerMode } from '../../common/protocol.js';
 import { ContainerContexts } from '../runtime/container-context.js';
@@ -33,7 +33,7 @@ export function sessionDeps(opts: {
     mode: opts.mode,
     hostHostnameAtStart: hostname(),
     containers,
-    exports: new SpecExports(paths),
+    exports: new AtWork(paths),
     progress: opts.progress ?? new DisabledProgressStore('progress is not saved by this command'),
     seccompProfile: new ShippedSeccompProfile(paths.dockerSeccompProfile),
     diagnoser: new Diagnoser(paths.launcher, containers),

@@ -28,7 +28,7 @@ import { hasMqueueMount, hostMqueues, hostSysvIpc, shellView, withNsPids } from 
 import { inspectorView } from '../observe/inspector.js';
 import { gatherContainerView } from '../observe/container-view.js';
 import type { ContainerContexts } from '../runtime/container-context.js';
-import type { SpecExports } from './at-work.js';
+import type { AtWork } from './at-work.js';
 import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from '../diagnose/diagnose.js';
 import { joinArgs, launcherArgs, shellCommand, shellEnv, type LaunchContext } from '../runtime/launcher.js';
 import type { StatusLine, StatusServer } from '../runtime/status-lines.js';
@@ -67,7 +67,7 @@ export interface SessionDeps {
   mode: ServerMode;
   hostHostnameAtStart: string;
   containers: ContainerContexts;
-  exports: SpecExports;
+  exports: AtWork;
   progress: ProgressStore;
   seccompProfile: ShippedSeccompProfile;
   /** "Why did that fail?" (server-wide: it limits how many run at once). */

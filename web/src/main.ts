@@ -1,6 +1,6 @@
 // Composition root of the page: builds each part of the screen, hands them to the LabSession
 // (which runs the protocol), and exposes the read-only test hooks.
-import { EquivalentsPanel } from './board/at-work.js';
+import { AtWorkPanel } from './board/at-work.js';
 import './styles.css';
 import type { SandboxReady } from '../../common/protocol.js';
 import { Alerts } from './app/alerts.js';
@@ -98,7 +98,7 @@ const tabs = new TerminalTabs(byId('terminal-tabs'), byId('terminal'), terminal,
   hasSession: () => lab.hasSession,
 });
 new ComparePanel(byId('compare-panel'), byId<HTMLButtonElement>('compare-toggle'), socket);
-new EquivalentsPanel(byId('equivalents'), socket);
+new AtWorkPanel(byId('equivalents'), socket);
 
 const moveFocus = installRegionCycling([
   { el: byId('left-column'), focus: () => editor.focus() },

@@ -8,7 +8,7 @@ import type { LabSocket } from '../app/socket.js';
 /** How long "Copied" stays on the button. */
 const COPIED_FEEDBACK_MS = 1_500;
 
-export class EquivalentsPanel {
+export class AtWorkPanel {
   private readonly docker: HTMLElement;
   private readonly dockerNotes: HTMLElement;
   private readonly oci: HTMLElement;
