@@ -1,6 +1,7 @@
 // The lessons a server offers, loaded and validated once at start-up. A broken lesson file is
 // reported (file, line, field) and left out; the others are served.
 import type { LessonStatus, LessonSummary, LessonView } from '../../common/protocol.js';
+import { hostCgroupVersion } from '../runtime/block-device.js';
 import { evaluateLesson, loadLessons, toLessonView, toSummary, type CheckFacts, type Lesson } from './index.js';
 
 export interface LessonCatalog {
@@ -13,7 +14,8 @@ export interface LessonCatalog {
 }
 
 export async function loadLessonCatalog(dir: string): Promise<LessonCatalog & { errors: string[]; warnings: string[] }> {
-  const { lessons, errors, warnings } = await loadLessons(dir);
+  // The docker-run lines in lessons are written for this host, as the live At work panel is.
+  const { lessons, errors, warnings } = await loadLessons(dir, { hostCgroupVersion: hostCgroupVersion() });
   return catalogOf(
     lessons,
     errors.map((e) => e.message),

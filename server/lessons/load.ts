@@ -61,7 +61,7 @@ const YAML_ADVICE: Partial<Record<string, string>> = {
  * why; `warnings` are worth knowing but leave the lesson in: a gap in the numbering, which is normal
  * while a course is written out of order (lesson 09 can land before 04–08 exist).
  */
-export async function loadLessons(dir: string): Promise<{ lessons: Lesson[]; errors: LessonLoadError[]; warnings: LessonLoadError[] }> {
+export async function loadLessons(dir: string, host: { hostCgroupVersion?: 1 | 2 } = {}): Promise<{ lessons: Lesson[]; errors: LessonLoadError[]; warnings: LessonLoadError[] }> {
   const errors: LessonLoadError[] = [];
   const warnings: LessonLoadError[] = [];
   const lessons: Lesson[] = [];
@@ -104,7 +104,7 @@ export async function loadLessons(dir: string): Promise<{ lessons: Lesson[]; err
       errors.push(loadError(file, read.error));
       continue;
     }
-    const compiled = compileLesson(read.text, { file, folder: name, previous: spec });
+    const compiled = compileLesson(read.text, { file, folder: name, previous: spec, ...host });
     if (!compiled.ok) {
       errors.push(...compiled.errors);
       continue;
@@ -145,7 +145,7 @@ function lastNumberBefore(seen: Set<number>, n: number): number | undefined {
  */
 export function compileLesson(
   source: string,
-  where: { file: string; folder: string; previous: ContainerSpec },
+  where: { file: string; folder: string; previous: ContainerSpec; hostCgroupVersion?: 1 | 2 },
 ): { ok: true; lesson: Lesson; at: Locate } | { ok: false; errors: LessonLoadError[] } {
   const { file, folder } = where;
   const parsed = parseLessonFile(source, file);
@@ -172,7 +172,7 @@ export function compileLesson(
     tasks: fm.tasks,
     checks: fm.checks,
     solution: fm.solution,
-    html: renderMarkdown(parsed.body, { predict: fm.predict, settings: resolved.data }),
+    html: renderMarkdown(parsed.body, { predict: fm.predict, settings: resolved.data, ...(where.hostCgroupVersion ? { hostCgroupVersion: where.hostCgroupVersion } : {}) }),
     file,
   };
   return { ok: true, lesson, at };

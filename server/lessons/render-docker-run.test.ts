@@ -34,6 +34,14 @@ describe('```docker-run', () => {
     expect(html).toMatch(/<ul class="docker-unsupported"><li>a user namespace for one container: [^<]*<\/li><\/ul>/);
   });
 
+  // Docker's own default is a private cgroup namespace on cgroup v2 and the host's on v1, so on a v1
+  // host the line must ask for it, as the live At work panel does (lesson 17 once printed it without).
+  it('asks for a private cgroup namespace on a cgroup v1 host only', () => {
+    const html = (hostCgroupVersion: 1 | 2) => decode(renderMarkdown('```docker-run\nIMAGE\n```', { settings: DOCKER_RUN_DEFAULT, hostCgroupVersion }));
+    expect(html(1)).toContain('--cgroupns private');
+    expect(html(2)).not.toContain('--cgroupns');
+  });
+
   it('without settings it is plain code', () => {
     expect(renderMarkdown('```docker-run\nIMAGE\n```')).toBe('<pre><code class="language-sh">IMAGE</code></pre>\n');
   });

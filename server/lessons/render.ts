@@ -16,6 +16,11 @@ export interface RenderOptions {
   predict?: Predict[];
   /** The lesson's resolved settings: a ```docker-run fence shows them as a `docker run` line. */
   settings?: ContainerSpec;
+  /**
+   * The cgroup version of the host the lesson is served on: docker's defaults differ (a private
+   * cgroup namespace is its default on v2 only), so the printed line must match the live panel.
+   */
+  hostCgroupVersion?: 1 | 2;
 }
 
 export function escapeHtml(text: string): string {
@@ -58,7 +63,7 @@ export function renderMarkdown(markdown: string, options: RenderOptions = {}): s
         const langClass = fence.lang ? ` class="language-${escapeHtml(fence.lang)}"` : '';
         const pre = `<pre><code${langClass}>${escapeHtml(text)}</code></pre>`;
         if (fence.kind === 'run') return `<figure class="cmd" data-command="${escapeHtml(text)}" data-interrupt="true">${pre}</figure>\n`;
-        if (fence.kind === 'docker-run') return renderDockerRun(text, options.settings);
+        if (fence.kind === 'docker-run') return renderDockerRun(text, options.settings, options.hostCgroupVersion);
         if (fence.kind === 'predict') {
           const p = predictions.get(text.trim());
           // load.ts reports an unknown id with its line; render nothing rather than a broken box.
@@ -113,10 +118,10 @@ export function renderMarkdown(markdown: string, options: RenderOptions = {}): s
  * prints it), one option a line, then what docker has no option for. Not click-to-run: it is for a
  * docker host. Without settings (a lesson rendered on its own) the fence shows as plain code.
  */
-function renderDockerRun(text: string, settings: ContainerSpec | undefined): string {
+function renderDockerRun(text: string, settings: ContainerSpec | undefined, hostCgroupVersion: 1 | 2 | undefined): string {
   const [image, ...command] = text.trim().split(/\s+/).filter(Boolean);
   if (!settings || !image) return `<pre><code class="language-sh">${escapeHtml(text)}</code></pre>\n`;
-  const out = toDockerRun(settings, { image, command });
+  const out = toDockerRun(settings, { image, command, ...(hostCgroupVersion ? { hostCgroupVersion } : {}) });
   // "docker run --rm -it", then each option with its value on a line of its own, then the image and command.
   const lines: string[] = [];
   const args = out.argv.slice(2);

@@ -34,11 +34,16 @@ export function blockDevicePath(majorMinor: string | null): string | undefined {
   }
 }
 
+/** The cgroup version docker would use on this host: 2 where /sys/fs/cgroup is the unified hierarchy. */
+export function hostCgroupVersion(): 1 | 2 {
+  return existsSync('/sys/fs/cgroup/cgroup.controllers') ? 2 : 1;
+}
+
 /**
  * What a `docker run` line needs to know of this host (common/export.ts toDockerRun): the image's
  * disk by path, and which cgroup version docker would use here.
  */
 export function dockerHostFacts(imageDiskMajorMinor: string | null): { blockDevicePath?: string; hostCgroupVersion: 1 | 2 } {
   const path = blockDevicePath(imageDiskMajorMinor);
-  return { ...(path ? { blockDevicePath: path } : {}), hostCgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? 2 : 1 };
+  return { ...(path ? { blockDevicePath: path } : {}), hostCgroupVersion: hostCgroupVersion() };
 }
