@@ -27,6 +27,7 @@ import { sessionDeps } from '../session/session-deps.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons-verify.js';
 import { defaultPaths, type LabPaths } from '../base/paths.js';
 import { openProgressStore } from '../progress/sqlite.js';
+import { PlayError, play } from './play.js';
 import { SeccompProfileError, parseSeccompProfileJson } from '../runtime/seccomp/profile.js';
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive
@@ -41,6 +42,7 @@ Usage:
   isolab lessons validate [DIR]
   isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
 ${COMPARE_USAGE}
+  isolab play [--speed N] [--idle-time-limit S] [--markers] FILE.cast
   isolab help`;
 
 const EXPORT_USAGE = `Usage: isolab export [--format docker|oci] [OPTIONS] [--] [COMMAND [ARG...]]
@@ -69,6 +71,8 @@ export async function main(argv: string[]): Promise<number> {
         return await exportSpec(rest);
       case 'lessons':
         return await lessons(rest);
+      case 'play':
+        return await play(rest);
       case 'compare':
         return await compareCommand(rest);
       case undefined:
@@ -87,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`isolab ${command}: ${err.message}\nSee 'isolab ${command} --help'.`);
       return failed;
     }
-    if (err instanceof UsageError || err instanceof CompareUsageError) {
+    if (err instanceof UsageError || err instanceof CompareUsageError || err instanceof PlayError) {
       console.error(`isolab: ${err.message}`);
       return failed;
     }
