@@ -3,16 +3,15 @@
 // "FILE:LINE: FIELD: reason" and left out; the others load.
 import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
+import { join } from 'node:path';
 import { ContainerSpec, PLAIN_PROCESS } from '../../common/spec.js';
 import { findFences, fenceKind, renderMarkdown } from './render.js';
 import { applySettingsChange, FrontMatter, LESSON_ID_RE, type Check, type Predict, type SettingsChange, type Task } from './schema.js';
+import { MAX_ERRORS_PER_FILE, display, loadError, parseYamlFile, type LessonLoadError, type Locate } from './yaml-file.js';
+
+export type { LessonLoadError } from './yaml-file.js';
 
 export const LESSON_FILE = 'lesson.md';
-/** More than this many problems in one file is one mistake repeated; the first ones say enough. */
-const MAX_ERRORS_PER_FILE = 10;
 
 export interface Lesson {
   /** Equals the folder name, e.g. "01-uts-namespace". */
@@ -34,27 +33,6 @@ export interface Lesson {
   /** The file it came from, as shown in error messages. */
   file: string;
 }
-
-export interface LessonLoadError {
-  /** The lesson file (or folder), relative to the working directory when it is inside it. */
-  file: string;
-  /** 1-based line in the file, when the problem has one. */
-  line?: number;
-  /** Dotted path of the front-matter field, e.g. "checks.0.all.0.op". */
-  field?: string;
-  reason: string;
-  /** "FILE:LINE: FIELD: reason" — the whole thing, for a terminal. */
-  message: string;
-}
-
-type Path = readonly PropertyKey[];
-
-/** The YAML mistakes lesson authors make most, and what to do about them. */
-const YAML_ADVICE: Partial<Record<string, string>> = {
-  BLOCK_AS_IMPLICIT_KEY: ' (a value that contains ": " needs quotes, or a folded block: "text: >-")',
-  TAB_AS_INDENT: ' (indent with spaces)',
-  DUPLICATE_KEY: ' (a field appears twice)',
-};
 
 /**
  * Every lesson in `dir` that loads, in course order. `errors` are lessons (or folders) left out and
@@ -178,9 +156,6 @@ export function compileLesson(
   return { ok: true, lesson, at };
 }
 
-/** An error at a front-matter field: the line of that field, or of its nearest parent when it is missing. */
-type Locate = (path: Path, reason: string) => LessonLoadError;
-
 type Parsed =
   | { ok: true; fm: FrontMatter; body: string; bodyLine: number; at: Locate }
   | { ok: false; errors: LessonLoadError[] };
@@ -192,42 +167,11 @@ export function parseLessonFile(source: string, file: string): Parsed {
   if (lines[0]?.trim() !== '---') return { ok: false, errors: [loadError(file, 'a lesson file starts with YAML front matter: a line "---", the fields, and another "---"', 1)] };
   const end = lines.findIndex((l, i) => i > 0 && (l.trim() === '---' || l.trim() === '...'));
   if (end < 0) return { ok: false, errors: [loadError(file, 'the front matter has no closing "---" line', 1)] };
-  const yamlText = lines.slice(1, end).join('\n');
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
   // The YAML starts on the file's second line.
-  const lineAt = (offset: number) => lineCounter.linePos(offset).line + 1;
-  const at: Locate = (path, reason) => {
-    const offset = offsetOf(doc, path);
-    return loadError(file, reason, offset === undefined ? 2 : lineAt(offset), path.map(String).join('.') || undefined);
-  };
-
-  if (doc.errors.length) {
-    return {
-      ok: false,
-      errors: doc.errors.slice(0, MAX_ERRORS_PER_FILE).map((e) => loadError(file, `YAML: ${e.message.split('\n')[0]}${YAML_ADVICE[e.code] ?? ''}`, lineAt(e.pos[0]))),
-    };
-  }
-  if (!isMap(doc.contents)) return { ok: false, errors: [loadError(file, 'the front matter must be a mapping of fields (id, title, …)', 2)] };
-  const result = FrontMatter.safeParse(doc.toJS(), {
-    error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'required' : undefined),
-  });
-  if (!result.success) return { ok: false, errors: issuesToErrors(result.error, at).slice(0, MAX_ERRORS_PER_FILE) };
-  return { ok: true, fm: result.data, body: lines.slice(end + 1).join('\n'), bodyLine: end + 2, at };
-}
-
-function issuesToErrors(error: z.ZodError, at: Locate): LessonLoadError[] {
-  const out: LessonLoadError[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(at([...issue.path, key], 'unknown field'));
-    } else if (issue.code === 'invalid_union') {
-      out.push(at(issue.path, 'expected a string, number, boolean or null'));
-    } else {
-      out.push(at(issue.path, issue.message));
-    }
-  }
-  return out;
+  const parsed = parseYamlFile(lines.slice(1, end).join('\n'), file, FrontMatter, { firstLine: 2, what: 'the front matter', example: 'id, title, …' });
+  if (!parsed.ok) return parsed;
+  const { data: fm, at } = parsed;
+  return { ok: true, fm, body: lines.slice(end + 1).join('\n'), bodyLine: end + 2, at };
 }
 
 /** Predictions are placed with ```predict fences: each id once, none unknown; commands are not empty. */
@@ -255,33 +199,3 @@ function checkBody(body: string, bodyLine: number, predict: Predict[], file: str
   return errors;
 }
 
-/** Offset of the deepest YAML node on `path` (the key, for a mapping entry): where the problem is, or its nearest parent. */
-function offsetOf(doc: Document, path: Path): number | undefined {
-  let node: unknown = doc.contents;
-  let offset = isMap(node) || isSeq(node) ? node.range?.[0] : undefined;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-      if (!pair) break;
-      if (isScalar(pair.key) && pair.key.range) offset = pair.key.range[0];
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item = node.items[segment];
-      if (!item) break;
-      if ((isMap(item) || isSeq(item) || isScalar(item)) && item.range) offset = item.range[0];
-      node = item;
-    } else break;
-  }
-  return offset;
-}
-
-function loadError(file: string, reason: string, line?: number, field?: string): LessonLoadError {
-  const where = line === undefined ? file : `${file}:${line}`;
-  return { file, reason, ...(line !== undefined && { line }), ...(field && { field }), message: `${where}: ${field ? `${field}: ` : ''}${reason}` };
-}
-
-/** Paths in messages: relative to the working directory when inside it (clickable in a terminal), else absolute. */
-function display(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-}
