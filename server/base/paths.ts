@@ -12,6 +12,8 @@ export interface LabPaths {
   addon: string;
   rootfs: string;
   lessons: string;
+  /** Scripted demos for presenter mode (docs/demos.md). */
+  demos: string;
   web: string;
   /** Per-container state on the host (overlay upper directories): on tmpfs, gone at reboot. */
   containers: string;
@@ -36,6 +38,7 @@ export function defaultPaths(root = REPO_ROOT): LabPaths {
     addon: join(release, 'introspect.node'),
     rootfs: join(root, 'build', 'rootfs'),
     lessons: join(root, 'lessons'),
+    demos: join(root, 'demos'),
     web: join(root, 'build', 'web'),
     containers: '/run/isolab/containers',
     dockerSeccompProfile: join(root, 'profiles', 'seccomp', 'docker-default.json'),

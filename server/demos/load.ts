@@ -60,7 +60,9 @@ export async function loadDemos(dir: string): Promise<{ demos: Demo[]; errors: L
   }
   const demos: Demo[] = [];
   const errors: LessonLoadError[] = [];
-  for (const entry of entries.filter((e) => e.isFile() && e.name.endsWith(DEMO_EXTENSION)).sort((a, b) => a.name.localeCompare(b.name))) {
+  const files = entries.filter((e) => e.isFile() && e.name.endsWith(DEMO_EXTENSION)).sort((a, b) => a.name.localeCompare(b.name));
+  if (!files.length) errors.push(loadError(display(dir), `no demos here (expected files like containers-are-processes${DEMO_EXTENSION})`));
+  for (const entry of files) {
     const id = entry.name.slice(0, -DEMO_EXTENSION.length);
     const file = display(join(dir, entry.name));
     if (!DEMO_ID_RE.test(id)) {

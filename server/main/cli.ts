@@ -28,6 +28,7 @@ import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed }
 import { defaultPaths, type LabPaths } from '../base/paths.js';
 import { openProgressStore } from '../progress/sqlite.js';
 import { PlayError, play } from './play.js';
+import { loadDemos } from '../demos/load.js';
 import { SeccompProfileError, parseSeccompProfileJson } from '../runtime/seccomp/profile.js';
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive
@@ -40,6 +41,7 @@ Usage:
                                    (isolab run --help lists them)
   isolab export [--format docker|oci] [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
   isolab lessons validate [DIR]
+  isolab demos validate [DIR]
   isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
 ${COMPARE_USAGE}
   isolab play [--speed N] [--idle-time-limit S] [--markers] FILE.cast
@@ -71,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
         return await exportSpec(rest);
       case 'lessons':
         return await lessons(rest);
+      case 'demos':
+        return await demos(rest);
       case 'play':
         return await play(rest);
       case 'compare':
@@ -343,6 +347,17 @@ async function exportSpec(args: string[]): Promise<number> {
 
 function printLaunchError(line: ErrorLine): void {
   console.error(`isolab: the container could not start at ${failedStep(line)}`);
+}
+
+async function demos(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'validate') throw new UsageError('usage: isolab demos validate [DIR]');
+  const { positionals } = parse(rest, {});
+  if (positionals.length > 1) throw new UsageError('usage: isolab demos validate [DIR]');
+  const { demos: loaded, errors } = await loadDemos(positionals[0] ?? defaultPaths().demos);
+  for (const e of errors) console.error(e.message);
+  if (errors.length === 0) console.log(`all demos are valid (${loaded.map((d) => d.view.id).join(', ') || 'none'})`);
+  return errors.length === 0 ? 0 : 1;
 }
 
 async function lessons(args: string[]): Promise<number> {
