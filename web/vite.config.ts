@@ -18,7 +18,11 @@ export default defineConfig({
     // first page load stays around 0.5 MB. The default 500 kB warning would fire on every build.
     chunkSizeWarningLimit: 4500,
     // Bundling Monaco takes most of the build's time; that is expected, not worth a warning each build.
-    rolldownOptions: { checks: { bundlerTimings: false } },
+    rolldownOptions: {
+      checks: { bundlerTimings: false },
+      // Two pages: the lab, and the audience's read-only view of a speaker's terminal (/w/CODE).
+      input: { main: `${webRoot}index.html`, watch: `${webRoot}watch.html` },
+    },
   },
   server: {
     proxy: {

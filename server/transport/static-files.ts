@@ -66,10 +66,14 @@ export function chooseEncoding(header: string | undefined, has: { br: boolean; g
   return null;
 }
 
-/** Serves DIR: compressed copies when the browser takes them, caching by whether a name is hashed. */
-export function staticFiles(dir: string): RequestHandler[] {
+/**
+ * Serves DIR: compressed copies when the browser takes them, caching by whether a name is hashed.
+ * With ONLY, just the URL paths it matches (the audience listener serves the assets, not the lab).
+ */
+export function staticFiles(dir: string, only?: RegExp): RequestHandler[] {
   const index = indexCompressed(dir);
   const cacheControl = (urlPath: string) => (HASHED.test(urlPath) ? IMMUTABLE : REVALIDATE);
+  const allowed: RequestHandler = (req, _res, next) => (only && !only.test(req.path) ? next('router') : next());
   const compressed: RequestHandler = (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     const urlPath = req.path === '/' ? '/index.html' : req.path;
@@ -96,5 +100,5 @@ export function staticFiles(dir: string): RequestHandler[] {
       if (index.has(urlPath)) res.setHeader('Vary', 'Accept-Encoding');
     },
   });
-  return [compressed, plain];
+  return only ? [allowed, compressed, plain] : [compressed, plain];
 }
