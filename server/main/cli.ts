@@ -29,6 +29,7 @@ import { defaultPaths, type LabPaths } from '../base/paths.js';
 import { openProgressStore } from '../progress/sqlite.js';
 import { PlayError, play } from './play.js';
 import { loadDemos } from '../demos/load.js';
+import { formatDemoVerdict, verifyDemos } from './demos-verify.js';
 import { SeccompProfileError, parseSeccompProfileJson } from '../runtime/seccomp/profile.js';
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive
@@ -42,6 +43,7 @@ Usage:
   isolab export [--format docker|oci] [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
   isolab lessons validate [DIR]
   isolab demos validate [DIR]
+  isolab demos verify [DIR] [--only ID]...
   isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
 ${COMPARE_USAGE}
   isolab play [--speed N] [--idle-time-limit S] [--markers] FILE.cast
@@ -349,15 +351,34 @@ function printLaunchError(line: ErrorLine): void {
   console.error(`isolab: the container could not start at ${failedStep(line)}`);
 }
 
+const DEMOS_USAGE = 'usage: isolab demos validate [DIR] | isolab demos verify [DIR] [--only ID]...';
+
 async function demos(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'validate') throw new UsageError('usage: isolab demos validate [DIR]');
+  if (sub === 'verify') return demosVerify(rest);
+  if (sub !== 'validate') throw new UsageError(DEMOS_USAGE);
   const { positionals } = parse(rest, {});
   if (positionals.length > 1) throw new UsageError('usage: isolab demos validate [DIR]');
   const { demos: loaded, errors } = await loadDemos(positionals[0] ?? defaultPaths().demos);
   for (const e of errors) console.error(e.message);
   if (errors.length === 0) console.log(`all demos are valid (${loaded.map((d) => d.view.id).join(', ') || 'none'})`);
   return errors.length === 0 ? 0 : 1;
+}
+
+/** Give every demo in a real shell, as a speaker would: each command must run. */
+async function demosVerify(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { only: { type: 'string', multiple: true, default: [] } });
+  if (positionals.length > 1) throw new UsageError(DEMOS_USAGE);
+  requireRoot('isolab demos verify');
+  const paths = defaultPaths();
+  requireBuilt(paths);
+  const dir = positionals[0] ?? paths.demos;
+  console.log(`verifying the demos in ${dir}: each step's commands typed into a real shell`);
+  const { verdicts, loadErrors } = await verifyDemos({ dir, paths, only: values.only as string[], onResult: (v) => console.log(formatDemoVerdict(v).map((l) => `  ${l}`).join('\n')) });
+  for (const e of loadErrors) console.error(e);
+  const unknown = (values.only as string[]).filter((id) => !verdicts.some((v) => v.id === id));
+  for (const id of unknown) console.error(`isolab: no demo "${id}" in ${dir}`);
+  return loadErrors.length === 0 && unknown.length === 0 && verdicts.every((v) => v.passed) ? 0 : 1;
 }
 
 async function lessons(args: string[]): Promise<number> {
