@@ -76,6 +76,8 @@ export type CompareColumn = z.infer<typeof CompareColumn>;
 export const CompareView = z.object({
   columns: z.array(CompareColumn).length(PLACES.length),
   generatedAt: z.string(),
+  /** Why "Measure again" did not measure something again yet, and when it will. */
+  notice: z.string().optional(),
 });
 export type CompareView = z.infer<typeof CompareView>;
 

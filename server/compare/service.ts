@@ -192,8 +192,24 @@ export class CompareService {
 
   /** The four columns in order, given the container's. */
   view(container: CompareColumn, host: CompareColumn, refresh = false): CompareView {
+    const notice = refresh ? this.refreshNotice() : undefined;
     const columns: Record<Place, CompareColumn> = { container, host, gvisor: this.gvisorColumn(refresh), vm: this.vmColumn(refresh) };
-    return { columns: PLACES.map((p) => columns[p]), generatedAt: new Date().toISOString() };
+    return { columns: PLACES.map((p) => columns[p]), generatedAt: new Date().toISOString(), ...(notice ? { notice } : {}) };
+  }
+
+  /**
+   * A refresh asked for sooner than a column may be measured again keeps the last measurement;
+   * the page says so, with when it can be done, instead of appearing to do nothing.
+   */
+  private refreshNotice(): string | undefined {
+    const wait = (s: SharedColumn, minMs: number) => (s.running || s.lastRun === 0 ? 0 : Math.ceil((s.lastRun + minMs - Date.now()) / 1000));
+    const waits = [
+      ['gVisor', this.gvisor.ok ? wait(this.shared.gvisor, GVISOR_MIN_REFRESH_MS) : 0, GVISOR_MIN_REFRESH_MS],
+      ['the VM', this.vmPool.image.ok ? wait(this.shared.vm, VM_MIN_REFRESH_MS) : 0, VM_MIN_REFRESH_MS],
+    ] as const;
+    const deferred = waits.filter(([, s]) => s > 0);
+    if (!deferred.length) return undefined;
+    return deferred.map(([what, s, min]) => `${what} is measured again at most every ${min / 1000} s: this is its last measurement (again in ${s} s)`).join('; ');
   }
 
   /** The shared columns as they are now, without starting anything. */

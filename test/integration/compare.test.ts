@@ -191,6 +191,10 @@ describe('the comparison panel and the side terminals over the socket [slow: boo
     // The VM runs without a network device: nothing on QEMU's command line gives it one.
     const qemu = lab.compare!.vmPool.running[0]!;
     expect(readFileSync(`/proc/${qemu.pid}/cmdline`, 'utf8')).not.toMatch(/netdev|-nic/);
+    // "Measure again" right after: nothing is measured twice so soon, and the answer says so.
+    const again = await a.client.request<CompareView>('compare:open', { refresh: true });
+    if (!again.ok) throw new Error(again.message);
+    expect(CompareView.parse(again.data).notice).toMatch(/gVisor is measured again at most every 15 s: this is its last measurement \(again in \d+ s\).*the VM/);
   }, SLOW_MS);
 
   it("a toggle changes the container's column: with PID and mount namespaces PID 1 is the shell, without them the host's init", async () => {

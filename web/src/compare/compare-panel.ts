@@ -73,7 +73,8 @@ export class ComparePanel {
       this.status.textContent = `The comparison is not available: ${reply.message}`;
       return;
     }
-    this.status.textContent = '';
+    // A refresh too soon after the last one keeps it: say so, or the button seems to do nothing.
+    this.status.textContent = reply.data.notice ?? '';
     this.render(reply.data);
   }
 
