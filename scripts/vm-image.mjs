@@ -48,8 +48,10 @@ mount -t tmpfs -o mode=1777,size=32m tmpfs /tmp
 hostname isolab-vm
 # Kernel messages stay in the log (dmesg) but off the console the server parses.
 dmesg -n 1
-# Boot time is time to the console's first line; the learners' shells come up behind it.
-/etc/isolab/shells &
+# Boot time is time to the console's first line; the learners' shells come up behind it. Their
+# output goes to a log, never to the console: on a cold start the first probe's JSON is on the
+# console while they start, and a line of theirs in the middle of it broke the VM's column.
+/etc/isolab/shells >/run/isolab/shells.log 2>&1 &
 while :; do /etc/isolab/console; done
 `;
 
