@@ -32,11 +32,10 @@ import type { ContainerContexts } from '../runtime/container-context.js';
 import { LabError } from '../base/errors.js';
 import { StatusLine, launcherArgs, shellEnv, type SeccompNotifyLine } from '../runtime/launcher.js';
 import type { SeccompProfile } from '../runtime/seccomp/profile.js';
+import { stopChild } from '../runtime/stop-process.js';
 
 /** One re-run: a container starts in tens of milliseconds and a refused call fails at once; a command still running after this is killed with its whole container. */
 export const RUN_TIMEOUT_MS = 3_000;
-/** After SIGTERM the launcher kills and reaps the container and removes its cgroup; SIGKILL if it has not exited by then. */
-const KILL_GRACE_MS = 1_000;
 /** A whole diagnosis; the page waits longer than this for the answer (web/src/app/socket.ts). */
 export const DIAGNOSIS_BUDGET_MS = 20_000;
 /** Re-runs per diagnosis: the baseline, ≤ 11 single lifts, ≤ 10 to name the capability, all lifted, ≤ 11 to find the smallest set. */
@@ -675,12 +674,8 @@ export class Diagnoser {
       let read = 0;
       let statusBuffer = '';
       const child = spawn(this.launcher, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: shellEnv(), cwd: '/' });
-      let killTimer: NodeJS.Timeout | undefined;
-      const stop = () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM'); // the launcher kills and reaps the container, removes its cgroup
-        killTimer ??= setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-      };
+      // The launcher kills and reaps the container and removes its cgroup (SIGKILL past the grace period).
+      const stop = () => stopChild(child, 'SIGTERM');
       const timer = setTimeout(() => {
         timedOut = true;
         stop();
@@ -722,7 +717,6 @@ export class Diagnoser {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        clearTimeout(killTimer);
         req.signal.removeEventListener('abort', onAbort);
         context.release();
         if (spawnError) launchError = `the launcher could not be started: ${spawnError.message}`;

@@ -36,6 +36,7 @@ import type { LessonCatalog } from '../lessons/catalog.js';
 import type { CheckFacts } from '../lessons/facts.js';
 import type { Introspect } from '../runtime/native-addon.js';
 import { OutputPump } from '../runtime/output-pump.js';
+import { stopPty } from '../runtime/stop-process.js';
 import type { LabPaths } from '../base/paths.js';
 import type { Prober } from '../observe/probe.js';
 import { descendantsOf, listProcesses } from '../observe/proc.js';
@@ -46,8 +47,6 @@ import { describeOtherChanges } from './spec-diff.js';
 
 /** A launcher that has not said ready or error by then is broken; the learner gets an error, not a hang. */
 const LAUNCH_TIMEOUT_MS = 5_000;
-/** After SIGHUP the launcher kills and reaps the container; if it has not exited by then, SIGKILL. */
-const STOP_GRACE_MS = 1_000;
 /** How long to wait for the launcher's error line after it exited early. */
 const EXIT_REPORT_GRACE_MS = 100;
 /** Checks re-run this long after the learner presses Enter (let the command finish first)… */
@@ -563,27 +562,4 @@ export class Session {
       },
     };
   }
-}
-
-/** SIGHUP lets the launcher tear the container down and reap it; SIGKILL if it does not exit in time. */
-function stopPty(pty: nodePty.IPty): void {
-  let exited = false;
-  const sub = pty.onExit(() => {
-    exited = true;
-    sub.dispose();
-  });
-  try {
-    pty.kill('SIGHUP');
-  } catch {
-    return; // already gone
-  }
-  setTimeout(() => {
-    if (!exited) {
-      try {
-        pty.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  }, STOP_GRACE_MS).unref();
 }
