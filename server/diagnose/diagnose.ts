@@ -251,17 +251,17 @@ export interface Lift {
   apply(spec: ContainerSpec): ContainerSpec;
 }
 
-export const WORKSHOP_KEEPS_ON =
+export const FLOOR_KEEPS_ON =
   'kept on by this workshop server for everyone: lifting it, even in a throwaway container, would give the command powers the server withholds';
 
-/** The layers that are on in SPEC, in DIAGNOSE_LAYERS order; those governed by a LOCKED switch are not lifted. */
-export function liftsFor(spec: ContainerSpec, locked: readonly string[]): { lifts: Lift[]; notLifted: DiagnoseVerdict['notLifted'] } {
+/** The layers that are on in SPEC, in DIAGNOSE_LAYERS order; those governed by a switch of the floor (FLOOR_TOGGLES) are not lifted. */
+export function liftsFor(spec: ContainerSpec, floorToggles: readonly string[]): { lifts: Lift[]; notLifted: DiagnoseVerdict['notLifted'] } {
   const lifts: Lift[] = [];
   const notLifted: DiagnoseVerdict['notLifted'] = [];
   for (const def of LAYERS) {
     if (!def.isOn(spec)) continue;
-    if (def.toggle && locked.includes(def.toggle)) {
-      notLifted.push({ layer: def.id, title: def.title, reason: WORKSHOP_KEEPS_ON });
+    if (def.toggle && floorToggles.includes(def.toggle)) {
+      notLifted.push({ layer: def.id, title: def.title, reason: FLOOR_KEEPS_ON });
       continue;
     }
     lifts.push({ layer: def.id, title: def.title, lifted: def.describe(spec), apply: def.lift });
@@ -464,7 +464,7 @@ export interface DiagnoseRequestContext {
   /** Names the throwaway containers' cgroups (and so whose they are). */
   owner: string;
   /** Switches the server keeps on for this learner (workshop mode). */
-  lockedOn: readonly string[];
+  floorToggles: readonly string[];
   customSeccomp?: SeccompProfile;
   /** Aborted when the session ends: the running container is killed, nothing more is started. */
   signal: AbortSignal;
@@ -547,7 +547,7 @@ export class Diagnoser {
 
     const baseline = await run(spec);
     const reproduced = baseline.outcome === 'refused' || baseline.outcome === 'failed';
-    const { lifts, notLifted } = liftsFor(spec, req.lockedOn);
+    const { lifts, notLifted } = liftsFor(spec, req.floorToggles);
     const layers: DiagnoseLayer[] = [];
     let combination: DiagnoseVerdict['combination'] = null;
     let capability: Capability | null | undefined;

@@ -133,8 +133,9 @@ export class Session {
     return this.shell?.pty.pid ?? null;
   }
 
-  get lockedOn(): readonly ToggleId[] {
-    return this.deps.mode === 'workshop' ? FLOOR_TOGGLES : [];
+  /** The switches this server's floor keeps on; none on a solo server. */
+  get floorToggles(): readonly ToggleId[] {
+    return this.hasFloor ? FLOOR_TOGGLES : [];
   }
 
   /** Flow-control statistics, for benchmarks and tests. */
@@ -175,7 +176,7 @@ export class Session {
   }
 
   async toggle(id: ToggleId, on: boolean): Promise<ContainerSpec> {
-    if (!on && this.lockedOn.includes(id)) {
+    if (!on && this.floorToggles.includes(id)) {
       throw new LabError('forbidden', `this workshop server keeps "${id}" on for everyone's safety`);
     }
     const { spec } = applyToggle(this.spec, id, on);
@@ -184,7 +185,7 @@ export class Session {
 
   /** The settings editor's Apply: the whole spec (already validated), refused if it goes below the floor. */
   async applySpec(spec: ContainerSpec): Promise<ApplyResult> {
-    if (this.deps.mode === 'workshop') refuseBelowFloor(spec);
+    if (this.hasFloor) refuseBelowFloor(spec);
     if (spec.seccomp === 'custom' && !this.customProfile) {
       const message = 'seccomp "custom" needs your profile first: apply one in the Seccomp tab';
       throw new LabError('bad_request', message, undefined, [{ path: ['spec', 'seccomp'], message }]);
@@ -265,7 +266,7 @@ export class Session {
         spec: this.spec,
         command,
         owner: this.owner,
-        lockedOn: this.lockedOn,
+        floorToggles: this.floorToggles,
         ...(this.customProfile ? { customSeccomp: this.customProfile } : {}),
         signal: ended.signal,
       });
@@ -314,8 +315,13 @@ export class Session {
     });
   }
 
+  /** A workshop server (`--mode workshop`) keeps a floor of isolation under every learner. */
+  private get hasFloor(): boolean {
+    return this.deps.mode === 'workshop';
+  }
+
   private withFloor(spec: ContainerSpec): ContainerSpec {
-    return this.deps.mode === 'workshop' ? raiseToFloor(spec) : spec;
+    return this.hasFloor ? raiseToFloor(spec) : spec;
   }
 
   /** Replace the shell with one running under `spec`; resolves once it is ready, rejects with a LabError. */

@@ -295,7 +295,7 @@ export function createApp(deps: AppDeps): LabApp {
         mode: deps.session.mode,
         spec: s.currentSpec,
         lessons: deps.session.lessons.summaries(),
-        lockedOn: [...s.lockedOn],
+        lockedOn: [...s.floorToggles],
         progress: s.progress(),
       };
     });
