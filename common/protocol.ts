@@ -283,7 +283,7 @@ export interface SessionInfo {
   mode: ServerMode;
   spec: ContainerSpec;
   lessons: LessonSummary[];
-  /** Switches the server will not let this learner turn off (workshop mode). */
+  /** Switches the server will not let this learner turn off: its floor (workshop mode). (Named on the wire as the page knows it; the server calls them floorToggles.) */
   lockedOn: string[];
   /** What this learner did on earlier visits (empty when the page sent no learner id). */
   progress: LearnerProgress;

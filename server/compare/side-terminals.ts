@@ -3,11 +3,11 @@
 // flood in one is flow-controlled exactly like the container's shell, and each is released when the
 // learner closes its tab or leaves.
 import type { Socket } from 'node:net';
-import type * as nodePty from 'node-pty';
 import type { SideTarget } from '../../common/compare.js';
 import type { SideOpened, TermSize } from '../../common/protocol.js';
 import { LabError } from '../base/errors.js';
 import { OutputPump } from '../runtime/output-pump.js';
+import { stopPty } from '../runtime/stop-process.js';
 import { destroySandbox, spawnGvisorShell } from './gvisor.js';
 import type { CompareService } from './service.js';
 
@@ -115,7 +115,8 @@ export class SideTerminals {
         t.pump.close();
         dataSub.dispose();
         exitSub.dispose();
-        killPty(pty);
+        // runsc passes SIGTERM on to the sandbox; destroySandbox removes whatever is left.
+        stopPty(pty, 'SIGTERM');
         void destroySandbox(rt.value, id, dir).finally(() => {
           if (!released) {
             released = true;
@@ -167,13 +168,5 @@ export class SideTerminals {
     socket.on('error', () => socket.destroy());
     const offExit = vm.onExit(() => this.ended('vm', t, 'the shared VM stopped; open the tab again to boot it'));
     return this.register('vm', t);
-  }
-}
-
-function killPty(pty: nodePty.IPty): void {
-  try {
-    pty.kill('SIGTERM');
-  } catch {
-    /* already gone */
   }
 }

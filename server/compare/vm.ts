@@ -19,6 +19,7 @@ import { release as hostRelease, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LabPaths } from '../base/paths.js';
+import { stopChild } from '../runtime/stop-process.js';
 import { msSince, treePssKiB } from './measure.js';
 
 export const QEMU = '/usr/bin/qemu-system-x86_64';
@@ -36,6 +37,8 @@ const BOOT_TIMEOUT_MS = 30_000;
 const COMMAND_TIMEOUT_MS = 15_000;
 /** Niceness of QEMU: a booting VM must not slow the learners' containers down. */
 const QEMU_NICE = 10;
+/** QEMU exits at once on SIGTERM; one that has not exited by then is hung and gets SIGKILL. */
+const QEMU_STOP_GRACE_MS = 2_000;
 /** Console output kept while looking for markers; more is a runaway command. */
 const MAX_CONSOLE_BUFFER = 4 * 1024 * 1024;
 
@@ -353,10 +356,7 @@ export class Vm {
   shutdown(): void {
     const child = this.child;
     if (!child || this.exited) return;
-    child.kill('SIGTERM');
-    setTimeout(() => {
-      if (!this.exited) child.kill('SIGKILL');
-    }, 2_000).unref();
+    stopChild(child, 'SIGTERM', QEMU_STOP_GRACE_MS);
   }
 }
 

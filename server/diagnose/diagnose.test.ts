@@ -6,7 +6,7 @@ import {
   EXCERPT_CHARS,
   NO_ROOTFS_REFUSAL,
   THROWAWAY_LIMITS,
-  WORKSHOP_KEEPS_ON,
+  FLOOR_KEEPS_ON,
   classifyRun,
   conclusionFor,
   describeNotice,
@@ -106,7 +106,7 @@ describe('liftsFor', () => {
   it('never lifts what a workshop server keeps on, and says why', () => {
     const { lifts, notLifted } = liftsFor(throwaway(EVERYTHING).spec, FLOOR_TOGGLES);
     expect(notLifted.map((n) => n.layer)).toEqual(['seccomp', 'masked-paths', 'device-cgroup', 'user-namespace', 'no-new-privs']);
-    expect(notLifted.every((n) => n.reason === WORKSHOP_KEEPS_ON)).toBe(true);
+    expect(notLifted.every((n) => n.reason === FLOOR_KEEPS_ON)).toBe(true);
     expect(lifts.map((l) => l.layer)).toEqual(['capabilities', 'read-only-root', 'landlock', 'lsm', 'rlimits', 'user']);
   });
 });
@@ -286,7 +286,7 @@ describe('conclusionFor', () => {
       facts({
         baseline: run({ seccompRefused: [mountRefused] }),
         layers: [layer('capabilities', 'capabilities', 'no-change')],
-        notLifted: [{ layer: 'seccomp', title: 'seccomp filter', reason: WORKSHOP_KEEPS_ON }, { layer: 'user-namespace', title: 'user namespace', reason: WORKSHOP_KEEPS_ON }],
+        notLifted: [{ layer: 'seccomp', title: 'seccomp filter', reason: FLOOR_KEEPS_ON }, { layer: 'user-namespace', title: 'user namespace', reason: FLOOR_KEEPS_ON }],
       }),
     );
     expect(text).toMatch(/The seccomp filter refused mount\(2\) \(EPERM, from mount\)\./);

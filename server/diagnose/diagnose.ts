@@ -35,11 +35,10 @@ import { LabError } from '../base/errors.js';
 import { launcherArgs, shellEnv } from '../runtime/launcher.js';
 import { failedStep, readStatusLines, type SeccompNotifyLine } from '../runtime/status-lines.js';
 import type { SeccompProfile } from '../runtime/seccomp/profile.js';
+import { stopChild } from '../runtime/stop-process.js';
 
 /** One re-run: a container starts in tens of milliseconds and a refused call fails at once; a command still running after this is killed with its whole container. */
 export const RUN_TIMEOUT_MS = 3_000;
-/** After SIGTERM the launcher kills and reaps the container and removes its cgroup; SIGKILL if it has not exited by then. */
-const KILL_GRACE_MS = 1_000;
 /** A whole diagnosis; the page waits longer than this for the answer (web/src/app/socket.ts). */
 export const DIAGNOSIS_BUDGET_MS = 20_000;
 /** Re-runs per diagnosis: the baseline, ≤ 11 single lifts, ≤ 10 to name the capability, all lifted, ≤ 11 to find the smallest set. */
@@ -255,17 +254,17 @@ export interface Lift {
   apply(spec: ContainerSpec): ContainerSpec;
 }
 
-export const WORKSHOP_KEEPS_ON =
+export const FLOOR_KEEPS_ON =
   'kept on by this workshop server for everyone: lifting it, even in a throwaway container, would give the command powers the server withholds';
 
-/** The layers that are on in SPEC, in DIAGNOSE_LAYERS order; those governed by a LOCKED switch are not lifted. */
-export function liftsFor(spec: ContainerSpec, locked: readonly string[]): { lifts: Lift[]; notLifted: DiagnoseVerdict['notLifted'] } {
+/** The layers that are on in SPEC, in DIAGNOSE_LAYERS order; those governed by a switch of the floor (FLOOR_TOGGLES) are not lifted. */
+export function liftsFor(spec: ContainerSpec, floorToggles: readonly string[]): { lifts: Lift[]; notLifted: DiagnoseVerdict['notLifted'] } {
   const lifts: Lift[] = [];
   const notLifted: DiagnoseVerdict['notLifted'] = [];
   for (const def of LAYERS) {
     if (!def.isOn(spec)) continue;
-    if (def.toggle && locked.includes(def.toggle)) {
-      notLifted.push({ layer: def.id, title: def.title, reason: WORKSHOP_KEEPS_ON });
+    if (def.toggle && floorToggles.includes(def.toggle)) {
+      notLifted.push({ layer: def.id, title: def.title, reason: FLOOR_KEEPS_ON });
       continue;
     }
     lifts.push({ layer: def.id, title: def.title, lifted: def.describe(spec), apply: def.lift });
@@ -465,7 +464,7 @@ export interface DiagnoseRequestContext {
   /** Names the throwaway containers' cgroups (and so whose they are). */
   owner: string;
   /** Switches the server keeps on for this learner (workshop mode). */
-  lockedOn: readonly string[];
+  floorToggles: readonly string[];
   customSeccomp?: SeccompProfile;
   /** Aborted when the session ends: the running container is killed, nothing more is started. */
   signal: AbortSignal;
@@ -548,7 +547,7 @@ export class Diagnoser {
 
     const baseline = await run(spec);
     const reproduced = baseline.outcome === 'refused' || baseline.outcome === 'failed';
-    const { lifts, notLifted } = liftsFor(spec, req.lockedOn);
+    const { lifts, notLifted } = liftsFor(spec, req.floorToggles);
     const layers: DiagnoseLayer[] = [];
     let combination: DiagnoseVerdict['combination'] = null;
     let capability: Capability | null | undefined;
@@ -674,12 +673,8 @@ export class Diagnoser {
       let flooded = false;
       let read = 0;
       const child = spawn(this.launcher, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: shellEnv(), cwd: '/' });
-      let killTimer: NodeJS.Timeout | undefined;
-      const stop = () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM'); // the launcher kills and reaps the container, removes its cgroup
-        killTimer ??= setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-      };
+      // The launcher kills and reaps the container and removes its cgroup (SIGKILL past the grace period).
+      const stop = () => stopChild(child, 'SIGTERM');
       const timer = setTimeout(() => {
         timedOut = true;
         stop();
@@ -704,7 +699,6 @@ export class Diagnoser {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        clearTimeout(killTimer);
         req.signal.removeEventListener('abort', onAbort);
         context.release();
         if (spawnError) launchError = `the launcher could not be started: ${spawnError.message}`;

@@ -8,11 +8,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ociConfigJson, toDockerRun, toOciConfig } from '../../common/export.js';
-import { createApp } from '../transport/app.js';
 import { ownCapabilities } from '../runtime/host-capabilities.js';
 import { dockerHostFacts, imageDisk } from '../runtime/block-device.js';
 import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.js';
-import { CompareService } from '../compare/service.js';
 import { MAX_VM_SHELLS } from '../compare/vm.js';
 import { ContainerContexts } from '../runtime/container-context.js';
 import { describeContainersStorage } from '../runtime/containers-tmpfs.js';
@@ -20,13 +18,11 @@ import { isLoopbackHost } from '../base/loopback.js';
 import { LabError } from '../base/errors.js';
 import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps } from './docker-flags.js';
 import { launcherArgs, shellCommand } from '../runtime/launcher.js';
-import { StatusServer, failedStep, readStatusLines, type ErrorLine } from '../runtime/status-lines.js';
-import { loadLessonCatalog } from '../lessons/catalog.js';
+import { failedStep, readStatusLines, type ErrorLine } from '../runtime/status-lines.js';
 import { validateLessonsDir } from '../lessons/index.js';
-import { sessionDeps } from '../session/session-deps.js';
+import { serve } from './serve.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons-verify.js';
 import { defaultPaths, type LabPaths } from '../base/paths.js';
-import { openProgressStore } from '../progress/sqlite.js';
 import { PlayError, play } from './play.js';
 import { loadDemos } from '../demos/load.js';
 import { formatDemoVerdict, verifyDemos } from './demos-verify.js';
@@ -68,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'serve':
-        return await serve(rest);
+        return await serveCommand(rest);
       case 'run':
         return await run(rest);
       case 'export':
@@ -130,7 +126,7 @@ function requireBuilt(paths: ReturnType<typeof defaultPaths>): void {
 }
 
 
-async function serve(args: string[]): Promise<number> {
+async function serveCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {
     host: { type: 'string', default: process.env.ISOLAB_HOST ?? '127.0.0.1' },
     port: { type: 'string', default: process.env.ISOLAB_PORT ?? '7681' },
@@ -168,45 +164,33 @@ async function serve(args: string[]): Promise<number> {
   const paths = defaultPaths();
   requireBuilt(paths);
 
-  const catalog = await loadLessonCatalog(paths.lessons);
-  for (const e of catalog.errors) console.error(`[isolab] lesson error: ${e}`);
-  for (const w of catalog.warnings) console.error(`[isolab] lesson warning: ${w}`);
-  const status = await StatusServer.start();
-  // Never fails: a database that cannot be used is logged, and progress is simply not saved.
-  const progress = await openProgressStore(join(paths.data, 'progress.sqlite'));
-  const session = sessionDeps({ paths, status, lessons: catalog, mode, progress });
-  const compare = new CompareService({
-    paths,
-    prober: session.prober,
-    vm: { maxVms: vmPool, shellsPerVm: vmShells, idleMs: vmIdleSeconds * 1000 },
-    gvisorShells,
-  });
   const token = typeof values.token === 'string' ? values.token : randomBytes(18).toString('base64url');
-  const app = createApp({
-    session,
-    compare,
-    webDir: paths.web,
+  const server = await serve({
+    paths,
+    host,
+    port,
+    mode,
     maxSessions,
     allowedHosts: values['allowed-host'] as string[],
     accessToken: token,
+    compare: { vm: { maxVms: vmPool, shellsPerVm: vmShells, idleMs: vmIdleSeconds * 1000 }, gvisorShells },
   });
-  const addr = await app.listen(port, host);
-  const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const { lessons: catalog, progress, session, compare } = server;
+  for (const e of catalog.errors) console.error(`[isolab] lesson error: ${e}`);
+  for (const w of catalog.warnings) console.error(`[isolab] lesson warning: ${w}`);
   console.log(`isolab is serving ${catalog.summaries().length} lessons in ${mode} mode`);
   if (progress.problem) console.log(`  ${progress.problem}`);
-  else console.log(`  progress is saved in ${join(paths.data, 'progress.sqlite')}`);
+  else console.log(`  progress is saved in ${server.progressFile}`);
   if (session.containers.storage) console.log(`  ${describeContainersStorage(paths.containers, session.containers.storage)}`);
-  for (const [what, avail] of [['gVisor', compare.gvisor], ['VM', compare.vmPool.image]] as const) {
+  for (const [what, avail] of compare ? ([['gVisor', compare.gvisor], ['VM', compare.vmPool.image]] as const) : []) {
     if (!avail.ok) console.log(`  comparison panel: no ${what} column — ${avail.message}`);
   }
   if (mode === 'workshop') {
     console.log("  workshop mode keeps every learner in a user namespace (root inside is nobody outside), with its own root,\n  PID and mount namespaces, docker's masked paths and seccomp profile, no_new_privs and cgroup limits.");
   }
-  console.log(`\n  Open http://${shownHost}:${addr.port}/?token=${token}\n`);
+  console.log(`\n  Open ${server.url}/?token=${token}\n`);
   const shutdown = async () => {
-    await app.close();
-    await status.close();
-    progress.close();
+    await server.close();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

@@ -1,19 +1,17 @@
-// A real isolab server for tests and benchmarks: createApp on an ephemeral loopback port with the
-// real launcher, probe, addon and lessons — and a typed socket.io client that behaves like the page.
+// A real isolab server for tests and benchmarks: what `isolab serve` builds (server/main/serve.ts),
+// on an ephemeral loopback port with the real launcher, probe, addon and lessons — and a typed
+// socket.io client that behaves like the page.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerMode, ServerToClientEvents, SandboxReady, LessonStatus } from '../../common/protocol.js';
 import { FLOW_CONTROL } from '../../common/protocol.js';
-import { createApp, type LabApp } from '../../server/transport/app.js';
-import { CompareService } from '../../server/compare/service.js';
-import { StatusServer } from '../../server/runtime/status-lines.js';
-import { loadLessonCatalog } from '../../server/lessons/catalog.js';
-import { sessionDeps } from '../../server/session/session-deps.js';
+import type { CompareService } from '../../server/compare/service.js';
 import { defaultPaths } from '../../server/base/paths.js';
-import { openProgressStore } from '../../server/progress/sqlite.js';
+import { serve } from '../../server/main/serve.js';
 import type { ProgressStore } from '../../server/progress/store.js';
+import type { LabApp } from '../../server/transport/app.js';
 
 /** Device Status Report 6: the terminal answers ESC[row;colR. */
 const CURSOR_POSITION_QUERY = '\x1b[6n';
@@ -39,32 +37,27 @@ export interface LabOptions {
 }
 
 export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
-  const paths = defaultPaths();
-  const status = await StatusServer.start();
-  const lessons = await loadLessonCatalog(paths.lessons);
   const token = opts.token ?? 'test-token';
   const scratch = opts.progressFile ? undefined : mkdtempSync(join(tmpdir(), 'isolab-test-progress-'));
-  const progress = await openProgressStore(opts.progressFile ?? join(scratch!, 'progress.sqlite'));
-  const session = sessionDeps({ paths, status, lessons, mode: opts.mode ?? 'solo', progress });
-  const compare = opts.compare ? new CompareService({ paths, prober: session.prober, vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } }) : undefined;
-  const app = createApp({
-    session,
-    ...(compare ? { compare } : {}),
-    webDir: paths.web,
+  const server = await serve({
+    paths: defaultPaths(),
+    host: '127.0.0.1',
+    port: 0,
+    mode: opts.mode ?? 'solo',
     maxSessions: opts.maxSessions ?? 16,
     accessToken: token,
+    progressFile: opts.progressFile ?? join(scratch!, 'progress.sqlite'),
+    // A small pool: one VM of two shells is all a test needs.
+    ...(opts.compare ? { compare: { vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } } } : {}),
   });
-  const addr = await app.listen(0, '127.0.0.1');
   return {
-    app,
-    ...(compare ? { compare } : {}),
-    url: `http://127.0.0.1:${addr.port}`,
+    app: server.app,
+    ...(server.compare ? { compare: server.compare } : {}),
+    url: server.url,
     token,
-    progress,
+    progress: server.progress,
     async close() {
-      await app.close();
-      await status.close();
-      progress.close();
+      await server.close();
       if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };

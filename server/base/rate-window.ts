@@ -1,0 +1,18 @@
+// A sliding-window rate limit: at most LIMIT events in any PERIOD_MS. Used where a learner's
+// clicks start real work (a new shell, a diagnosis) and a script could hammer it.
+export class SlidingWindow {
+  private times: number[] = [];
+
+  constructor(
+    readonly limit: number,
+    readonly periodMs: number,
+  ) {}
+
+  /** Counts one event and returns true, or returns false (counting nothing) when the window is full. */
+  take(now = Date.now()): boolean {
+    this.times = this.times.filter((t) => now - t < this.periodMs);
+    if (this.times.length >= this.limit) return false;
+    this.times.push(now);
+    return true;
+  }
+}

@@ -1,0 +1,67 @@
+import type { IPty } from 'node-pty';
+import { describe, expect, it } from 'vitest';
+import { FLOW_CONTROL } from '../../common/protocol.js';
+import { TerminalOutput, bannerLine } from './terminal-output.js';
+
+/** Just what TerminalOutput uses of a pty: its data event, pause and resume. */
+function fakePty() {
+  const listeners = new Set<(d: Buffer) => void>();
+  const calls: string[] = [];
+  const pty = {
+    onData: (l: (d: Buffer) => void) => {
+      listeners.add(l);
+      return { dispose: () => listeners.delete(l) };
+    },
+    pause: () => calls.push('pause'),
+    resume: () => calls.push('resume'),
+  } as unknown as IPty;
+  return { pty, calls, emit: (s: string | Buffer) => listeners.forEach((l) => l(Buffer.from(s))), listeners };
+}
+
+async function frames(sent: Buffer[], run: () => void): Promise<string> {
+  run();
+  await new Promise((r) => setTimeout(r, 20));
+  return Buffer.concat(sent.splice(0)).toString();
+}
+
+describe('TerminalOutput', () => {
+  it('shows a banner on a fresh line, and none when nothing changed', async () => {
+    const sent: Buffer[] = [];
+    const out = new TerminalOutput((f) => sent.push(f), () => undefined);
+    expect(await frames(sent, () => out.banner(['pid namespace on', 'user namespace off'], 'new shell'))).toBe(
+      '\r\n\x1b[36m── isolab: pid namespace on · user namespace off — new shell ──\x1b[0m\r\n',
+    );
+    expect(await frames(sent, () => out.banner([], 'new shell'))).toBe('');
+    expect(bannerLine(['limits unchanged'], 'same shell, new limits').toString()).toContain('limits unchanged — same shell, new limits');
+  });
+
+  it('feeds an attached pty until detached', async () => {
+    const sent: Buffer[] = [];
+    const out = new TerminalOutput((f) => sent.push(f), () => undefined);
+    const p = fakePty();
+    const detach = out.attach(p.pty);
+    expect(await frames(sent, () => p.emit('hello'))).toBe('hello');
+    detach();
+    expect(p.listeners.size).toBe(0);
+  });
+
+  it('pauses the current pty past the high watermark, and a pty attached meanwhile starts paused', async () => {
+    const sent: Buffer[] = [];
+    const first = fakePty();
+    let current: IPty | undefined = first.pty;
+    const out = new TerminalOutput((f) => sent.push(f), () => current);
+    out.attach(first.pty);
+    const flood = Buffer.alloc(FLOW_CONTROL.highWatermarkBytes + 1, 'y');
+    await frames(sent, () => first.emit(flood));
+    expect(first.calls).toEqual(['pause']);
+    expect(out.stats.paused).toBe(true);
+    // A respawn: the browser is still behind, so the new shell must not flood it either.
+    const second = fakePty();
+    current = second.pty;
+    out.attach(second.pty);
+    expect(second.calls).toEqual(['pause']);
+    out.ack(flood.length);
+    expect(second.calls).toEqual(['pause', 'resume']);
+    expect(first.calls).toEqual(['pause']);
+  });
+});

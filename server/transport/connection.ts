@@ -1,0 +1,179 @@
+// One browser's socket: its session, the state its handlers share (the comparison it watches, its
+// other terminals), and the one way an event reaches a handler: counted against a rate limit,
+// parsed with its schema from common/client-events.ts, its result or error sent back as an ack.
+// Only whitelisted error codes reach the browser; anything else is logged and sent as "internal".
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import { CLIENT_EVENT_SCHEMAS, type ClientEvent, type EventPayload, type EventReply } from '../../common/client-events.js';
+import {
+  describeZodError,
+  fieldIssues,
+  type Ack,
+  type ClientToServerEvents,
+  type ErrorCode,
+  type FieldIssue,
+  type ServerToClientEvents,
+} from '../../common/protocol.js';
+import { DisposableStore, type Disposer } from '../base/disposable.js';
+import { LabError } from '../base/errors.js';
+import type { CompareService } from '../compare/service.js';
+import { SideTerminals } from '../compare/side-terminals.js';
+import type { Session, SessionOutput } from '../session/session.js';
+import { CompareWatch } from './compare-watch.js';
+
+export type LabSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+/** Handles one event's parsed payload; what it returns is the ack's data. */
+export type Handler<E extends ClientEvent> = (payload: EventPayload<E>, conn: Connection) => EventReply<E> | Promise<EventReply<E>>;
+/** The handlers of some events (a handler module's), or of all of them. */
+export type Handlers<E extends ClientEvent = ClientEvent> = { [K in E]: Handler<K> };
+
+/** Events per second one browser may send (typing and pasting included); beyond it, messages are dropped with an error. */
+const MAX_EVENTS_PER_SECOND = 500;
+
+type Reply = (result: Ack<unknown>) => void;
+/** The socket as socket.io calls it: any event name, any arguments (they are parsed before use). */
+type UntypedSocket = { on(event: string, listener: (...args: unknown[]) => void): void };
+
+export class Connection {
+  /** The learner's session, once session:start succeeded. */
+  session: Session | undefined;
+  /** Server time from spawning the current shell's launcher to its ready line (the comparison shows it). */
+  private spawnToReadyMs: number | null = null;
+  private compareWatch: CompareWatch | undefined;
+  private sides: SideTerminals | undefined;
+  /** What this socket holds (its session, its other terminals), released when the browser goes. */
+  private readonly store = new DisposableStore();
+  private windowStart = Date.now();
+  private eventsInWindow = 0;
+
+  constructor(
+    readonly socket: LabSocket,
+    private readonly compare: CompareService | undefined,
+  ) {
+    socket.once('disconnect', () => this.store.dispose());
+  }
+
+  /** Runs DISPOSER when the browser goes; release() runs it earlier. */
+  onClose(disposer: Disposer): Disposer {
+    return this.store.add(disposer);
+  }
+
+  release(disposer: Disposer): void {
+    this.store.release(disposer);
+  }
+
+  /** The session, or not_started. */
+  started(): Session {
+    if (!this.session) throw new LabError('not_started', 'send session:start first');
+    return this.session;
+  }
+
+  /** What a session tells this browser. */
+  sessionOutput(): SessionOutput {
+    const socket = this.socket;
+    return {
+      output: (frame) => socket.emit('term:output', frame),
+      ready: (r) => {
+        socket.emit('sandbox:ready', r);
+        this.spawnToReadyMs = r.spawnToReadyUs / 1000;
+        // A toggle replaced the shell: its column follows at once.
+        this.compareWatch?.shellReplaced();
+      },
+      exit: (e) => socket.emit('sandbox:exit', e),
+      error: (e) => socket.emit('sandbox:error', e),
+      inspector: (v) => socket.emit('inspector:update', v),
+      lessonStatus: (s) => socket.emit('lesson:status', s),
+      limits: (u) => socket.emit('sandbox:updated', u),
+      progress: (p) => socket.emit('progress:update', p),
+    };
+  }
+
+  /** The comparison panel of this browser, or not_found where the server does not offer it. */
+  comparison(): CompareWatch {
+    if (!this.compareWatch) {
+      const watch = new CompareWatch(this.comparing(), () => ({ session: this.session, spawnToReadyMs: this.spawnToReadyMs }), (view) => this.socket.emit('compare:update', view));
+      this.store.add(() => watch.dispose());
+      this.compareWatch = watch;
+    }
+    return this.compareWatch;
+  }
+
+  /** The comparison panel, if it was ever opened. */
+  existingComparison(): CompareWatch | undefined {
+    return this.compareWatch;
+  }
+
+  /** This browser's other terminals (gVisor, the VM), opened on first use. */
+  sideTerminals(): SideTerminals {
+    if (!this.sides) {
+      const sides = new SideTerminals(this.comparing(), {
+        output: (target, frame) => this.socket.emit('sideterm:output', { target, data: frame }),
+        exit: (target, message) => this.socket.emit('sideterm:exit', { target, message }),
+      });
+      this.store.add(() => sides.dispose());
+      this.sides = sides;
+    }
+    return this.sides;
+  }
+
+  /** The other terminals, if one was ever opened. */
+  existingSideTerminals(): SideTerminals | undefined {
+    return this.sides;
+  }
+
+  /** Registers every handler of HANDLERS. */
+  register(handlers: Handlers): void {
+    for (const event of Object.keys(handlers) as ClientEvent[]) {
+      // One event at a time: each handler is the one for its own event (Handlers maps them so).
+      this.on(event, handlers[event] as Handler<typeof event>);
+    }
+  }
+
+  /** Registers HANDLER for EVENT: it receives only a payload its schema accepted; its errors become error acks. */
+  on<E extends ClientEvent>(event: E, handler: Handler<E>): void {
+    const schema: z.ZodType | null = CLIENT_EVENT_SCHEMAS[event];
+    (this.socket as unknown as UntypedSocket).on(event, (...args: unknown[]) => {
+      const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Reply) : undefined;
+      if (!this.admit()) return this.fail(event, ack, 'rate_limited', 'too many messages; slow down');
+      let payload: unknown = undefined;
+      if (schema) {
+        const parsed = schema.safeParse(args[0]);
+        if (!parsed.success) return this.fail(event, ack, 'bad_request', `${event}: ${describeZodError(parsed.error)}`, fieldIssues(parsed.error));
+        payload = parsed.data;
+      } else if (args.length > 0) {
+        return this.fail(event, ack, 'bad_request', `${event} takes no payload`);
+      }
+      Promise.resolve()
+        .then(() => handler(payload as EventPayload<E>, this))
+        .then(
+          (data) => ack?.({ ok: true, data }),
+          (err: unknown) => {
+            if (err instanceof LabError) return this.fail(event, ack, err.code, err.message, err.issues);
+            console.error(`[isolab] ${event} failed:`, err);
+            this.fail(event, ack, 'internal', 'internal error (logged on the server)');
+          },
+        );
+    });
+  }
+
+  private comparing(): CompareService {
+    if (!this.compare) throw new LabError('not_found', 'this server does not offer the comparison');
+    return this.compare;
+  }
+
+  /** Counts one event against this second's budget. */
+  private admit(): boolean {
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.eventsInWindow = 0;
+    }
+    return ++this.eventsInWindow <= MAX_EVENTS_PER_SECOND;
+  }
+
+  private fail(event: string, ack: Reply | undefined, code: ErrorCode, message: string, issues?: FieldIssue[]): void {
+    if (ack) ack({ ok: false, code, message, ...(issues?.length ? { issues } : {}) });
+    else this.socket.emit('session:error', { code, message, event });
+  }
+}
