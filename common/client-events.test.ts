@@ -53,6 +53,15 @@ describe('the client event table, at run time', () => {
     'sideterm:ack': { target: 'vm', bytes: 100 },
     'sideterm:close': { target: 'vm' },
     'diagnose:run': { command: 'mount -t tmpfs none /mnt' },
+    'demo:list': undefined,
+    'demo:open': { demoId: 'containers-are-processes' },
+    'demo:reset': { demoId: 'containers-are-processes', step: 2 },
+    'demo:step': { demoId: 'containers-are-processes', step: 3 },
+    'record:start': { input: true },
+    'record:marker': { label: 'step 2' },
+    'record:stop': undefined,
+    'share:start': undefined,
+    'share:stop': undefined,
   };
 
   it.each(Object.entries(CLIENT_EVENT_SCHEMAS).filter(([e, s]) => s && sample[e as keyof typeof sample] !== null))('%s parses its payload', (event, schema) => {
@@ -61,7 +70,7 @@ describe('the client event table, at run time', () => {
 
   it('events that carry nothing have no schema', () => {
     const none = Object.entries(CLIENT_EVENT_SCHEMAS).filter(([, s]) => s === null).map(([e]) => e);
-    expect(none.sort()).toEqual(['compare:close', 'export:get', 'inspector:refresh', 'seccomp:get']);
+    expect(none.sort()).toEqual(['compare:close', 'demo:list', 'export:get', 'inspector:refresh', 'record:stop', 'seccomp:get', 'share:start', 'share:stop']);
   });
 
   it("sideterm:input refuses sideterm:resize's payload", () => {

@@ -3,6 +3,7 @@
 // schema, a schema for an event that does not exist, or a schema that parses to anything but the
 // event's payload type (sideterm:input checked with SideResize) does not compile.
 import type { z } from 'zod';
+import { DemoOpenRequest, DemoResetRequest, DemoStepRequest, RecordMarkerRequest, RecordStartRequest } from './present.js';
 import {
   CompareOpenRequest,
   DiagnoseRequest,
@@ -81,6 +82,15 @@ export const CLIENT_EVENT_SCHEMAS = {
   'sideterm:ack': SideAck,
   'sideterm:close': SideClose,
   'diagnose:run': DiagnoseRequest,
+  'demo:list': null,
+  'demo:open': DemoOpenRequest,
+  'demo:reset': DemoResetRequest,
+  'demo:step': DemoStepRequest,
+  'record:start': RecordStartRequest,
+  'record:marker': RecordMarkerRequest,
+  'record:stop': null,
+  'share:start': null,
+  'share:stop': null,
 } as const satisfies ClientEventSchemas;
 
 /** Fails to compile when a schema above parses to anything but exactly its event's payload type. */

@@ -137,5 +137,8 @@ function stripLevel(line: string): string {
 
 
 /** The terminals a learner can switch between: their container's shell, a gVisor shell, a shell on the VM. */
-export const TERMINAL_TARGETS = ['gvisor', 'vm'] as const;
+/** The comparison's terminals, a tab each beside the container's shell. */
+export const COMPARE_TARGETS = ['gvisor', 'vm'] as const;
+/** Every other terminal: 'host' is a shell on the host beside the container's, for presenter mode on a solo lab only. */
+export const TERMINAL_TARGETS = [...COMPARE_TARGETS, 'host'] as const;
 export type SideTarget = (typeof TERMINAL_TARGETS)[number];

@@ -3,6 +3,7 @@
 // Imported by server/ and web/; imports neither.
 import { z } from 'zod';
 import { TERMINAL_TARGETS, type CompareView, type SideTarget } from './compare.js';
+import type { PresentClientEvents, PresentServerEvents } from './present.js';
 import type { PartialProbeReport } from './probe.js';
 import { MAX_SECCOMP_PROFILE_BYTES, SeccompProfile, seccompProfileBytes } from './seccomp-profile.js';
 import { ContainerSpec, Resources, TOGGLE_IDS } from './spec.js';
@@ -391,7 +392,7 @@ export interface ExportView {
   oci: { json: string; unsupported: string[] };
 }
 
-export interface ClientToServerEvents {
+export interface ClientToServerEvents extends PresentClientEvents {
   'session:start': (req: SessionStartRequest, ack: AckFn<SessionInfo>) => void;
   'term:input': (data: string) => void;
   'term:resize': (size: TermSize) => void;
@@ -417,7 +418,7 @@ export interface ClientToServerEvents {
   'diagnose:run': (req: DiagnoseRequest, ack: AckFn<DiagnoseVerdict>) => void;
 }
 
-export interface ServerToClientEvents {
+export interface ServerToClientEvents extends PresentServerEvents {
   /** Raw terminal bytes (a binary frame). The client acks processed bytes with term:ack. */
   'term:output': (data: ArrayBuffer | Uint8Array) => void;
   'sandbox:ready': (ready: SandboxReady) => void;

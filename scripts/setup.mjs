@@ -48,6 +48,7 @@ const COMPARE_PACKAGES = [
 const TEST_PACKAGES = [
   { pkg: 'chromium', proof: '/usr/bin/chromium', why: 'browser tests (playwright-core drives Debian\'s chromium)' },
   { pkg: 'runc', proof: '/usr/sbin/runc', why: 'the exported OCI config.json is run under runc and compared with isolab\'s launcher' },
+  { pkg: 'asciinema', proof: '/usr/bin/asciinema', why: 'a recording of a session is read back with the real asciicast client' },
 ];
 
 function log(msg) {

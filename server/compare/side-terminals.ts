@@ -2,7 +2,9 @@
 // shared VM (a virtio console port: the guest's tty is the pty). Each has its own OutputPump, so a
 // flood in one is flow-controlled exactly like the container's shell, and each is released when the
 // learner closes its tab or leaves.
+import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import * as nodePty from 'node-pty';
 import type { SideTarget } from '../../common/compare.js';
 import type { SideOpened, TermSize } from '../../common/protocol.js';
 import { LabError } from '../base/errors.js';
@@ -34,8 +36,11 @@ export class SideTerminals {
   private disposed = false;
 
   constructor(
-    private readonly service: CompareService,
+    /** gVisor and the VM; absent on a server that offers no comparison. */
+    private readonly service: CompareService | undefined,
     private readonly sink: SideOutputSink,
+    /** Whether this server gives a shell on the host (a solo lab's presenter mode; never a workshop server). */
+    private readonly hostShell: boolean,
   ) {}
 
   /** Opens the target's terminal (or returns the one already open). */
@@ -49,7 +54,8 @@ export class SideTerminals {
       return Promise.reject(new LabError('rate_limited', 'opened too often; wait a moment'));
     }
     this.lastOpen.set(target, now);
-    const p = (target === 'gvisor' ? this.openGvisor(size) : this.openVm(size)).finally(() => this.opening.delete(target));
+    const opened = target === 'host' ? this.openHost(size) : target === 'gvisor' ? this.openGvisor(size) : this.openVm(size);
+    const p = opened.finally(() => this.opening.delete(target));
     this.opening.set(target, p);
     return p;
   }
@@ -94,13 +100,56 @@ export class SideTerminals {
     this.sink.exit(target, message);
   }
 
+  private comparison(): CompareService {
+    if (!this.service) throw new LabError('not_found', 'this server offers no comparison (gVisor, VM)');
+    return this.service;
+  }
+
+  /**
+   * A shell on the host, beside the container's, so an audience sees both views (`ps` inside and
+   * out). Checked here, where it runs, whatever the page offers: a workshop server never gives one.
+   * On a solo lab it hands the owner nothing new (every switch off is already a root shell here).
+   */
+  private async openHost(size: TermSize): Promise<SideOpened> {
+    if (!this.hostShell) throw new LabError('forbidden', 'a shell on the host is for a solo lab (presenter mode); this server gives none');
+    const shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
+    const pty = nodePty.spawn(shell, ['-l'], {
+      name: 'xterm-256color',
+      // Bytes, not text: the pump and the page count bytes for flow control.
+      encoding: null,
+      cols: size.cols,
+      rows: size.rows,
+      cwd: process.env['HOME'] ?? '/',
+      env: { TERM: 'xterm-256color', HOME: process.env['HOME'] ?? '/root', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', PS1: 'host:\\w\\$ ' },
+    });
+    let disposed = false;
+    const t: SideTerminal = {
+      pump: new OutputPump({ send: (frame) => this.sink.output('host', frame), pause: () => pty.pause(), resume: () => pty.resume() }),
+      write: (data) => pty.write(data),
+      resize: (s) => pty.resize(s.cols, s.rows),
+      description: `a shell on the host (${shell}): what the host sees of your container`,
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        t.pump.close();
+        dataSub.dispose();
+        exitSub.dispose();
+        stopPty(pty, 'SIGHUP');
+      },
+    };
+    const dataSub = pty.onData((d) => t.pump.push(d as unknown as Buffer));
+    const exitSub = pty.onExit(({ exitCode }) => this.ended('host', t, `the host shell exited (code ${exitCode}); open it again for a new one`));
+    return this.register('host', t);
+  }
+
   private async openGvisor(size: TermSize): Promise<SideOpened> {
-    const rt = this.service.gvisor;
+    const service = this.comparison();
+    const rt = service.gvisor;
     if (!rt.ok) throw new LabError('not_found', rt.message);
-    if (this.service.gvisorShells >= this.service.maxGvisorShells) {
-      throw new LabError('server_full', `all ${this.service.maxGvisorShells} gVisor shells of this server are in use; try again later`);
+    if (service.gvisorShells >= service.maxGvisorShells) {
+      throw new LabError('server_full', `all ${service.maxGvisorShells} gVisor shells of this server are in use; try again later`);
     }
-    this.service.gvisorShells++;
+    service.gvisorShells++;
     let released = false;
     const { pty, id, dir } = spawnGvisorShell(rt.value, size);
     let disposed = false;
@@ -120,7 +169,7 @@ export class SideTerminals {
         void destroySandbox(rt.value, id, dir).finally(() => {
           if (!released) {
             released = true;
-            this.service.gvisorShells--;
+            service.gvisorShells--;
           }
         });
       },
@@ -131,10 +180,11 @@ export class SideTerminals {
   }
 
   private async openVm(size: TermSize): Promise<SideOpened> {
-    if (!this.service.vmPool.image.ok) throw new LabError('not_found', this.service.vmPool.image.message);
+    const service = this.comparison();
+    if (!service.vmPool.image.ok) throw new LabError('not_found', service.vmPool.image.message);
     let lease;
     try {
-      lease = await this.service.vmPool.leaseShell();
+      lease = await service.vmPool.leaseShell();
     } catch (err) {
       throw new LabError('server_full', (err as Error).message);
     }

@@ -2,6 +2,7 @@
 // the lesson catalog, the launcher's status server, the progress store, the session's
 // dependencies (containers, prober, addon, …), the comparison service, the app, and the listening
 // socket. Tests that start a lab run what users run; only the options differ.
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ServerMode } from '../../common/protocol.js';
@@ -14,6 +15,9 @@ import { StatusServer } from '../runtime/status-lines.js';
 import type { SessionDeps } from '../session/session.js';
 import { sessionDeps } from '../session/session-deps.js';
 import { createApp, type LabApp } from '../transport/app.js';
+import { createAudienceServer } from '../transport/audience.js';
+import { DemoCatalog } from '../demos/load.js';
+import { AudienceShares } from '../session/audience.js';
 
 export interface ServeOptions {
   paths: LabPaths;
@@ -29,6 +33,8 @@ export interface ServeOptions {
   progressFile?: string;
   /** The comparison panel's VM pool and gVisor shells; absent = not offered. */
   compare?: Omit<CompareDeps, 'paths' | 'prober'>;
+  /** Where the audience's read-only view listens (it may be a public address: it can only watch); absent = no audience listener. */
+  audience?: { host: string; port: number };
 }
 
 export interface RunningServer {
@@ -41,8 +47,23 @@ export interface RunningServer {
   progressFile: string;
   session: SessionDeps;
   compare?: CompareService;
-  /** Closes the app (every session), the status server and the progress store. */
+  demos: DemoCatalog;
+  /** The audience listener's base URLs, when it runs. */
+  audienceUrls: string[];
+  /** Closes the app (every session), the audience listener, the status server and the progress store. */
   close(): Promise<void>;
+}
+
+/** The links the room can open: every address of this machine when the listener is on all of them. */
+export function audienceBaseUrls(address: AddressInfo): string[] {
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const hosts = wildcard
+    ? Object.values(networkInterfaces())
+        .flat()
+        .filter((i): i is NonNullable<typeof i> => !!i && i.family === 'IPv4' && !i.internal)
+        .map((i) => i.address)
+    : [address.family === 'IPv6' ? `[${address.address}]` : address.address];
+  return [...new Set(hosts.length ? hosts : ['127.0.0.1'])].map((h) => `http://${h}:${address.port}`);
 }
 
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
@@ -54,7 +75,11 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const progress = await openProgressStore(progressFile);
   const session = sessionDeps({ paths, status, lessons, mode: opts.mode, progress });
   const compare = opts.compare ? new CompareService({ paths, prober: session.prober, ...opts.compare }) : undefined;
+  const demos = await DemoCatalog.load(paths.demos);
+  const shares = new AudienceShares();
+  let audienceUrls: string[] = [];
   const app = createApp({
+    present: { demos, shares, audienceUrls: () => audienceUrls },
     session,
     ...(compare ? { compare } : {}),
     webDir: paths.web,
@@ -62,7 +87,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}),
     accessToken: opts.accessToken,
   });
+  const audience = opts.audience ? createAudienceServer({ webDir: paths.web, shares }) : undefined;
   const close = async () => {
+    shares.close();
+    await audience?.close();
     await app.close();
     await status.close();
     progress.close();
@@ -70,6 +98,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   let address: AddressInfo;
   try {
     address = await app.listen(opts.port, opts.host);
+    if (audience && opts.audience) audienceUrls = audienceBaseUrls(await audience.listen(opts.audience.port, opts.audience.host));
   } catch (err) {
     await close();
     throw err;
@@ -84,6 +113,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     progressFile,
     session,
     ...(compare ? { compare } : {}),
+    demos,
+    audienceUrls,
     close,
   };
 }

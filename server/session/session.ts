@@ -4,7 +4,9 @@
 // (gather-facts.ts), the terminal's output and banners (terminal-output.ts), the learner's saved
 // progress (learner.ts). The floor is server/floor/. Every OS resource the session creates is
 // registered in its one DisposableStore.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type {
   ApplyResult,
   DiagnoseVerdict,
@@ -23,7 +25,7 @@ import type {
 } from '../../common/protocol.js';
 import type { SeccompProfile } from '../../common/seccomp-profile.js';
 import { PLAIN_PROCESS, applyToggle, describeChanges, type ContainerSpec, type ToggleId } from '../../common/spec.js';
-import { DisposableStore } from '../base/disposable.js';
+import { DisposableStore, type Disposer } from '../base/disposable.js';
 import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
 import { SlidingWindow } from '../base/rate-window.js';
@@ -47,7 +49,10 @@ import { launchShell, type Shell } from './launch.js';
 import { Learner } from './learner.js';
 import { changeLimitsLive } from './live-limits.js';
 import { describeOtherChanges } from './spec-diff.js';
-import { TerminalOutput } from './terminal-output.js';
+import { TerminalOutput, type TerminalTap } from './terminal-output.js';
+
+/** A demo step's setup is a few commands; one still running after this is stuck. */
+const SETUP_TIMEOUT_MS = 10_000;
 
 export interface SessionDeps {
   paths: LabPaths;
@@ -164,12 +169,58 @@ export class Session {
 
   input(data: string): void {
     this.shell?.pty.write(data);
+    this.terminal.typed(data);
     this.checks.afterInput(data);
   }
 
   resize(size: TermSize): void {
     this.size = size;
     this.shell?.pty.resize(size.cols, size.rows);
+    this.terminal.resized(size.cols, size.rows);
+  }
+
+  /** The terminal's size now (a recording or the audience starts at it). */
+  get termSize(): TermSize {
+    return this.size;
+  }
+
+  /** TAP sees what the terminal shows from now on (session/recording.ts, session/audience.ts). */
+  tap(tap: TerminalTap): Disposer {
+    return this.store.add(this.terminal.tap(tap));
+  }
+
+  /** The last few KiB the terminal showed: a viewer who joins now starts from them. */
+  recentOutput(): Buffer {
+    return this.terminal.recent();
+  }
+
+  /** A chapter in whatever records or watches this terminal (a demo step the speaker moved to). */
+  marker(label: string): void {
+    this.terminal.marker(label);
+  }
+
+  /**
+   * A scripted demo's step: a fresh shell with SPEC (under the floor, as any change), then SETUP,
+   * a shell script run inside it as the shell is confined (docker exec's way), not typed.
+   */
+  async resetToStep(spec: ContainerSpec, headline: string, setup: string | null): Promise<ContainerSpec> {
+    if (this.hasFloor) refuseBelowFloor(spec);
+    await this.change(this.withFloor(spec), { headline, always: 'a fresh shell' });
+    if (setup !== null) await this.runInShell(setup);
+    return this.spec;
+  }
+
+  /** Runs SCRIPT with busybox sh inside the running shell's namespaces and confinement; its output is discarded. */
+  private runInShell(script: string): Promise<void> {
+    const shell = this.shell;
+    if (!shell) return Promise.reject(new LabError('not_started', 'no shell is running'));
+    const args = ['--join', String(shell.pid), ...joinArgs(shell.spec, shell.ctx), '--', join(this.deps.paths.rootfs, 'bin', 'busybox'), 'sh', '-c', script];
+    return new Promise((resolve, reject) => {
+      execFile(this.deps.paths.launcher, args, { timeout: SETUP_TIMEOUT_MS, env: {} }, (err, _stdout, stderr) => {
+        if (err) reject(new LabError('launch_failed', `the step's setup failed: ${(stderr || err.message).trim().slice(0, 300)}`));
+        else resolve();
+      });
+    });
   }
 
   ack(bytes: number): void {
@@ -245,7 +296,10 @@ export class Session {
     const lesson = this.deps.lessons.view(id);
     if (!lesson) throw new LabError('not_found', `no lesson "${id}"`);
     this.lessonId = id;
-    await this.change(this.withFloor(lesson.settings), { headline: `Lesson ${lesson.number}: ${lesson.title}` });
+    const headline = `Lesson ${lesson.number}: ${lesson.title}`;
+    const { changes } = await this.change(this.withFloor(lesson.settings), { headline });
+    // A new shell's banner is a chapter already; the same shell still gets one for the new lesson.
+    if (changes.length === 0) this.terminal.marker(headline);
     this.checks.schedule(0);
     this.learner.lessonOpened(id);
     return lesson;

@@ -10,8 +10,27 @@ export function bannerLine(changes: readonly string[], outcome: string): Buffer 
   return Buffer.from(`\r\n\x1b[36m── isolab: ${changes.join(' · ')} — ${outcome} ──\x1b[0m\r\n`);
 }
 
+/**
+ * Something that sees what the terminal shows, besides the browser: a recording, the audience. It
+ * gets every byte in order (shells and banners alike) and never touches flow control.
+ */
+export interface TerminalTap {
+  output(data: Buffer): void;
+  resize(cols: number, rows: number): void;
+  /** A moment worth a chapter: a new shell's banner, a lesson opened, a demo step. */
+  marker(label: string): void;
+  /** What the learner typed (a recording with keystrokes wants it; the audience does not). */
+  typed?(data: string): void;
+}
+
+/** What the terminal showed last, kept for a viewer who joins late (the audience, a watcher). */
+export const RECENT_OUTPUT_BYTES = 32 * 1024;
+
 export class TerminalOutput {
   private readonly pump: OutputPump;
+  private readonly taps = new Set<TerminalTap>();
+  private recentChunks: Buffer[] = [];
+  private recentBytes = 0;
 
   /** SEND takes a frame to the browser; CURRENT is the pty to pause and resume (the current shell's, if any). */
   constructor(send: (frame: Buffer) => void, current: () => IPty | undefined) {
@@ -25,14 +44,34 @@ export class TerminalOutput {
 
   /** Feeds PTY's output to the terminal; a pty that starts while the browser is behind starts paused. */
   attach(pty: IPty): Disposer {
-    const sub = pty.onData((data) => this.pump.push(data as unknown as Buffer));
+    const sub = pty.onData((data) => this.push(data as unknown as Buffer));
     if (this.pump.isPaused) pty.pause();
     return () => sub.dispose();
   }
 
   /** One banner line naming CHANGES and what became of the shell ("new shell"); nothing when nothing changed. */
   banner(changes: readonly string[], outcome: string): void {
-    if (changes.length > 0) this.pump.push(bannerLine(changes, outcome));
+    if (changes.length === 0) return;
+    this.marker(`${changes.join(' · ')} (${outcome})`);
+    this.push(bannerLine(changes, outcome));
+  }
+
+  /** TAP sees the terminal from now on; returns its removal. */
+  tap(tap: TerminalTap): Disposer {
+    this.taps.add(tap);
+    return () => this.taps.delete(tap);
+  }
+
+  marker(label: string): void {
+    for (const t of this.taps) t.marker(label);
+  }
+
+  typed(data: string): void {
+    for (const t of this.taps) t.typed?.(data);
+  }
+
+  resized(cols: number, rows: number): void {
+    for (const t of this.taps) t.resize(cols, rows);
   }
 
   /** The browser wrote BYTES to its screen. */
@@ -41,6 +80,30 @@ export class TerminalOutput {
   }
 
   close(): void {
+    this.taps.clear();
     this.pump.close();
+  }
+
+  /** The last RECENT_OUTPUT_BYTES (or fewer) the terminal showed, oldest first. */
+  recent(): Buffer {
+    return Buffer.concat(this.recentChunks);
+  }
+
+  private push(data: Buffer): void {
+    this.remember(data);
+    for (const t of this.taps) t.output(data);
+    this.pump.push(data);
+  }
+
+  private remember(data: Buffer): void {
+    this.recentChunks.push(data);
+    this.recentBytes += data.length;
+    while (this.recentBytes - (this.recentChunks[0]?.length ?? 0) >= RECENT_OUTPUT_BYTES) this.recentBytes -= this.recentChunks.shift()!.length;
+    if (this.recentChunks.length > 256) {
+      // Many small chunks (keystroke echoes): join them so the list stays short.
+      const joined = Buffer.concat(this.recentChunks);
+      this.recentChunks = [joined.subarray(Math.max(0, joined.length - RECENT_OUTPUT_BYTES))];
+      this.recentBytes = this.recentChunks[0]!.length;
+    }
   }
 }

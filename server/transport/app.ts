@@ -18,6 +18,7 @@ import { SourceReader } from '../lessons/source-view.js';
 import { Connection, type Handlers, type LabSocket } from './connection.js';
 import { compareHandlers } from './handlers/compare.js';
 import { diagnoseHandlers } from './handlers/diagnose.js';
+import { presentHandlers, type PresentDeps } from './handlers/present.js';
 import { exportHandlers } from './handlers/export.js';
 import { inspectorHandlers } from './handlers/inspector.js';
 import { lessonHandlers } from './handlers/lesson.js';
@@ -46,6 +47,8 @@ export interface AppDeps {
   accessToken?: string;
   /** The comparison panel (container vs host vs gVisor vs VM) and its terminals; absent = not offered. */
   compare?: CompareService;
+  /** Presenter mode: demos, recordings, the audience's view. */
+  present: PresentDeps;
 }
 
 export interface LabApp {
@@ -141,8 +144,9 @@ export function createApp(deps: AppDeps): LabApp {
     ...compareHandlers(),
     ...sidetermHandlers(),
     ...diagnoseHandlers(),
+    ...presentHandlers(deps.present),
   };
-  io.on('connection', (socket: LabSocket) => new Connection(socket, deps.compare).register(handlers));
+  io.on('connection', (socket: LabSocket) => new Connection(socket, deps.compare, deps.session.mode === 'solo').register(handlers));
 
   return {
     http,

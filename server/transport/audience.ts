@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import express from 'express';
 import { Server as IoServer, type Socket } from 'socket.io';
 import { WatchAck, WatchAuth, type WatchClientEvents, type WatchServerEvents } from '../../common/watch.js';
-import type { TerminalBroadcast, Viewer } from '../base/terminal-broadcast.js';
+import type { Viewer } from '../base/terminal-broadcast.js';
+import type { AudienceShares } from '../session/audience.js';
 import { staticFiles } from './static-files.js';
 import { originAllowed } from './app.js';
 
@@ -18,12 +19,8 @@ export const MAX_VIEWERS = 1000;
 /** Connections one address may hold: a whole room can share one NAT address, a flood cannot. */
 export const MAX_VIEWERS_PER_ADDRESS = 300;
 
-/** What is shared now, by code. */
-export interface Shares {
-  broadcast(code: string): TerminalBroadcast | undefined;
-  /** Called with a listener for when CODE stops being shared; returns its removal. */
-  onEnded(code: string, listener: () => void): () => void;
-}
+/** What is shared now, by code (session/audience.ts AudienceShares). */
+export type Shares = Pick<AudienceShares, 'broadcast' | 'onEnded'>;
 
 export interface AudienceServer {
   http: HttpServer;

@@ -50,6 +50,8 @@ export class Connection {
   constructor(
     readonly socket: LabSocket,
     private readonly compare: CompareService | undefined,
+    /** A shell on the host for presenter mode: a solo lab's, never a workshop server's. */
+    private readonly hostShell = false,
   ) {
     socket.once('disconnect', () => this.store.dispose());
   }
@@ -104,13 +106,17 @@ export class Connection {
     return this.compareWatch;
   }
 
-  /** This browser's other terminals (gVisor, the VM), opened on first use. */
+  /** This browser's other terminals (gVisor, the VM, the host's in presenter mode), opened on first use. */
   sideTerminals(): SideTerminals {
     if (!this.sides) {
-      const sides = new SideTerminals(this.comparing(), {
-        output: (target, frame) => this.socket.emit('sideterm:output', { target, data: frame }),
-        exit: (target, message) => this.socket.emit('sideterm:exit', { target, message }),
-      });
+      const sides = new SideTerminals(
+        this.compare,
+        {
+          output: (target, frame) => this.socket.emit('sideterm:output', { target, data: frame }),
+          exit: (target, message) => this.socket.emit('sideterm:exit', { target, message }),
+        },
+        this.hostShell,
+      );
       this.store.add(() => sides.dispose());
       this.sides = sides;
     }

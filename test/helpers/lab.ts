@@ -23,6 +23,8 @@ export interface RunningLab {
   url: string;
   token: string;
   progress: ProgressStore;
+  /** The audience listener's base URLs, when started with `audience: true`. */
+  audienceUrls: string[];
   close(): Promise<void>;
 }
 
@@ -34,13 +36,18 @@ export interface LabOptions {
   progressFile?: string;
   /** The comparison (gVisor, the VM): only where a test asks for it, since it boots a VM on demand. */
   compare?: boolean;
+  /** The demos folder; default the repository's demos/. */
+  demos?: string;
+  /** Start the audience listener too (on loopback, any free port). */
+  audience?: boolean;
 }
 
 export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
   const token = opts.token ?? 'test-token';
   const scratch = opts.progressFile ? undefined : mkdtempSync(join(tmpdir(), 'isolab-test-progress-'));
+  const paths = defaultPaths();
   const server = await serve({
-    paths: defaultPaths(),
+    paths: opts.demos ? { ...paths, demos: opts.demos } : paths,
     host: '127.0.0.1',
     port: 0,
     mode: opts.mode ?? 'solo',
@@ -49,6 +56,7 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
     progressFile: opts.progressFile ?? join(scratch!, 'progress.sqlite'),
     // A small pool: one VM of two shells is all a test needs.
     ...(opts.compare ? { compare: { vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } } } : {}),
+    ...(opts.audience ? { audience: { host: '127.0.0.1', port: 0 } } : {}),
   });
   return {
     app: server.app,
@@ -56,6 +64,7 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
     url: server.url,
     token,
     progress: server.progress,
+    audienceUrls: server.audienceUrls,
     async close() {
       await server.close();
       if (scratch) rmSync(scratch, { recursive: true, force: true });

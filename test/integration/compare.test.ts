@@ -107,8 +107,8 @@ describe('isolab compare --json [slow: boots a VM]', () => {
 
 /** A side terminal's output as text, answering ash's cursor-position queries like a terminal does. */
 function sideText(client: LabClient): Record<string, string> {
-  const texts: Record<string, string> = { gvisor: '', vm: '' };
-  const decoder = { gvisor: new TextDecoder(), vm: new TextDecoder() };
+  const texts: Record<string, string> = { gvisor: '', vm: '', host: '' };
+  const decoder = { gvisor: new TextDecoder(), vm: new TextDecoder(), host: new TextDecoder() };
   client.socket.on('sideterm:output', ({ target, data }) => {
     const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
     const chunk = decoder[target].decode(bytes, { stream: true });

@@ -2,7 +2,7 @@
 // shell on the shared VM (sideterm:*). Each tab is its own xterm with its own flow control and
 // scrollback; a side shell is opened on the server the first time its tab is chosen.
 import type { ITheme } from '@xterm/xterm';
-import { TERMINAL_TARGETS, type SideTarget } from '../../../common/compare.js';
+import { COMPARE_TARGETS, type SideTarget } from '../../../common/compare.js';
 import type { Ack, SideOpened } from '../../../common/protocol.js';
 import { h } from '../app/dom.js';
 import { chunkInput } from './input.js';
@@ -14,10 +14,11 @@ export type TabId = 'container' | SideTarget;
 /** Opening the VM's tab may boot the shared VM: seconds under TCG, more on a loaded machine. */
 const SIDE_OPEN_TIMEOUT_MS = 90_000;
 
-const TAB_LABELS: Record<TabId, string> = { container: 'Container', gvisor: 'gVisor', vm: 'VM' };
+const TAB_LABELS: Record<TabId, string> = { container: 'Container', gvisor: 'gVisor', vm: 'VM', host: 'Host' };
 const OPENING: Record<SideTarget, string> = {
   gvisor: 'starting a gVisor sandbox (runsc)…',
   vm: 'connecting to the shared VM (it boots on first use: a few seconds)…',
+  host: 'starting a shell on the host…',
 };
 
 interface SideState {
@@ -47,7 +48,7 @@ export class TerminalTabs {
     private readonly deps: TerminalTabsDeps,
   ) {
     this.stack = containerHost.parentElement!;
-    for (const id of ['container', ...TERMINAL_TARGETS] as TabId[]) {
+    for (const id of ['container', ...COMPARE_TARGETS] as TabId[]) {
       const button = h(
         'button',
         { type: 'button', role: 'tab', id: `tab-${id}`, class: 'terminal-tab', 'aria-selected': String(id === 'container'), 'aria-controls': id === 'container' ? containerHost.id : `terminal-${id}`, 'data-testid': `terminal-tab-${id}`, tabindex: id === 'container' ? '0' : '-1' },
