@@ -34,13 +34,15 @@ Usage:
   isolab serve [--host 127.0.0.1] [--port 7681] [--mode solo|workshop] [--max-sessions N]
                [--allowed-host NAME]... [--token TOKEN]
                [--vm-pool N] [--vm-shells N] [--vm-idle-seconds N] [--gvisor-shells N]
+               [--audience [HOST:]PORT]   (the audience's read-only view of a shared terminal)
+  isolab present [DEMO] [SERVE OPTIONS]   (a solo lab in presenter mode; docs/demos.md)
   isolab run [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
                                    (isolab run --help lists them)
   isolab export [--format docker|oci] [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
   isolab lessons validate [DIR]
+  isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
   isolab demos validate [DIR]
   isolab demos verify [DIR] [--only ID]...
-  isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
 ${COMPARE_USAGE}
   isolab play [--speed N] [--idle-time-limit S] [--markers] FILE.cast
   isolab help`;
@@ -71,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
         return await exportSpec(rest);
       case 'lessons':
         return await lessons(rest);
+      case 'present':
+        return await presentCommand(rest);
       case 'demos':
         return await demos(rest);
       case 'play':
@@ -126,8 +130,28 @@ function requireBuilt(paths: ReturnType<typeof defaultPaths>): void {
 }
 
 
-async function serveCommand(args: string[]): Promise<number> {
+/** `--audience [HOST:]PORT`: where the audience's read-only view listens (HOST defaults to every address). */
+export function parseAudience(value: string): { host: string; port: number } {
+  const m = /^(?:(\[[0-9a-fA-F:]+\]|[^:\s]+):)?(\d{1,5})$/.exec(value);
+  const port = Number(m?.[2]);
+  if (!m || port < 0 || port > 65535) throw new UsageError(`--audience must be [HOST:]PORT, e.g. 0.0.0.0:7682, got "${value}"`);
+  return { host: (m[1] ?? '0.0.0.0').replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** `isolab present [DEMO]`: a solo lab in presenter mode, its URL opening the demo. */
+async function presentCommand(args: string[]): Promise<number> {
+  const demo = args[0] && !args[0].startsWith('-') ? args[0] : undefined;
+  const rest = demo ? args.slice(1) : args;
+  if (demo) {
+    const { demos } = await loadDemos(defaultPaths().demos);
+    if (!demos.some((d) => d.view.id === demo)) throw new UsageError(`no demo "${demo}" (there are: ${demos.map((d) => d.view.id).join(', ') || 'none'}; see docs/demos.md)`);
+  }
+  return serveCommand(rest, { present: demo ?? true });
+}
+
+async function serveCommand(args: string[], opts: { present?: string | true } = {}): Promise<number> {
   const { values } = parse(args, {
+    audience: { type: 'string' },
     host: { type: 'string', default: process.env.ISOLAB_HOST ?? '127.0.0.1' },
     port: { type: 'string', default: process.env.ISOLAB_PORT ?? '7681' },
     mode: { type: 'string', default: 'solo' },
@@ -164,8 +188,10 @@ async function serveCommand(args: string[]): Promise<number> {
   const paths = defaultPaths();
   requireBuilt(paths);
 
+  const audience = typeof values.audience === 'string' ? parseAudience(values.audience) : undefined;
   const token = typeof values.token === 'string' ? values.token : randomBytes(18).toString('base64url');
   const server = await serve({
+    ...(audience ? { audience } : {}),
     paths,
     host,
     port,
@@ -188,7 +214,11 @@ async function serveCommand(args: string[]): Promise<number> {
   if (mode === 'workshop') {
     console.log("  workshop mode keeps every learner in a user namespace (root inside is nobody outside), with its own root,\n  PID and mount namespaces, docker's masked paths and seccomp profile, no_new_privs and cgroup limits.");
   }
-  console.log(`\n  Open ${server.url}/?token=${token}\n`);
+  if (server.audienceUrls.length) {
+    console.log(`  the audience's read-only view listens on ${server.audienceUrls.join(', ')} (links appear when the speaker shares)`);
+  }
+  const present = opts.present === undefined ? '' : `&present${opts.present === true ? '' : `&demo=${encodeURIComponent(opts.present)}`}`;
+  console.log(`\n  Open ${server.url}/?token=${token}${present}\n`);
   const shutdown = async () => {
     await server.close();
     process.exit(0);
