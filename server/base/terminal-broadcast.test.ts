@@ -26,6 +26,7 @@ describe('TerminalBroadcast', () => {
     b.write(Buffer.from('during\r\n')); // written while the screen is being made: comes after it
     await settle(b);
     b.write(Buffer.from('after\r\n'));
+    await settle(b);
     expect(v.frames[0]).toMatchObject({ kind: 'screen', cols: 40, rows: 5 });
     expect(v.text()).toMatch(/^\[screen\]before[\s\S]*during\r\nafter\r\n$/);
     expect(v.text()).not.toMatch(/\[screen\][^[]*during/);
@@ -44,6 +45,7 @@ describe('TerminalBroadcast', () => {
     const chunks = Math.ceil((VIEWER_LAG_BYTES * 2) / chunk.length);
     for (let i = 0; i < chunks; i++) {
       b.write(chunk);
+      await settle(b); // each chunk out on its own turn, as a shell's output comes
       b.ack(fastViewer, chunk.length); // the fast one keeps up
     }
     const sentToSlow = slow.frames.filter((f) => f.kind === 'output').reduce((n, f) => n + (f.kind === 'output' ? f.data.length : 0), 0);
@@ -56,7 +58,23 @@ describe('TerminalBroadcast', () => {
     expect(slow.frames.at(-1)).toMatchObject({ kind: 'screen' });
     b.ack(slow.viewer, VIEWER_CATCH_UP_BYTES * 10);
     b.write(Buffer.from('live'));
+    await settle(b);
     expect(slow.frames.at(-1)).toMatchObject({ kind: 'output' });
+    b.close();
+  });
+
+  it('sends a burst of output as one frame, after the owner\'s turn', async () => {
+    const b = new TerminalBroadcast(80, 24);
+    const v = recordingViewer();
+    b.add(v.viewer);
+    await settle(b);
+    const before = v.frames.length;
+    b.write(Buffer.from('a'));
+    b.write(Buffer.from('b'));
+    b.write(Buffer.from('c'));
+    expect(v.frames).toHaveLength(before); // nothing sent in the owner's turn
+    await settle(b);
+    expect(v.frames.slice(before).map((f) => (f.kind === 'output' ? f.data.toString() : f.kind))).toEqual(['abc']);
     b.close();
   });
 
@@ -71,6 +89,7 @@ describe('TerminalBroadcast', () => {
     detach();
     const count = v.frames.length;
     b.write(Buffer.from('x'));
+    await settle(b);
     expect(v.frames).toHaveLength(count);
     expect(b.viewerCount).toBe(0);
     b.close();

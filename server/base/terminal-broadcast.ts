@@ -3,11 +3,15 @@
 // bounded record of the screen that a newly attached viewer is replayed from, and a live flow
 // that never waits for a viewer.
 //
-// - A headless xterm mirrors the screen; a viewer that joins, or that fell too far behind, gets
-//   that screen serialized (a few KiB whatever the history) and then the live bytes.
-// - Each viewer acknowledges what it has written. One whose unacknowledged bytes pass the lag
-//   bound is sent nothing more (lossy) until it has caught up, then resynchronised from the
-//   mirror. Nothing a viewer does reaches the owner's pty or its flow control.
+// - What the owner's terminal prints is queued and fanned out on the next turn of the event loop,
+//   one batch for whatever arrived meanwhile: the owner's own frame goes out first.
+// - A headless xterm mirrors the screen. A viewer that joins, falls too far behind or sees a resize
+//   gets the screen serialized (a few KiB whatever the history), then the live bytes. While a
+//   screen is being made nothing new enters the mirror, so the screen and what follows it are the
+//   stream exactly, without relying on when xterm calls back.
+// - Each viewer acknowledges what it has written. One whose unacknowledged bytes pass the lag bound
+//   is sent nothing more (lossy) until it has caught up, then resynchronised. Nothing a viewer does
+//   reaches the owner's pty or its flow control.
 import xtermHeadless from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
 
@@ -33,10 +37,10 @@ export interface Viewer {
 interface ViewerState {
   viewer: Viewer;
   unacked: number;
-  /** Behind: sent nothing until it catches up. */
+  /** Behind, or waiting for its screen: sent no live output. */
   skipping: boolean;
-  /** Waiting for its screen: what is written meanwhile comes after the screen, in order. */
-  held: Buffer[] | null;
+  /** Its screen is wanted: it gets the next one made. */
+  wantsScreen: boolean;
   dropped: number;
 }
 
@@ -44,9 +48,16 @@ export class TerminalBroadcast {
   private readonly mirror: InstanceType<typeof Terminal>;
   private readonly serializer = new SerializeAddon();
   private readonly viewers = new Map<Viewer, ViewerState>();
+  private queued: Buffer[] = [];
+  private flushTimer: NodeJS.Immediate | undefined;
+  /** A screen is being made: the mirror takes nothing new until it is. */
+  private serializing: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private cols: number, private rows: number) {
+  constructor(
+    private cols: number,
+    private rows: number,
+  ) {
     this.mirror = new Terminal({ cols, rows, scrollback: MIRROR_SCROLLBACK, allowProposedApi: true });
     this.mirror.loadAddon(this.serializer);
   }
@@ -55,43 +66,28 @@ export class TerminalBroadcast {
     return this.viewers.size;
   }
 
-  /** The owner's terminal printed DATA. Costs the owner one mirror write, whatever the viewers do. */
+  /** The owner's terminal printed DATA: queued, and sent on the next turn of the event loop. */
   write(data: Buffer): void {
     if (this.closed || data.length === 0) return;
-    this.mirror.write(data);
-    for (const state of this.viewers.values()) {
-      if (state.held) {
-        state.held.push(data);
-        continue;
-      }
-      if (state.skipping) {
-        state.dropped += data.length;
-        continue;
-      }
-      if (state.unacked + data.length > VIEWER_LAG_BYTES) {
-        state.skipping = true;
-        state.dropped += data.length;
-        continue;
-      }
-      state.unacked += data.length;
-      state.viewer.send({ kind: 'output', data });
-    }
+    this.queued.push(data);
+    this.flushTimer ??= setImmediate(() => this.flush());
   }
 
   resize(cols: number, rows: number): void {
     if (this.closed || (cols === this.cols && rows === this.rows)) return;
+    this.flush(); // what was printed at the old size goes through the mirror at the old size
     this.cols = cols;
     this.rows = rows;
     this.mirror.resize(cols, rows);
     // Every viewer redraws at the new size: the mirror knows what the screen is now.
-    for (const state of this.viewers.values()) void this.resync(state);
+    for (const state of this.viewers.values()) this.wantScreen(state);
   }
 
   /** A new viewer: it gets the screen as it is, then the live output. Returns its detach. */
   add(viewer: Viewer): () => void {
-    const state: ViewerState = { viewer, unacked: 0, skipping: false, held: null, dropped: 0 };
+    const state: ViewerState = { viewer, unacked: 0, skipping: true, wantsScreen: false, dropped: 0 };
     this.viewers.set(viewer, state);
-    void this.resync(state);
+    this.wantScreen(state);
     return () => this.viewers.delete(viewer);
   }
 
@@ -100,45 +96,75 @@ export class TerminalBroadcast {
     const state = this.viewers.get(viewer);
     if (!state || !Number.isFinite(bytes) || bytes <= 0) return;
     state.unacked = Math.max(0, state.unacked - bytes);
-    if (state.skipping && state.unacked <= VIEWER_CATCH_UP_BYTES) void this.resync(state);
+    if (state.skipping && !state.wantsScreen && state.unacked <= VIEWER_CATCH_UP_BYTES) this.wantScreen(state);
   }
 
-  /** Bytes this viewer missed while it was behind (shown to it, and counted by the benchmark). */
+  /** Bytes this viewer missed while it was behind (counted by the benchmark). */
   dropped(viewer: Viewer): number {
     return this.viewers.get(viewer)?.dropped ?? 0;
   }
 
-  /** The screen as a joining viewer sees it, once the mirror has taken in all that was written. */
-  screen(): Promise<string> {
-    return new Promise((resolve) => this.mirror.write('', () => resolve(this.serializer.serialize({ scrollback: MIRROR_SCROLLBACK }))));
+  /** The screen with everything written so far (tests; a viewer's screen is made the same way). */
+  async screen(): Promise<string> {
+    await this.serializing;
+    this.flush();
+    return this.serialize();
   }
 
   close(): void {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
     this.closed = true;
     this.viewers.clear();
     this.mirror.dispose();
   }
 
-  private async resync(state: ViewerState): Promise<void> {
-    if (state.held) return; // a screen is already on its way
-    // The mirror's write callback runs once everything written before it is on its screen and
-    // nothing written after: that screen, then what was held meanwhile, is the stream in order.
-    state.held = [];
-    const data = await this.screen();
-    const held = state.held;
-    state.held = null;
-    if (this.closed || !this.viewers.has(state.viewer)) return;
-    state.skipping = false;
-    state.unacked = Buffer.byteLength(data);
-    state.viewer.send({ kind: 'screen', cols: this.cols, rows: this.rows, data });
-    for (const chunk of held) {
-      if (state.unacked + chunk.length > VIEWER_LAG_BYTES) {
-        state.skipping = true;
-        state.dropped += chunk.length;
-        continue;
-      }
-      state.unacked += chunk.length;
-      state.viewer.send({ kind: 'output', data: chunk });
+  /** Runs the queued output through the mirror and out to the viewers, unless a screen is being made. */
+  private flush(): void {
+    if (this.flushTimer) clearImmediate(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.closed || this.serializing || this.queued.length === 0) return;
+    const data = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued);
+    this.queued = [];
+    this.mirror.write(data);
+    for (const state of this.viewers.values()) this.send(state, data);
+  }
+
+  private send(state: ViewerState, data: Buffer): void {
+    if (state.skipping) {
+      state.dropped += data.length;
+      return;
     }
+    if (state.unacked + data.length > VIEWER_LAG_BYTES) {
+      state.skipping = true;
+      state.dropped += data.length;
+      return;
+    }
+    state.unacked += data.length;
+    state.viewer.send({ kind: 'output', data });
+  }
+
+  private wantScreen(state: ViewerState): void {
+    state.skipping = true;
+    state.wantsScreen = true;
+    if (this.serializing) return; // it gets the screen being made, or the next one
+    this.flush();
+    this.serializing = (async () => {
+      const data = await this.serialize();
+      this.serializing = undefined;
+      if (this.closed) return;
+      for (const s of this.viewers.values()) {
+        if (!s.wantsScreen) continue;
+        s.wantsScreen = false;
+        s.skipping = false;
+        s.unacked = Buffer.byteLength(data);
+        s.viewer.send({ kind: 'screen', cols: this.cols, rows: this.rows, data });
+      }
+      this.flush(); // what arrived while the screen was made, to everyone, after it
+    })();
+  }
+
+  /** The mirror's screen once it has taken in all that was written to it (xterm parses asynchronously). */
+  private serialize(): Promise<string> {
+    return new Promise((resolve) => this.mirror.write('', () => resolve(this.serializer.serialize({ scrollback: MIRROR_SCROLLBACK }))));
   }
 }

@@ -91,8 +91,9 @@ export class TerminalOutput {
 
   private push(data: Buffer): void {
     this.remember(data);
-    for (const t of this.taps) t.output(data);
+    // The learner's own frame first: whatever watches must never delay the echo of a keystroke.
     this.pump.push(data);
+    for (const t of this.taps) t.output(data);
   }
 
   private remember(data: Buffer): void {
