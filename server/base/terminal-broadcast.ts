@@ -32,6 +32,8 @@ export type ViewerFrame =
 export interface Viewer {
   /** Sends one frame; must not throw (a closed socket drops it). */
   send(frame: ViewerFrame): void;
+  /** With a live group (useGroup): this viewer joins it (it is up to date) or leaves it (behind, or awaiting a screen). */
+  setLive?(live: boolean): void;
 }
 
 interface ViewerState {
@@ -52,6 +54,8 @@ export class TerminalBroadcast {
   private flushTimer: NodeJS.Immediate | undefined;
   /** A screen is being made: the mirror takes nothing new until it is. */
   private serializing: Promise<void> | undefined;
+  /** Sends live output to every viewer in the live group at once (socket.io encodes a room broadcast once). */
+  private sendToLive: ((data: Buffer) => void) | undefined;
   private closed = false;
 
   constructor(
@@ -64,6 +68,14 @@ export class TerminalBroadcast {
 
   get viewerCount(): number {
     return this.viewers.size;
+  }
+
+  /**
+   * Live output goes to the group in one send instead of one per viewer (for a room of 200 that is
+   * one packet encoded, not 200); each viewer's setLive keeps its membership right.
+   */
+  useGroup(sendToLive: (data: Buffer) => void): void {
+    this.sendToLive = sendToLive;
   }
 
   /** The owner's terminal printed DATA: queued, and sent on the next turn of the event loop. */
@@ -126,25 +138,35 @@ export class TerminalBroadcast {
     const data = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued);
     this.queued = [];
     this.mirror.write(data);
-    for (const state of this.viewers.values()) this.send(state, data);
+    let live = 0;
+    for (const state of this.viewers.values()) if (this.account(state, data)) live++;
+    if (!this.sendToLive) {
+      for (const state of this.viewers.values()) if (!state.skipping) state.viewer.send({ kind: 'output', data });
+    } else if (live > 0) this.sendToLive(data);
   }
 
-  private send(state: ViewerState, data: Buffer): void {
+  /** Whether STATE takes DATA live; a viewer past its lag bound is skipped from here on. */
+  private account(state: ViewerState, data: Buffer): boolean {
     if (state.skipping) {
       state.dropped += data.length;
-      return;
+      return false;
     }
     if (state.unacked + data.length > VIEWER_LAG_BYTES) {
-      state.skipping = true;
+      this.skip(state);
       state.dropped += data.length;
-      return;
+      return false;
     }
     state.unacked += data.length;
-    state.viewer.send({ kind: 'output', data });
+    return true;
+  }
+
+  private skip(state: ViewerState): void {
+    state.skipping = true;
+    state.viewer.setLive?.(false);
   }
 
   private wantScreen(state: ViewerState): void {
-    state.skipping = true;
+    this.skip(state);
     state.wantsScreen = true;
     if (this.serializing) return; // it gets the screen being made, or the next one
     this.flush();
@@ -158,6 +180,7 @@ export class TerminalBroadcast {
         s.skipping = false;
         s.unacked = Buffer.byteLength(data);
         s.viewer.send({ kind: 'screen', cols: this.cols, rows: this.rows, data });
+        s.viewer.setLive?.(true);
       }
       this.flush(); // what arrived while the screen was made, to everyone, after it
     })();

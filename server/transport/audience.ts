@@ -76,11 +76,15 @@ export function createAudienceServer(deps: { webDir: string; shares: Shares }): 
     const address = socket.handshake.address;
     viewerCount++;
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    // The viewers who are up to date share a room: live output is one broadcast to it.
+    const room = `live:${code}`;
+    broadcast.useGroup((data) => watch.to(room).volatile.emit('watch:output', data));
     const viewer: Viewer = {
       send: (frame) => {
         if (frame.kind === 'screen') socket.emit('watch:screen', { cols: frame.cols, rows: frame.rows, data: frame.data });
         else socket.volatile.emit('watch:output', frame.data);
       },
+      setLive: (live) => void (live ? socket.join(room) : socket.leave(room)),
     };
     const detach = broadcast.add(viewer);
     const stopEnded = deps.shares.onEnded(code, () => {

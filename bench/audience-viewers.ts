@@ -1,0 +1,45 @@
+// The audience for bench/audience.ts, in a process of its own (as the phones in a room are not in
+// the server): N viewers on the /watch namespace, each writing what it gets and acknowledging it
+// at once, as a browser would. The parent types tokens into the speaker's shell; each viewer
+// reports when a token first reached it (wall clock, same machine), so the parent can tell lag.
+//
+//   node --import tsx bench/audience-viewers.ts BASE_URL CODE N
+import { performance } from 'node:perf_hooks';
+import { io as connect } from 'socket.io-client';
+
+const [base, code, countText] = process.argv.slice(2);
+const count = Number(countText);
+const TOKEN_RE = /tk([0-9a-z]+)x/g;
+const now = () => performance.timeOrigin + performance.now();
+const send = (msg: unknown) => process.send!(msg);
+
+let connected = 0;
+const seen = new Set<string>();
+for (let v = 0; v < count; v++) {
+  const socket = connect(`${base}/watch`, { auth: { code }, transports: ['websocket'], reconnection: false, forceNew: true });
+  let tail = '';
+  const take = (text: string) => {
+    const all = tail + text;
+    for (const m of all.matchAll(TOKEN_RE)) {
+      const key = `${v}:${m[1]}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      send({ kind: 'token', viewer: v, token: m[1], at: now() });
+    }
+    tail = all.slice(-16); // a token cut between two frames
+  };
+  socket.on('connect', () => {
+    if (++connected === count) send({ kind: 'ready' });
+  });
+  socket.on('connect_error', (e) => send({ kind: 'error', message: e.message }));
+  socket.on('watch:screen', (s) => {
+    take(s.data);
+    socket.emit('watch:ack', { bytes: Math.max(1, Buffer.byteLength(s.data)) });
+  });
+  socket.on('watch:output', (d: ArrayBuffer | Uint8Array) => {
+    const bytes = Buffer.from(d instanceof Uint8Array ? d : new Uint8Array(d));
+    take(bytes.toString('latin1'));
+    socket.emit('watch:ack', { bytes: bytes.length });
+  });
+}
+process.on('disconnect', () => process.exit(0));
