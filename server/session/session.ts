@@ -239,11 +239,13 @@ export class Session {
     return this.deps.progress.load(this.learnerId);
   }
 
-  /** The learner opened the answer of a "Predict, then verify" question. */
-  predictionAnswered(lessonId: string, predictionId: string): LearnerProgress {
-    if (!this.deps.lessons.hasPrediction(lessonId, predictionId)) throw new LabError('not_found', `lesson "${lessonId}" has no prediction "${predictionId}"`);
+  /** The learner answered a "Predict, then verify" question: picked CHOICE (0 is A), or opened the answer. */
+  predictionAnswered(lessonId: string, predictionId: string, choice?: number): LearnerProgress {
+    const choices = this.deps.lessons.predictionChoices(lessonId, predictionId);
+    if (choices === undefined) throw new LabError('not_found', `lesson "${lessonId}" has no prediction "${predictionId}"`);
+    if (choice !== undefined && choice >= choices) throw new LabError('bad_request', `prediction "${predictionId}" has ${choices} choices; there is no choice ${choice}`);
     if (!this.learnerId) return this.progress();
-    const progress = this.deps.progress.predictionAnswered(this.learnerId, lessonId, predictionId);
+    const progress = this.deps.progress.predictionAnswered(this.learnerId, lessonId, predictionId, choice);
     this.toldSaving = progress.saving;
     return progress;
   }

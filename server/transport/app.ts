@@ -310,7 +310,7 @@ export function createApp(deps: AppDeps): LabApp {
     on('sandbox:apply', SandboxApplyRequest, (req, s) => started(s).applySpec(req.spec));
     on('seccomp:get', null, (_none, s) => started(s).seccompView());
     on('seccomp:apply', SeccompApplyRequest, (req, s) => started(s).applySeccompProfile(req.profile));
-    on('progress:predict', PredictionRequest, (req, s) => started(s).predictionAnswered(req.lessonId, req.predictionId));
+    on('progress:predict', PredictionRequest, (req, s) => started(s).predictionAnswered(req.lessonId, req.predictionId, req.choice));
     on('compare:open', CompareOpenRequest, async (req, s) => {
       started(s);
       const c = comparing();
