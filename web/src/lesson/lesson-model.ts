@@ -40,3 +40,25 @@ export function nextLesson(lessons: readonly LessonSummary[], id: string): Lesso
   const i = lessons.findIndex((l) => l.id === id);
   return i >= 0 ? lessons[i + 1] : undefined;
 }
+
+/** Choices are lettered on the page as the lesson file names them (correct: B). */
+export const CHOICE_LETTERS = 'ABCDEFGH';
+
+/**
+ * What the page says once a prediction is answered: whether the pick was right, naming both
+ * letters. No pick (the learner opened the answer): nothing to judge.
+ */
+export function predictionVerdict(pick: number | undefined, correct: number | undefined): { tone: 'right' | 'wrong' | 'none'; text: string } {
+  if (pick === undefined || correct === undefined) return { tone: 'none', text: '' };
+  const letter = (i: number) => CHOICE_LETTERS[i] ?? '?';
+  return pick === correct
+    ? { tone: 'right', text: `Right: ${letter(correct)}.` }
+    : { tone: 'wrong', text: `Not this time: you picked ${letter(pick)}; the answer is ${letter(correct)}.` };
+}
+
+/** The task to show a presenter: the first check that does not pass yet. */
+export function currentTask(panel: CheckPanel): string {
+  const open = panel.rows.find((r) => !r.passed);
+  if (open) return open.title;
+  return panel.rows.length ? 'Every check passes.' : '';
+}
