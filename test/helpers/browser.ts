@@ -74,7 +74,7 @@ export async function showSidePanel(page: Page, panel: 'switches' | 'inspector' 
 export function brokenWords(page: Page, selector: string): Promise<string[]> {
   return page.evaluate((sel) => {
     const broken: string[] = [];
-    for (const root of document.querySelectorAll(sel)) {
+    for (const root of Array.from(document.querySelectorAll(sel))) {
       const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const text = node.textContent ?? '';
@@ -82,7 +82,7 @@ export function brokenWords(page: Page, selector: string): Promise<string[]> {
           const range = document.createRange();
           range.setStart(node, m.index);
           range.setEnd(node, m.index + m[0].length);
-          const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          const tops = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
           if (tops.size > 1) broken.push(m[0]);
         }
       }
