@@ -166,6 +166,8 @@ export class ToggleBoard {
     }
     const on = !isToggleOn(this.spec, id);
     const label = describeToggle(this.spec, id).label;
+    // A presenter's key may flip a switch scrolled out of the board: the audience sees it move.
+    this.switches.get(id)!.item.scrollIntoView({ block: 'nearest' });
     const generation = this.generation;
     const release = this.hold(`Turning ${label} ${on ? 'on' : 'off'}: starting a new shell…`);
     const reply = await this.deps.request(id, on);
