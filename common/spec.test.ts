@@ -90,7 +90,7 @@ describe('describeToggle', () => {
     expect(describeToggle(lessonLimits, 'limits').summary).toBe("own cgroup: memory 64 MiB, 0.5 CPU, 64 processes; docker's devices");
     expect(describeToggle(PLAIN_PROCESS, 'landlock').summary).toBe('writes allowed only under /tmp, /dev; reads under /');
     expect(describeToggle(FULL_ISOLATION, 'readonly').summary).toBe('/ mounted read-only; /tmp a 64 MiB tmpfs');
-    expect(describeToggle({ ...FULL_ISOLATION, hostname: 'box' }, 'uts').summary).toBe('own hostname: box');
+    expect(describeToggle({ ...FULL_ISOLATION, hostname: 'box' }, 'uts').summary).toBe('own hostname, named box at the start');
   });
 
 });

@@ -268,7 +268,7 @@ export function describeToggle(spec: ContainerSpec, id: ToggleId): { label: stri
   const s = isToggleOn(spec, id) ? spec : toggled(spec, id, true);
   switch (id) {
     case 'uts':
-      return { label: base.label, summary: `own hostname: ${s.hostname}` };
+      return { label: base.label, summary: `own hostname, named ${s.hostname} at the start` };
     case 'user':
       return { label: base.label, summary: `root inside is uid ${s.userns.hostId} outside, without privileges there` };
     case 'readonly': {

@@ -81,7 +81,8 @@ export class SideTabs {
     const { badge } = this.tabs.get(panel)!;
     const show = count > 0 && !(this.visible && this.active === panel);
     badge.hidden = !show;
-    badge.textContent = show ? `${count} changed` : '';
+    badge.title = show ? `${count} ${count === 1 ? 'row' : 'rows'} changed since you last looked` : '';
+    badge.replaceChildren(...(show ? [String(count), h('span', { class: 'visually-hidden' }, ' changed')] : []));
   }
 
   /** The layout changed: an open panel stays open only where it floats over the lesson. */

@@ -142,8 +142,8 @@ export class LessonPane {
     this.commandSteps.push({ command: block, ...stepContext(figure) });
     const label = block.command.length > 60 ? `${block.command.slice(0, 57)}…` : block.command;
     const run = h('button', { type: 'button', class: 'cmd-run', 'aria-label': `Run in the terminal: ${label}` }, h('span', { 'aria-hidden': 'true' }, '▶ '), 'Run');
-    if (block.interrupt) run.title = 'Stops whatever is running (Ctrl-C), then types this command and presses Enter';
-    else run.title = 'Types this command into the terminal and presses Enter';
+    if (block.interrupt) run.title = "Types this command into the container's shell and presses Enter (stopping with Ctrl-C first whatever is running)";
+    else run.title = "Types this command into the container's shell and presses Enter";
     const copy = h('button', { type: 'button', class: 'cmd-copy', 'aria-label': `Copy: ${label}` }, 'Copy');
     const feedback = h('span', { class: 'cmd-feedback', role: 'status' });
     run.addEventListener('click', () => this.deps.run(block));
