@@ -75,7 +75,7 @@ export class StepPanel {
     const step = source?.steps[this.cursor.index];
     this.where.textContent = source ? `${source.title} · ${this.cursor.label()}` : 'Waiting for the lesson…';
     this.task.textContent = source?.task ? `Task: ${source.task}` : '';
-    this.heading.textContent = step?.heading ?? '';
+    this.heading.textContent = step?.heading ? `${step.heading}${step.intro ? ' — ' : ''}` : '';
     this.intro.textContent = step?.intro ?? '';
     this.command.textContent = step?.command.command ?? '';
     this.prev.setAttribute('aria-disabled', String(!step || this.cursor.atStart));
