@@ -101,6 +101,17 @@ describe.each([
     }
   });
 
+  it('F6 goes from the lesson to the terminal to the side pane (its chosen tab, when it is folded) and round again', async () => {
+    await page.getByTestId('terminal').click();
+    const focused = () => page.evaluate(() => ({ region: document.activeElement?.closest('#left-column, #terminal-region, #side-region')?.id ?? null, tab: document.activeElement?.getAttribute('role') }));
+    await page.keyboard.press('F6');
+    expect(await focused()).toEqual(layout === 'compact' ? { region: 'side-region', tab: 'tab' } : { region: 'side-region', tab: 'tabpanel' });
+    await page.keyboard.press('F6');
+    expect((await focused()).region).toBe('left-column');
+    await page.keyboard.press('F6');
+    expect((await focused()).region).toBe('terminal-region');
+  });
+
   it('scrolling the inspector or the switches to their end never scrolls the page', async () => {
     await showSidePanel(page, 'inspector');
     await page.getByTestId('inspector-row-uts').waitFor();

@@ -71,6 +71,15 @@ describe('presenter mode', () => {
     await page.waitForFunction(() => (window as unknown as { isolab: { lastReady(): { spec: { namespaces: { pid: boolean } } } } }).isolab.lastReady().spec.namespaces.pid === false, undefined, { timeout: 20_000 });
   });
 
+  it('F6 moves between the regions that are shown: the terminal and the switches (no lesson column)', async () => {
+    await page.getByTestId('terminal').click();
+    const focused = () => page.evaluate(() => document.activeElement?.closest('#left-column, #terminal-region, #side-region')?.id ?? null);
+    await page.keyboard.press('F6');
+    expect(await focused()).toBe('side-region');
+    await page.keyboard.press('F6');
+    expect(await focused()).toBe('terminal-region');
+  });
+
   it('walks the steps with Alt+PageDown / Alt+PageUp, and Alt+Enter runs the step in the shell', async () => {
     const where = () => page.getByTestId('step-where').textContent();
     await page.keyboard.press('Alt+PageDown');
