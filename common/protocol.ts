@@ -79,11 +79,16 @@ export const SeccompApplyRequest = z
   .strict();
 export type SeccompApplyRequest = z.infer<typeof SeccompApplyRequest>;
 
+/** A prediction's choices are lettered A, B, C… (lessons name the right one by its letter; the page shows them so). */
+export const CHOICE_LETTERS = 'ABCDEFGH';
+
 /**
  * The learner answered a "Predict, then verify" question: picked a choice (0 is A), which is saved
  * before the page shows the answer, or opened the answer without picking. The first answer stays.
  */
-export const PredictionRequest = z.object({ lessonId: LessonId, predictionId: Slug, choice: z.number().int().min(0).max(7).optional() }).strict();
+export const PredictionRequest = z
+  .object({ lessonId: LessonId, predictionId: Slug, choice: z.number().int().min(0).max(CHOICE_LETTERS.length - 1).optional() })
+  .strict();
 export type PredictionRequest = z.infer<typeof PredictionRequest>;
 
 /** The comparison panel: open it (optionally re-measuring gVisor and the VM), or stop its updates. */

@@ -2,6 +2,7 @@
 // goes as far as the types of the facts a condition compares, so a mistake in a check is reported
 // when the lesson loads, with its file and line, instead of a check that can never pass.
 import { z } from 'zod';
+import { CHOICE_LETTERS } from '../../common/protocol.js';
 import { ContainerSpec, TOGGLE_IDS, applySpecChange, type SpecChange } from '../../common/spec.js';
 import { factType, type FactType } from './facts.js';
 
@@ -95,8 +96,6 @@ export const Check = z
   });
 export type Check = z.infer<typeof Check>;
 
-/** Choices are lettered A, B, C… on the page (an ordered list of type A). */
-const CHOICE_LETTERS = 'ABCDEFGH';
 /** "B" → 1. */
 export function choiceIndex(letter: string): number {
   return CHOICE_LETTERS.indexOf(letter);

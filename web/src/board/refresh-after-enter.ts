@@ -2,15 +2,10 @@
 // it shows), as the server re-runs the checks after Enter. Enter presses within a short while make
 // one refresh, and a refresh asked for while one is in flight runs once more after it, so a burst
 // of commands never queues a probe per key.
-import type { Timers } from '../terminal/flow.js';
+import { realTimers, type Timers } from '../terminal/flow.js';
 
 /** Let the command finish first (the server's checks wait 400 ms; the probe is slower to matter). */
 export const REFRESH_AFTER_ENTER_MS = 600;
-
-const realTimers: Timers = {
-  set: (fn, ms) => setTimeout(fn, ms),
-  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export class RefreshAfterEnter {
   private timer: unknown = undefined;

@@ -1,6 +1,6 @@
 // Lesson logic that needs no DOM: what a command block asks for, and which check rows to show
 // (the lesson's tasks as "not yet" until the server's first status for that lesson arrives).
-import type { CheckResult, LessonStatus, LessonSummary, LessonView } from '../../../common/protocol.js';
+import { CHOICE_LETTERS, type CheckResult, type LessonStatus, type LessonSummary, type LessonView } from '../../../common/protocol.js';
 
 export interface CommandBlock {
   command: string;
@@ -41,8 +41,6 @@ export function nextLesson(lessons: readonly LessonSummary[], id: string): Lesso
   return i >= 0 ? lessons[i + 1] : undefined;
 }
 
-/** Choices are lettered on the page as the lesson file names them (correct: B). */
-export const CHOICE_LETTERS = 'ABCDEFGH';
 
 /**
  * What the page says once a prediction is answered: whether the pick was right, naming both

@@ -3,7 +3,8 @@
 // is saved (progress:predict) before the answer opens, and the page says whether it was right.
 // Opening the answer without picking is still possible; either way the question is answered once.
 import { h } from '../app/dom.js';
-import { CHOICE_LETTERS, predictionVerdict } from './lesson-model.js';
+import { CHOICE_LETTERS } from '../../../common/protocol.js';
+import { predictionVerdict } from './lesson-model.js';
 
 export interface PredictionDeps {
   /** Saves the answer (the pick, if any); resolves to why it was not saved, or null. */
