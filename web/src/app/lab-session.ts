@@ -159,6 +159,7 @@ export class LabSession {
     if (!reply.ok) {
       alerts.show('Could not start a shell.', reply.message);
       shellStatus.failed(reply.message);
+      this.d.diagnosis.setAvailability('failed');
       return;
     }
     this.info = reply.data;

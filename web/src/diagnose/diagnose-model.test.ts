@@ -32,6 +32,7 @@ describe('lastCommandLine', () => {
 describe('panelStatus', () => {
   it('says what the session is now: starting, there, or gone', () => {
     expect(panelStatus('starting', null, '')).toBe('Waiting for the shell to start…');
+    expect(panelStatus('failed', null, '')).toBe('No session: the server could not start a shell.');
     expect(panelStatus('offline', null, 'Re-running `x`…')).toBe('No session: the connection to the server is down.');
     // Back again: the panel's own message, not the old "connection is down".
     expect(panelStatus('ready', null, '')).toBe('');

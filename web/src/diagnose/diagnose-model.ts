@@ -23,8 +23,8 @@ export function commandProblem(command: string): string | null {
   return parsed.success ? null : describeZodError(parsed.error).replace(/^command: /, '');
 }
 
-/** Whether there is a session to ask: being set up (connected, no shell yet), there, or gone with the connection. */
-export type Availability = 'starting' | 'ready' | 'offline';
+/** Whether there is a session to ask: being set up (connected, no shell yet), there, refused by the server, or gone with the connection. */
+export type Availability = 'starting' | 'ready' | 'failed' | 'offline';
 
 /**
  * The panel's status line. It follows the session as it is now — a note from an earlier state
@@ -35,6 +35,7 @@ export function panelStatus(availability: Availability, problem: string | null, 
   if (problem) return `This line cannot be re-run: ${problem}.`;
   if (availability === 'offline') return 'No session: the connection to the server is down.';
   if (availability === 'starting') return 'Waiting for the shell to start…';
+  if (availability === 'failed') return 'No session: the server could not start a shell.';
   return message;
 }
 

@@ -94,7 +94,8 @@ export class Prediction {
     const verdict = predictionVerdict(pick, this.correct);
     this.section.dataset['answered'] = 'true';
     this.section.dataset['verdict'] = verdict.tone;
-    this.verdict.textContent = [verdict.text, problem ? `(Not saved: ${problem}.)` : ''].filter(Boolean).join(' ');
+    // The problem says itself what is not saved ("progress is not being saved: …").
+    this.verdict.textContent = [verdict.text, problem ? `(${problem.charAt(0).toUpperCase()}${problem.slice(1)}.)` : ''].filter(Boolean).join(' ');
     this.answer.open = true;
   }
 }
