@@ -29,8 +29,14 @@ describe('toDockerRun', () => {
       argv: ['docker', 'run', '--rm', '-it', 'busybox'],
       flags: [],
       commandLine: 'docker run --rm -it busybox',
+      lines: ['docker run --rm -it', '  busybox'],
       unsupported: [],
     });
+  });
+
+  it('lays the command out one option a line, each with its value', () => {
+    const out = toDockerRun(change({ hostname: 'box', noNewPrivs: true }), { image: 'alpine', command: ['sh', '-c', 'echo hi'], env: { A: '1 2' } });
+    expect(out.lines).toEqual(['docker run --rm -it', '  --hostname box', '  --security-opt no-new-privileges', "  -e 'A=1 2'", "  alpine sh -c 'echo hi'"]);
   });
 
   it('names the image, the command and the environment; -it only for an interactive run', () => {

@@ -114,6 +114,12 @@ export interface DockerRunExport {
   flags: string[];
   /** argv as one shell line. */
   commandLine: string;
+  /**
+   * The same command laid out to be read: "docker run --rm -it", then each option with its value on
+   * a line of its own, then the image and command (join with " \\\n" for a shell). A narrow
+   * column breaks between options, never inside one.
+   */
+  lines: string[];
   /** What the settings ask for that docker cannot express, one sentence each. */
   unsupported: string[];
 }
@@ -203,8 +209,20 @@ export function toDockerRun(spec: ContainerSpec, opts: DockerRunOptions = {}): D
   for (const [key, value] of Object.entries(opts.env ?? {})) flags.push('-e', `${key}=${value}`);
 
   const session = opts.interactive === false ? ['--rm'] : ['--rm', '-it'];
-  const argv = ['docker', 'run', ...session, ...flags, opts.image ?? 'busybox', ...(opts.command ?? [])];
-  return { argv, flags, commandLine: argv.map(shellQuote).join(' '), unsupported };
+  const image = opts.image ?? 'busybox';
+  const argv = ['docker', 'run', ...session, ...flags, image, ...(opts.command ?? [])];
+  return { argv, flags, commandLine: argv.map(shellQuote).join(' '), lines: dockerRunLines(session, flags, [image, ...(opts.command ?? [])]), unsupported };
+}
+
+function dockerRunLines(session: string[], flags: string[], tail: string[]): string[] {
+  const lines = [['docker', 'run', ...session].join(' ')];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    const value = i + 1 < flags.length && !flags[i + 1]!.startsWith('-') ? ` ${shellQuote(flags[++i]!)}` : '';
+    lines.push(`  ${flag}${value}`);
+  }
+  lines.push(`  ${tail.map(shellQuote).join(' ')}`);
+  return lines;
 }
 
 /**

@@ -80,8 +80,16 @@ export const SeccompApplyRequest = z
   .strict();
 export type SeccompApplyRequest = z.infer<typeof SeccompApplyRequest>;
 
-/** The learner opened a prediction's answer ("Predict, then verify"). */
-export const PredictionRequest = z.object({ lessonId: LessonId, predictionId: Slug }).strict();
+/** A prediction's choices are lettered A, B, C… (lessons name the right one by its letter; the page shows them so). */
+export const CHOICE_LETTERS = 'ABCDEFGH';
+
+/**
+ * The learner answered a "Predict, then verify" question: picked a choice (0 is A), which is saved
+ * before the page shows the answer, or opened the answer without picking. The first answer stays.
+ */
+export const PredictionRequest = z
+  .object({ lessonId: LessonId, predictionId: Slug, choice: z.number().int().min(0).max(CHOICE_LETTERS.length - 1).optional() })
+  .strict();
 export type PredictionRequest = z.infer<typeof PredictionRequest>;
 
 /** The comparison panel: open it (optionally re-measuring gVisor and the VM), or stop its updates. */
@@ -269,6 +277,8 @@ export interface CheckResult {
   passed: boolean;
   /** A hint that depends on the current state, present only while the check fails. */
   hint?: string;
+  /** The same hint rendered from its markdown on the server (raw HTML escaped), for the page. */
+  hintHtml?: string;
 }
 
 export interface LessonStatus {
@@ -300,6 +310,8 @@ export interface LessonProgress {
   checks: Record<string, string>;
   /** Prediction id → when its answer was first opened. */
   predictions: Record<string, string>;
+  /** Prediction id → the choice the learner picked before seeing the answer (0 is A); absent when they did not pick. */
+  picks: Record<string, number>;
 }
 
 export interface LearnerProgress {
@@ -388,7 +400,8 @@ export interface InspectorView {
 
 /** The running container's settings as a `docker run` line and an OCI config.json (server/session/at-work.ts). */
 export interface ExportView {
-  docker: { commandLine: string; unsupported: string[] };
+  /** lines: the command one option a line (common/export.ts DockerRunExport.lines). */
+  docker: { commandLine: string; lines: string[]; unsupported: string[] };
   oci: { json: string; unsupported: string[] };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContainerSpec, DOCKER_RUN_DEFAULT, FULL_ISOLATION, PLAIN_PROCESS, TEACHING_LIMITS, TOGGLE_GROUPS, TOGGLE_IDS, applyToggle, describeChanges, isToggleOn } from './spec.js';
+import { ContainerSpec, DOCKER_RUN_DEFAULT, FULL_ISOLATION, PLAIN_PROCESS, TEACHING_LIMITS, TOGGLE_GROUPS, TOGGLE_IDS, applyToggle, describeChanges, describeToggle, isToggleOn } from './spec.js';
 
 describe('ContainerSpec', () => {
   it('accepts the presets', () => {
@@ -59,6 +59,40 @@ describe('describeChanges', () => {
     expect(describeChanges(FULL_ISOLATION, FULL_ISOLATION)).toEqual([]);
     expect(describeChanges(FULL_ISOLATION, { ...FULL_ISOLATION, hostname: 'box' })).toEqual(['hostname box']);
   });
+
+  it('names capabilities by what the shell keeps, not by the switch\'s default', () => {
+    expect(describeChanges(FULL_ISOLATION, { ...FULL_ISOLATION, capabilities: ['NET_BIND_SERVICE'] })).toEqual(['Capabilities: only NET_BIND_SERVICE on']);
+    expect(describeChanges(FULL_ISOLATION, applyToggle(FULL_ISOLATION, 'caps', true).spec)).toEqual(["Docker's 14 capabilities on"]);
+  });
+});
+
+describe('describeToggle', () => {
+  const withCaps = (capabilities: ContainerSpec['capabilities']): ContainerSpec => ({ ...FULL_ISOLATION, capabilities });
+
+  it.each([
+    ['docker\'s 14', withCaps(DOCKER_RUN_DEFAULT.capabilities), "Docker's 14 capabilities", 'drop CAP_SYS_ADMIN and 26 others'],
+    ['all (switch off)', withCaps('all'), "Docker's 14 capabilities", 'drop CAP_SYS_ADMIN and 26 others'],
+    ['one', withCaps(['NET_BIND_SERVICE']), 'Capabilities: only NET_BIND_SERVICE', 'root keeps only these; the other 40 are dropped'],
+    ['none', withCaps([]), 'Capabilities: none', 'root keeps none of the 41'],
+    ['five', withCaps(['CHOWN', 'KILL', 'SETUID', 'SETGID', 'MKNOD']), 'Capabilities: 5 chosen', 'root keeps these; the other 36 are dropped'],
+  ])('capabilities: %s', (_name, spec, label, summary) => {
+    expect(describeToggle(spec, 'caps')).toEqual({ label, summary });
+  });
+
+  it('says the learner\'s own seccomp profile is not docker\'s', () => {
+    expect(describeToggle({ ...FULL_ISOLATION, seccomp: 'custom' }, 'seccomp').label).toBe('seccomp (your profile)');
+    expect(describeToggle({ ...FULL_ISOLATION, seccomp: 'docker-default' }, 'seccomp').label).toBe('seccomp (docker default)');
+  });
+
+  it('gives the limits and paths the shell has, or that turning the switch on would give', () => {
+    expect(describeToggle(PLAIN_PROCESS, 'limits').summary).toBe("own cgroup: memory 256 MiB, 0.5 CPU, 64 processes; docker's devices");
+    const lessonLimits: ContainerSpec = { ...FULL_ISOLATION, resources: { ...FULL_ISOLATION.resources, cgroup: true, memoryBytes: 64 * 1024 * 1024, pidsLimit: 64, cpus: 0.5 } };
+    expect(describeToggle(lessonLimits, 'limits').summary).toBe("own cgroup: memory 64 MiB, 0.5 CPU, 64 processes; docker's devices");
+    expect(describeToggle(PLAIN_PROCESS, 'landlock').summary).toBe('writes allowed only under /tmp, /dev; reads under /');
+    expect(describeToggle(FULL_ISOLATION, 'readonly').summary).toBe('/ mounted read-only; /tmp a 64 MiB tmpfs');
+    expect(describeToggle({ ...FULL_ISOLATION, hostname: 'box' }, 'uts').summary).toBe('own hostname, named box at the start');
+  });
+
 });
 
 describe('toggles keep every setting valid', () => {

@@ -243,6 +243,69 @@ export const TOGGLES: Record<ToggleId, { label: string; summary: string }> = {
   landlock: { label: 'Landlock', summary: 'writes allowed only under /tmp' },
 };
 
+/** Bytes for a switch's summary: "256 MiB", "1.5 GiB". */
+function humanSize(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+const sameNames = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((n) => b.includes(n));
+
+/**
+ * A switch's label and summary for the settings as they are, not as the switch would set them: a
+ * lesson or the settings editor may leave root one capability, or give seccomp the learner's own
+ * profile, and "Docker's 14 capabilities: on" would then be untrue. A switch that is off is
+ * described by what turning it on gives (a lesson's own limits, Landlock's paths).
+ */
+export function describeToggle(spec: ContainerSpec, id: ToggleId): { label: string; summary: string } {
+  const base = TOGGLES[id];
+  const s = isToggleOn(spec, id) ? spec : toggled(spec, id, true);
+  switch (id) {
+    case 'uts':
+      return { label: base.label, summary: `own hostname, named ${s.hostname} at the start` };
+    case 'user':
+      return { label: base.label, summary: `root inside is uid ${s.userns.hostId} outside, without privileges there` };
+    case 'readonly': {
+      const tmpfs = s.filesystem.tmpfs.map((t) => `${t.path} a ${humanSize(t.sizeBytes)} tmpfs`);
+      return { label: base.label, summary: `/ mounted read-only; ${tmpfs.length ? tmpfs.join(', ') : 'nowhere to write'}` };
+    }
+    case 'limits': {
+      const r = s.resources;
+      const parts = [
+        r.memoryBytes !== null ? `memory ${humanSize(r.memoryBytes)}` : '',
+        r.cpus !== null ? `${r.cpus} CPU` : '',
+        r.pidsLimit !== null ? `${r.pidsLimit} processes` : '',
+      ].filter(Boolean);
+      return { label: base.label, summary: `own cgroup: ${parts.length ? parts.join(', ') : 'no limits set'}; docker's devices` };
+    }
+    case 'bridge':
+      return s.network.rate ? { label: base.label, summary: `${base.summary}; shaped to ${s.network.rate}/s` } : base;
+    case 'caps': {
+      const caps = s.capabilities;
+      if (caps === 'all' || sameNames(caps, DOCKER_DEFAULT_CAPABILITIES)) return base;
+      const dropped = CAPABILITIES.length - caps.length;
+      if (caps.length === 0) return { label: 'Capabilities: none', summary: `root keeps none of the ${CAPABILITIES.length}` };
+      const names = caps.length <= 3 ? caps.join(', ') : `${caps.length} chosen`;
+      return { label: `Capabilities: ${caps.length <= 3 ? 'only ' : ''}${names}`, summary: `root keeps ${caps.length <= 3 ? 'only these' : 'these'}; the other ${dropped} are dropped` };
+    }
+    case 'seccomp':
+      return s.seccomp === 'custom' ? { label: 'seccomp (your profile)', summary: 'the profile applied in the Seccomp editor' } : base;
+    case 'landlock': {
+      const { readOnly, readWrite } = s.landlock;
+      const reads = readOnly.length ? `; reads under ${readOnly.join(', ')}` : '';
+      return { label: base.label, summary: `${readWrite.length ? `writes allowed only under ${readWrite.join(', ')}` : 'no writes anywhere'}${reads}` };
+    }
+    default:
+      return base;
+  }
+}
+
 /** The board's sections, each switch in exactly one (unit-tested). */
 export const TOGGLE_GROUPS: readonly { title: string; ids: readonly ToggleId[] }[] = [
   { title: 'Namespaces', ids: ['uts', 'pid', 'mount', 'ipc', 'net', 'user', 'cgroupns'] },
@@ -348,6 +411,12 @@ function setToggle(spec: ContainerSpec, id: ToggleId, on: boolean): ContainerSpe
  * Returns the new settings and the human-readable list of what changed (for the terminal banner).
  */
 export function applyToggle(spec: ContainerSpec, id: ToggleId, on: boolean): { spec: ContainerSpec; changes: string[] } {
+  const next = toggled(spec, id, on);
+  return { spec: next, changes: describeChanges(spec, next) };
+}
+
+/** applyToggle's settings, without the words. */
+function toggled(spec: ContainerSpec, id: ToggleId, on: boolean): ContainerSpec {
   let next = setToggle(spec, id, on);
   if (on) {
     for (const needed of NEEDS[id] ?? []) if (!isToggleOn(next, needed)) next = setToggle(next, needed, true);
@@ -365,7 +434,7 @@ export function applyToggle(spec: ContainerSpec, id: ToggleId, on: boolean): { s
     }
   }
   if (!next.namespaces.net && next.network.mode === 'bridge') next = setToggle(next, 'bridge', false);
-  return { spec: next, changes: describeChanges(spec, next) };
+  return next;
 }
 
 /** "UTS namespace on", "Own root filesystem off", … for every switch that differs. */
@@ -374,7 +443,8 @@ export function describeChanges(before: ContainerSpec, after: ContainerSpec): st
   for (const id of TOGGLE_IDS) {
     const was = isToggleOn(before, id);
     const now = isToggleOn(after, id);
-    if (was !== now) changes.push(`${TOGGLES[id].label} ${now ? 'on' : 'off'}`);
+    // The new settings' own words: turning capabilities on with one name left is not "Docker's 14".
+    if (was !== now) changes.push(`${describeToggle(after, id).label} ${now ? 'on' : 'off'}`);
   }
   for (const ns of ['time'] as const) {
     if (before.namespaces[ns] !== after.namespaces[ns]) changes.push(`${ns} namespace ${after.namespaces[ns] ? 'on' : 'off'}`);

@@ -6,7 +6,7 @@ import { startLab } from '../test/helpers/lab.js';
 const lab = await startLab();
 const chromium = await launchChromium();
 try {
-  const page = await chromium.browser.newPage({ viewport: { width: 1440, height: 860 }, deviceScaleFactor: 1 });
+  const page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
   await page.goto(`${lab.url}/?token=${lab.token}#/lesson/01-uts-namespace`);
   const prompt = () => page.waitForFunction(() => /[#$] $/.test((window as unknown as { isolab: { terminalText(): string } }).isolab.terminalText()));
   await prompt();

@@ -9,8 +9,8 @@ export interface LessonCatalog {
   first(): LessonView | undefined;
   view(id: string): LessonView | undefined;
   evaluate(id: string, facts: CheckFacts): LessonStatus | undefined;
-  /** Whether the lesson has a "Predict, then verify" question with this id. */
-  hasPrediction(lessonId: string, predictionId: string): boolean;
+  /** How many choices the lesson's "Predict, then verify" question with this id offers (0: none); undefined: no such question. */
+  predictionChoices(lessonId: string, predictionId: string): number | undefined;
 }
 
 export async function loadLessonCatalog(dir: string): Promise<LessonCatalog & { errors: string[]; warnings: string[] }> {
@@ -37,6 +37,9 @@ export function catalogOf(lessons: Lesson[], errors: string[] = [], warnings: st
       const lesson = byId.get(id);
       return lesson ? evaluateLesson(lesson, facts) : undefined;
     },
-    hasPrediction: (lessonId, predictionId) => byId.get(lessonId)?.predict.some((p) => p.id === predictionId) ?? false,
+    predictionChoices: (lessonId, predictionId) => {
+      const p = byId.get(lessonId)?.predict.find((q) => q.id === predictionId);
+      return p ? (p.choices?.length ?? 0) : undefined;
+    },
   };
 }

@@ -4,7 +4,7 @@ import type { ProbeReport } from '../../common/probe.js';
 import { sampleProbeReport } from '../../common/probe-sample.js';
 import { PLAIN_PROCESS, type ContainerSpec } from '../../common/spec.js';
 import { REPO_ROOT } from '../base/paths.js';
-import { evaluateLesson, holds } from './checks.js';
+import { evaluateLesson, hintHtml, holds } from './checks.js';
 import type { ContainerViewFacts, ShellView, SysvIpc } from '../observe/views.js';
 import type { CheckFacts } from './facts.js';
 import { loadLessons, type Lesson } from './load.js';
@@ -167,6 +167,15 @@ describe('the real lessons', () => {
       const s = status('01-uts-namespace', facts({ spec: UTS_ON, container: { hostname: 'isolab', namespaces: OWN_UTS } }));
       expect(s.allPassed).toBe(false);
       expect(byId(s)['renamed']!.hint).toMatch(/^The container is still called "isolab", the name the launcher gave it/);
+    });
+
+    it('renders its hints\' markdown for the page, with the facts escaped after rendering', () => {
+      const s = status('01-uts-namespace', facts({ spec: UTS_ON, container: { hostname: 'isolab', namespaces: OWN_UTS } }));
+      expect(byId(s)['renamed']!.hintHtml).toBe(
+        'The container is still called &quot;isolab&quot;, the name the launcher gave it. Rename it with <code>hostname my-container</code>, then run <code>hostname</code> to read it back.',
+      );
+      const odd = hintHtml('Called {{container.hostname}}: `hostname {{container.hostname}}`', facts({ container: { hostname: '*x*<b>' } }));
+      expect(odd).toBe('Called *x*&lt;b&gt;: <code>hostname *x*&lt;b&gt;</code>');
     });
 
     it('fails when the container shares the host UTS namespace, even with the "right" hostname', () => {

@@ -3,6 +3,7 @@
 import type { CheckResult, LessonStatus } from '../../common/protocol.js';
 import { factValue, type CheckFacts } from './facts.js';
 import type { Lesson } from './load.js';
+import { renderInlineMarkdown, escapeHtml } from './render.js';
 import { interpolate, type Condition, type Literal } from './schema.js';
 
 const isPresent = (v: unknown) => v !== undefined && v !== null;
@@ -54,9 +55,30 @@ export function evaluateLesson(lesson: Lesson, facts: CheckFacts, now: Date = ne
     const result: CheckResult = { id: check.id, title: check.title, passed };
     if (!passed) {
       const hint = check.hints.find((h) => !h.when || allHold(h.when, facts));
-      if (hint) result.hint = interpolate(hint.text, (path) => factValue(facts, path));
+      if (hint) {
+        result.hint = interpolate(hint.text, (path) => factValue(facts, path));
+        result.hintHtml = hintHtml(hint.text, facts);
+      }
     }
     return result;
   });
   return { lessonId: lesson.id, checks, allPassed: checks.every((c) => c.passed), checkedAt: now.toISOString() };
+}
+
+/** Private-use characters around a fact's number: inert in markdown, so a value cannot turn into markup. */
+const SLOT_OPEN = '\uE000';
+const SLOT_CLOSE = '\uE001';
+const SLOT_RE = /\uE000(\d+)\uE001/g;
+
+/**
+ * A hint as the lesson's text is rendered (`code`, **bold**), with the facts it shows put in after
+ * the markdown is rendered, HTML-escaped: a hostname like "*x*" stays text.
+ */
+export function hintHtml(text: string, facts: CheckFacts): string {
+  const values: string[] = [];
+  const template = interpolate(text, (path) => {
+    values.push(String(factValue(facts, path) ?? '(unknown)'));
+    return `${SLOT_OPEN}${values.length - 1}${SLOT_CLOSE}`;
+  });
+  return renderInlineMarkdown(template).replace(SLOT_RE, (_, i: string) => escapeHtml(values[Number(i)]!));
 }

@@ -219,6 +219,9 @@ describe('front matter validation', () => {
     ['a hint that shows an unknown fact', '{{session.spec.hostname}}', '{{session.hostname}}', 'x.md:24: checks.0.hints.1.text: {{session.hostname}}: no fact "hostname" in session (expected one of shellPid|spec|hostHostnameAtStart|descendants|openFiles)'],
     ['an empty solution', 'solution:\n  - hostname my-container', 'solution: []', 'x.md:25: solution: must not be empty'],
     ['a prediction not placed in the text', '```predict\nguess\n```', 'no fence', 'x.md:8: predict.0.id: not placed in the text: add a fence ```predict with "guess" in it'],
+    ['choices without the right one', '    question: What?\n', '    question: What?\n    choices: [this, that]\n', 'x.md:8: predict.0.correct: a prediction with choices names the right one: correct: A (the first), B, …'],
+    ['a right choice that is not there', '    question: What?\n', '    question: What?\n    choices: [this, that]\n    correct: C\n', 'x.md:11: predict.0.correct: there are only 2 choices (A–B)'],
+    ['a right choice without choices', '    question: What?\n', '    question: What?\n    correct: A\n', 'x.md:10: predict.0.correct: correct names a choice, and this prediction has no choices'],
     ['a predict fence naming an unknown id', '```predict\nguess\n```', '```predict\nguess\n```\n\n```predict\nguesss\n```', 'x.md:34: a predict fence names "guesss", which is not in predict (expected one of guess)'],
   ];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findFences, renderMarkdown, safeHref } from './render.js';
+import { findFences, renderInlineMarkdown, renderMarkdown, safeHref } from './render.js';
 
 describe('renderMarkdown', () => {
   it('escapes raw HTML, block and inline, instead of passing it through', () => {
@@ -70,16 +70,23 @@ describe('renderMarkdown', () => {
 
   it('places a prediction where its fence is, with the answer behind a reveal', () => {
     const html = renderMarkdown('Before.\n\n```predict\nq1\n```\n\nAfter.', {
-      predict: [{ id: 'q1', question: 'Same `PID`?', choices: ['Yes', 'No'], answer: 'Yes, <b>one</b> table.' }],
+      predict: [{ id: 'q1', question: 'Same `PID`?', choices: ['Yes', 'No'], correct: 'A', answer: 'Yes, <b>one</b> table.' }],
     });
     expect(html).toBe(
       '<p>Before.</p>\n' +
-        '<section class="predict" data-predict="q1"><p class="predict-title">Predict, then verify</p>\n' +
+        '<section class="predict" data-predict="q1" data-correct="0"><p class="predict-title">Predict, then verify</p>\n' +
         '<div class="predict-question"><p>Same <code>PID</code>?</p>\n</div>\n' +
         '<ol class="predict-choices" type="A"><li>Yes</li><li>No</li></ol>\n' +
         '<details class="predict-answer"><summary>Show the answer</summary>\n<p>Yes, &lt;b&gt;one&lt;/b&gt; table.</p>\n</details></section>\n' +
         '<p>After.</p>\n',
     );
+  });
+});
+
+describe('renderInlineMarkdown', () => {
+  it('renders code spans and emphasis without a paragraph, under the lesson text\'s rules', () => {
+    expect(renderInlineMarkdown('Rename it with `hostname my-container`, then **look**.')).toBe('Rename it with <code>hostname my-container</code>, then <strong>look</strong>.');
+    expect(renderInlineMarkdown('a <b>tag</b> and [a link](javascript:alert(1))')).toBe('a &lt;b&gt;tag&lt;/b&gt; and a link');
   });
 });
 

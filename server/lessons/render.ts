@@ -3,9 +3,9 @@
 // the only markup beyond plain markdown is what this file writes itself (commands, callouts, predictions,
 // the lesson's own `docker run` line).
 import { Marked, type Token, type Tokens } from 'marked';
-import { shellQuote, toDockerRun } from '../../common/export.js';
+import { toDockerRun } from '../../common/export.js';
 import type { ContainerSpec } from '../../common/spec.js';
-import type { Predict } from './schema.js';
+import { choiceIndex, type Predict } from './schema.js';
 
 /** GitHub's alert types (`> [!NOTE]`), and the title each gets. */
 const CALLOUTS: Record<string, string> = { NOTE: 'Note', TIP: 'Tip', IMPORTANT: 'Important', WARNING: 'Warning', CAUTION: 'Caution' };
@@ -50,6 +50,18 @@ export function fenceKind(info: string | undefined): { kind: 'run' | 'predict' |
 }
 
 export function renderMarkdown(markdown: string, options: RenderOptions = {}): string {
+  return lessonMarked(options).parse(markdown, { async: false });
+}
+
+/**
+ * One line of markdown without a paragraph around it (a check's hint), under the same rules as a
+ * lesson's text: raw HTML escaped, links filtered. Hints name commands in `backticks`.
+ */
+export function renderInlineMarkdown(text: string): string {
+  return lessonMarked({}).parseInline(text, { async: false });
+}
+
+function lessonMarked(options: RenderOptions): Marked {
   const predictions = new Map((options.predict ?? []).map((p) => [p.id, p]));
   const md: Marked = new Marked({
     gfm: true,
@@ -102,14 +114,17 @@ export function renderMarkdown(markdown: string, options: RenderOptions = {}): s
     const block = (src: string) => parser.parse(md.lexer(src));
     const inline = (src: string) => parser.parseInline(md.Lexer.lexInline(src, md.defaults));
     const choices = p.choices ? `<ol class="predict-choices" type="A">${p.choices.map((c) => `<li>${inline(c)}</li>`).join('')}</ol>\n` : '';
+    // The page lets the learner pick a choice, records the pick, then reveals the answer and says
+    // whether the pick was right: data-correct is the right choice's index (the answer is on the page anyway).
+    const correct = p.choices && p.correct !== undefined ? ` data-correct="${choiceIndex(p.correct)}"` : '';
     return (
-      `<section class="predict" data-predict="${escapeHtml(p.id)}"><p class="predict-title">Predict, then verify</p>\n` +
+      `<section class="predict" data-predict="${escapeHtml(p.id)}"${correct}><p class="predict-title">Predict, then verify</p>\n` +
       `<div class="predict-question">${block(p.question)}</div>\n${choices}` +
       `<details class="predict-answer"><summary>Show the answer</summary>\n${block(p.answer)}</details></section>\n`
     );
   }
 
-  return md.parse(markdown, { async: false });
+  return md;
 }
 
 /**
@@ -122,21 +137,9 @@ function renderDockerRun(text: string, settings: ContainerSpec | undefined, host
   const [image, ...command] = text.trim().split(/\s+/).filter(Boolean);
   if (!settings || !image) return `<pre><code class="language-sh">${escapeHtml(text)}</code></pre>\n`;
   const out = toDockerRun(settings, { image, command, ...(hostCgroupVersion ? { hostCgroupVersion } : {}) });
-  // "docker run --rm -it", then each option with its value on a line of its own, then the image and command.
-  const lines: string[] = [];
-  const args = out.argv.slice(2);
-  let head = 'docker run';
-  let i = 0;
-  for (; i < args.length && ['--rm', '-it', '-i', '-t'].includes(args[i]!); i++) head += ` ${args[i]}`;
-  lines.push(head);
-  const flagsEnd = args.length - 1 - command.length; // the image's index
-  while (i < flagsEnd) {
-    const flag = args[i++]!;
-    const value = i < flagsEnd && !args[i]!.startsWith('-') ? ` ${shellQuote(args[i++]!)}` : '';
-    lines.push(`  ${flag}${value}`);
-  }
-  lines.push(`  ${[image, ...command].map(shellQuote).join(' ')}`);
-  const code = `<pre><code class="language-sh">${escapeHtml(lines.join(' \\\n'))}</code></pre>\n`;
+  const code = `<pre><code class="language-sh">${escapeHtml(out.lines.join(' \
+'))}</code></pre>
+`;
   if (!out.unsupported.length) return code;
   const items = out.unsupported.map((u) => `<li>${escapeHtml(u)}</li>`).join('');
   return `${code}<p class="docker-unsupported-title">What this line cannot say:</p>\n<ul class="docker-unsupported">${items}</ul>\n`;

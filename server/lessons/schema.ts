@@ -2,6 +2,7 @@
 // goes as far as the types of the facts a condition compares, so a mistake in a check is reported
 // when the lesson loads, with its file and line, instead of a check that can never pass.
 import { z } from 'zod';
+import { CHOICE_LETTERS } from '../../common/protocol.js';
 import { ContainerSpec, TOGGLE_IDS, applySpecChange, type SpecChange } from '../../common/spec.js';
 import { factType, type FactType } from './facts.js';
 
@@ -95,16 +96,30 @@ export const Check = z
   });
 export type Check = z.infer<typeof Check>;
 
+/** "B" → 1. */
+export function choiceIndex(letter: string): number {
+  return CHOICE_LETTERS.indexOf(letter);
+}
+
 export const Predict = z
   .object({
     /** Placed in the text with a ```predict fence containing this id. */
     id: Slug,
     question: Text,
-    choices: z.array(Text).min(2, 'give at least two choices').optional(),
+    choices: z.array(Text).min(2, 'give at least two choices').max(CHOICE_LETTERS.length, `at most ${CHOICE_LETTERS.length} choices`).optional(),
+    /** The right choice's letter, as the page shows it ("A" is the first): the learner picks, then learns whether it was right. */
+    correct: z.string().regex(/^[A-H]$/, 'the letter of the right choice, "A" for the first').optional(),
     /** Markdown, revealed on request: the answer and why. */
     answer: Text,
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.choices && p.correct === undefined) ctx.addIssue({ code: 'custom', path: ['correct'], message: 'a prediction with choices names the right one: correct: A (the first), B, …' });
+    if (!p.choices && p.correct !== undefined) ctx.addIssue({ code: 'custom', path: ['correct'], message: 'correct names a choice, and this prediction has no choices' });
+    if (p.choices && p.correct !== undefined && choiceIndex(p.correct) >= p.choices.length) {
+      ctx.addIssue({ code: 'custom', path: ['correct'], message: `there are only ${p.choices.length} choices (A–${CHOICE_LETTERS[p.choices.length - 1]})` });
+    }
+  });
 export type Predict = z.infer<typeof Predict>;
 
 /**

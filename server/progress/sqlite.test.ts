@@ -66,6 +66,7 @@ describe('the progress store', () => {
           completedAt: '2026-03-01T10:06:00.000Z',
           checks: { renamed: '2026-03-01T10:05:00.000Z', other: '2026-03-01T10:06:00.000Z' },
           predictions: { 'first-look': '2026-03-01T10:06:00.000Z' },
+          picks: {},
         },
       },
     });
@@ -81,6 +82,31 @@ describe('the progress store', () => {
     expect(Object.keys(store.load(ALICE).lessons).sort()).toEqual(['00-just-a-process', '01-uts-namespace']);
     expect(store.load(BOB)).toMatchObject({ lastLesson: '01-uts-namespace', lessons: { '01-uts-namespace': expect.any(Object) } });
     expect(Object.keys(store.load(BOB).lessons)).toEqual(['01-uts-namespace']);
+  });
+
+  it('keeps the choice picked before the answer was shown; a later answer does not replace it', async () => {
+    const store = await open();
+    store.predictionAnswered(ALICE, '01-uts-namespace', 'first-look', 1);
+    clock = new Date('2026-03-01T10:01:00.000Z');
+    store.predictionAnswered(ALICE, '01-uts-namespace', 'first-look', 0);
+    store.predictionAnswered(ALICE, '01-uts-namespace', 'nested');
+    const lesson = store.load(ALICE).lessons['01-uts-namespace']!;
+    expect(lesson.picks).toEqual({ 'first-look': 1 });
+    expect(lesson.predictions).toEqual({ 'first-look': '2026-03-01T10:00:00.000Z', nested: '2026-03-01T10:01:00.000Z' });
+  });
+
+  it('brings a version 1 database forward, keeping its answers (without picks)', async () => {
+    const file = join(dir, 'progress.sqlite');
+    const db = new Database(file);
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    db.exec(MIGRATIONS[0]!);
+    db.prepare('INSERT INTO schema_migrations VALUES (1, ?)').run('2026-01-01T00:00:00.000Z');
+    db.prepare("INSERT INTO learners VALUES (?, 'x', 'x', NULL)").run(ALICE);
+    db.prepare("INSERT INTO lessons VALUES (?, '01-uts-namespace', 'x', 'x', NULL)").run(ALICE);
+    db.prepare("INSERT INTO predictions_answered VALUES (?, '01-uts-namespace', 'first-look', 'then')").run(ALICE);
+    db.close();
+    const store = await open(file);
+    expect(store.load(ALICE).lessons['01-uts-namespace']).toMatchObject({ predictions: { 'first-look': 'then' }, picks: {} });
   });
 
   it('survives closing and reopening the file (WAL, schema recorded once)', async () => {

@@ -44,6 +44,10 @@ export const MIGRATIONS: readonly string[] = [
     FOREIGN KEY (learner_id, lesson_id) REFERENCES lessons(learner_id, lesson_id) ON DELETE CASCADE
   ) WITHOUT ROWID;
   `,
+  /* 2 */ `
+  -- The choice picked before the answer was shown (0 is A); NULL: the answer was opened without a pick.
+  ALTER TABLE predictions_answered ADD COLUMN choice INTEGER;
+  `,
 ];
 
 /** Another isolab process may hold the write lock for a moment (WAL allows one writer). */
@@ -72,7 +76,7 @@ class SqliteProgressStore implements ProgressStore {
       learner: p<L>('SELECT last_lesson FROM learners WHERE id = @learner'),
       lessons: p<L>('SELECT lesson_id, first_opened_at, last_opened_at, completed_at FROM lessons WHERE learner_id = @learner'),
       checks: p<L>('SELECT lesson_id, check_id, passed_at FROM checks_passed WHERE learner_id = @learner'),
-      predictions: p<L>('SELECT lesson_id, prediction_id, answered_at FROM predictions_answered WHERE learner_id = @learner'),
+      predictions: p<L>('SELECT lesson_id, prediction_id, answered_at, choice FROM predictions_answered WHERE learner_id = @learner'),
       openLesson: p<LLA>(
         'INSERT INTO lessons (learner_id, lesson_id, first_opened_at, last_opened_at) VALUES (@learner, @lesson, @at, @at) ON CONFLICT (learner_id, lesson_id) DO UPDATE SET last_opened_at = excluded.last_opened_at',
       ),
@@ -80,8 +84,8 @@ class SqliteProgressStore implements ProgressStore {
       setLastLesson: p<LL>('UPDATE learners SET last_lesson = @lesson WHERE id = @learner'),
       passCheck: p<LLA & { check: string }>('INSERT OR IGNORE INTO checks_passed (learner_id, lesson_id, check_id, passed_at) VALUES (@learner, @lesson, @check, @at)'),
       complete: p<LLA>('UPDATE lessons SET completed_at = @at WHERE learner_id = @learner AND lesson_id = @lesson AND completed_at IS NULL'),
-      answer: p<LLA & { prediction: string }>(
-        'INSERT OR IGNORE INTO predictions_answered (learner_id, lesson_id, prediction_id, answered_at) VALUES (@learner, @lesson, @prediction, @at)',
+      answer: p<LLA & { prediction: string; choice: number | null }>(
+        'INSERT OR IGNORE INTO predictions_answered (learner_id, lesson_id, prediction_id, answered_at, choice) VALUES (@learner, @lesson, @prediction, @at, @choice)',
       ),
     };
   }
@@ -122,13 +126,13 @@ class SqliteProgressStore implements ProgressStore {
     return { progress, changed };
   }
 
-  predictionAnswered(learnerId: string, lessonId: string, predictionId: string): LearnerProgress {
+  predictionAnswered(learnerId: string, lessonId: string, predictionId: string, choice?: number): LearnerProgress {
     return this.guard(() => {
       const at = this.now().toISOString();
       this.db.transaction(() => {
         this.touch(learnerId, at);
         this.stmt.ensureLesson.run({ learner: learnerId, lesson: lessonId, at });
-        this.stmt.answer.run({ learner: learnerId, lesson: lessonId, prediction: predictionId, at });
+        this.stmt.answer.run({ learner: learnerId, lesson: lessonId, prediction: predictionId, at, choice: choice ?? null });
       })();
       return this.read(learnerId);
     });
@@ -145,7 +149,7 @@ class SqliteProgressStore implements ProgressStore {
   private read(learnerId: string): LearnerProgress {
     const lessons: Record<string, LessonProgress> = {};
     for (const r of this.stmt.lessons.all({ learner: learnerId })) {
-      lessons[r['lesson_id']!] = { firstOpenedAt: r['first_opened_at']!, lastOpenedAt: r['last_opened_at']!, completedAt: r['completed_at'] ?? null, checks: {}, predictions: {} };
+      lessons[r['lesson_id']!] = { firstOpenedAt: r['first_opened_at']!, lastOpenedAt: r['last_opened_at']!, completedAt: r['completed_at'] ?? null, checks: {}, predictions: {}, picks: {} };
     }
     for (const r of this.stmt.checks.all({ learner: learnerId })) {
       const lesson = lessons[r['lesson_id']!];
@@ -153,7 +157,10 @@ class SqliteProgressStore implements ProgressStore {
     }
     for (const r of this.stmt.predictions.all({ learner: learnerId })) {
       const lesson = lessons[r['lesson_id']!];
-      if (lesson) lesson.predictions[r['prediction_id']!] = r['answered_at']!;
+      if (!lesson) continue;
+      lesson.predictions[r['prediction_id']!] = r['answered_at']!;
+      const choice: unknown = (r as Record<string, unknown>)['choice']; // an INTEGER column: a number or NULL
+      if (typeof choice === 'number') lesson.picks[r['prediction_id']!] = choice;
     }
     const lastLesson = this.stmt.learner.get({ learner: learnerId })?.['last_lesson'] ?? null;
     return { saving: true, lastLesson, lessons };

@@ -1,6 +1,6 @@
 // Learners' progress: the lessons each learner opened, the checks that passed (and when), the
 // predictions they answered, the lesson they had open last. Learners are told apart by the random
-// id their browser keeps. One interface; sqlite.ts is the embedded store a single server uses.
+// id their browser keeps (and, for a prediction, the choice they picked). One interface; sqlite.ts is the embedded store a single server uses.
 //
 // Progress is a convenience, never a reason to fail: a store that cannot be used logs once, and
 // the server goes on without saving — the page is told.
@@ -15,7 +15,8 @@ export interface ProgressStore {
   lessonOpened(learnerId: string, lessonId: string): LearnerProgress;
   /** Records the checks that pass now; `changed` is true when one passed (or the lesson completed) for the first time. */
   recordStatus(learnerId: string, status: LessonStatus): { progress: LearnerProgress; changed: boolean };
-  predictionAnswered(learnerId: string, lessonId: string, predictionId: string): LearnerProgress;
+  /** The first answer stays: a pick made after the answer was shown is not a prediction. */
+  predictionAnswered(learnerId: string, lessonId: string, predictionId: string, choice?: number): LearnerProgress;
   close(): void;
 }
 

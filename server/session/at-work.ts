@@ -39,7 +39,7 @@ export class AtWork {
       allCapabilities: ownCapabilities(),
     });
     return {
-      docker: { commandLine: docker.commandLine, unsupported: docker.unsupported },
+      docker: { commandLine: docker.commandLine, lines: docker.lines, unsupported: docker.unsupported },
       oci: { json: ociConfigJson(oci.config), unsupported: oci.unsupported },
     };
   }

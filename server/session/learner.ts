@@ -36,9 +36,9 @@ export class Learner {
   }
 
   /** The learner opened a prediction's answer; the reply carries the progress, so nothing is pushed. */
-  predictionAnswered(lessonId: string, predictionId: string): LearnerProgress {
+  predictionAnswered(lessonId: string, predictionId: string, choice?: number): LearnerProgress {
     if (!this.id) return this.progress();
-    const progress = this.store.predictionAnswered(this.id, lessonId, predictionId);
+    const progress = this.store.predictionAnswered(this.id, lessonId, predictionId, choice);
     this.toldSaving = progress.saving;
     return progress;
   }

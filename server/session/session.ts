@@ -266,10 +266,12 @@ export class Session {
     return this.learner.progress();
   }
 
-  /** The learner opened the answer of a "Predict, then verify" question. */
-  predictionAnswered(lessonId: string, predictionId: string): LearnerProgress {
-    if (!this.deps.lessons.hasPrediction(lessonId, predictionId)) throw new LabError('not_found', `lesson "${lessonId}" has no prediction "${predictionId}"`);
-    return this.learner.predictionAnswered(lessonId, predictionId);
+  /** The learner answered a "Predict, then verify" question: picked CHOICE (0 is A), or opened the answer. */
+  predictionAnswered(lessonId: string, predictionId: string, choice?: number): LearnerProgress {
+    const choices = this.deps.lessons.predictionChoices(lessonId, predictionId);
+    if (choices === undefined) throw new LabError('not_found', `lesson "${lessonId}" has no prediction "${predictionId}"`);
+    if (choice !== undefined && choice >= choices) throw new LabError('bad_request', `prediction "${predictionId}" has ${choices} choices; there is no choice ${choice}`);
+    return this.learner.predictionAnswered(lessonId, predictionId, choice);
   }
 
   /** New cgroup limits for the running shell, written live: no new shell, the same processes. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadLessons, type Lesson } from '../../server/lessons/load.js';
 import { defaultPaths } from '../../server/base/paths.js';
-import { launchChromium, terminalText, waitForTerminal } from '../helpers/browser.js';
+import { launchChromium, showSidePanel, terminalText, waitForTerminal } from '../helpers/browser.js';
 import { startLab, type RunningLab } from '../helpers/lab.js';
 
 let lab: RunningLab;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   lab = await startLab();
   lessons = (await loadLessons(defaultPaths().lessons)).lessons;
   chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (err) => console.error('[page error]', err));
   await page.goto(`${lab.url}/?token=${lab.token}#/lesson/00-just-a-process`);
   await page.getByTestId('terminal').waitFor();
@@ -81,6 +81,7 @@ describe('a newcomer walks through lessons 0–3', () => {
 
       const ns = LESSON_NAMESPACE[id];
       if (ns) {
+        await showSidePanel(page, 'inspector');
         await page.getByTestId(`inspector-row-${ns}`).waitFor();
         await page.waitForFunction((row) => document.querySelector(`[data-testid="inspector-row-${row}"]`)?.getAttribute('data-differs') === 'true', ns);
       }

@@ -16,7 +16,7 @@ const typeCommand = (command: string) => pageTypeCommand(page, command);
 beforeAll(async () => {
   lab = await startLab();
   chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (err) => console.error('[page error]', err));
   await page.goto(`${lab.url}/?token=${lab.token}#/lesson/00-just-a-process`);
   await page.getByTestId('terminal').waitFor();

@@ -34,7 +34,7 @@ async function selectInEditor(text: string): Promise<void> {
 beforeAll(async () => {
   lab = await startLab();
   chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('request', (r) => requests.push(new URL(r.url()).pathname));
   page.on('pageerror', (err) => pageErrors.push(err.message));
 });

@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, terminalText as pageTerminalText, typeCommand as pageTypeCommand, waitForTerminal as pageWaitForTerminal } from '../helpers/browser.js';
+import { launchChromium, showSidePanel, terminalText as pageTerminalText, typeCommand as pageTypeCommand, waitForTerminal as pageWaitForTerminal } from '../helpers/browser.js';
 import { startLab, type RunningLab } from '../helpers/lab.js';
 
 let lab: RunningLab;
@@ -17,7 +17,7 @@ const typeCommand = (command: string) => pageTypeCommand(page, command);
 beforeAll(async () => {
   lab = await startLab();
   chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (err) => console.error('[page error]', err));
 });
 
@@ -37,6 +37,7 @@ describe('the lab page', () => {
     await page.getByTestId('terminal').waitFor();
     await waitForTerminal(/[#$] $/m);
     await expect(page.getByTestId('toggle-uts').getAttribute('data-state')).resolves.toBe('on');
+    await showSidePanel(page, 'inspector');
     await page.getByTestId('inspector-row-uts').waitFor();
     await expect(page.getByTestId('inspector-row-uts').getAttribute('data-differs')).resolves.toBe('true');
     // The access token is not left in the address bar.
@@ -51,6 +52,7 @@ describe('the lab page', () => {
     await waitForTerminal(/\bisolab\b[\s\S]*[#$] $/, from);
 
     from = (await terminalText()).length;
+    await showSidePanel(page, 'switches');
     await page.getByTestId('toggle-uts').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="toggle-uts"]')?.getAttribute('data-state') === 'off');
     await waitForTerminal(/UTS namespace off[\s\S]*[#$] $/, from);
@@ -82,12 +84,15 @@ describe('the lab page', () => {
 
 describe('the "At work" panel', () => {
   it('shows the docker run line and OCI config for the running settings, and follows the switches', async () => {
+    await showSidePanel(page, 'at-work');
     const line = page.getByTestId('docker-run-line');
     await page.waitForFunction(() => /^docker run /.test(document.querySelector('[data-testid="docker-run-line"]')?.textContent ?? ''));
     const notes = () => page.locator('[data-testid="equivalents"] .equiv-notes').first().innerText();
     expect(await notes()).toMatch(/no mount namespace/);
+    await showSidePanel(page, 'switches');
     await page.getByTestId('toggle-rootfs').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="toggle-rootfs"]')?.getAttribute('data-state') === 'on');
+    await showSidePanel(page, 'at-work');
     await page.waitForFunction(() => !/no mount namespace/.test(document.querySelector('[data-testid="equivalents"] .equiv-notes')?.textContent ?? ''));
     expect(await line.innerText()).toMatch(/^docker run /);
     const oci = JSON.parse(await page.getByTestId('oci-config').textContent() ?? '{}') as { linux?: { namespaces?: { type: string }[] } };

@@ -41,3 +41,52 @@ export async function typeCommand(page: Page, command: string): Promise<void> {
   await page.keyboard.type(command);
   await page.keyboard.press('Enter');
 }
+
+/** The read-only hooks the page exposes on window.isolab (web/src/main.ts). */
+export interface PageHooks {
+  terminalText(): string;
+  terminalSize(): { cols: number; rows: number } | null;
+  terminalFontSize(): number;
+  activeTab(): string;
+  socketConnected(): boolean;
+  lastReady(): { pid: number; spec: Record<string, unknown> & { namespaces: Record<string, boolean> } } | null;
+  layout(): 'wide' | 'compact' | 'narrow';
+  presenting(): boolean;
+}
+
+/** Reads one of the page's hooks. */
+export function hook<K extends keyof PageHooks>(page: Page, name: K): Promise<ReturnType<PageHooks[K]>> {
+  return page.evaluate((n) => ((window as unknown as { isolab: Record<string, () => unknown> }).isolab[n]!() as never), name);
+}
+
+/** Shows one of the side pane's panels (switches, inspector, At work) by its tab, as a learner would. */
+export async function showSidePanel(page: Page, panel: 'switches' | 'inspector' | 'at-work'): Promise<void> {
+  const tab = page.getByTestId(`side-tab-${panel}`);
+  const panelId = { switches: 'toggle-board', inspector: 'inspector', 'at-work': 'equivalents' }[panel];
+  if ((await tab.getAttribute('aria-selected')) !== 'true' || !(await page.locator(`#${panelId}`).isVisible())) await tab.click();
+  await page.locator(`#${panelId}`).waitFor({ state: 'visible' });
+}
+
+/**
+ * Words (runs of letters and digits) in the elements matching SELECTOR that the browser broke
+ * across two lines: a run whose text range has more than one line box.
+ */
+export function brokenWords(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const broken: string[] = [];
+    for (const root of Array.from(document.querySelectorAll(sel))) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? '';
+        for (const m of text.matchAll(/[A-Za-z0-9]{2,}/g)) {
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const tops = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (tops.size > 1) broken.push(m[0]);
+        }
+      }
+    }
+    return broken;
+  }, selector);
+}

@@ -289,8 +289,10 @@ describe('progress', () => {
       client.socket.on('progress:update', (p) => updates.push(p));
       expect((await client.request('lesson:open', { lessonId: '01-uts-namespace' })).ok).toBe(true);
       await client.waitFor(() => updates.find((p) => p.lastLesson === '01-uts-namespace'), 'the lesson to be recorded');
-      const predicted = await client.request<LearnerProgress>('progress:predict', { lessonId: '01-uts-namespace', predictionId: 'first-look' });
-      expect(predicted).toMatchObject({ ok: true, data: { lessons: { '01-uts-namespace': { predictions: { 'first-look': expect.any(String) } } } } });
+      // A pick (B) is saved before the page shows the answer; a choice the question does not have is refused.
+      expect(await client.request('progress:predict', { lessonId: '01-uts-namespace', predictionId: 'first-look', choice: 3 })).toMatchObject({ ok: false, code: 'bad_request' });
+      const predicted = await client.request<LearnerProgress>('progress:predict', { lessonId: '01-uts-namespace', predictionId: 'first-look', choice: 1 });
+      expect(predicted).toMatchObject({ ok: true, data: { lessons: { '01-uts-namespace': { predictions: { 'first-look': expect.any(String) }, picks: { 'first-look': 1 } } } } });
       expect(await client.request('progress:predict', { lessonId: '01-uts-namespace', predictionId: 'no-such-question' })).toMatchObject({ ok: false, code: 'not_found' });
       client.type('hostname my-container\r');
       const done = await client.waitFor(() => updates.find((p) => p.lessons['01-uts-namespace']?.completedAt), 'the check to pass and be saved', 15_000);
@@ -301,6 +303,7 @@ describe('progress', () => {
     const db = new Database(file, { readonly: true });
     expect(db.prepare('SELECT last_lesson FROM learners WHERE id = ?').get(LEARNER)).toEqual({ last_lesson: '01-uts-namespace' });
     expect(db.prepare('SELECT count(*) AS n FROM checks_passed WHERE learner_id = ?').get(LEARNER)).toMatchObject({ n: expect.any(Number) });
+    expect(db.prepare('SELECT prediction_id, choice FROM predictions_answered WHERE learner_id = ?').all(LEARNER)).toEqual([{ prediction_id: 'first-look', choice: 1 }]);
     db.close();
 
     await withLab({ progressFile: file }, async (lab) => {

@@ -280,6 +280,10 @@ describe('export:get', () => {
     expect(reply.data.docker.commandLine).toMatch(/^docker run /);
     // Lesson 0's settings share the host's PID namespace: docker says so with --pid host.
     expect(reply.data.docker.commandLine).toContain('--pid host');
+    // The same command one option a line, for the page's narrow column.
+    expect(reply.data.docker.lines[0]).toBe('docker run --rm -it');
+    expect(reply.data.docker.lines).toContain('  --pid host');
+    expect(reply.data.docker.lines.join(' ').replace(/\s+/g, ' ')).toBe(reply.data.docker.commandLine);
     const config = JSON.parse(reply.data.oci.json) as { linux: { namespaces: { type: string }[] } };
     expect(config.linux.namespaces.map((n) => n.type)).toEqual(['mount']);
     expect(reply.data.docker.unsupported).toEqual(["staying in the server's cgroup: docker always gives a container its own"]);

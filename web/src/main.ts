@@ -1,5 +1,6 @@
 // Composition root of the page: builds each part of the screen, hands them to the LabSession
-// (which runs the protocol), and exposes the read-only test hooks.
+// (which runs the protocol), wires presenter mode, the text size and the keyboard shortcuts, and
+// exposes the read-only test hooks.
 import { AtWorkPanel } from './board/at-work.js';
 import './styles.css';
 import type { SandboxReady } from '../../common/protocol.js';
@@ -10,13 +11,20 @@ import { DiagnosePanel } from './diagnose/diagnose-panel.js';
 import { lastCommandLine } from './diagnose/diagnose-model.js';
 import { byId } from './app/dom.js';
 import { EditorPanel } from './editors/editor-panel.js';
+import { TextSize } from './app/font-size.js';
 import { Inspector } from './board/inspector.js';
 import { LabSession } from './app/lab-session.js';
+import { currentLayout, watchLayout, type Layout } from './app/layout.js';
 import { learnerId } from './app/learner.js';
 import { LessonMenu } from './lesson/lesson-menu.js';
-import { LessonPane } from './lesson/lesson-pane.js';
+import { LessonPane, type LessonState } from './lesson/lesson-pane.js';
+import { Presenter } from './present/presenter.js';
+import { StepPanel } from './present/step-panel.js';
+import type { StepSource } from './present/steps.js';
 import { installRegionCycling } from './app/regions.js';
+import { installShortcuts } from './app/shortcuts.js';
 import { ShellStatus } from './terminal/shell-status.js';
+import { SideTabs } from './board/side-tabs.js';
 import * as api from './app/socket.js';
 import { connectLab, takeAccessToken } from './app/socket.js';
 import { LabTerminal } from './terminal/terminal.js';
@@ -28,9 +36,15 @@ import { ToggleBoard } from './board/toggles.js';
 interface IsolabHooks {
   /** The text of the terminal tab in front (the container's shell unless another tab is chosen). */
   terminalText(): string;
+  /** The columns and rows of the terminal tab in front. */
+  terminalSize(): { cols: number; rows: number } | null;
+  /** The font size of the terminal tab in front, in CSS pixels. */
+  terminalFontSize(): number;
   activeTab(): TabId;
   socketConnected(): boolean;
   lastReady(): SandboxReady | null;
+  layout(): Layout;
+  presenting(): boolean;
 }
 declare global {
   interface Window {
@@ -40,14 +54,21 @@ declare global {
 
 const token = takeAccessToken();
 const socket = connectLab(token);
+const presenter = new Presenter(byId<HTMLButtonElement>('present-toggle'));
 
+const palette = () => terminalTheme(theme.theme, presenter.presenting);
 const theme = new ThemeSwitch(byId<HTMLButtonElement>('theme-toggle'), (t) => {
-  terminal.setTheme(terminalTheme(t));
+  terminal.setTheme(palette());
   editor.setTheme(t);
-  tabs.setTheme(terminalTheme(t));
+  tabs.setTheme(palette());
+});
+const textSize = new TextSize(byId('text-size'), (sizes) => {
+  terminal.setFontSize(sizes.terminalPx);
+  tabs.setFontSize(sizes.terminalPx);
 });
 const terminal = new LabTerminal(byId('terminal'), {
-  theme: terminalTheme(theme.theme),
+  theme: palette(),
+  fontSize: textSize.sizes.terminalPx,
   onInput: (data) => lab.sendInput(data),
   onResize: (size) => lab.resized(size),
   onAck: (bytes) => {
@@ -56,7 +77,21 @@ const terminal = new LabTerminal(byId('terminal'), {
   onLeave: (backwards) => moveFocus(backwards),
 });
 
-const board = new ToggleBoard(byId('toggle-board'), { request: (id, on) => lab.toggle(id, on) });
+const board = new ToggleBoard(byId('toggle-board'), {
+  request: (id, on) => lab.toggle(id, on),
+  limits: (request) => api.setLimits(socket, request),
+});
+const inspector = new Inspector(byId('inspector'), {
+  refresh: () => lab.readInspector(),
+  changed: (rows) => sideTabs.markChanged('inspector', rows),
+});
+const sideTabs = new SideTabs(
+  byId('side-tabs'),
+  byId('side-panels'),
+  { switches: byId('toggle-board'), inspector: byId('inspector'), 'at-work': byId('equivalents') },
+  byId('left-column').parentElement!,
+  { layout: currentLayout, folded: () => editor.focus() },
+);
 
 // The lesson and the editors share the left column; Monaco loads only when an editor tab opens.
 const editor: EditorPanel = new EditorPanel(byId('left-tabs'), byId('lesson-region'), byId('editor-region'), {
@@ -69,18 +104,20 @@ const editor: EditorPanel = new EditorPanel(byId('left-tabs'), byId('lesson-regi
   leave: (backwards) => moveFocus(backwards),
 });
 
+const pane = new LessonPane(byId('lesson-region'), {
+  run: (block) => void lab.runCommand(block),
+  predicted: (lessonId, predictionId, choice) => lab.predictionAnswered(lessonId, predictionId, choice),
+});
+
 const lab: LabSession = new LabSession({
   socket,
   terminal,
   alerts: new Alerts(byId('alerts')),
   connection: new ConnectionIndicator(byId('connection')),
   menu: new LessonMenu(byId('lesson-menu')),
-  pane: new LessonPane(byId('lesson-region'), {
-    run: (block) => lab.runCommand(block),
-    predicted: (lessonId, predictionId) => void lab.predictionAnswered(lessonId, predictionId),
-  }),
+  pane,
   board,
-  inspector: new Inspector(byId('inspector')),
+  inspector,
   shellStatus: new ShellStatus(byId('shell-status'), { restart: () => lab.restartShell() }),
   editor,
   learnerId: learnerId(),
@@ -89,21 +126,58 @@ const lab: LabSession = new LabSession({
     run: (command) => lab.diagnose(command),
     focusTerminal: () => terminal.focus(),
   }),
+  showContainerShell: () => (tabs.current === 'container' ? undefined : tabs.select('container')),
 });
 
 const tabs = new TerminalTabs(byId('terminal-tabs'), byId('terminal'), terminal, {
   socket,
-  theme: terminalTheme(theme.theme),
+  theme: palette(),
+  fontSize: () => textSize.sizes.terminalPx,
   onLeave: (backwards) => moveFocus(backwards),
   hasSession: () => lab.hasSession,
 });
 new ComparePanel(byId('compare-panel'), byId<HTMLButtonElement>('compare-toggle'), socket);
 new AtWorkPanel(byId('equivalents'), socket);
 
+// Presenter mode: the lesson as one step at a time (its source is the open lesson; a scripted
+// demo can set another), large text, high contrast, the switches with their keys.
+const steps = new StepPanel(byId('present-steps'), { run: (block) => void lab.runCommand(block) });
+const lessonSteps = (state: LessonState): StepSource => ({
+  id: state.view?.id ?? '',
+  title: state.view ? `Lesson ${state.view.number} · ${state.view.title}` : 'Loading the lesson…',
+  steps: state.steps,
+  task: state.task,
+});
+pane.listen((state) => steps.setSource(lessonSteps(state)));
+const layout = watchLayout(() => sideTabs.layoutChanged());
+presenter.listen((on) => {
+  byId('present-steps').hidden = !on;
+  board.setPresenting(on);
+  terminal.setHighContrast(on);
+  tabs.setHighContrast(on);
+  terminal.setTheme(palette());
+  tabs.setTheme(palette());
+  textSize.setPresenting(on);
+  layout.check();
+  if (on) sideTabs.select('switches');
+});
+
+installShortcuts(
+  () => presenter.presenting,
+  (shortcut) => {
+    if (shortcut.kind === 'text-size') textSize.change(shortcut.delta);
+    else if (shortcut.kind === 'toggle') {
+      sideTabs.select('switches');
+      void board.flip(shortcut.id);
+    } else if (shortcut.kind === 'step') steps.move(shortcut.delta);
+    else steps.runCurrent();
+  },
+);
+
 const moveFocus = installRegionCycling([
   { el: byId('left-column'), focus: () => editor.focus() },
   { el: byId('terminal-region'), focus: () => tabs.terminal()?.focus() },
-  { el: byId('side-region'), focus: () => byId('side-region').focus() },
+  { el: byId('side-region'), focus: () => sideTabs.focus() },
 ]);
 byId('skip-to-terminal').addEventListener('click', (ev) => {
   ev.preventDefault();
@@ -113,9 +187,13 @@ byId('skip-to-terminal').addEventListener('click', (ev) => {
 Object.defineProperty(window, 'isolab', {
   value: Object.freeze({
     terminalText: () => tabs.terminal()?.text() ?? '',
+    terminalSize: () => tabs.terminal()?.size ?? null,
+    terminalFontSize: () => tabs.terminal()?.fontSize ?? 0,
     activeTab: () => tabs.current,
     socketConnected: () => socket.connected,
     lastReady: () => lab.lastReady,
+    layout: currentLayout,
+    presenting: () => presenter.presenting,
   } satisfies IsolabHooks),
   enumerable: true,
 });

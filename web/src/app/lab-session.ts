@@ -7,7 +7,8 @@ import type { Alerts } from './alerts.js';
 import type { ConnectionIndicator } from './connection.js';
 import type { DiagnosePanel } from '../diagnose/diagnose-panel.js';
 import type { EditorPanel } from '../editors/editor-panel.js';
-import { chunkInput, runKeystrokes } from '../terminal/input.js';
+import { INTERRUPT, chunkInput, lineState, runKeystrokes } from '../terminal/input.js';
+import { RefreshAfterEnter } from '../board/refresh-after-enter.js';
 import type { Inspector } from '../board/inspector.js';
 import type { CommandBlock } from '../lesson/lesson-model.js';
 import type { LessonMenu } from '../lesson/lesson-menu.js';
@@ -35,6 +36,8 @@ export interface LabSessionDeps {
   /** This browser's learner id (progress is saved under it); undefined when storage is unavailable. */
   learnerId: string | undefined;
   diagnosis: DiagnosePanel;
+  /** Brings the container's shell to the front (the terminal tabs): a lesson's commands are for it. */
+  showContainerShell(): void | Promise<void>;
 }
 
 export class LabSession {
@@ -45,8 +48,11 @@ export class LabSession {
   private generation = 0;
   /** A saving problem is announced once per page, not on every reconnection. */
   private toldProblem: string | undefined;
+  /** Reads the inspector again after each command the learner runs. */
+  private readonly inspectAfterEnter: RefreshAfterEnter;
 
   constructor(private readonly d: LabSessionDeps) {
+    this.inspectAfterEnter = new RefreshAfterEnter(() => d.inspector.refresh());
     this.listen();
   }
 
@@ -62,17 +68,36 @@ export class LabSession {
   sendInput(data: string): void {
     if (!this.info || !this.d.socket.connected) return;
     for (const chunk of chunkInput(data)) this.d.socket.emit('term:input', chunk);
+    this.inspectAfterEnter.input(data);
   }
 
-  /** A lesson's "Run": optionally Ctrl-C, then the command and Enter. */
-  runCommand({ command, interrupt }: CommandBlock): void {
-    const [first, ...rest] = runKeystrokes(command, interrupt);
+  /**
+   * A lesson's "Run": into the container's shell, brought to the front first (a gVisor or VM tab
+   * may be showing); Ctrl-C first only if something may be running (input.ts), then the command
+   * and Enter.
+   */
+  async runCommand({ command, interrupt }: CommandBlock): Promise<void> {
+    await this.d.showContainerShell();
+    const { terminal } = this.d;
+    const [first, ...rest] = runKeystrokes(command, interrupt, lineState(terminal.cursorLine()));
     if (first === undefined) return;
     this.sendInput(first);
     const typeRest = () => rest.forEach((keys) => this.sendInput(keys));
-    if (interrupt && rest.length) setTimeout(typeRest, INTERRUPT_SETTLE_MS);
+    if (first === INTERRUPT && rest.length) setTimeout(typeRest, INTERRUPT_SETTLE_MS);
     else typeRest();
-    this.d.terminal.focus();
+    terminal.focus();
+    terminal.reveal();
+  }
+
+  /** The inspector's report, taken now; resolves to why it could not be, or null. */
+  async readInspector(): Promise<string | null> {
+    if (!this.hasSession) return 'there is no session yet';
+    const mine = this.generation;
+    const reply = await api.readInspector(this.d.socket);
+    if (mine !== this.generation) return null;
+    if (!reply.ok) return reply.message;
+    this.d.inspector.update(reply.data);
+    return null;
   }
 
   /** "Why did that fail?" for COMMAND, under the shell's current settings. */
@@ -87,11 +112,13 @@ export class LabSession {
     return api.toggle(this.d.socket, id, on);
   }
 
-  /** The learner opened a prediction's answer: saved as answered. */
-  async predictionAnswered(lessonId: string, predictionId: string): Promise<void> {
-    if (!this.info) return;
-    const reply = await api.answerPrediction(this.d.socket, lessonId, predictionId);
-    if (reply.ok) this.showProgress(reply.data);
+  /** The learner answered a prediction (picked CHOICE, or opened the answer); resolves to why it was not saved, or null. */
+  async predictionAnswered(lessonId: string, predictionId: string, choice: number | undefined): Promise<string | null> {
+    if (!this.info) return 'there is no session';
+    const reply = await api.answerPrediction(this.d.socket, lessonId, predictionId, choice);
+    if (!reply.ok) return reply.message;
+    this.showProgress(reply.data);
+    return reply.data.saving ? null : (reply.data.problem ?? 'progress is not being saved');
   }
 
   private showProgress(progress: LearnerProgress): void {
@@ -132,11 +159,13 @@ export class LabSession {
     if (!reply.ok) {
       alerts.show('Could not start a shell.', reply.message);
       shellStatus.failed(reply.message);
+      this.d.diagnosis.setAvailability('failed');
       return;
     }
     this.info = reply.data;
     board.start(this.info.spec, this.info.lockedOn);
-    this.d.diagnosis.setAvailable(true);
+    this.d.diagnosis.setAvailability('ready');
+    this.d.inspector.setAvailable(true);
     menu.setLessons(this.info.lessons);
     pane.setLessons(this.info.lessons);
     this.showProgress(this.info.progress);
@@ -192,6 +221,7 @@ export class LabSession {
 
     socket.on('connect', () => {
       connection.set('connected');
+      this.d.diagnosis.setAvailability('starting');
       void this.boot();
     });
     socket.on('disconnect', (reason) => {
@@ -199,7 +229,9 @@ export class LabSession {
       this.info = null;
       board.reset();
       this.d.editor.setStarted(false);
-      this.d.diagnosis.setAvailable(false);
+      this.d.diagnosis.setAvailability('offline');
+      this.d.inspector.setAvailable(false);
+      this.inspectAfterEnter.cancel();
       shellStatus.offline();
       if (reason === 'io client disconnect') return; // boot() starting over: it reconnects at once
       connection.set(socket.active ? 'reconnecting' : 'offline');

@@ -8,11 +8,13 @@ export interface Region {
 
 export function installRegionCycling(regions: Region[]): (backwards: boolean) => void {
   const move = (backwards: boolean): void => {
+    // A region the layout hides (presenter mode has no lesson column) is skipped.
+    const shown = regions.filter((r) => r.el.getClientRects().length > 0);
     const active = document.activeElement;
-    const at = regions.findIndex((r) => active instanceof Node && r.el.contains(active));
+    const at = shown.findIndex((r) => active instanceof Node && r.el.contains(active));
     const step = backwards ? -1 : 1;
-    const next = at < 0 ? (backwards ? regions.length - 1 : 0) : (at + step + regions.length) % regions.length;
-    regions[next]?.focus();
+    const next = at < 0 ? (backwards ? shown.length - 1 : 0) : (at + step + shown.length) % shown.length;
+    shown[next]?.focus();
   };
   document.addEventListener('keydown', (ev) => {
     if (ev.key !== 'F6' || ev.ctrlKey || ev.altKey || ev.metaKey || ev.defaultPrevented) return;

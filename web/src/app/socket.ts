@@ -7,6 +7,8 @@ import type {
   ClientToServerEvents,
   DiagnoseVerdict,
   CodeViewPrimitive,
+  InspectorView,
+  LimitsRequest,
   LearnerProgress,
   LessonView,
   SeccompApplyRequest,
@@ -68,8 +70,19 @@ export function applySeccompProfile(socket: LabSocket, profile: unknown): Promis
   return withTimeout(socket.emitWithAck('seccomp:apply', { profile } as SeccompApplyRequest));
 }
 
-export function answerPrediction(socket: LabSocket, lessonId: string, predictionId: string): Promise<Ack<LearnerProgress>> {
-  return withTimeout(socket.emitWithAck('progress:predict', { lessonId, predictionId }));
+/** A prediction answered: CHOICE picked (0 is A), or undefined when the answer was opened without a pick. */
+export function answerPrediction(socket: LabSocket, lessonId: string, predictionId: string, choice: number | undefined): Promise<Ack<LearnerProgress>> {
+  return withTimeout(socket.emitWithAck('progress:predict', { lessonId, predictionId, ...(choice === undefined ? {} : { choice }) }));
+}
+
+/** New cgroup limits for the running shell, written live (no new shell). */
+export function setLimits(socket: LabSocket, request: LimitsRequest): Promise<Ack<{ spec: ContainerSpec }>> {
+  return withTimeout(socket.emitWithAck('sandbox:limits', request));
+}
+
+/** The probe's report about the shell and the host, taken now. */
+export function readInspector(socket: LabSocket): Promise<Ack<InspectorView>> {
+  return withTimeout(socket.emitWithAck('inspector:refresh'));
 }
 
 /** The code view's source: plain HTTP (it is a read, not part of the session), with the same access token. */

@@ -70,8 +70,19 @@ export class ThemeSwitch {
   }
 }
 
-/** Terminal palettes matched to the page; xterm's minimumContrastRatio keeps ANSI colours readable on both. */
-export function terminalTheme(theme: Theme): ITheme {
+/**
+ * Terminal palettes matched to the page; xterm's minimumContrastRatio keeps ANSI colours readable
+ * on both. Presenter mode (highContrast) puts the text on pure black or white, as its page does.
+ */
+export function terminalTheme(theme: Theme, highContrast = false): ITheme {
+  const base = palette(theme);
+  if (!highContrast) return base;
+  return theme === 'dark'
+    ? { ...base, background: '#000000', foreground: '#ffffff', cursor: '#ffffff', cursorAccent: '#000000' }
+    : { ...base, background: '#ffffff', foreground: '#000000', cursor: '#000000', cursorAccent: '#ffffff' };
+}
+
+function palette(theme: Theme): ITheme {
   return theme === 'dark'
     ? {
         background: '#0d1117',

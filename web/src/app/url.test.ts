@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lessonHash, lessonIdFromHash, takeToken } from './url.js';
+import { lessonHash, lessonIdFromHash, presentingFromSearch, takeToken, withPresenting } from './url.js';
 
 describe('lessonIdFromHash', () => {
   it.each([
@@ -34,5 +34,21 @@ describe('takeToken', () => {
 
   it('removes an empty token parameter', () => {
     expect(takeToken('http://localhost/?token=')).toEqual({ token: null, cleanUrl: '/' });
+  });
+});
+
+describe('presenter mode in the address', () => {
+  it('is on with ?present, with or without a value', () => {
+    expect(presentingFromSearch('?present')).toBe(true);
+    expect(presentingFromSearch('?x=1&present=1')).toBe(true);
+    expect(presentingFromSearch('')).toBe(false);
+    expect(presentingFromSearch('?presenter')).toBe(false);
+  });
+
+  it('is added and removed, keeping the rest of the address', () => {
+    expect(withPresenting('http://h/#/lesson/01-uts-namespace', true)).toBe('/?present#/lesson/01-uts-namespace');
+    expect(withPresenting('http://h/?x=1#/lesson/a', true)).toBe('/?x=1&present#/lesson/a');
+    expect(withPresenting('http://h/?present&x=1#a', false)).toBe('/?x=1#a');
+    expect(withPresenting('http://h/?present', false)).toBe('/');
   });
 });

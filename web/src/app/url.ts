@@ -1,6 +1,6 @@
-// What the page reads from its address: the lesson in the hash (#/lesson/01-uts-namespace) and the
-// access token the server printed (?token=…), which is taken out of the address bar at once so it
-// does not end up in bookmarks, screenshots or the history.
+// What the page reads from its address: the lesson in the hash (#/lesson/01-uts-namespace), presenter
+// mode (?present), and the access token the server printed (?token=…), which is taken out of the
+// address bar at once so it does not end up in bookmarks, screenshots or the history.
 
 /** The same shape the server validates (common/protocol.ts): "01-uts-namespace". */
 const LESSON_ID_RE = /^[0-9]{2}-[a-z0-9-]{1,60}$/;
@@ -28,4 +28,18 @@ export function takeToken(href: string): { token: string | null; cleanUrl: strin
   if (token === null) return { token: null, cleanUrl: null };
   url.searchParams.delete('token');
   return { token: token === '' ? null : token, cleanUrl: url.pathname + url.search + url.hash };
+}
+
+/** Presenter mode is asked for with ?present (any value, or none). */
+export function presentingFromSearch(search: string): boolean {
+  return new URLSearchParams(search).has('present');
+}
+
+/** HREF with ?present added or removed (written bare, "?present"), as a path for history.replaceState. */
+export function withPresenting(href: string, on: boolean): string {
+  const url = new URL(href);
+  url.searchParams.delete('present');
+  let search = url.searchParams.toString();
+  if (on) search = search ? `${search}&present` : 'present';
+  return `${url.pathname}${search ? `?${search}` : ''}${url.hash}`;
 }

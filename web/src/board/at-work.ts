@@ -19,7 +19,7 @@ export class AtWorkPanel {
   private asked = 0;
 
   constructor(root: HTMLElement, private readonly socket: LabSocket) {
-    this.docker = h('code', { class: 'equiv-command', 'data-testid': 'docker-run-line' });
+    this.docker = h('pre', { class: 'equiv-command', 'data-testid': 'docker-run-line', tabindex: '0' });
     this.dockerNotes = h('ul', { class: 'equiv-notes' });
     this.oci = h('pre', { class: 'equiv-oci', 'data-testid': 'oci-config', tabindex: '0' });
     this.ociNotes = h('ul', { class: 'equiv-notes' });
@@ -54,7 +54,8 @@ export class AtWorkPanel {
       return;
     }
     this.current = reply.data;
-    this.docker.textContent = reply.data.docker.commandLine;
+    // One option a line (continued with "\"), so a narrow column breaks between options, never in a word.
+    this.docker.textContent = reply.data.docker.lines.join(' \\\n');
     this.oci.textContent = reply.data.oci.json;
     const notes = (list: HTMLElement, what: string, items: string[]) =>
       list.replaceChildren(...items.map((text) => h('li', {}, `${what} cannot say: ${text}`)));

@@ -3,7 +3,7 @@ import { capSet, sampleProbeReport } from '../../../common/probe-sample.js';
 import { CAP_NAMES } from '../../../common/probe.js';
 import type { PartialProbeReport, ProbeReport } from '../../../common/probe.js';
 import type { InspectorView } from '../../../common/protocol.js';
-import { formatBytes, formatCaps, formatIdMap, inspectorGroups, inspectorSummary, reportCells, type InspectorLine } from './inspector-model.js';
+import { formatBytes, formatCaps, formatIdMap, inspectorGroups, inspectorSummary, reportCells, type InspectorLine, abbreviateIds } from './inspector-model.js';
 
 const HOST = sampleProbeReport();
 
@@ -152,5 +152,14 @@ describe('inspectorSummary', () => {
     [{ ...view(null), error: 'shell: probe failed' }, 'The shell could not be inspected: shell: probe failed'],
   ])('%#', (v, text) => {
     expect(inspectorSummary(v)).toBe(text);
+  });
+});
+
+describe('abbreviateIds', () => {
+  it('shortens long hex ids as docker does, and leaves numbers and words alone', () => {
+    expect(abbreviateIds('/process_api/a57036929dd6383e4d8ef525ab30bef2')).toBe('/process_api/a5703692…');
+    expect(abbreviateIds('4026531835')).toBe('4026531835');
+    expect(abbreviateIds('000001ffffffffff')).toBe('000001ffffffffff');
+    expect(abbreviateIds('unlimited')).toBe('unlimited');
   });
 });

@@ -251,6 +251,15 @@ export function reportCells(r: PartialProbeReport | null): Map<string, Cell> {
   return cells;
 }
 
+/** A hex id this long (a container's or a cgroup's 32 or 64 hex digits) is not read, only told apart. */
+const LONG_ID = /[0-9a-f]{20,}/g;
+const ID_SHOWN = 8;
+
+/** Long hex ids shortened to their first 8 digits and "…" (a narrow column tells them apart by that); the tooltip keeps them whole. */
+export function abbreviateIds(value: string): string {
+  return value.replace(LONG_ID, (id) => `${id.slice(0, ID_SHOWN)}…`);
+}
+
 // ---- two reports → lines ----
 
 function marker(container: string | null, host: string | null, differs: boolean, cell: Cell): Pick<InspectorLine, 'symbol' | 'meaning'> {
@@ -293,13 +302,19 @@ export function inspectorGroups(view: InspectorView, previous: InspectorView | n
       old !== undefined &&
       row.cell.compare !== 'none' &&
       (row.cell.compare === 'verdict' ? old.differs !== row.differs : old.container !== row.container || old.host !== row.host);
-    const details = [row.cell.detail, row.container !== null && row.host !== null && row.container !== row.host ? `host: ${row.host}` : undefined];
+    const container = row.container === null ? DASH : abbreviateIds(row.container);
+    const host = row.host === null ? DASH : abbreviateIds(row.host);
+    const details = [
+      row.cell.detail,
+      row.container !== null && container !== row.container ? `shell: ${row.container}` : undefined,
+      row.container !== null && row.host !== null && (row.container !== row.host || host !== row.host) ? `host: ${row.host}` : undefined,
+    ];
     return {
       group: row.cell.group,
       key: row.key,
       label: row.cell.label,
-      container: row.container ?? DASH,
-      host: row.host ?? DASH,
+      container,
+      host,
       detail: details.filter(Boolean).join('\n'),
       differs: row.differs,
       ...marker(row.container, row.host, row.differs, row.cell),

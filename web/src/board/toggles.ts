@@ -1,19 +1,37 @@
 // The toggle board: one switch per isolation primitive. What it shows is always the server's
 // spec (from session:start, sandbox:toggle's ack, sandbox:ready) — never the click's optimistic
-// guess. While a change is in flight the whole board is held, because each change replaces the shell.
-import type { Ack } from '../../../common/protocol.js';
-import { TOGGLE_GROUPS, TOGGLES, isToggleOn, type ContainerSpec, type ToggleId } from '../../../common/spec.js';
+// guess — and each switch is labelled from those settings (describeToggle), so "Docker's 14
+// capabilities: on" is never said of a shell that has one. While a change is in flight the whole
+// board is held, because each change replaces the shell. The cgroup limits can also change live
+// (limits-form.ts). In presenter mode each switch shows its Alt+letter key.
+import type { Ack, LimitsRequest } from '../../../common/protocol.js';
+import { TOGGLE_GROUPS, TOGGLES, describeToggle, isToggleOn, type ContainerSpec, type ToggleId } from '../../../common/spec.js';
 import { h } from '../app/dom.js';
+import { SWITCH_KEYS, switchShortcut } from '../present/switch-keys.js';
+import { LimitsForm } from './limits-form.js';
 
 export interface ToggleBoardDeps {
   request(toggle: ToggleId, on: boolean): Promise<Ack<{ spec: ContainerSpec }>>;
+  /** Live cgroup limits for the running shell (sandbox:limits). */
+  limits(request: LimitsRequest): Promise<Ack<{ spec: ContainerSpec }>>;
 }
 
 const LOCKED_TITLE = 'The workshop server keeps this on for everyone: it is shared, so a floor of isolation is enforced.';
 
+interface Switch {
+  item: HTMLElement;
+  button: HTMLButtonElement;
+  label: HTMLElement;
+  state: HTMLElement;
+  summary: HTMLElement;
+  key: HTMLElement;
+}
+
 export class ToggleBoard {
-  private readonly switches = new Map<ToggleId, { item: HTMLElement; button: HTMLButtonElement; state: HTMLElement }>();
+  private readonly switches = new Map<ToggleId, Switch>();
   private readonly message: HTMLElement;
+  private readonly legend: HTMLElement;
+  private readonly limitsForm: LimitsForm;
   private spec: ContainerSpec | null = null;
   private locked = new Set<string>();
   private holds = 0;
@@ -22,9 +40,26 @@ export class ToggleBoard {
   private generation = 0;
 
   constructor(
-    root: HTMLElement,
+    private readonly root: HTMLElement,
     private readonly deps: ToggleBoardDeps,
   ) {
+    this.limitsForm = new LimitsForm({ apply: (request) => deps.limits(request), applied: (spec) => this.setSpec(spec) });
+    this.legend = h(
+      'p',
+      { class: 'switch-legend', 'data-testid': 'switch-legend', hidden: true },
+      h('kbd', {}, 'Alt'),
+      ' + the letter beside a switch flips it · ',
+      h('kbd', {}, 'Alt'),
+      '+',
+      h('kbd', {}, 'PgDn'),
+      ' / ',
+      h('kbd', {}, 'PgUp'),
+      ' next / previous step · ',
+      h('kbd', {}, 'Alt'),
+      '+',
+      h('kbd', {}, 'Enter'),
+      ' runs it',
+    );
     const sections: HTMLElement[] = [];
     for (const group of TOGGLE_GROUPS) {
       const headingId = `toggle-group-${group.title.toLowerCase().replace(/[^a-z]+/g, '-')}`;
@@ -32,41 +67,38 @@ export class ToggleBoard {
       sections.push(h('section', { class: 'toggle-group' }, h('h3', { class: 'toggle-group-title', id: headingId }, group.title), list));
       for (const id of group.ids) this.addSwitch(list, id);
     }
-    this.message = h('p', { class: 'toggle-message', role: 'status' });
-    root.append(...sections, this.message);
+    this.message = h('p', { class: 'toggle-message', role: 'status', 'data-testid': 'toggle-message' });
+    root.append(this.legend, ...sections, this.message);
     this.render();
   }
 
   private addSwitch(list: HTMLElement, id: ToggleId): void {
-    {
-      const { label, summary } = TOGGLES[id];
-      const state = h('span', { class: 'switch-state', 'aria-hidden': 'true' }, 'off');
-      const button = h(
-        'button',
-        {
-          type: 'button',
-          role: 'switch',
-          id: `toggle-${id}`,
-          class: 'switch',
-          'aria-checked': 'false',
-          'aria-describedby': `toggle-${id}-summary`,
-          'data-testid': `toggle-${id}`,
-          'data-state': 'off',
-        },
-        h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })),
-        h('span', { class: 'switch-label' }, label),
-        state,
-      );
-      button.addEventListener('click', () => void this.flip(id));
-      const item = h(
-        'li',
-        { class: 'toggle' },
-        button,
-        h('p', { class: 'toggle-summary', id: `toggle-${id}-summary` }, summary),
-      );
-      this.switches.set(id, { item, button, state });
-      list.append(item);
-    }
+    const state = h('span', { class: 'switch-state', 'aria-hidden': 'true' }, 'off');
+    const label = h('span', { class: 'switch-label' });
+    const key = h('kbd', { class: 'switch-key', 'aria-hidden': 'true', hidden: true }, SWITCH_KEYS[id]);
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        role: 'switch',
+        id: `toggle-${id}`,
+        class: 'switch',
+        'aria-checked': 'false',
+        'aria-describedby': `toggle-${id}-summary`,
+        'data-testid': `toggle-${id}`,
+        'data-state': 'off',
+      },
+      h('span', { class: 'switch-track', 'aria-hidden': 'true' }, h('span', { class: 'switch-thumb' })),
+      label,
+      key,
+      state,
+    );
+    button.addEventListener('click', () => void this.flip(id));
+    const summary = h('span', { class: 'toggle-summary-text' });
+    const item = h('li', { class: 'toggle', 'data-toggle': id }, button, h('p', { class: 'toggle-summary', id: `toggle-${id}-summary` }, summary));
+    if (id === 'limits') item.append(this.limitsForm.el);
+    this.switches.set(id, { item, button, label, state, summary, key });
+    list.append(item);
   }
 
   /** Session started: the board may be used. */
@@ -98,6 +130,17 @@ export class ToggleBoard {
     }
   }
 
+  /** Presenter mode: large switches, each with its key, and the legend. */
+  setPresenting(on: boolean): void {
+    this.root.classList.toggle('is-presenting', on);
+    this.legend.hidden = !on;
+    for (const [id, { button, key }] of this.switches) {
+      key.hidden = !on;
+      if (on) button.setAttribute('aria-keyshortcuts', switchShortcut(id));
+      else button.removeAttribute('aria-keyshortcuts');
+    }
+  }
+
   /** Holds the board while something else replaces the shell (opening a lesson); call the result to release. */
   hold(message = 'Starting a new shell…'): () => void {
     const generation = this.generation;
@@ -114,11 +157,19 @@ export class ToggleBoard {
     };
   }
 
-  private async flip(id: ToggleId): Promise<void> {
-    if (!this.spec || !this.usable(id)) return;
+  /** Flips a switch, as a click does (a presenter's key too); says why when it cannot now. */
+  async flip(id: ToggleId): Promise<void> {
+    if (!this.spec || !this.usable(id)) {
+      // A click on a held switch shows why through aria-disabled; a presenter's key gets words.
+      if (this.locked.has(id)) this.message.textContent = `${TOGGLES[id].label}: kept on by the workshop server.`;
+      return;
+    }
     const on = !isToggleOn(this.spec, id);
+    const label = describeToggle(this.spec, id).label;
+    // A presenter's key may flip a switch scrolled out of the board: the audience sees it move.
+    this.switches.get(id)!.item.scrollIntoView({ block: 'nearest' });
     const generation = this.generation;
-    const release = this.hold(`Turning ${TOGGLES[id].label} ${on ? 'on' : 'off'}: starting a new shell…`);
+    const release = this.hold(`Turning ${label} ${on ? 'on' : 'off'}: starting a new shell…`);
     const reply = await this.deps.request(id, on);
     if (generation !== this.generation) return;
     release();
@@ -126,7 +177,7 @@ export class ToggleBoard {
       this.setSpec(reply.data.spec);
       this.message.textContent = '';
     } else {
-      this.message.textContent = `${TOGGLES[id].label} could not be turned ${on ? 'on' : 'off'}: ${reply.message}`;
+      this.message.textContent = `${label} could not be turned ${on ? 'on' : 'off'}: ${reply.message}`;
     }
   }
 
@@ -136,14 +187,20 @@ export class ToggleBoard {
 
   private render(): void {
     const busy = this.started && this.holds > 0;
-    this.switches.forEach(({ button, state, item }, id) => {
+    this.switches.forEach(({ button, state, item, label, summary }, id) => {
       // While a change is in flight the switches keep showing the old shell's settings; the new
       // ones appear together with the reply, once the new shell and its inspector view are in.
-      if (!busy) {
-        const on = this.spec ? isToggleOn(this.spec, id) : false;
+      if (!busy && this.spec) {
+        const on = isToggleOn(this.spec, id);
+        const words = describeToggle(this.spec, id);
         button.setAttribute('aria-checked', String(on));
         button.dataset['state'] = on ? 'on' : 'off';
         state.textContent = on ? 'on' : 'off';
+        label.textContent = words.label;
+        summary.textContent = words.summary;
+      } else if (!this.spec) {
+        label.textContent = TOGGLES[id].label;
+        summary.textContent = TOGGLES[id].summary;
       }
       const locked = this.locked.has(id);
       // aria-disabled, not disabled: the switch keeps focus while the board is busy and its title stays readable.
@@ -155,7 +212,7 @@ export class ToggleBoard {
       if (locked && !lockNote) item.append(h('p', { class: 'lock-note' }, 'Kept on by the workshop server'));
       if (!locked) lockNote?.remove();
     });
-    const board = this.message.parentElement;
-    if (board) board.setAttribute('aria-busy', String(busy));
+    if (this.spec) this.limitsForm.setSpec(this.spec, this.started && !busy);
+    this.root.setAttribute('aria-busy', String(busy));
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DiagnoseLayer, DiagnoseRun, DiagnoseVerdict } from '../../../common/protocol.js';
-import { commandProblem, lastCommandLine, verdictView } from './diagnose-model.js';
+import { commandProblem, lastCommandLine, panelStatus, verdictView } from './diagnose-model.js';
 
 describe('lastCommandLine', () => {
   it('finds the last command run at a prompt, skipping the line the cursor is on', () => {
@@ -26,6 +26,21 @@ describe('lastCommandLine', () => {
     expect(lastCommandLine('')).toBe('');
     expect(lastCommandLine('>>> print(1)\n1\n>>> ')).toBe('');
     expect(lastCommandLine('root@isolab:/# ')).toBe('');
+  });
+});
+
+describe('panelStatus', () => {
+  it('says what the session is now: starting, there, or gone', () => {
+    expect(panelStatus('starting', null, '')).toBe('Waiting for the shell to start…');
+    expect(panelStatus('failed', null, '')).toBe('No session: the server could not start a shell.');
+    expect(panelStatus('offline', null, 'Re-running `x`…')).toBe('No session: the connection to the server is down.');
+    // Back again: the panel's own message, not the old "connection is down".
+    expect(panelStatus('ready', null, '')).toBe('');
+    expect(panelStatus('ready', null, 'Re-running `x` in throwaway containers…')).toBe('Re-running `x` in throwaway containers…');
+  });
+
+  it('names a line that cannot be sent first', () => {
+    expect(panelStatus('ready', 'at most 1024 bytes', '')).toBe('This line cannot be re-run: at most 1024 bytes.');
   });
 });
 

@@ -1,9 +1,7 @@
 // "Why did that fail?" without the DOM: which command line to offer (the last one run at a prompt
 // in the terminal), whether a line may be sent, and how the server's verdict reads on the page.
 import { DiagnoseRequest, describeZodError, type DiagnoseLayer, type DiagnoseRun, type DiagnoseVerdict } from '../../../common/protocol.js';
-
-/** A prompt as the lab's shells print it (PS1 '\u@\h:\w\$ '), then what was typed after it. */
-const PROMPT = /^[^\s@]+@[^\s:]+:\S*[#$] (.*)$/;
+import { typedAtPrompt } from '../terminal/prompt.js';
 
 /**
  * The last command line typed at a prompt, from the terminal's text (one logical line per line).
@@ -13,7 +11,7 @@ const PROMPT = /^[^\s@]+@[^\s:]+:\S*[#$] (.*)$/;
 export function lastCommandLine(terminalText: string): string {
   const lines = terminalText.split('\n');
   for (let i = lines.length - 2; i >= 0; i--) {
-    const command = PROMPT.exec(lines[i]!)?.[1]?.trim();
+    const command = typedAtPrompt(lines[i]!)?.trim();
     if (command) return command;
   }
   return '';
@@ -23,6 +21,22 @@ export function lastCommandLine(terminalText: string): string {
 export function commandProblem(command: string): string | null {
   const parsed = DiagnoseRequest.safeParse({ command });
   return parsed.success ? null : describeZodError(parsed.error).replace(/^command: /, '');
+}
+
+/** Whether there is a session to ask: being set up (connected, no shell yet), there, refused by the server, or gone with the connection. */
+export type Availability = 'starting' | 'ready' | 'failed' | 'offline';
+
+/**
+ * The panel's status line. It follows the session as it is now — a note from an earlier state
+ * (the connection was down) must not stay once it is back — and otherwise shows the panel's own
+ * message (what it is re-running).
+ */
+export function panelStatus(availability: Availability, problem: string | null, message: string): string {
+  if (problem) return `This line cannot be re-run: ${problem}.`;
+  if (availability === 'offline') return 'No session: the connection to the server is down.';
+  if (availability === 'starting') return 'Waiting for the shell to start…';
+  if (availability === 'failed') return 'No session: the server could not start a shell.';
+  return message;
 }
 
 export type Tone = 'culprit' | 'neutral' | 'unknown';

@@ -4,7 +4,7 @@
 // Keyboard: the button is in the tab order before the terminal; in the panel Enter runs, Escape
 // closes and gives the terminal its focus back.
 import type { Ack, DiagnoseVerdict } from '../../../common/protocol.js';
-import { commandProblem, verdictView, type VerdictView } from './diagnose-model.js';
+import { commandProblem, panelStatus, verdictView, type Availability, type VerdictView } from './diagnose-model.js';
 import { h } from '../app/dom.js';
 
 export interface DiagnosePanelDeps {
@@ -21,7 +21,9 @@ export class DiagnosePanel {
   private readonly status: HTMLElement;
   private readonly result: HTMLElement;
   private running = false;
-  private available = false;
+  private availability: Availability = 'starting';
+  /** The panel's own message (what it is re-running); the status line shows it when nothing outranks it. */
+  private message = '';
   /** Bumped when the connection drops: a late answer to an old request is not shown. */
   private generation = 0;
 
@@ -75,14 +77,18 @@ export class DiagnosePanel {
     this.render();
   }
 
-  /** A session is (not) there to ask: the button and the form follow. */
-  setAvailable(available: boolean): void {
-    this.available = available;
-    if (!available) {
+  /** Whether a session is there to ask: the button, the form and the status line follow. */
+  setAvailability(availability: Availability): void {
+    this.availability = availability;
+    if (availability !== 'ready') {
       this.generation++;
       this.running = false;
     }
     this.render();
+  }
+
+  private get available(): boolean {
+    return this.availability === 'ready';
   }
 
   open(): void {
@@ -119,17 +125,15 @@ export class DiagnosePanel {
     }
   }
 
-  private render(status?: string): void {
+  private render(message?: string): void {
+    if (message !== undefined) this.message = message;
     const problem = this.input.value.trim() === '' ? null : commandProblem(this.input.value.trim());
     const usable = this.available && !this.running && this.input.value.trim() !== '' && problem === null;
     this.submit.setAttribute('aria-disabled', String(!usable));
     this.submit.textContent = this.running ? 'Diagnosing…' : 'Diagnose';
     this.button.setAttribute('aria-disabled', String(!this.available));
     this.root.setAttribute('aria-busy', String(this.running));
-    if (status !== undefined) this.status.textContent = status;
-    else if (problem) this.status.textContent = `This line cannot be re-run: ${problem}.`;
-    else if (!this.available) this.status.textContent = 'No session: the connection to the server is down.';
-    else if (!this.running && this.status.textContent?.startsWith('This line')) this.status.textContent = '';
+    this.status.textContent = panelStatus(this.availability, problem, this.message);
   }
 }
 

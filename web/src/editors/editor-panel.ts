@@ -25,7 +25,7 @@ export interface EditorPanelDeps {
   leave(backwards: boolean): void;
 }
 
-const TAB_LABELS: Record<Tab, string> = { lesson: 'Lesson', settings: 'Settings', seccomp: 'Seccomp', source: 'Source code' };
+const TAB_LABELS: Record<Tab, string> = { lesson: 'Lesson', settings: 'Settings', seccomp: 'Seccomp', source: 'C source' };
 
 export function primitiveLabel(p: CodeViewPrimitive): string {
   return p === 'process' ? 'Plain process (lesson 0)' : TOGGLES[p].label;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LessonStatus, LessonView } from '../../../common/protocol.js';
 import { PLAIN_PROCESS } from '../../../common/spec.js';
-import { checkPanel, nextLesson, readCommandBlock } from './lesson-model.js';
+import { checkPanel, currentTask, nextLesson, predictionVerdict, readCommandBlock } from './lesson-model.js';
 
 const view: LessonView = {
   id: '01-uts-namespace',
@@ -66,5 +66,25 @@ describe('nextLesson', () => {
     expect(nextLesson(lessons, view.id)?.id).toBe('02-pid-namespace');
     expect(nextLesson(lessons, '02-pid-namespace')).toBeUndefined();
     expect(nextLesson(lessons, 'nope')).toBeUndefined();
+  });
+});
+
+describe('predictionVerdict', () => {
+  it('says whether the pick was right, naming the letters', () => {
+    expect(predictionVerdict(1, 1)).toEqual({ tone: 'right', text: 'Right: B.' });
+    expect(predictionVerdict(0, 2)).toEqual({ tone: 'wrong', text: 'Not this time: you picked A; the answer is C.' });
+  });
+
+  it('judges nothing without a pick or a right choice', () => {
+    expect(predictionVerdict(undefined, 1).tone).toBe('none');
+    expect(predictionVerdict(1, undefined).tone).toBe('none');
+  });
+});
+
+describe('currentTask', () => {
+  it('is the first check that does not pass yet', () => {
+    expect(currentTask(checkPanel(view, status([true, false])))).toBe('Host keeps its name');
+    expect(currentTask(checkPanel(view, null))).toBe('Rename the container');
+    expect(currentTask(checkPanel(view, status([true, true])))).toBe('Every check passes.');
   });
 });

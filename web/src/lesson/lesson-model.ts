@@ -1,6 +1,6 @@
 // Lesson logic that needs no DOM: what a command block asks for, and which check rows to show
 // (the lesson's tasks as "not yet" until the server's first status for that lesson arrives).
-import type { CheckResult, LessonStatus, LessonSummary, LessonView } from '../../../common/protocol.js';
+import { CHOICE_LETTERS, type CheckResult, type LessonStatus, type LessonSummary, type LessonView } from '../../../common/protocol.js';
 
 export interface CommandBlock {
   command: string;
@@ -39,4 +39,24 @@ export function checkPanel(view: LessonView | null, status: LessonStatus | null)
 export function nextLesson(lessons: readonly LessonSummary[], id: string): LessonSummary | undefined {
   const i = lessons.findIndex((l) => l.id === id);
   return i >= 0 ? lessons[i + 1] : undefined;
+}
+
+
+/**
+ * What the page says once a prediction is answered: whether the pick was right, naming both
+ * letters. No pick (the learner opened the answer): nothing to judge.
+ */
+export function predictionVerdict(pick: number | undefined, correct: number | undefined): { tone: 'right' | 'wrong' | 'none'; text: string } {
+  if (pick === undefined || correct === undefined) return { tone: 'none', text: '' };
+  const letter = (i: number) => CHOICE_LETTERS[i] ?? '?';
+  return pick === correct
+    ? { tone: 'right', text: `Right: ${letter(correct)}.` }
+    : { tone: 'wrong', text: `Not this time: you picked ${letter(pick)}; the answer is ${letter(correct)}.` };
+}
+
+/** The task to show a presenter: the first check that does not pass yet. */
+export function currentTask(panel: CheckPanel): string {
+  const open = panel.rows.find((r) => !r.passed);
+  if (open) return open.title;
+  return panel.rows.length ? 'Every check passes.' : '';
 }

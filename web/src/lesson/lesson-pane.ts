@@ -1,9 +1,13 @@
 // The left pane: the lesson text (server-rendered markdown, trusted), a Run and a Copy button on
-// every command block, and below it the lesson's checks as the server last evaluated them.
+// every command block, its predictions (prediction.ts), and below it the lesson's checks as the
+// server last evaluated them. Presenter mode reads the same lesson as steps (steps()).
 import type { LearnerProgress, LessonStatus, LessonSummary, LessonView } from '../../../common/protocol.js';
 import { copyText } from '../terminal/clipboard.js';
 import { h } from '../app/dom.js';
-import { checkPanel, nextLesson, readCommandBlock, type CommandBlock } from './lesson-model.js';
+import type { Step } from '../present/steps.js';
+import { shorten } from '../present/steps.js';
+import { checkPanel, currentTask, nextLesson, readCommandBlock, type CommandBlock } from './lesson-model.js';
+import { Prediction } from './prediction.js';
 import { lessonHash } from '../app/url.js';
 
 /** How long "Copied" stays on the button. */
@@ -12,8 +16,16 @@ const COPIED_FEEDBACK_MS = 1_500;
 export interface LessonPaneDeps {
   /** Types a command block into the terminal. */
   run(block: CommandBlock): void;
-  /** The learner opened a prediction's answer. */
-  predicted(lessonId: string, predictionId: string): void;
+  /** The learner answered a prediction (picked CHOICE, or opened the answer): resolves to why it was not saved, or null. */
+  predicted(lessonId: string, predictionId: string, choice: number | undefined): Promise<string | null>;
+}
+
+/** What the pane shows now, for presenter mode. */
+export interface LessonState {
+  view: LessonView | null;
+  steps: Step[];
+  /** The first check that does not pass yet ('' while there are none). */
+  task: string;
 }
 
 export class LessonPane {
@@ -27,6 +39,9 @@ export class LessonPane {
   private status: LessonStatus | null = null;
   private lessons: LessonSummary[] = [];
   private progress: LearnerProgress | null = null;
+  private predictions: Prediction[] = [];
+  private commandSteps: Step[] = [];
+  private readonly listeners: ((state: LessonState) => void)[] = [];
 
   constructor(
     root: HTMLElement,
@@ -54,8 +69,19 @@ export class LessonPane {
     this.renderChecks();
   }
 
+  /** Called whenever the lesson or its checks change. */
+  listen(listener: (state: LessonState) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get state(): LessonState {
+    return { view: this.view, steps: this.commandSteps, task: this.view ? currentTask(checkPanel(this.view, this.status)) : '' };
+  }
+
   showLoading(title = 'Loading the lesson…'): void {
     this.view = null;
+    this.commandSteps = [];
+    this.predictions = [];
     this.header.replaceChildren(h('h2', { id: 'lesson-title', class: 'lesson-title' }, title));
     this.text.replaceChildren(h('p', { class: 'muted' }, 'Starting your shell…'));
     this.renderChecks();
@@ -63,6 +89,8 @@ export class LessonPane {
 
   showError(message: string): void {
     this.view = null;
+    this.commandSteps = [];
+    this.predictions = [];
     this.header.replaceChildren(h('h2', { id: 'lesson-title', class: 'lesson-title' }, 'This lesson could not be opened'));
     this.text.replaceChildren(h('p', {}, message));
     this.renderChecks();
@@ -78,8 +106,14 @@ export class LessonPane {
     this.text.innerHTML = view.html;
     const first = this.text.firstElementChild;
     if (first?.tagName === 'H1' && first.textContent?.trim() === view.title.trim()) first.remove();
+    this.commandSteps = [];
     for (const figure of this.text.querySelectorAll<HTMLElement>('figure.cmd')) this.wireCommand(figure);
-    for (const section of this.text.querySelectorAll<HTMLElement>('section.predict')) this.wirePrediction(view.id, section);
+    this.predictions = [];
+    for (const section of this.text.querySelectorAll<HTMLElement>('section.predict')) {
+      const prediction = Prediction.wire(section, { answer: (id, choice) => this.deps.predicted(view.id, id, choice) });
+      if (prediction) this.predictions.push(prediction);
+    }
+    this.restorePredictions();
     this.text.scrollTop = 0;
     this.renderChecks();
   }
@@ -89,43 +123,27 @@ export class LessonPane {
     this.renderChecks();
   }
 
-  /** Saved progress: predictions answered on an earlier visit show their answer again. */
+  /** Saved progress: predictions answered on an earlier visit show their answer (and the pick) again. */
   setProgress(progress: LearnerProgress): void {
     this.progress = progress;
-    if (!this.view) return;
-    for (const section of this.text.querySelectorAll<HTMLElement>('section.predict')) this.markAnswered(this.view.id, section);
+    this.restorePredictions();
   }
 
-  private wirePrediction(lessonId: string, section: HTMLElement): void {
-    const id = section.dataset['predict'];
-    const answer = section.querySelector<HTMLDetailsElement>('details.predict-answer');
-    if (!id || !answer) return;
-    this.markAnswered(lessonId, section);
-    answer.addEventListener('toggle', () => {
-      if (answer.open && section.dataset['answered'] !== 'true') {
-        section.dataset['answered'] = 'true';
-        this.deps.predicted(lessonId, id);
-      }
-    });
-  }
-
-  private markAnswered(lessonId: string, section: HTMLElement): void {
-    const id = section.dataset['predict'];
-    const at = id ? this.progress?.lessons[lessonId]?.predictions[id] : undefined;
-    if (!at || section.dataset['answered'] === 'true') return;
-    section.dataset['answered'] = 'true';
-    const answer = section.querySelector<HTMLDetailsElement>('details.predict-answer');
-    if (answer) answer.open = true;
+  private restorePredictions(): void {
+    const saved = this.view ? this.progress?.lessons[this.view.id] : undefined;
+    if (!saved) return;
+    for (const p of this.predictions) if (saved.predictions[p.id]) p.restore(saved.picks[p.id]);
   }
 
   private wireCommand(figure: HTMLElement): void {
     const code = figure.querySelector('code');
     const block = readCommandBlock(figure.dataset, code?.textContent ?? '');
     if (!block) return;
+    this.commandSteps.push({ command: block, ...stepContext(figure) });
     const label = block.command.length > 60 ? `${block.command.slice(0, 57)}…` : block.command;
     const run = h('button', { type: 'button', class: 'cmd-run', 'aria-label': `Run in the terminal: ${label}` }, h('span', { 'aria-hidden': 'true' }, '▶ '), 'Run');
-    if (block.interrupt) run.title = 'Stops whatever is running (Ctrl-C), then types this command and presses Enter';
-    else run.title = 'Types this command into the terminal and presses Enter';
+    if (block.interrupt) run.title = "Types this command into the container's shell and presses Enter (stopping with Ctrl-C first whatever is running)";
+    else run.title = "Types this command into the container's shell and presses Enter";
     const copy = h('button', { type: 'button', class: 'cmd-copy', 'aria-label': `Copy: ${label}` }, 'Copy');
     const feedback = h('span', { class: 'cmd-feedback', role: 'status' });
     run.addEventListener('click', () => this.deps.run(block));
@@ -153,13 +171,34 @@ export class LessonPane {
           h('span', { class: 'check-mark', 'aria-hidden': 'true' }, row.passed ? '✓' : '✗'),
           h('span', { class: 'visually-hidden' }, row.passed ? 'Passed: ' : 'Not yet: '),
           h('span', { class: 'check-title' }, row.title),
-          !row.passed && row.hint ? h('p', { class: 'check-hint' }, row.hint) : null,
+          !row.passed && row.hint ? hintElement(row.hint, row.hintHtml) : null,
         ),
       ),
     );
+    for (const listener of this.listeners) listener(this.state);
     const following = this.view && panel.allPassed ? nextLesson(this.lessons, this.view.id) : undefined;
     this.next.replaceChildren(
       ...(following ? [h('a', { href: lessonHash(following.id), class: 'next-link' }, `Next: ${following.number} · ${following.title} →`)] : []),
     );
   }
+}
+
+/** A hint as the server rendered its markdown (`code` as code), or its plain text from an older server. */
+function hintElement(text: string, html: string | undefined): HTMLElement {
+  const p = h('p', { class: 'check-hint' });
+  // hintHtml is rendered on the server with raw HTML escaped and links filtered, like the lesson text.
+  if (html) p.innerHTML = html;
+  else p.textContent = text;
+  return p;
+}
+
+/** The heading a command sits under and the paragraph just before it, for presenter mode's step. */
+function stepContext(figure: HTMLElement): { heading: string; intro: string } {
+  let heading = '';
+  let intro = '';
+  for (let el = figure.previousElementSibling; el && !heading; el = el.previousElementSibling) {
+    if (/^H[1-4]$/.test(el.tagName)) heading = el.textContent?.trim() ?? '';
+    else if (!intro && el.tagName === 'P') intro = shorten(el.textContent ?? '');
+  }
+  return { heading, intro };
 }

@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_INPUT_BYTES } from '../../../common/protocol.js';
-import { INTERRUPT, chunkInput, runKeystrokes } from './input.js';
+import { CLEAR_LINE, INTERRUPT, chunkInput, lineState, runKeystrokes } from './input.js';
 
 describe('runKeystrokes', () => {
   it('types the command and presses Enter', () => {
     expect(runKeystrokes('hostname', false)).toEqual(['hostname\r']);
   });
 
-  it('interrupts first when the block asks for it', () => {
+  it('interrupts first when the block asks for it and something may be running', () => {
     expect(runKeystrokes('ps', true)).toEqual([INTERRUPT, 'ps\r']);
+    expect(runKeystrokes('ps', true, 'busy')).toEqual([INTERRUPT, 'ps\r']);
+  });
+
+  it('types straight away at an idle prompt (no "^C" line), and erases a half-typed line first', () => {
+    expect(runKeystrokes('ps', true, 'prompt')).toEqual(['ps\r']);
+    expect(runKeystrokes('ps', true, 'typed')).toEqual([CLEAR_LINE, 'ps\r']);
+    expect(runKeystrokes('ps', false, 'typed')).toEqual(['ps\r']);
   });
 
   it('turns newlines into Enter and drops trailing whitespace', () => {
@@ -18,6 +25,20 @@ describe('runKeystrokes', () => {
   it('sends only the interrupt for an empty command', () => {
     expect(runKeystrokes('  ', true)).toEqual([INTERRUPT]);
     expect(runKeystrokes('', false)).toEqual([]);
+  });
+});
+
+describe('lineState', () => {
+  it.each([
+    ['root@isolab:/# ', 'prompt'],
+    ['alice@lab.example.org:~/work$ ', 'prompt'],
+    ['root@isolab:/tmp# ech', 'typed'],
+    ['', 'busy'],
+    ['64 bytes from 127.0.0.1: seq=3 ttl=64', 'busy'],
+    ['>>> ', 'busy'],
+    ['root@isolab:/#', 'busy'],
+  ] as const)('%j → %s', (line, state) => {
+    expect(lineState(line)).toBe(state);
   });
 });
 

@@ -1,17 +1,36 @@
 // Keystrokes for the shell: what a lesson's "Run" button types, and how a large paste is split so
 // no single term:input message exceeds the server's MAX_INPUT_BYTES.
 import { MAX_INPUT_BYTES } from '../../../common/protocol.js';
+import { typedAtPrompt } from './prompt.js';
 
 /** Ctrl-C, as the terminal sends it. */
 export const INTERRUPT = '\x03';
+/** Ctrl-E (end of line) then Ctrl-U (erase to its start): empties a half-typed line without a "^C". */
+export const CLEAR_LINE = '\x05\x15';
 
 /**
- * The inputs a "Run" button sends, in order: an optional Ctrl-C (to stop whatever is running),
- * then the command with Enter. Newlines become carriage returns, as if typed.
+ * What the shell is doing, read from the terminal's cursor line: waiting at its prompt with
+ * nothing typed, waiting with something half-typed, or something else (a program runs, or the
+ * prompt is not one we know).
  */
-export function runKeystrokes(command: string, interrupt: boolean): string[] {
+export type LineState = 'prompt' | 'typed' | 'busy';
+
+export function lineState(cursorLine: string): LineState {
+  const typed = typedAtPrompt(cursorLine);
+  return typed === null ? 'busy' : typed === '' ? 'prompt' : 'typed';
+}
+
+/**
+ * The inputs a "Run" button sends, in order. A block that may interrupt stops whatever runs with
+ * Ctrl-C first — but only when something might be running: at an idle prompt a Ctrl-C does
+ * nothing but echo "^C" and a new prompt, and a half-typed line is erased without one. Newlines
+ * become carriage returns, as if typed.
+ */
+export function runKeystrokes(command: string, interrupt: boolean, state: LineState = 'busy'): string[] {
   const typed = command.replace(/\s+$/, '').replace(/\r?\n/g, '\r');
-  const steps = interrupt ? [INTERRUPT] : [];
+  const steps: string[] = [];
+  if (interrupt && state === 'busy') steps.push(INTERRUPT);
+  else if (interrupt && state === 'typed') steps.push(CLEAR_LINE);
   if (typed !== '') steps.push(`${typed}\r`);
   return steps;
 }

@@ -30,6 +30,8 @@ interface SideState {
 export interface TerminalTabsDeps {
   socket: LabSocket;
   theme: ITheme;
+  /** The font size the terminals have now (a side terminal made later starts with it). */
+  fontSize(): number;
   onLeave(backwards: boolean): void;
   /** A session exists (side shells need one). */
   hasSession(): boolean;
@@ -40,6 +42,9 @@ export class TerminalTabs {
   private readonly buttons = new Map<TabId, HTMLButtonElement>();
   private readonly sides = new Map<SideTarget, SideState>();
   private readonly stack: HTMLElement;
+  /** The palette a side terminal made now gets (the theme may have changed since the page loaded). */
+  private theme: ITheme;
+  private highContrast = false;
 
   constructor(
     tablist: HTMLElement,
@@ -48,6 +53,7 @@ export class TerminalTabs {
     private readonly deps: TerminalTabsDeps,
   ) {
     this.stack = containerHost.parentElement!;
+    this.theme = deps.theme;
     for (const id of ['container', ...COMPARE_TARGETS] as TabId[]) {
       const button = h(
         'button',
@@ -104,7 +110,8 @@ export class TerminalTabs {
     const host = h('div', { id: `terminal-${target}`, class: 'terminal-host', role: 'tabpanel', 'aria-labelledby': `tab-${target}`, 'data-testid': `terminal-${target}` });
     this.stack.append(host);
     const terminal = new LabTerminal(host, {
-      theme: this.deps.theme,
+      theme: this.theme,
+      fontSize: this.deps.fontSize(),
       onInput: (data) => {
         if (this.sides.get(target)?.state !== 'open' || !this.deps.socket.connected) return;
         for (const chunk of chunkInput(data)) this.deps.socket.emit('sideterm:input', { target, data: chunk });
@@ -117,6 +124,7 @@ export class TerminalTabs {
       },
       onLeave: (backwards) => this.deps.onLeave(backwards),
     });
+    terminal.setHighContrast(this.highContrast);
     side = { terminal, host, state: 'closed' };
     this.sides.set(target, side);
     return side;
@@ -143,7 +151,17 @@ export class TerminalTabs {
   }
 
   setTheme(theme: ITheme): void {
+    this.theme = theme;
     for (const side of this.sides.values()) side.terminal.setTheme(theme);
+  }
+
+  setFontSize(px: number): void {
+    for (const side of this.sides.values()) side.terminal.setFontSize(px);
+  }
+
+  setHighContrast(on: boolean): void {
+    this.highContrast = on;
+    for (const side of this.sides.values()) side.terminal.setHighContrast(on);
   }
 
   private listen(): void {

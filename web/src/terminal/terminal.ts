@@ -16,8 +16,15 @@ const SCROLLBACK_LINES = 5_000;
 /** Local fonts only: the page loads nothing from the network. */
 const MONO_FONTS = 'ui-monospace, "Cascadia Mono", "SF Mono", Menlo, "DejaVu Sans Mono", "Liberation Mono", Consolas, monospace';
 
+/** Colours are nudged to at least this contrast against the background (WCAG AA for text)… */
+const CONTRAST = 4.5;
+/** …and further on a projector, where washed-out colours vanish (WCAG AAA). */
+const HIGH_CONTRAST = 7;
+
 export interface LabTerminalDeps {
   theme: ITheme;
+  /** The font size in CSS pixels (app/font-size.ts). */
+  fontSize: number;
   onInput(data: string): void;
   onResize(size: TermSize): void;
   onAck(bytes: number): void;
@@ -38,12 +45,12 @@ export class LabTerminal {
     this.flow = new FlowAcker({ send: (bytes) => deps.onAck(bytes) });
     this.term = new Terminal({
       fontFamily: MONO_FONTS,
-      fontSize: 14,
+      fontSize: deps.fontSize,
       lineHeight: 1.15,
       scrollback: SCROLLBACK_LINES,
       cursorBlink: !prefersReducedMotion(),
       theme: deps.theme,
-      minimumContrastRatio: 4.5,
+      minimumContrastRatio: CONTRAST,
       allowProposedApi: false,
     });
     this.term.loadAddon(this.fit);
@@ -97,6 +104,37 @@ export class LabTerminal {
 
   setTheme(theme: ITheme): void {
     this.term.options.theme = theme;
+  }
+
+  /** A new font size: the cells are measured again and the shell told its new size. */
+  setFontSize(px: number): void {
+    if (this.term.options.fontSize === px) return;
+    this.term.options.fontSize = px;
+    this.fitNow();
+  }
+
+  get fontSize(): number {
+    return this.term.options.fontSize ?? 0;
+  }
+
+  /** Presenter mode: colours pushed to a projector's contrast. */
+  setHighContrast(on: boolean): void {
+    this.term.options.minimumContrastRatio = on ? HIGH_CONTRAST : CONTRAST;
+  }
+
+  /** Brings the terminal into view (the narrow layout scrolls the page; elsewhere it is always in view). */
+  reveal(): void {
+    const box = this.host.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) this.host.scrollIntoView({ block: 'nearest', behavior: prefersReducedMotion() ? 'auto' : 'smooth' });
+  }
+
+  /** The cursor's row as a prompt test wants it: trailing blanks trimmed, but not before the cursor. */
+  cursorLine(): string {
+    const buffer = this.term.buffer.active;
+    const line = buffer.getLine(buffer.baseY + buffer.cursorY);
+    const before = line?.translateToString(false, 0, buffer.cursorX) ?? '';
+    const all = (line?.translateToString(false) ?? '').replace(/ +$/, '');
+    return all.length >= before.length ? all : before;
   }
 
   focus(): void {
