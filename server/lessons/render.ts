@@ -137,9 +137,7 @@ function renderDockerRun(text: string, settings: ContainerSpec | undefined, host
   const [image, ...command] = text.trim().split(/\s+/).filter(Boolean);
   if (!settings || !image) return `<pre><code class="language-sh">${escapeHtml(text)}</code></pre>\n`;
   const out = toDockerRun(settings, { image, command, ...(hostCgroupVersion ? { hostCgroupVersion } : {}) });
-  const code = `<pre><code class="language-sh">${escapeHtml(out.lines.join(' \
-'))}</code></pre>
-`;
+  const code = `<pre><code class="language-sh">${escapeHtml(out.lines.join(' \\\n'))}</code></pre>\n`;
   if (!out.unsupported.length) return code;
   const items = out.unsupported.map((u) => `<li>${escapeHtml(u)}</li>`).join('');
   return `${code}<p class="docker-unsupported-title">What this line cannot say:</p>\n<ul class="docker-unsupported">${items}</ul>\n`;
