@@ -74,35 +74,15 @@ static void note_limit(const char *option)
 		first_limit = option;
 }
 
-/* A decimal integer (optionally negative) in [min, max], nothing else. */
-static bool parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-	const char *digits = s[0] == '-' ? s + 1 : s;
-	if (!isdigit((unsigned char)digits[0]))
-		return false;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* A size as docker reads it (go-units RAMInBytes): a number with an optional fraction, an optional
  * space, then an optional unit k, m, g, t or p (powers of 1024, any case) with an optional "i"
  * and/or "b": 512m, 1g, 1.5G, 64MiB, 100 (bytes). */
 static bool parse_size(const char *s, int64_t *out)
 {
-	const char *p = s;
-	if (!isdigit((unsigned char)*p))
+	uint64_t whole;
+	const char *p = lab_scan_u64(s, INT64_MAX, &whole);
+	if (p == NULL)
 		return false;
-	unsigned long long whole = 0;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (whole > (unsigned long long)INT64_MAX / 10)
-			return false;
-		whole = whole * 10 + (unsigned)(*p - '0');
-	}
 	unsigned long long frac = 0, frac_scale = 1;
 	if (*p == '.') {
 		p++;
@@ -146,15 +126,11 @@ static bool parse_size(const char *s, int64_t *out)
 static bool parse_cpus(const char *s, int64_t *out)
 {
 	const char *p = s;
-	int64_t whole = 0, frac = 0;
+	uint64_t whole = 0; /* ".5" has none; more than a million CPUs no host has */
+	int64_t frac = 0;
 	int decimals = 0;
-	if (!isdigit((unsigned char)*p) && *p != '.')
+	if (*p != '.' && (p = lab_scan_u64(s, 1000000, &whole)) == NULL)
 		return false;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (whole > 100000)
-			return false;
-		whole = whole * 10 + (*p - '0');
-	}
 	if (*p == '.')
 		for (p++; isdigit((unsigned char)*p); p++) {
 			if (++decimals > 9)
@@ -165,7 +141,7 @@ static bool parse_cpus(const char *s, int64_t *out)
 		return false;
 	for (; decimals < 9; decimals++)
 		frac *= 10;
-	*out = whole * 1000000000LL + frac;
+	*out = (int64_t)whole * 1000000000LL + frac;
 	return true;
 }
 
@@ -176,20 +152,15 @@ static bool parse_list(const char *s, unsigned char set[LAB_CG_MAX_CPUS / 8])
 	memset(set, 0, LAB_CG_MAX_CPUS / 8);
 	const char *p = s;
 	for (;;) {
-		char *end;
-		if (!isdigit((unsigned char)*p))
+		uint64_t first, last;
+		if ((p = lab_scan_u64(p, LAB_CG_MAX_CPUS - 1, &first)) == NULL)
 			return false;
-		unsigned long first = strtoul(p, &end, 10), last = first;
-		p = end;
-		if (*p == '-') {
-			if (!isdigit((unsigned char)*++p))
-				return false;
-			last = strtoul(p, &end, 10);
-			p = end;
-		}
-		if (first > last || last >= LAB_CG_MAX_CPUS)
+		last = first;
+		if (*p == '-' && (p = lab_scan_u64(p + 1, LAB_CG_MAX_CPUS - 1, &last)) == NULL)
 			return false;
-		for (unsigned long i = first; i <= last; i++)
+		if (first > last)
+			return false;
+		for (uint64_t i = first; i <= last; i++)
 			set[i / 8] |= (unsigned char)(1u << (i % 8));
 		if (*p == '\0')
 			return true;
@@ -235,13 +206,11 @@ static bool parse_device_rule(const char *s, struct lab_cg_device_rule *rule)
 			*numbers[i] = LAB_CG_ANY;
 			p++;
 		} else {
-			char *end;
-			if (!isdigit((unsigned char)*p))
+			/* The kernel's: 12 bits of major, 20 of minor. */
+			uint64_t number;
+			if ((p = lab_scan_u64(p, i == 0 ? 4095 : 1048575, &number)) == NULL)
 				return false;
-			*numbers[i] = strtol(p, &end, 10);
-			if (*numbers[i] > (i == 0 ? 4095 : 1048575))
-				return false;
-			p = end;
+			*numbers[i] = (long)number;
 		}
 		if (*p++ != (i == 0 ? ':' : ' '))
 			return false;
@@ -344,7 +313,7 @@ static const char *parse_cpus_option(const char *value)
 static const char *parse_cpu_quota(const char *value)
 {
 	note_limit("--cpu-quota");
-	if (!parse_int64(value, -1, INT64_MAX / 1000, &limits.cpu_quota) || (limits.cpu_quota >= 0 && limits.cpu_quota < 1000))
+	if (!lab_parse_i64(value, -1, INT64_MAX / 1000, &limits.cpu_quota) || (limits.cpu_quota >= 0 && limits.cpu_quota < 1000))
 		return PROBLEM("--cpu-quota: expected microseconds per period, at least 1000, or -1 for none, got \"%.64s\"", value);
 	return NULL;
 }
@@ -352,7 +321,7 @@ static const char *parse_cpu_quota(const char *value)
 static const char *parse_cpu_period(const char *value)
 {
 	note_limit("--cpu-period");
-	if (!parse_int64(value, 1000, 1000000, &limits.cpu_period))
+	if (!lab_parse_i64(value, 1000, 1000000, &limits.cpu_period))
 		return PROBLEM("--cpu-period: expected microseconds from 1000 to 1000000, got \"%.64s\"", value);
 	return NULL;
 }
@@ -361,7 +330,7 @@ static const char *parse_cpu_shares(const char *value)
 {
 	note_limit("--cpu-shares");
 	/* The kernel's own range for cpu.shares (MIN_SHARES, MAX_SHARES). */
-	if (!parse_int64(value, 2, 262144, &limits.cpu_shares))
+	if (!lab_parse_i64(value, 2, 262144, &limits.cpu_shares))
 		return PROBLEM("--cpu-shares: expected a relative weight from 2 to 262144 (default 1024), got \"%.64s\"", value);
 	return NULL;
 }
@@ -383,7 +352,7 @@ static const char *parse_cpuset_mems(const char *value)
 static const char *parse_pids_limit(const char *value)
 {
 	note_limit("--pids-limit");
-	if (!parse_int64(value, -1, INT64_MAX, &limits.pids_limit))
+	if (!lab_parse_i64(value, -1, INT64_MAX, &limits.pids_limit))
 		return PROBLEM("--pids-limit: expected a number of processes, or 0 or -1 for unlimited, got \"%.64s\"", value);
 	/* docker: 0 and -1 both mean no limit. */
 	if (limits.pids_limit == 0)
@@ -405,7 +374,7 @@ static const char *parse_throttle(const char *option, enum lab_cg_throttle_kind 
 	if (colon == NULL || colon == value)
 		goto syntax;
 	int64_t rate;
-	if (!(bytes ? parse_size(colon + 1, &rate) : parse_int64(colon + 1, 0, INT64_MAX, &rate)))
+	if (!(bytes ? parse_size(colon + 1, &rate) : lab_parse_i64(colon + 1, 0, INT64_MAX, &rate)))
 		goto syntax;
 	t->rate = (uint64_t)rate;
 	if (value[0] == '/') {
@@ -417,9 +386,13 @@ static const char *parse_throttle(const char *option, enum lab_cg_throttle_kind 
 		t->major = major(st.st_rdev);
 		t->minor = minor(st.st_rdev);
 	} else {
-		char tail;
-		if (sscanf(value, "%u:%u:%c", &t->major, &t->minor, &tail) != 3 || !isdigit((unsigned char)value[0]))
+		/* MAJOR:MINOR, and the colon after MINOR the one before RATE. */
+		uint64_t major_number, minor_number;
+		const char *p = lab_scan_u64(value, UINT32_MAX, &major_number);
+		if (p == NULL || *p != ':' || (p = lab_scan_u64(p + 1, UINT32_MAX, &minor_number)) != colon)
 			goto syntax;
+		t->major = (unsigned)major_number;
+		t->minor = (unsigned)minor_number;
 	}
 	limits.throttle_count++;
 	return NULL;

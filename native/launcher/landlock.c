@@ -163,10 +163,9 @@ static const char *add_ports(const char *option, const char *list, struct port_s
 		return NULL;
 	const char *item = list;
 	for (;;) {
-		char *end;
-		errno = 0;
-		long port = strtol(item, &end, 10);
-		if (item[0] < '0' || item[0] > '9' || errno != 0 || port < 0 || port > 65535 || (*end != ',' && *end != '\0')) {
+		uint64_t port;
+		const char *end = lab_scan_u64(item, 65535, &port);
+		if (end == NULL || (*end != ',' && *end != '\0')) {
 			snprintf(error, sizeof(error), "%s: expected TCP ports 0-65535 separated by ',' (or none), got \"%.64s\"", option, list);
 			return error;
 		}

@@ -17,6 +17,7 @@
  *   join.c     --join: run a program inside a running container
  *   status.c   status lines (JSON) to the server
  *   util.c     clock, step bookkeeping, the die family, clean-up on failure
+ *   ../parse-number.c  the one integer parser (shared with the probe)
  *
  * The contract with the server (command line, status lines) is native/README.md.
  */
@@ -31,6 +32,7 @@
 #include <sys/types.h>
 
 #include "libc-compat.h"
+#include "../parse-number.h"
 
 /* glibc before 2.36 lacks it; the kernel has had time namespaces since 5.6. */
 #ifndef CLONE_NEWTIME

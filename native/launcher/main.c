@@ -147,19 +147,6 @@ static bool is_hex(const char *s)
 	return true;
 }
 
-/* A decimal integer in [min, INT_MAX], nothing else (no sign, spaces or suffix); -1 if not. */
-static long parse_int(const char *s, long min)
-{
-	if (*s < '0' || *s > '9')
-		return -1;
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > INT_MAX)
-		return -1;
-	return v;
-}
-
 /* Fills CFG from argv. Returns the first problem found (NULL if none); keeps going after one so
  * the status options are known and the problem can be reported on the status channel. */
 static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
@@ -183,11 +170,8 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes_value = true;
 		if (strcmp(opt, "--status-fd") == 0) {
-			long fd = value ? parse_int(value, 3) : -1;
-			if (fd < 0)
+			if (value == NULL || !lab_parse_int(value, 3, INT_MAX, &cfg->status_fd))
 				PROBLEM("--status-fd: expected a file descriptor number >= 3");
-			else
-				cfg->status_fd = (int)fd;
 		} else if (strcmp(opt, "--status-socket") == 0) {
 			cfg->status_socket = value;
 		} else if (strcmp(opt, "--status-token") == 0) {
@@ -209,8 +193,8 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 			if (value == NULL || lab_step_index(value) < 0)
 				PROBLEM("--fail-at: unknown step \"%.64s\" (see --list-steps)", value ? value : "");
 		} else if (strcmp(opt, "--join") == 0) {
-			long pid = value ? parse_int(value, 1) : -1;
-			if (pid < 0)
+			int pid;
+			if (value == NULL || !lab_parse_int(value, 1, INT_MAX, &pid))
 				PROBLEM("--join: expected a positive process ID");
 			else
 				cfg->join_pid = (pid_t)pid;

@@ -122,12 +122,7 @@ static bool parse_cidr(const char *value, struct in_addr *addr, int *prefix)
 	text[slash - value] = '\0';
 	if (inet_pton(AF_INET, text, addr) != 1)
 		return false;
-	char *end;
-	long p = strtol(slash + 1, &end, 10);
-	if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || p < 1 || p > 30)
-		return false;
-	*prefix = (int)p;
-	return true;
+	return lab_parse_int(slash + 1, 1, 30, prefix);
 }
 
 static const char *parse_gateway(const char *value)
@@ -149,10 +144,9 @@ static const char *parse_rate(const char *value)
 		const char *unit;
 		unsigned long long bits;
 	} units[] = { { "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 }, { "gbit", 1000000000 } };
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(value, &end, 10);
-	if (value[0] >= '0' && value[0] <= '9' && errno == 0 && end != value) {
+	uint64_t n;
+	const char *end = lab_scan_u64(value, LAB_RATE_MAX, &n);
+	if (end != NULL) {
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			if (strcmp(end, units[i].unit) == 0 && n <= LAB_RATE_MAX / units[i].bits) {
 				rate_bits = n * units[i].bits;

@@ -142,10 +142,8 @@ static const clockid_t offset_clock[2] = { CLOCK_MONOTONIC, CLOCK_BOOTTIME };
 static const char *parse_offset(int which, const char *option, const char *value)
 {
 	static char problem[160];
-	char *end;
-	errno = 0;
-	long long v = strtoll(value, &end, 10);
-	if (value[0] == '\0' || *end != '\0' || errno != 0 || v > LAB_TIME_OFFSET_MAX || v < -LAB_TIME_OFFSET_MAX) {
+	int64_t v;
+	if (!lab_parse_i64(value, -LAB_TIME_OFFSET_MAX, LAB_TIME_OFFSET_MAX, &v)) {
 		snprintf(problem, sizeof(problem), "%s: expected whole seconds between -%lld and %lld", option,
 			 LAB_TIME_OFFSET_MAX, LAB_TIME_OFFSET_MAX);
 		return problem;

@@ -46,24 +46,16 @@ static struct {
 	struct rlimit limit;
 } wanted[RLIM_NLIMITS];
 
-/* "-1" or "unlimited" → RLIM_INFINITY; otherwise a decimal number. Returns false if neither. */
+/* The LEN characters at S: "-1" or "unlimited" → RLIM_INFINITY; otherwise a decimal number
+ * below it. Returns false if neither. */
 static bool parse_limit_value(const char *s, size_t len, rlim_t *out)
 {
-	char buf[32];
-	if (len == 0 || len >= sizeof(buf))
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (strcmp(buf, "-1") == 0 || strcmp(buf, "unlimited") == 0) {
+	if ((len == 2 && strncmp(s, "-1", 2) == 0) || (len == 9 && strncmp(s, "unlimited", 9) == 0)) {
 		*out = RLIM_INFINITY;
 		return true;
 	}
-	if (buf[0] < '0' || buf[0] > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 10);
-	if (errno != 0 || *end != '\0' || v >= RLIM_INFINITY)
+	uint64_t v;
+	if (lab_scan_u64(s, RLIM_INFINITY - 1, &v) != s + len)
 		return false;
 	*out = (rlim_t)v;
 	return true;

@@ -593,25 +593,17 @@ static const char *parse_readonly_paths(const char *value)
 }
 
 /* A tmpfs size or inode count: a positive decimal number, optionally k, m or g. (0 would mean
- * "unlimited" to tmpfs, so it is refused; so is the %-of-RAM form.) */
+ * "unlimited" to tmpfs, so it is refused; so is the %-of-RAM form. No leading 0 either: the
+ * kernel reads these with memparse(), to which "010m" is octal.) */
 static bool is_tmpfs_amount(const char *s)
 {
-	char *end;
-	if (*s < '1' || *s > '9')
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || v == 0)
+	uint64_t v;
+	const char *end = *s == '0' ? NULL : lab_scan_u64(s, UINT64_MAX, &v);
+	if (end == NULL)
 		return false;
 	if (*end == 'k' || *end == 'K' || *end == 'm' || *end == 'M' || *end == 'g' || *end == 'G')
 		end++;
 	return *end == '\0';
-}
-
-static bool is_decimal(const char *s, size_t max_len)
-{
-	size_t len = strlen(s);
-	return len >= 1 && len <= max_len && strspn(s, "0123456789") == len;
 }
 
 /* One of the tmpfs option words docker's --tmpfs accepts (as mount(8) spells them). */
@@ -637,6 +629,7 @@ static const char *tmpfs_option(struct lab_tmpfs *t, const char *word, bool *siz
 	const char *v = eq ? eq + 1 : "";
 	size_t key = eq ? (size_t)(eq - word) : strlen(word);
 	bool ok;
+	uint64_t id; /* uid=, gid=: checked here, handed to the kernel as written */
 	if (key == 4 && strncmp(word, "size", 4) == 0)
 		ok = *sized = is_tmpfs_amount(v);
 	else if (key == 9 && strncmp(word, "nr_inodes", 9) == 0)
@@ -644,7 +637,7 @@ static const char *tmpfs_option(struct lab_tmpfs *t, const char *word, bool *siz
 	else if (key == 4 && strncmp(word, "mode", 4) == 0)
 		ok = strlen(v) >= 1 && strlen(v) <= 4 && strspn(v, "01234567") == strlen(v);
 	else if ((key == 3 && strncmp(word, "uid", 3) == 0) || (key == 3 && strncmp(word, "gid", 3) == 0))
-		ok = is_decimal(v, 10);
+		ok = lab_parse_u64(v, 0, UINT32_MAX, &id);
 	else
 		return "--tmpfs: unknown option (allowed: ro, rw, exec, noexec, suid, nosuid, dev, nodev, atime, noatime, "
 		       "size=N[k|m|g], nr_inodes=N[k|m|g], mode=OCTAL, uid=N, gid=N)";

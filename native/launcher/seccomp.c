@@ -137,12 +137,8 @@ static const char *parse_seccomp_fd(const char *value)
 	static char label[32];
 	if (source != NULL)
 		return "--seccomp-fd: given twice (or together with --seccomp)";
-	char *end;
-	errno = 0;
-	long fd = strtol(value, &end, 10);
-	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || fd < 3 || fd > 1 << 20)
+	if (!lab_parse_int(value, 3, 1 << 20, &source_fd))
 		return "--seccomp-fd: expected a file descriptor number >= 3";
-	source_fd = (int)fd;
 	snprintf(label, sizeof(label), "fd %d", source_fd);
 	source = label;
 	return NULL;
@@ -153,7 +149,6 @@ static const char *parse_seccomp_fd(const char *value)
 /* "allow", "errno:1", ... → the libseccomp action. */
 static bool parse_action(const char *s, uint32_t *action)
 {
-	char *end;
 	if (strcmp(s, "allow") == 0)
 		*action = SCMP_ACT_ALLOW;
 	else if (strcmp(s, "kill_thread") == 0)
@@ -169,10 +164,8 @@ static bool parse_action(const char *s, uint32_t *action)
 		*action = SCMP_ACT_NOTIFY;
 		profile_notifies = true;
 	} else if (strncmp(s, "errno:", 6) == 0 || strncmp(s, "trace:", 6) == 0) {
-		const char *num = s + 6;
-		errno = 0;
-		unsigned long n = strtoul(num, &end, 10);
-		if (*num < '0' || *num > '9' || *end != '\0' || errno != 0 || n > 0xffff)
+		uint64_t n;
+		if (!lab_parse_u64(s + 6, 0, 0xffff, &n))
 			return false;
 		*action = s[0] == 'e' ? SCMP_ACT_ERRNO((uint32_t)n) : SCMP_ACT_TRACE((uint32_t)n);
 	} else
@@ -191,23 +184,19 @@ static bool parse_arg(const char *s, struct scmp_arg_cmp *arg)
 		{ "ne", SCMP_CMP_NE }, { "lt", SCMP_CMP_LT }, { "le", SCMP_CMP_LE }, { "eq", SCMP_CMP_EQ },
 		{ "ge", SCMP_CMP_GE }, { "gt", SCMP_CMP_GT }, { "masked_eq", SCMP_CMP_MASKED_EQ },
 	};
-	char op[16];
-	unsigned index;
-	unsigned long long value, value_two = 0;
-	int consumed = 0;
-	int n = sscanf(s, "%u:%15[a-z_]:%llu%n", &index, op, &value, &consumed);
-	if (n != 3 || index >= MAX_ARGS || s[0] < '0' || s[0] > '9')
+	uint64_t index, value, value_two = 0;
+	const char *p = lab_scan_u64(s, MAX_ARGS - 1, &index);
+	if (p == NULL || *p++ != ':')
 		return false;
-	const char *rest = s + consumed;
-	if (*rest == ':') {
-		int consumed_two = 0;
-		if (rest[1] < '0' || rest[1] > '9' || sscanf(rest + 1, "%llu%n", &value_two, &consumed_two) != 1 ||
-		    rest[1 + consumed_two] != '\0')
-			return false;
-	} else if (*rest != '\0')
+	const char *op = p;
+	size_t op_len = strcspn(op, ":");
+	p = op[op_len] == ':' ? lab_scan_u64(op + op_len + 1, UINT64_MAX, &value) : NULL;
+	if (p != NULL && *p == ':')
+		p = lab_scan_u64(p + 1, UINT64_MAX, &value_two);
+	if (p == NULL || *p != '\0')
 		return false;
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		if (strcmp(ops[i].name, op) == 0) {
+		if (strlen(ops[i].name) == op_len && strncmp(ops[i].name, op, op_len) == 0) {
 			*arg = (struct scmp_arg_cmp){ .arg = index, .op = ops[i].op, .datum_a = value, .datum_b = value_two };
 			return true;
 		}

@@ -63,20 +63,13 @@ static unsigned answer_count;
 static int hand_over_fd = -1;    /* the container's end of the socket pair */
 static int supervisor_pidfd = -1; /* the parent's handle on the supervisor */
 
-/* "1".."4095", exactly LEN characters. */
+/* "1".."4095", exactly the LEN characters at S. */
 static bool parse_errno(const char *s, size_t len, int *out)
 {
-	if (len < 1 || len > 4)
+	uint64_t v;
+	if (lab_scan_u64(s, MAX_ERRNO, &v) != s + len || v < 1)
 		return false;
-	int v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v < 1 || v > MAX_ERRNO)
-		return false;
-	*out = v;
+	*out = (int)v;
 	return true;
 }
 

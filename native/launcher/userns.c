@@ -62,15 +62,12 @@ static int image_tree_fd = -1;          /* --rootfs with a user namespace: the i
 /* A decimal id (0 .. 4294967294) at *S; moves *S past it. */
 static bool parse_id(const char **s, unsigned long *out)
 {
-	if (**s < '0' || **s > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(*s, &end, 10);
-	if (errno != 0 || v > LAB_ID_MAX)
+	uint64_t v;
+	const char *end = lab_scan_u64(*s, LAB_ID_MAX, &v);
+	if (end == NULL)
 		return false;
 	*s = end;
-	*out = v;
+	*out = (unsigned long)v;
 	return true;
 }
 

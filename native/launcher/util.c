@@ -273,13 +273,12 @@ static int kill_children(void)
 		return 0; /* nothing to walk: the wait loop still reaps what dies */
 	struct dirent *entry;
 	while ((entry = readdir(proc)) != NULL) {
-		char *end;
-		long pid = strtol(entry->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
+		int pid;
+		if (!lab_parse_int(entry->d_name, 1, INT32_MAX, &pid))
+			continue; /* not a process */
 		char path[64];
 		char stat[512];
-		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 		/* open and read, not fopen: no buffer to allocate and free for each of the host's
 		 * processes (three system calls each, where musl's stdio makes seven). */
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -296,7 +295,7 @@ static int kill_children(void)
 		long ppid;
 		if (close_paren == NULL || sscanf(close_paren + 1, " %c %ld", &state, &ppid) != 2)
 			continue;
-		if (ppid == self && kill((pid_t)pid, SIGKILL) == 0)
+		if (ppid == self && kill(pid, SIGKILL) == 0)
 			killed++;
 	}
 	closedir(proc);

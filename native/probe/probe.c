@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "../parse-number.h"
 
 /* Caps keep the report small even on a busy host; the counts stay true. */
 #define MAX_PROCESSES 200
@@ -616,14 +617,14 @@ int main(int argc, char **argv)
 				return 2;
 			any = true;
 		} else if (strcmp(argv[i], "--pid") == 0 && i + 1 < argc) {
-			char *end;
-			long pid = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || pid <= 0 || pid > 4194304) {
+			int pid;
+			/* The kernel's PID_MAX_LIMIT. */
+			if (!lab_parse_int(argv[++i], 1, 4194304, &pid)) {
 				fprintf(stderr, "isolab-probe: --pid: expected a process ID, got \"%s\"\n", argv[i]);
 				return 2;
 			}
 			probe_pid = (pid_t)pid;
-			snprintf(probe_proc, sizeof(probe_proc), "/proc/%ld", pid);
+			snprintf(probe_proc, sizeof(probe_proc), "/proc/%d", pid);
 			/* Read now: the report describes one moment, and a process that is not there is an error. */
 			if (status_field("Pid") == NULL) {
 				fprintf(stderr, "isolab-probe: --pid: cannot read %s/status: %s\n", probe_proc, strerror(errno));
