@@ -243,56 +243,36 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static const char *parse_cgroup(const char *value)
+/* --cgroup and --cgroup-update: a cgroup's NAME, kept in the target. */
+static const char *parse_name(const struct lab_option *option, const char *value)
 {
-	cgroup_option = value;
+	*(const char **)option->target = value;
 	if (!valid_name(value))
-		return "--cgroup: NAME must be 1-64 of A-Z a-z 0-9 _ . - (not \".\" or \"..\")";
+		return PROBLEM("%s: NAME must be 1-64 of A-Z a-z 0-9 _ . - (not \".\" or \"..\")", option->name);
 	return NULL;
 }
 
-static const char *parse_update(const char *value)
+static const char *parse_root(const struct lab_option *option, const char *value)
 {
-	update_option = value;
-	if (!valid_name(value))
-		return "--cgroup-update: NAME must be 1-64 of A-Z a-z 0-9 _ . - (not \".\" or \"..\")";
-	return NULL;
-}
-
-static const char *parse_root(const char *value)
-{
+	(void)option;
 	root_option = value;
 	if (value[0] != '/' || strlen(value) >= PATH_MAX - 200)
 		return "--cgroup-root: expected an absolute directory path";
 	return NULL;
 }
 
-static const char *parse_print_program(const char *value)
+static const char *parse_memory(const struct lab_option *option, const char *value)
 {
-	(void)value;
-	print_program = true;
-	return NULL;
-}
-
-static const char *parse_attach_after_clone(const char *value)
-{
-	(void)value;
-	attach_after_clone = true;
-	return NULL;
-}
-
-static const char *parse_memory(const char *value)
-{
-	note_limit("--memory");
+	note_limit(option->name);
 	/* docker's floor: below this a container cannot even start its first process. */
 	if (!parse_size(value, &limits.memory) || limits.memory < 6 * 1024 * 1024)
 		return PROBLEM("--memory: expected a size of at least 6m, like 512m, 1g or a number of bytes, got \"%.64s\"", value);
 	return NULL;
 }
 
-static const char *parse_memory_swap(const char *value)
+static const char *parse_memory_swap(const struct lab_option *option, const char *value)
 {
-	note_limit("--memory-swap");
+	note_limit(option->name);
 	if (strcmp(value, "-1") == 0)
 		limits.memory_swap = -1;
 	else if (!parse_size(value, &limits.memory_swap) || limits.memory_swap == 0)
@@ -300,9 +280,9 @@ static const char *parse_memory_swap(const char *value)
 	return NULL;
 }
 
-static const char *parse_cpus_option(const char *value)
+static const char *parse_cpus_option(const struct lab_option *option, const char *value)
 {
-	note_limit("--cpus");
+	note_limit(option->name);
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	/* docker's range: a quota of at least 1 ms per 100 ms period, at most every CPU there is. */
 	if (!parse_cpus(value, &nano_cpus) || nano_cpus < 10000000 || nano_cpus > online * 1000000000LL)
@@ -310,48 +290,48 @@ static const char *parse_cpus_option(const char *value)
 	return NULL;
 }
 
-static const char *parse_cpu_quota(const char *value)
+static const char *parse_cpu_quota(const struct lab_option *option, const char *value)
 {
-	note_limit("--cpu-quota");
+	note_limit(option->name);
 	if (!lab_parse_i64(value, -1, INT64_MAX / 1000, &limits.cpu_quota) || (limits.cpu_quota >= 0 && limits.cpu_quota < 1000))
 		return PROBLEM("--cpu-quota: expected microseconds per period, at least 1000, or -1 for none, got \"%.64s\"", value);
 	return NULL;
 }
 
-static const char *parse_cpu_period(const char *value)
+static const char *parse_cpu_period(const struct lab_option *option, const char *value)
 {
-	note_limit("--cpu-period");
+	note_limit(option->name);
 	if (!lab_parse_i64(value, 1000, 1000000, &limits.cpu_period))
 		return PROBLEM("--cpu-period: expected microseconds from 1000 to 1000000, got \"%.64s\"", value);
 	return NULL;
 }
 
-static const char *parse_cpu_shares(const char *value)
+static const char *parse_cpu_shares(const struct lab_option *option, const char *value)
 {
-	note_limit("--cpu-shares");
+	note_limit(option->name);
 	/* The kernel's own range for cpu.shares (MIN_SHARES, MAX_SHARES). */
 	if (!lab_parse_i64(value, 2, 262144, &limits.cpu_shares))
 		return PROBLEM("--cpu-shares: expected a relative weight from 2 to 262144 (default 1024), got \"%.64s\"", value);
 	return NULL;
 }
 
-static const char *parse_cpuset_cpus(const char *value)
+/* --cpuset-cpus and --cpuset-mems: the list, kept in the target, of what the host has online
+ * (ARG: the CPUs, or the memory nodes). */
+enum { ONLINE_CPUS, ONLINE_NODES };
+static const char *parse_cpuset(const struct lab_option *option, const char *value)
 {
-	note_limit("--cpuset-cpus");
-	limits.cpuset_cpus = value;
-	return check_list_available("--cpuset-cpus", value, "/sys/devices/system/cpu/online", "0");
+	static const char *const online_file[] = {
+		[ONLINE_CPUS] = "/sys/devices/system/cpu/online",
+		[ONLINE_NODES] = "/sys/devices/system/node/online",
+	};
+	note_limit(option->name);
+	*(const char **)option->target = value;
+	return check_list_available(option->name, value, online_file[option->arg], "0");
 }
 
-static const char *parse_cpuset_mems(const char *value)
+static const char *parse_pids_limit(const struct lab_option *option, const char *value)
 {
-	note_limit("--cpuset-mems");
-	limits.cpuset_mems = value;
-	return check_list_available("--cpuset-mems", value, "/sys/devices/system/node/online", "0");
-}
-
-static const char *parse_pids_limit(const char *value)
-{
-	note_limit("--pids-limit");
+	note_limit(option->name);
 	if (!lab_parse_i64(value, -1, INT64_MAX, &limits.pids_limit))
 		return PROBLEM("--pids-limit: expected a number of processes, or 0 or -1 for unlimited, got \"%.64s\"", value);
 	/* docker: 0 and -1 both mean no limit. */
@@ -361,13 +341,15 @@ static const char *parse_pids_limit(const char *value)
 	return NULL;
 }
 
-/* --device-read-bps MAJ:MIN:RATE or /dev/PATH:RATE (docker takes only the path). */
-static const char *parse_throttle(const char *option, enum lab_cg_throttle_kind kind, const char *value)
+/* --device-read-bps and the like (ARG: which), MAJ:MIN:RATE or /dev/PATH:RATE (docker takes only
+ * the path). */
+static const char *parse_throttle(const struct lab_option *option, const char *value)
 {
-	note_limit(option);
+	enum lab_cg_throttle_kind kind = option->arg;
+	note_limit(option->name);
 	bool bytes = kind == LAB_CG_READ_BPS || kind == LAB_CG_WRITE_BPS;
 	if (limits.throttle_count == LAB_CG_MAX_THROTTLES)
-		return PROBLEM("%s: at most %d device throttles", option, LAB_CG_MAX_THROTTLES);
+		return PROBLEM("%s: at most %d device throttles", option->name, LAB_CG_MAX_THROTTLES);
 	struct lab_cg_throttle *t = &limits.throttles[limits.throttle_count];
 	t->kind = kind;
 	const char *colon = strrchr(value, ':');
@@ -382,7 +364,7 @@ static const char *parse_throttle(const char *option, enum lab_cg_throttle_kind 
 		struct stat st;
 		snprintf(path, sizeof(path), "%.*s", (int)(colon - value), value);
 		if (stat(path, &st) < 0 || !S_ISBLK(st.st_mode))
-			return PROBLEM("%s: %.128s is not a block device", option, path);
+			return PROBLEM("%s: %.128s is not a block device", option->name, path);
 		t->major = major(st.st_rdev);
 		t->minor = minor(st.st_rdev);
 	} else {
@@ -397,17 +379,13 @@ static const char *parse_throttle(const char *option, enum lab_cg_throttle_kind 
 	limits.throttle_count++;
 	return NULL;
 syntax:
-	return PROBLEM("%s: expected MAJOR:MINOR:RATE or /dev/PATH:RATE, RATE %s, got \"%.64s\"", option,
+	return PROBLEM("%s: expected MAJOR:MINOR:RATE or /dev/PATH:RATE, RATE %s, got \"%.64s\"", option->name,
 		       bytes ? "bytes per second (like 1m)" : "operations per second", value);
 }
 
-static const char *parse_read_bps(const char *v) { return parse_throttle("--device-read-bps", LAB_CG_READ_BPS, v); }
-static const char *parse_write_bps(const char *v) { return parse_throttle("--device-write-bps", LAB_CG_WRITE_BPS, v); }
-static const char *parse_read_iops(const char *v) { return parse_throttle("--device-read-iops", LAB_CG_READ_IOPS, v); }
-static const char *parse_write_iops(const char *v) { return parse_throttle("--device-write-iops", LAB_CG_WRITE_IOPS, v); }
-
-static const char *parse_device_cgroup_rule(const char *value)
+static const char *parse_device_cgroup_rule(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	device_options = true;
 	if (user_rule_count == LAB_CG_MAX_RULES)
 		return PROBLEM("--device-cgroup-rule: at most %d rules", LAB_CG_MAX_RULES);
@@ -418,8 +396,9 @@ static const char *parse_device_cgroup_rule(const char *value)
 	return NULL;
 }
 
-static const char *parse_device_policy(const char *value)
+static const char *parse_device_policy(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	device_options = true;
 	if (strcmp(value, "default") == 0)
 		allow_all_devices = false;
@@ -431,27 +410,27 @@ static const char *parse_device_policy(const char *value)
 }
 
 static const struct lab_option options[] = {
-	{ "--cgroup", true, parse_cgroup },
-	{ "--cgroup-update", true, parse_update },
-	{ "--cgroup-root", true, parse_root },
-	{ "--cgroup-device-program", false, parse_print_program },
-	{ "--cgroup-attach-after-clone", false, parse_attach_after_clone },
-	{ "--memory", true, parse_memory },
-	{ "--memory-swap", true, parse_memory_swap },
-	{ "--cpus", true, parse_cpus_option },
-	{ "--cpu-quota", true, parse_cpu_quota },
-	{ "--cpu-period", true, parse_cpu_period },
-	{ "--cpu-shares", true, parse_cpu_shares },
-	{ "--cpuset-cpus", true, parse_cpuset_cpus },
-	{ "--cpuset-mems", true, parse_cpuset_mems },
-	{ "--pids-limit", true, parse_pids_limit },
-	{ "--device-read-bps", true, parse_read_bps },
-	{ "--device-write-bps", true, parse_write_bps },
-	{ "--device-read-iops", true, parse_read_iops },
-	{ "--device-write-iops", true, parse_write_iops },
-	{ "--device-cgroup-rule", true, parse_device_cgroup_rule },
-	{ "--device-policy", true, parse_device_policy },
-	{ NULL, false, NULL },
+	{ "--cgroup", true, parse_name, &cgroup_option, 0 },
+	{ "--cgroup-update", true, parse_name, &update_option, 0 },
+	{ "--cgroup-root", true, parse_root, NULL, 0 },
+	{ "--cgroup-device-program", false, lab_option_flag, &print_program, 0 },
+	{ "--cgroup-attach-after-clone", false, lab_option_flag, &attach_after_clone, 0 },
+	{ "--memory", true, parse_memory, NULL, 0 },
+	{ "--memory-swap", true, parse_memory_swap, NULL, 0 },
+	{ "--cpus", true, parse_cpus_option, NULL, 0 },
+	{ "--cpu-quota", true, parse_cpu_quota, NULL, 0 },
+	{ "--cpu-period", true, parse_cpu_period, NULL, 0 },
+	{ "--cpu-shares", true, parse_cpu_shares, NULL, 0 },
+	{ "--cpuset-cpus", true, parse_cpuset, &limits.cpuset_cpus, ONLINE_CPUS },
+	{ "--cpuset-mems", true, parse_cpuset, &limits.cpuset_mems, ONLINE_NODES },
+	{ "--pids-limit", true, parse_pids_limit, NULL, 0 },
+	{ "--device-read-bps", true, parse_throttle, NULL, LAB_CG_READ_BPS },
+	{ "--device-write-bps", true, parse_throttle, NULL, LAB_CG_WRITE_BPS },
+	{ "--device-read-iops", true, parse_throttle, NULL, LAB_CG_READ_IOPS },
+	{ "--device-write-iops", true, parse_throttle, NULL, LAB_CG_WRITE_IOPS },
+	{ "--device-cgroup-rule", true, parse_device_cgroup_rule, NULL, 0 },
+	{ "--device-policy", true, parse_device_policy, NULL, 0 },
+	{ NULL },
 };
 
 /* ---- the device list ---- */

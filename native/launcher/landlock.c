@@ -119,19 +119,21 @@ const char *lab_landlock_unavailable_reason(int err)
 	return strerrordesc_np(err);
 }
 
-static const char *add_paths(const char *option, const char *list, bool writable)
+/* --landlock-ro and --landlock-rw (ARG: writable): "P1:P2:...". */
+static const char *add_paths(const struct lab_option *option, const char *list)
 {
 	static char error[200];
+	bool writable = option->arg;
 	fs_requested = true;
 	const char *item = list;
 	for (;;) {
 		size_t len = strcspn(item, ":");
 		if (len == 0 || item[0] != '/') {
-			snprintf(error, sizeof(error), "%s: expected absolute paths separated by ':', got \"%.64s\"", option, list);
+			snprintf(error, sizeof(error), "%s: expected absolute paths separated by ':', got \"%.64s\"", option->name, list);
 			return error;
 		}
 		if (path_count == MAX_PATHS) {
-			snprintf(error, sizeof(error), "%s: at most %d paths", option, MAX_PATHS);
+			snprintf(error, sizeof(error), "%s: at most %d paths", option->name, MAX_PATHS);
 			return error;
 		}
 		paths[path_count].path = strndup(item, len);
@@ -144,20 +146,11 @@ static const char *add_paths(const char *option, const char *list, bool writable
 	}
 }
 
-static const char *parse_ro(const char *value)
-{
-	return add_paths("--landlock-ro", value, false);
-}
-
-static const char *parse_rw(const char *value)
-{
-	return add_paths("--landlock-rw", value, true);
-}
-
-/* "80,443" or "none" (handle the kind, allow no port). */
-static const char *add_ports(const char *option, const char *list, struct port_set *set)
+/* "80,443" or "none" (handle the kind, allow no port), into the port set that is the target. */
+static const char *add_ports(const struct lab_option *option, const char *list)
 {
 	static char error[200];
+	struct port_set *set = option->target;
 	set->requested = true;
 	if (strcmp(list, "none") == 0)
 		return NULL;
@@ -166,11 +159,11 @@ static const char *add_ports(const char *option, const char *list, struct port_s
 		uint64_t port;
 		const char *end = lab_scan_u64(item, 65535, &port);
 		if (end == NULL || (*end != ',' && *end != '\0')) {
-			snprintf(error, sizeof(error), "%s: expected TCP ports 0-65535 separated by ',' (or none), got \"%.64s\"", option, list);
+			snprintf(error, sizeof(error), "%s: expected TCP ports 0-65535 separated by ',' (or none), got \"%.64s\"", option->name, list);
 			return error;
 		}
 		if (set->count == MAX_PORTS) {
-			snprintf(error, sizeof(error), "%s: at most %d ports", option, MAX_PORTS);
+			snprintf(error, sizeof(error), "%s: at most %d ports", option->name, MAX_PORTS);
 			return error;
 		}
 		set->ports[set->count++] = (uint16_t)port;
@@ -180,15 +173,6 @@ static const char *add_ports(const char *option, const char *list, struct port_s
 	}
 }
 
-static const char *parse_net_bind(const char *value)
-{
-	return add_ports("--landlock-net-bind", value, &net_bind);
-}
-
-static const char *parse_net_connect(const char *value)
-{
-	return add_ports("--landlock-net-connect", value, &net_connect);
-}
 
 static const char *validate(const struct lab_config *cfg)
 {
@@ -212,11 +196,11 @@ static const char *validate(const struct lab_config *cfg)
 }
 
 static const struct lab_option options[] = {
-	{ "--landlock-ro", true, parse_ro },
-	{ "--landlock-rw", true, parse_rw },
-	{ "--landlock-net-bind", true, parse_net_bind },
-	{ "--landlock-net-connect", true, parse_net_connect },
-	{ NULL, false, NULL },
+	{ "--landlock-ro", true, add_paths, NULL, false },
+	{ "--landlock-rw", true, add_paths, NULL, true },
+	{ "--landlock-net-bind", true, add_ports, &net_bind, 0 },
+	{ "--landlock-net-connect", true, add_ports, &net_connect, 0 },
+	{ NULL },
 };
 const struct lab_module lab_landlock_module = { "landlock", options, validate };
 

@@ -80,6 +80,11 @@ void lab_step_reset(void);
 /* Microseconds spent in each step so far, indexed like lab_steps[]; -1 = not run. */
 extern int64_t lab_step_us[LAB_MAX_STEPS];
 
+/* A problem in words, for an option's parser or a module's validate() to return: formatted into
+ * the launcher's one problem buffer, which it overwrites (an argument may be the buffer itself,
+ * the problem made before). util.c */
+const char *lab_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* One line on stderr, "isolab-launcher: " first, in a single write(): lines of the parent, the child
  * and the supervisor never interleave (musl's dprintf writes a line in pieces). util.c */
 void lab_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -157,10 +162,16 @@ unsigned long lab_ns_differing(pid_t pid);
  * state. main.c offers every option to every module's table; after all options are read, each
  * module's validate() checks what depends on the rest of the command line. */
 struct lab_option {
-	const char *name;                        /* "--memory" */
-	bool takes_value;                        /* false: a flag, parse() gets NULL */
-	const char *(*parse)(const char *value); /* NULL when accepted, else the problem */
+	const char *name;  /* "--memory" */
+	bool takes_value;  /* false: a flag, parse() gets NULL */
+	/* NULL when accepted, else the problem. It is handed its own entry, so that one parser serves
+	 * several options: NAME for its messages, TARGET and ARG to tell them apart. */
+	const char *(*parse)(const struct lab_option *option, const char *value);
+	void *target;      /* where a shared parser puts what it read */
+	int arg;           /* anything else a shared parser needs to know */
 };
+/* The parser of a flag whose TARGET is a bool: sets it (main.c). */
+const char *lab_option_flag(const struct lab_option *option, const char *value);
 struct lab_module {
 	const char *name;
 	const struct lab_option *options;                      /* ends with { NULL } */

@@ -166,14 +166,16 @@ static bool is_label(const char *s)
 	return true;
 }
 
-static const char *parse_apparmor(const char *value)
+static const char *parse_apparmor(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	apparmor_profile = value;
 	return is_label(value) ? NULL : "--apparmor: expected a profile name (1-255 printable characters, no spaces)";
 }
 
-static const char *parse_selinux(const char *value)
+static const char *parse_selinux(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	selinux_label = value;
 	return is_label(value) ? NULL : "--selinux-label: expected a label such as system_u:system_r:container_t:s0";
 }
@@ -196,9 +198,9 @@ static const char *validate(const struct lab_config *cfg)
 }
 
 static const struct lab_option options[] = {
-	{ "--apparmor", true, parse_apparmor },
-	{ "--selinux-label", true, parse_selinux },
-	{ NULL, false, NULL },
+	{ "--apparmor", true, parse_apparmor, NULL, 0 },
+	{ "--selinux-label", true, parse_selinux, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_lsm_module = { "lsm", options, validate };
 

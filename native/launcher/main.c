@@ -147,6 +147,13 @@ static bool is_hex(const char *s)
 	return true;
 }
 
+const char *lab_option_flag(const struct lab_option *option, const char *value)
+{
+	(void)value;
+	*(bool *)option->target = true;
+	return NULL;
+}
+
 /* Fills CFG from argv. Returns the first problem found (NULL if none); keeps going after one so
  * the status options are known and the problem can be reported on the status channel. */
 static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
@@ -205,7 +212,7 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 				takes_value = false;
 			} else {
 				takes_value = option->takes_value;
-				const char *module_problem = takes_value && value == NULL ? NULL : option->parse(takes_value ? value : NULL);
+				const char *module_problem = takes_value && value == NULL ? NULL : option->parse(option, takes_value ? value : NULL);
 				if (module_problem != NULL)
 					PROBLEM("%s", module_problem);
 			}

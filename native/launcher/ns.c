@@ -138,29 +138,19 @@ static long long offset_seconds[2];
 static const char *const offset_clock_name[2] = { "monotonic", "boottime" };
 static const clockid_t offset_clock[2] = { CLOCK_MONOTONIC, CLOCK_BOOTTIME };
 
-/* A signed whole number of seconds, "-3600" or "86400". */
-static const char *parse_offset(int which, const char *option, const char *value)
+/* A signed whole number of seconds, "-3600" or "86400", for the clock numbered ARG. */
+static const char *parse_offset(const struct lab_option *option, const char *value)
 {
 	static char problem[160];
 	int64_t v;
 	if (!lab_parse_i64(value, -LAB_TIME_OFFSET_MAX, LAB_TIME_OFFSET_MAX, &v)) {
-		snprintf(problem, sizeof(problem), "%s: expected whole seconds between -%lld and %lld", option,
+		snprintf(problem, sizeof(problem), "%s: expected whole seconds between -%lld and %lld", option->name,
 			 LAB_TIME_OFFSET_MAX, LAB_TIME_OFFSET_MAX);
 		return problem;
 	}
-	offset_given[which] = true;
-	offset_seconds[which] = v;
+	offset_given[option->arg] = true;
+	offset_seconds[option->arg] = v;
 	return NULL;
-}
-
-static const char *parse_offset_monotonic(const char *value)
-{
-	return parse_offset(0, "--time-offset-monotonic", value);
-}
-
-static const char *parse_offset_boottime(const char *value)
-{
-	return parse_offset(1, "--time-offset-boottime", value);
 }
 
 static const char *time_validate(const struct lab_config *cfg)
@@ -185,9 +175,9 @@ static const char *time_validate(const struct lab_config *cfg)
 }
 
 static const struct lab_option time_options[] = {
-	{ "--time-offset-monotonic", true, parse_offset_monotonic },
-	{ "--time-offset-boottime", true, parse_offset_boottime },
-	{ NULL, false, NULL },
+	{ "--time-offset-monotonic", true, parse_offset, NULL, 0 },
+	{ "--time-offset-boottime", true, parse_offset, NULL, 1 },
+	{ NULL },
 };
 const struct lab_module lab_time_module = { "time", time_options, time_validate };
 

@@ -61,8 +61,9 @@ static bool parse_limit_value(const char *s, size_t len, rlim_t *out)
 	return true;
 }
 
-static const char *parse_ulimit(const char *value)
+static const char *parse_ulimit(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	static char error[256];
 	const char *eq = strchr(value, '=');
 	if (eq == NULL) {
@@ -106,8 +107,8 @@ static const char *parse_ulimit(const char *value)
 }
 
 static const struct lab_option options[] = {
-	{ "--ulimit", true, parse_ulimit },
-	{ NULL, false, NULL },
+	{ "--ulimit", true, parse_ulimit, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_rlimit_module = { "rlimit", options, NULL };
 

@@ -482,8 +482,9 @@ unsigned long lab_fs_propagation(void)
 	return propagation;
 }
 
-static const char *parse_root_mode(const char *value)
+static const char *parse_root_mode(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (strcmp(value, "host") == 0)
 		root_mode = ROOT_HOST;
 	else if (strcmp(value, "chroot") == 0)
@@ -495,31 +496,19 @@ static const char *parse_root_mode(const char *value)
 	return NULL;
 }
 
-static const char *parse_layer(const char *value)
+static const char *parse_layer(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (layer_count == LAB_MAX_LAYERS)
 		return "--layer: at most 16 layers";
 	layers[layer_count++] = value;
 	return NULL;
 }
 
-static const char *parse_overlay_upper(const char *value)
+static const char *parse_overlay_upper(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	upper = value;
-	return NULL;
-}
-
-static const char *parse_overlay_upper_remove(const char *value)
-{
-	(void)value;
-	upper_remove = true;
-	return NULL;
-}
-
-static const char *parse_read_only(const char *value)
-{
-	(void)value;
-	read_only = true;
 	return NULL;
 }
 
@@ -553,9 +542,11 @@ static const char *container_path_problem(const char *option, const char *path, 
 	return problem;
 }
 
-/* "default" (Docker's list), "none", or P1:P2:... */
-static const char *parse_path_list(const char *option, const char *value, struct lab_path_list *list)
+/* --masked-paths and --readonly-paths: "default" (Docker's list), "none", or P1:P2:..., into the
+ * list that is the target. */
+static const char *parse_path_list(const struct lab_option *option, const char *value)
 {
+	struct lab_path_list *list = option->target;
 	*list = (struct lab_path_list){ .docker_default = false };
 	if (strcmp(value, "default") == 0) {
 		list->docker_default = true;
@@ -569,7 +560,7 @@ static const char *parse_path_list(const char *option, const char *value, struct
 	for (char *path = copy;; path++) {
 		char *colon = strchr(path, ':');
 		size_t len = colon ? (size_t)(colon - path) : strlen(path);
-		const char *problem = container_path_problem(option, path, len);
+		const char *problem = container_path_problem(option->name, path, len);
 		if (problem != NULL)
 			return problem;
 		if (list->count == LAB_MAX_PATHS)
@@ -582,15 +573,6 @@ static const char *parse_path_list(const char *option, const char *value, struct
 	}
 }
 
-static const char *parse_masked_paths(const char *value)
-{
-	return parse_path_list("--masked-paths", value, &masked_paths);
-}
-
-static const char *parse_readonly_paths(const char *value)
-{
-	return parse_path_list("--readonly-paths", value, &readonly_paths);
-}
 
 /* A tmpfs size or inode count: a positive decimal number, optionally k, m or g. (0 would mean
  * "unlimited" to tmpfs, so it is refused; so is the %-of-RAM form. No leading 0 either: the
@@ -653,8 +635,9 @@ static const char *tmpfs_option(struct lab_tmpfs *t, const char *word, bool *siz
 
 /* --tmpfs PATH[:OPTIONS], as docker: e.g. /tmp:rw,size=64m,noexec. Defaults: nosuid, nodev,
  * noexec, and size=64m (a tmpfs is RAM: docker's is unlimited, ours is not). */
-static const char *parse_tmpfs(const char *value)
+static const char *parse_tmpfs(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (tmpfs_count == LAB_MAX_TMPFS)
 		return "--tmpfs: at most 16 mounts";
 	struct lab_tmpfs *t = &tmpfs_mounts[tmpfs_count];
@@ -691,8 +674,9 @@ static const char *parse_tmpfs(const char *value)
 	return NULL;
 }
 
-static const char *parse_propagation(const char *value)
+static const char *parse_propagation(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (strcmp(value, "private") == 0)
 		propagation = MS_PRIVATE;
 	else if (strcmp(value, "slave") == 0)
@@ -706,16 +690,16 @@ static const char *parse_propagation(const char *value)
 }
 
 static const struct lab_option fs_options[] = {
-	{ "--root-mode", true, parse_root_mode },
-	{ "--layer", true, parse_layer },
-	{ "--overlay-upper", true, parse_overlay_upper },
-	{ "--overlay-upper-remove", false, parse_overlay_upper_remove },
-	{ "--read-only", false, parse_read_only },
-	{ "--tmpfs", true, parse_tmpfs },
-	{ "--masked-paths", true, parse_masked_paths },
-	{ "--readonly-paths", true, parse_readonly_paths },
-	{ "--propagation", true, parse_propagation },
-	{ NULL, false, NULL },
+	{ "--root-mode", true, parse_root_mode, NULL, 0 },
+	{ "--layer", true, parse_layer, NULL, 0 },
+	{ "--overlay-upper", true, parse_overlay_upper, NULL, 0 },
+	{ "--overlay-upper-remove", false, lab_option_flag, &upper_remove, 0 },
+	{ "--read-only", false, lab_option_flag, &read_only, 0 },
+	{ "--tmpfs", true, parse_tmpfs, NULL, 0 },
+	{ "--masked-paths", true, parse_path_list, &masked_paths, 0 },
+	{ "--readonly-paths", true, parse_path_list, &readonly_paths, 0 },
+	{ "--propagation", true, parse_propagation, NULL, 0 },
+	{ NULL },
 };
 
 /* A is B or lies below it. */

@@ -76,8 +76,9 @@ static bool flag_option;               /* any --seccomp-flag (they go with --sec
 static bool compile_mode;
 static const char *compile_out;
 
-static const char *parse_seccomp(const char *value)
+static const char *parse_seccomp(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (source != NULL)
 		return "--seccomp: given twice (or together with --seccomp-fd)";
 	if (strcmp(value, "unconfined") == 0) {
@@ -91,8 +92,9 @@ static const char *parse_seccomp(const char *value)
 	return NULL;
 }
 
-static const char *parse_seccomp_bpf(const char *value)
+static const char *parse_seccomp_bpf(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (source != NULL)
 		return "--seccomp-bpf: given twice (or together with --seccomp, --seccomp-fd or --seccomp-compile)";
 	if (value[0] != '/')
@@ -101,8 +103,9 @@ static const char *parse_seccomp_bpf(const char *value)
 	return NULL;
 }
 
-static const char *parse_seccomp_flag(const char *value)
+static const char *parse_seccomp_flag(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	flag_option = true;
 	if (strcmp(value, "log") == 0)
 		flag_log = true;
@@ -113,8 +116,9 @@ static const char *parse_seccomp_flag(const char *value)
 	return NULL;
 }
 
-static const char *parse_seccomp_compile(const char *value)
+static const char *parse_seccomp_compile(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (source != NULL)
 		return "--seccomp-compile: given twice (or together with --seccomp, --seccomp-fd or --seccomp-bpf)";
 	if (value[0] != '/')
@@ -124,16 +128,18 @@ static const char *parse_seccomp_compile(const char *value)
 	return NULL;
 }
 
-static const char *parse_seccomp_out(const char *value)
+static const char *parse_seccomp_out(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (value[0] != '/')
 		return "--seccomp-out: expected an absolute path for the BPF program";
 	compile_out = value;
 	return NULL;
 }
 
-static const char *parse_seccomp_fd(const char *value)
+static const char *parse_seccomp_fd(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	static char label[32];
 	if (source != NULL)
 		return "--seccomp-fd: given twice (or together with --seccomp)";
@@ -389,13 +395,13 @@ static const char *validate(const struct lab_config *cfg)
 }
 
 static const struct lab_option options[] = {
-	{ "--seccomp", true, parse_seccomp },
-	{ "--seccomp-fd", true, parse_seccomp_fd },
-	{ "--seccomp-bpf", true, parse_seccomp_bpf },
-	{ "--seccomp-flag", true, parse_seccomp_flag },
-	{ "--seccomp-compile", true, parse_seccomp_compile },
-	{ "--seccomp-out", true, parse_seccomp_out },
-	{ NULL, false, NULL },
+	{ "--seccomp", true, parse_seccomp, NULL, 0 },
+	{ "--seccomp-fd", true, parse_seccomp_fd, NULL, 0 },
+	{ "--seccomp-bpf", true, parse_seccomp_bpf, NULL, 0 },
+	{ "--seccomp-flag", true, parse_seccomp_flag, NULL, 0 },
+	{ "--seccomp-compile", true, parse_seccomp_compile, NULL, 0 },
+	{ "--seccomp-out", true, parse_seccomp_out, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_seccomp_module = { "seccomp", options, validate };
 

@@ -83,8 +83,9 @@ static bool is_syscall_name(const char *s, size_t len)
 	return true;
 }
 
-static const char *parse_notify(const char *value)
+static const char *parse_notify(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	static const char syntax[] =
 		"--seccomp-notify: expected ERRNO[,NAME=ERRNO...] (each ERRNO 1-4095, NAME a system call name), e.g. 1,clone3=38";
 	if (requested)
@@ -128,8 +129,8 @@ static const char *validate(const struct lab_config *cfg)
 }
 
 static const struct lab_option options[] = {
-	{ "--seccomp-notify", true, parse_notify },
-	{ NULL, false, NULL },
+	{ "--seccomp-notify", true, parse_notify, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_seccomp_notify_module = { "seccomp_notify", options, validate };
 

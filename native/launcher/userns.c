@@ -71,48 +71,35 @@ static bool parse_id(const char **s, unsigned long *out)
 	return true;
 }
 
-/* "INSIDE:OUTSIDE:COUNT", appended to MAP. */
-static const char *parse_range(const char *option, const char *value, struct id_map *map)
+/* "INSIDE:OUTSIDE:COUNT", appended to the map that is the option's target. */
+static const char *parse_range(const struct lab_option *option, const char *value)
 {
 	static char problem[200];
+	struct id_map *map = option->target;
 	struct id_range r;
 	const char *s = value;
 	if (!(parse_id(&s, &r.inside) && *s++ == ':' && parse_id(&s, &r.outside) && *s++ == ':' &&
 	      parse_id(&s, &r.count) && *s == '\0')) {
 		snprintf(problem, sizeof(problem), "%s: expected INSIDE:OUTSIDE:COUNT, three decimal ids (got \"%.40s\")",
-			 option, value);
+			 option->name, value);
 		return problem;
 	}
 	if (r.count == 0 || r.inside + r.count - 1 > LAB_ID_MAX || r.outside + r.count - 1 > LAB_ID_MAX) {
-		snprintf(problem, sizeof(problem), "%s %.40s: COUNT must be at least 1 and both ranges end by %lu", option,
+		snprintf(problem, sizeof(problem), "%s %.40s: COUNT must be at least 1 and both ranges end by %lu", option->name,
 			 value, LAB_ID_MAX);
 		return problem;
 	}
 	if (map->count == LAB_MAX_RANGES) {
-		snprintf(problem, sizeof(problem), "%s: at most %d ranges", option, LAB_MAX_RANGES);
+		snprintf(problem, sizeof(problem), "%s: at most %d ranges", option->name, LAB_MAX_RANGES);
 		return problem;
 	}
 	map->ranges[map->count++] = r;
 	return NULL;
 }
 
-static const char *parse_userns_map(const char *value)
+static const char *parse_setgroups(const struct lab_option *option, const char *value)
 {
-	return parse_range("--userns-map", value, &both_map);
-}
-
-static const char *parse_uid_map(const char *value)
-{
-	return parse_range("--uid-map", value, &uid_map);
-}
-
-static const char *parse_gid_map(const char *value)
-{
-	return parse_range("--gid-map", value, &gid_map);
-}
-
-static const char *parse_setgroups(const char *value)
-{
+	(void)option;
 	setgroups_given = true;
 	if (strcmp(value, "allow") == 0)
 		setgroups_deny = false;
@@ -124,8 +111,9 @@ static const char *parse_setgroups(const char *value)
 }
 
 /* docker's --user UID[:GID], numeric only: names would mean reading the image's /etc/passwd. */
-static const char *parse_user(const char *value)
+static const char *parse_user(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	const char *s = value;
 	unsigned long uid;
 	unsigned long gid = 0; /* docker's choice for a UID without an /etc/passwd entry */
@@ -142,8 +130,9 @@ static const char *parse_user(const char *value)
 	return NULL;
 }
 
-static const char *parse_group_add(const char *value)
+static const char *parse_group_add(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	const char *s = value;
 	unsigned long gid;
 	if (!parse_id(&s, &gid) || *s != '\0')
@@ -250,13 +239,13 @@ static const char *userns_validate(const struct lab_config *cfg)
 }
 
 static const struct lab_option options[] = {
-	{ "--userns-map", true, parse_userns_map },
-	{ "--uid-map", true, parse_uid_map },
-	{ "--gid-map", true, parse_gid_map },
-	{ "--setgroups", true, parse_setgroups },
-	{ "--user", true, parse_user },
-	{ "--group-add", true, parse_group_add },
-	{ NULL, false, NULL },
+	{ "--userns-map", true, parse_range, &both_map, 0 },
+	{ "--uid-map", true, parse_range, &uid_map, 0 },
+	{ "--gid-map", true, parse_range, &gid_map, 0 },
+	{ "--setgroups", true, parse_setgroups, NULL, 0 },
+	{ "--user", true, parse_user, NULL, 0 },
+	{ "--group-add", true, parse_group_add, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_userns_module = { "userns", options, userns_validate };
 

@@ -129,6 +129,19 @@ void lab_say(const char *fmt, ...)
 	while (written < 0 && errno == EINTR);
 }
 
+const char *lab_problem(const char *fmt, ...)
+{
+	/* As long as a message lab_die() would keep. */
+	static char problem[1024];
+	char text[sizeof(problem)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	memcpy(problem, text, sizeof(problem));
+	return problem;
+}
+
 static noreturn void lab_die(int exit_code, int err, const char *step, const char *fmt, va_list ap)
 {
 	char message[1024];
