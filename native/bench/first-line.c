@@ -113,11 +113,8 @@ int main(int argc, char **argv)
 	int drain = out[0];
 	for (;;) {
 		struct pollfd pfds[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = drain, .events = POLLIN } };
-		if (poll(pfds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (TEMP_FAILURE_RETRY(poll(pfds, 2, -1)) < 0)
 			die("poll");
-		}
 		if (pfds[1].revents) {
 			char sink[4096];
 			if (read(drain, sink, sizeof(sink)) <= 0)
@@ -131,8 +128,7 @@ int main(int argc, char **argv)
 	}
 	close(in[1]);
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
+	if (TEMP_FAILURE_RETRY(waitpid(pid, &status, 0)) < 0)
+		die("waitpid");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

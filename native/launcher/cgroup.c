@@ -819,11 +819,7 @@ static void close_self_move_fds(const char *step_name)
 static void move_self_in(const char *step_name)
 {
 	for (unsigned i = 0; i < self_move_fd_count; i++) {
-		ssize_t n;
-		do
-			n = write(self_move_fds[i], "0", 1);
-		while (n < 0 && errno == EINTR);
-		if (n != 1)
+		if (TEMP_FAILURE_RETRY(write(self_move_fds[i], "0", 1)) != 1)
 			die_with_error(step_name, "write(%s of %s/%s, \"0\") (cgroup %s)", ops->self_move_file, LAB_CG_PARENT, lab_cg_name, ops->name);
 	}
 	close_self_move_fds(step_name);

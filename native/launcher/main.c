@@ -80,11 +80,8 @@ _Static_assert(sizeof(struct sync_record) <= PIPE_BUF, "sync record must fit in 
 
 static void sync_send(int fd, const struct sync_record *rec)
 {
-	ssize_t n;
-	do
-		n = write(fd, rec, sizeof(*rec));
-	while (n < 0 && errno == EINTR);
 	/* Nothing to do on failure: the parent then sees EOF without a record and reports that. */
+	(void)TEMP_FAILURE_RETRY(write(fd, rec, sizeof(*rec)));
 }
 
 void lab_sync_send_failed(int sync_fd)
@@ -96,10 +93,7 @@ void lab_sync_send_failed(int sync_fd)
 bool lab_sync_child_failed(int sync_fd)
 {
 	struct sync_record rec;
-	ssize_t n;
-	do
-		n = read(sync_fd, &rec, sizeof(rec));
-	while (n < 0 && errno == EINTR);
+	ssize_t n = TEMP_FAILURE_RETRY(read(sync_fd, &rec, sizeof(rec)));
 	return n == (ssize_t)sizeof(rec) && rec.kind == SYNC_FAILED;
 }
 
@@ -282,10 +276,7 @@ struct child_args {
 static void wait_for_go(int go_fd, const char *step_name)
 {
 	char byte;
-	ssize_t n;
-	do
-		n = read(go_fd, &byte, 1);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = TEMP_FAILURE_RETRY(read(go_fd, &byte, 1));
 	if (n < 0)
 		die_with_error(step_name, "read(go pipe)");
 	if (n == 0)
@@ -402,10 +393,7 @@ static int64_t started_us;
 static void send_go(int go_fd, const char *step_name)
 {
 	lab_step(step_name);
-	ssize_t sent;
-	do
-		sent = write(go_fd, "g", 1);
-	while (sent < 0 && errno == EINTR);
+	ssize_t sent = TEMP_FAILURE_RETRY(write(go_fd, "g", 1));
 	if (sent != 1 && errno != EPIPE)
 		die_with_error(step_name, "write(go pipe)");
 }
@@ -457,9 +445,7 @@ static int wait_for_exec(int sync_fd, struct sync_record *last)
 	int kind = 0;
 	for (;;) {
 		struct sync_record rec;
-		ssize_t n = read(sync_fd, &rec, sizeof(rec));
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = TEMP_FAILURE_RETRY(read(sync_fd, &rec, sizeof(rec)));
 		if (n < 0)
 			die_with_error("clone", "read(sync pipe)");
 		if (n == 0)
@@ -479,9 +465,7 @@ static int supervise(pid_t program, const sigset_t *lifecycle)
 {
 	for (;;) {
 		siginfo_t info;
-		int sig = sigwaitinfo(lifecycle, &info);
-		if (sig < 0 && errno == EINTR)
-			continue;
+		int sig = TEMP_FAILURE_RETRY(sigwaitinfo(lifecycle, &info));
 		if (sig < 0)
 			die_with_error("clone", "sigwaitinfo");
 		if (sig == SIGCHLD) {

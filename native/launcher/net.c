@@ -286,9 +286,7 @@ static int nl_talk(int sock, struct nl_request *req)
 		return -errno;
 	for (;;) {
 		char answer[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
-		ssize_t len = recv(sock, answer, sizeof(answer), 0);
-		if (len < 0 && errno == EINTR)
-			continue;
+		ssize_t len = TEMP_FAILURE_RETRY(recv(sock, answer, sizeof(answer), 0));
 		if (len < 0)
 			return -errno;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {

@@ -178,10 +178,7 @@ static int receive_listener(int sock)
 		char buf[CMSG_SPACE(sizeof(int))];
 	} control;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
-	ssize_t n;
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = TEMP_FAILURE_RETRY(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC));
 	if (n < 0)
 		supervisor_fail("recvmsg(the listener)");
 	if (n == 0)
@@ -292,20 +289,17 @@ static noreturn void supervisor_main(int sock, pid_t parent)
 
 	for (;;) {
 		struct pollfd p = { .fd = listener, .events = POLLIN };
-		if (poll(&p, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (TEMP_FAILURE_RETRY(poll(&p, 1, -1)) < 0)
 			supervisor_fail("poll(listener)");
-		}
 		/* POLLHUP alone: every process that used the filter has exited, nothing more can come. */
 		if (!(p.revents & POLLIN))
 			_exit(0);
 
 		struct seccomp_notif req;
 		memset(&req, 0, sizeof(req)); /* the kernel refuses a buffer that is not zeroed */
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+		if (TEMP_FAILURE_RETRY(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req)) < 0) {
 			/* ENOENT: the caller was killed before we took its call. */
-			if (errno == EINTR || errno == ENOENT)
+			if (errno == ENOENT)
 				continue;
 			supervisor_fail("ioctl(SECCOMP_IOCTL_NOTIF_RECV)");
 		}
@@ -332,9 +326,8 @@ static void supervisor_stop(void)
 	/* ESRCH: it is gone already, which is what we want. */
 	syscall(SYS_pidfd_send_signal, supervisor_pidfd, SIGKILL, NULL, 0);
 	siginfo_t info;
-	while (waitid(P_PIDFD, (id_t)supervisor_pidfd, &info, WEXITED) < 0 && errno == EINTR)
-		;
 	/* ECHILD: reaped already. Either way nothing of it is left. */
+	(void)TEMP_FAILURE_RETRY(waitid(P_PIDFD, (id_t)supervisor_pidfd, &info, WEXITED));
 	close(supervisor_pidfd);
 	supervisor_pidfd = -1;
 }

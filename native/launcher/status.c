@@ -90,9 +90,7 @@ int lab_status_fd(void)
 static void write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = TEMP_FAILURE_RETRY(write(fd, buf, len));
 		/* The server went away: nobody is left to tell, and it will SIGHUP us if it cares. */
 		if (n <= 0)
 			return;

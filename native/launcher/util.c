@@ -123,10 +123,7 @@ void lab_say(const char *fmt, ...)
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2; /* cut, but still one whole line */
 	line[len++] = '\n';
-	ssize_t written;
-	do
-		written = write(STDERR_FILENO, line, len);
-	while (written < 0 && errno == EINTR);
+	(void)TEMP_FAILURE_RETRY(write(STDERR_FILENO, line, len));
 }
 
 const char *lab_problem(const char *fmt, ...)
@@ -323,9 +320,7 @@ int lab_kill_and_reap_all(pid_t program)
 		 * subreaper) by the time waitpid returns their parent, so each round catches them. */
 		kill_children();
 		int status;
-		pid_t pid = waitpid(-1, &status, __WALL);
-		if (pid < 0 && errno == EINTR)
-			continue;
+		pid_t pid = TEMP_FAILURE_RETRY(waitpid(-1, &status, __WALL));
 		if (pid < 0)
 			break; /* ECHILD: nothing left */
 		if (pid == program)

@@ -42,9 +42,7 @@ ssize_t read_text(const char *path, char *buf, size_t size)
 		return -1;
 	size_t len = 0;
 	while (len < size - 1) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = TEMP_FAILURE_RETRY(read(fd, buf + len, size - 1 - len));
 		if (n < 0) {
 			int err = errno;
 			close(fd);
