@@ -57,15 +57,14 @@ static uint64_t bit(int cap)
  * takes them: with or without CAP_, any case. */
 static const char *parse_cap_list(const struct lab_option *option, const char *list)
 {
-	static char error[200];
 	struct cap_list *caps = option->target;
 	const char *item = list;
 	for (;;) {
 		size_t len = strcspn(item, ",");
 		char name[40];
 		if (len == 0 || len + 4 >= sizeof(name)) {
-			snprintf(error, sizeof(error), "%s: expected a comma-separated list of capabilities or ALL, got \"%.64s\"", option->name, list);
-			return error;
+			return lab_problem("%s: expected a comma-separated list of capabilities or ALL, got \"%.64s\"",
+					   option->name, list);
 		}
 		/* Normalise: upper case, CAP_ prefix. */
 		size_t n = 0;
@@ -83,8 +82,7 @@ static const char *parse_cap_list(const struct lab_option *option, const char *l
 				if (strcmp(cap_names[c], name) == 0)
 					cap = c;
 			if (cap < 0) {
-				snprintf(error, sizeof(error), "%s: unknown capability: \"%s\"", option->name, name);
-				return error;
+				return lab_problem("%s: unknown capability: \"%s\"", option->name, name);
 			}
 			caps->mask |= bit(cap);
 		}
@@ -122,7 +120,6 @@ static bool read_permitted(uint64_t *permitted)
 
 static const char *validate(const struct lab_config *cfg)
 {
-	static char error[200];
 	(void)cfg;
 	/* Each list names at least one capability or ALL. */
 	requested = add.mask || add.all || drop.mask || drop.all || ambient;
@@ -140,10 +137,9 @@ static const char *validate(const struct lab_config *cfg)
 	uint64_t unavailable = add.mask & ~all;
 	if (unavailable != 0) {
 		int cap = __builtin_ctzll(unavailable);
-		snprintf(error, sizeof(error),
-			 "--cap-add: capability not supported by your kernel or not available in the current environment: \"%s\"",
-			 cap_names[cap]);
-		return error;
+		return lab_problem("--cap-add: capability not supported by your kernel or not available in the current "
+				   "environment: \"%s\"",
+				   cap_names[cap]);
 	}
 	/* moby's TweakCapabilities: add ALL wins, then drop ALL keeps only what is added; otherwise
 	 * drop from the base set, then add (so a capability both dropped and added is kept). */

@@ -63,9 +63,6 @@ static unsigned needs;                   /* LAB_CG_NEEDS_* */
 static struct lab_cg_device_rule rules[LAB_CG_MAX_RULES * 2];
 static unsigned rule_count;
 
-static char problem[320];
-#define PROBLEM(...) (snprintf(problem, sizeof(problem), __VA_ARGS__), problem)
-
 /* ---- parsing, with docker's syntax ---- */
 
 static void note_limit(const char *option)
@@ -174,7 +171,8 @@ static const char *check_list_available(const char *option, const char *list, co
 {
 	unsigned char wanted[LAB_CG_MAX_CPUS / 8], have[LAB_CG_MAX_CPUS / 8];
 	if (!parse_list(list, wanted))
-		return PROBLEM("%s: expected a list like 0-3,8 (numbers below %d), got \"%.64s\"", option, LAB_CG_MAX_CPUS, list);
+		return lab_problem("%s: expected a list like 0-3,8 (numbers below %d), got \"%.64s\"",
+				   option, LAB_CG_MAX_CPUS, list);
 	char online[1024];
 	int fd = open(sysfs_file, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : read(fd, online, sizeof(online) - 1);
@@ -185,10 +183,11 @@ static const char *check_list_available(const char *option, const char *list, co
 	else
 		online[strcspn(online, "\n")] = online[n] = '\0';
 	if (!parse_list(online, have))
-		return PROBLEM("%s: cannot understand %s (\"%.64s\")", option, sysfs_file, online);
+		return lab_problem("%s: cannot understand %s (\"%.64s\")", option, sysfs_file, online);
 	for (size_t i = 0; i < sizeof(wanted); i++)
 		if (wanted[i] & ~have[i])
-			return PROBLEM("%s: %s asks for what this host does not have (available: %.64s)", option, list, online);
+			return lab_problem("%s: %s asks for what this host does not have (available: %.64s)",
+					   option, list, online);
 	return NULL;
 }
 
@@ -248,7 +247,7 @@ static const char *parse_name(const struct lab_option *option, const char *value
 {
 	*(const char **)option->target = value;
 	if (!valid_name(value))
-		return PROBLEM("%s: NAME must be 1-64 of A-Z a-z 0-9 _ . - (not \".\" or \"..\")", option->name);
+		return lab_problem("%s: NAME must be 1-64 of A-Z a-z 0-9 _ . - (not \".\" or \"..\")", option->name);
 	return NULL;
 }
 
@@ -266,7 +265,8 @@ static const char *parse_memory(const struct lab_option *option, const char *val
 	note_limit(option->name);
 	/* docker's floor: below this a container cannot even start its first process. */
 	if (!parse_size(value, &limits.memory) || limits.memory < 6 * 1024 * 1024)
-		return PROBLEM("--memory: expected a size of at least 6m, like 512m, 1g or a number of bytes, got \"%.64s\"", value);
+		return lab_problem("--memory: expected a size of at least 6m, like 512m, 1g or a number of bytes, got \"%.64s\"",
+				   value);
 	return NULL;
 }
 
@@ -276,7 +276,8 @@ static const char *parse_memory_swap(const struct lab_option *option, const char
 	if (strcmp(value, "-1") == 0)
 		limits.memory_swap = -1;
 	else if (!parse_size(value, &limits.memory_swap) || limits.memory_swap == 0)
-		return PROBLEM("--memory-swap: expected memory+swap as a size (like 1g) or -1 for unlimited swap, got \"%.64s\"", value);
+		return lab_problem("--memory-swap: expected memory+swap as a size (like 1g) or -1 for unlimited swap, got \"%.64s\"",
+				   value);
 	return NULL;
 }
 
@@ -286,7 +287,8 @@ static const char *parse_cpus_option(const struct lab_option *option, const char
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	/* docker's range: a quota of at least 1 ms per 100 ms period, at most every CPU there is. */
 	if (!parse_cpus(value, &nano_cpus) || nano_cpus < 10000000 || nano_cpus > online * 1000000000LL)
-		return PROBLEM("--cpus: expected a number of CPUs from 0.01 to %ld (like 0.5), got \"%.64s\"", online, value);
+		return lab_problem("--cpus: expected a number of CPUs from 0.01 to %ld (like 0.5), got \"%.64s\"",
+				   online, value);
 	return NULL;
 }
 
@@ -294,7 +296,8 @@ static const char *parse_cpu_quota(const struct lab_option *option, const char *
 {
 	note_limit(option->name);
 	if (!lab_parse_i64(value, -1, INT64_MAX / 1000, &limits.cpu_quota) || (limits.cpu_quota >= 0 && limits.cpu_quota < 1000))
-		return PROBLEM("--cpu-quota: expected microseconds per period, at least 1000, or -1 for none, got \"%.64s\"", value);
+		return lab_problem("--cpu-quota: expected microseconds per period, at least 1000, or -1 for none, got \"%.64s\"",
+				   value);
 	return NULL;
 }
 
@@ -302,7 +305,7 @@ static const char *parse_cpu_period(const struct lab_option *option, const char 
 {
 	note_limit(option->name);
 	if (!lab_parse_i64(value, 1000, 1000000, &limits.cpu_period))
-		return PROBLEM("--cpu-period: expected microseconds from 1000 to 1000000, got \"%.64s\"", value);
+		return lab_problem("--cpu-period: expected microseconds from 1000 to 1000000, got \"%.64s\"", value);
 	return NULL;
 }
 
@@ -311,7 +314,8 @@ static const char *parse_cpu_shares(const struct lab_option *option, const char 
 	note_limit(option->name);
 	/* The kernel's own range for cpu.shares (MIN_SHARES, MAX_SHARES). */
 	if (!lab_parse_i64(value, 2, 262144, &limits.cpu_shares))
-		return PROBLEM("--cpu-shares: expected a relative weight from 2 to 262144 (default 1024), got \"%.64s\"", value);
+		return lab_problem("--cpu-shares: expected a relative weight from 2 to 262144 (default 1024), got \"%.64s\"",
+				   value);
 	return NULL;
 }
 
@@ -333,7 +337,8 @@ static const char *parse_pids_limit(const struct lab_option *option, const char 
 {
 	note_limit(option->name);
 	if (!lab_parse_i64(value, -1, INT64_MAX, &limits.pids_limit))
-		return PROBLEM("--pids-limit: expected a number of processes, or 0 or -1 for unlimited, got \"%.64s\"", value);
+		return lab_problem("--pids-limit: expected a number of processes, or 0 or -1 for unlimited, got \"%.64s\"",
+				   value);
 	/* docker: 0 and -1 both mean no limit. */
 	if (limits.pids_limit == 0)
 		limits.pids_limit = -1;
@@ -349,7 +354,7 @@ static const char *parse_throttle(const struct lab_option *option, const char *v
 	note_limit(option->name);
 	bool bytes = kind == LAB_CG_READ_BPS || kind == LAB_CG_WRITE_BPS;
 	if (limits.throttle_count == LAB_CG_MAX_THROTTLES)
-		return PROBLEM("%s: at most %d device throttles", option->name, LAB_CG_MAX_THROTTLES);
+		return lab_problem("%s: at most %d device throttles", option->name, LAB_CG_MAX_THROTTLES);
 	struct lab_cg_throttle *t = &limits.throttles[limits.throttle_count];
 	t->kind = kind;
 	const char *colon = strrchr(value, ':');
@@ -364,7 +369,7 @@ static const char *parse_throttle(const struct lab_option *option, const char *v
 		struct stat st;
 		snprintf(path, sizeof(path), "%.*s", (int)(colon - value), value);
 		if (stat(path, &st) < 0 || !S_ISBLK(st.st_mode))
-			return PROBLEM("%s: %.128s is not a block device", option->name, path);
+			return lab_problem("%s: %.128s is not a block device", option->name, path);
 		t->major = major(st.st_rdev);
 		t->minor = minor(st.st_rdev);
 	} else {
@@ -379,7 +384,7 @@ static const char *parse_throttle(const struct lab_option *option, const char *v
 	limits.throttle_count++;
 	return NULL;
 syntax:
-	return PROBLEM("%s: expected MAJOR:MINOR:RATE or /dev/PATH:RATE, RATE %s, got \"%.64s\"", option->name,
+	return lab_problem("%s: expected MAJOR:MINOR:RATE or /dev/PATH:RATE, RATE %s, got \"%.64s\"", option->name,
 		       bytes ? "bytes per second (like 1m)" : "operations per second", value);
 }
 
@@ -388,9 +393,9 @@ static const char *parse_device_cgroup_rule(const struct lab_option *option, con
 	(void)option;
 	device_options = true;
 	if (user_rule_count == LAB_CG_MAX_RULES)
-		return PROBLEM("--device-cgroup-rule: at most %d rules", LAB_CG_MAX_RULES);
+		return lab_problem("--device-cgroup-rule: at most %d rules", LAB_CG_MAX_RULES);
 	if (!parse_device_rule(value, &user_rules[user_rule_count]))
-		return PROBLEM("--device-cgroup-rule: expected 'TYPE MAJOR:MINOR ACCESS' (TYPE a, b or c; MAJOR, MINOR a "
+		return lab_problem("--device-cgroup-rule: expected 'TYPE MAJOR:MINOR ACCESS' (TYPE a, b or c; MAJOR, MINOR a "
 			       "number or *; ACCESS 1-3 letters of r, w, m), like 'c 1:3 rwm', got \"%.64s\"", value);
 	user_rule_count++;
 	return NULL;
@@ -405,7 +410,7 @@ static const char *parse_device_policy(const struct lab_option *option, const ch
 	else if (strcmp(value, "allow-all") == 0)
 		allow_all_devices = true;
 	else
-		return PROBLEM("--device-policy: expected default or allow-all, got \"%.64s\"", value);
+		return lab_problem("--device-policy: expected default or allow-all, got \"%.64s\"", value);
 	return NULL;
 }
 
@@ -539,11 +544,14 @@ static const char *choose_backend(void)
 		if (type == CGROUP2_SUPER_MAGIC)
 			ops = &lab_cg_v2_ops;
 		else if (type == CGROUP_SUPER_MAGIC)
-			return PROBLEM("--cgroup-root: %s is one cgroup v1 hierarchy; give the directory that holds them (like /sys/fs/cgroup)", root_option);
+			return lab_problem("--cgroup-root: %s is one cgroup v1 hierarchy; give the directory that holds them "
+					   "(like /sys/fs/cgroup)",
+					   root_option);
 		else if (type == TMPFS_MAGIC)
 			ops = &lab_cg_v1_ops;
 		else
-			return PROBLEM("--cgroup-root: %s is not a cgroup filesystem (neither cgroup2 nor a tmpfs of cgroup v1 hierarchies)", root_option);
+			return lab_problem("--cgroup-root: %s is not a cgroup filesystem (neither cgroup2 nor a tmpfs of cgroup v1 hierarchies)",
+					   root_option);
 		return ops->check(needs, &limits);
 	}
 	if (fs_type("/sys/fs/cgroup") == CGROUP2_SUPER_MAGIC) {
@@ -555,18 +563,18 @@ static const char *choose_backend(void)
 	set_root("/sys/fs/cgroup");
 	ops = &lab_cg_v1_ops;
 	const char *v1_problem = ops->check(needs, &limits);
-	if (v1_problem == NULL)
+	if (v1_problem == NULL || fs_type("/sys/fs/cgroup/unified") != CGROUP2_SUPER_MAGIC)
+		return v1_problem;
+	/* Hybrid with the controllers we need given to the unified hierarchy instead. */
+	set_root("/sys/fs/cgroup/unified");
+	ops = &lab_cg_v2_ops;
+	if (ops->check(needs, &limits) == NULL)
 		return NULL;
-	static char v1_text[sizeof(problem)];
-	snprintf(v1_text, sizeof(v1_text), "%s", v1_problem);
-	if (fs_type("/sys/fs/cgroup/unified") == CGROUP2_SUPER_MAGIC) {
-		/* Hybrid with the controllers we need given to the unified hierarchy instead. */
-		set_root("/sys/fs/cgroup/unified");
-		ops = &lab_cg_v2_ops;
-		if (ops->check(needs, &limits) == NULL)
-			return NULL;
-	}
-	return v1_text;
+	/* Neither can: what v1 lacks is the problem to report, and v2's words replaced it, so v1's
+	 * check says it again. */
+	set_root("/sys/fs/cgroup");
+	ops = &lab_cg_v1_ops;
+	return ops->check(needs, &limits);
 }
 
 /* ---- the cgroup filesystem inside the container (planned here, mounted by the child) ----
@@ -698,7 +706,8 @@ static const char *validate(const struct lab_config *cfg)
 		return validate_join();
 	if (name == NULL) {
 		if (first_limit)
-			return PROBLEM("%s needs --cgroup NAME: limits apply to the container's own cgroup", first_limit);
+			return lab_problem("%s needs --cgroup NAME: limits apply to the container's own cgroup",
+					   first_limit);
 		if (device_options)
 			return "--device-policy and --device-cgroup-rule need --cgroup NAME: the device list belongs to a cgroup";
 		if (root_option)
@@ -899,8 +908,8 @@ void lab_cgroup_join_open(void)
 		return;
 	step("join_cgroup");
 	if (!ops->exists(LAB_CG_EVERY_HIERARCHY)) {
-		errno = ENOENT;
-		die_with_error("join_cgroup", "no cgroup %s/%s under %s to join (cgroup %s)", LAB_CG_PARENT, lab_cg_name, lab_cg_root, ops->name);
+		die_with_errno(ENOENT, "join_cgroup", "no cgroup %s/%s under %s to join (cgroup %s)", LAB_CG_PARENT, lab_cg_name,
+			       lab_cg_root, ops->name);
 	}
 	self_move_fd_count = ops->open_self_move(self_move_fds, SELF_MOVE_MAX_FDS);
 	if (ops->open_dir != NULL)
@@ -1039,8 +1048,8 @@ void lab_cgroup_update_mode(void)
 		return;
 	step("cgroup_limits");
 	if (!ops->exists(needs)) {
-		errno = ENOENT;
-		die_with_error("cgroup_limits", "no cgroup %s/%s under %s to update (cgroup %s)", LAB_CG_PARENT, lab_cg_name, lab_cg_root, ops->name);
+		die_with_errno(ENOENT, "cgroup_limits", "no cgroup %s/%s under %s to update (cgroup %s)", LAB_CG_PARENT, lab_cg_name,
+			       lab_cg_root, ops->name);
 	}
 	ops->write_limits(&limits, true);
 	lab_step_end();
@@ -1061,10 +1070,8 @@ void lab_cgroup_update_mode(void)
 
 void lab_cg_path(char out[PATH_MAX], const char *a, const char *b)
 {
-	if (snprintf(out, PATH_MAX, "%s/%s", a, b) >= PATH_MAX) {
-		errno = ENAMETOOLONG;
-		die_with_error(lab_cg_step, "path %s/%s", a, b);
-	}
+	if (snprintf(out, PATH_MAX, "%s/%s", a, b) >= PATH_MAX)
+		die_with_errno(ENAMETOOLONG, lab_cg_step, "path %s/%s", a, b);
 }
 
 int lab_cg_try_write(const char *dir, const char *file, const char *value)

@@ -122,19 +122,17 @@ const char *lab_landlock_unavailable_reason(int err)
 /* --landlock-ro and --landlock-rw (ARG: writable): "P1:P2:...". */
 static const char *add_paths(const struct lab_option *option, const char *list)
 {
-	static char error[200];
 	bool writable = option->arg;
 	fs_requested = true;
 	const char *item = list;
 	for (;;) {
 		size_t len = strcspn(item, ":");
 		if (len == 0 || item[0] != '/') {
-			snprintf(error, sizeof(error), "%s: expected absolute paths separated by ':', got \"%.64s\"", option->name, list);
-			return error;
+			return lab_problem("%s: expected absolute paths separated by ':', got \"%.64s\"",
+					   option->name, list);
 		}
 		if (path_count == MAX_PATHS) {
-			snprintf(error, sizeof(error), "%s: at most %d paths", option->name, MAX_PATHS);
-			return error;
+			return lab_problem("%s: at most %d paths", option->name, MAX_PATHS);
 		}
 		paths[path_count].path = strndup(item, len);
 		if (paths[path_count].path == NULL)
@@ -149,7 +147,6 @@ static const char *add_paths(const struct lab_option *option, const char *list)
 /* "80,443" or "none" (handle the kind, allow no port), into the port set that is the target. */
 static const char *add_ports(const struct lab_option *option, const char *list)
 {
-	static char error[200];
 	struct port_set *set = option->target;
 	set->requested = true;
 	if (strcmp(list, "none") == 0)
@@ -159,12 +156,11 @@ static const char *add_ports(const struct lab_option *option, const char *list)
 		uint64_t port;
 		const char *end = lab_scan_u64(item, 65535, &port);
 		if (end == NULL || (*end != ',' && *end != '\0')) {
-			snprintf(error, sizeof(error), "%s: expected TCP ports 0-65535 separated by ',' (or none), got \"%.64s\"", option->name, list);
-			return error;
+			return lab_problem("%s: expected TCP ports 0-65535 separated by ',' (or none), got \"%.64s\"",
+					   option->name, list);
 		}
 		if (set->count == MAX_PORTS) {
-			snprintf(error, sizeof(error), "%s: at most %d ports", option->name, MAX_PORTS);
-			return error;
+			return lab_problem("%s: at most %d ports", option->name, MAX_PORTS);
 		}
 		set->ports[set->count++] = (uint16_t)port;
 		if (*end == '\0')
@@ -176,7 +172,6 @@ static const char *add_ports(const struct lab_option *option, const char *list)
 
 static const char *validate(const struct lab_config *cfg)
 {
-	static char error[300];
 	(void)cfg;
 	if (!fs_requested && !net_bind.requested && !net_connect.requested)
 		return NULL;
@@ -184,13 +179,13 @@ static const char *validate(const struct lab_config *cfg)
 	int err;
 	abi = lab_landlock_abi(&err);
 	if (abi < 0) {
-		snprintf(error, sizeof(error), "%s: Landlock is not available on this kernel: %s", option, lab_landlock_unavailable_reason(err));
-		return error;
+		return lab_problem("%s: Landlock is not available on this kernel: %s",
+				   option, lab_landlock_unavailable_reason(err));
 	}
 	if ((net_bind.requested || net_connect.requested) && abi < 4) {
-		snprintf(error, sizeof(error),
-			 "--landlock-net-bind/--landlock-net-connect: TCP port rules need Landlock ABI 4 (Linux 6.7); this kernel has ABI %d", abi);
-		return error;
+		return lab_problem("--landlock-net-bind/--landlock-net-connect: TCP port rules need Landlock ABI 4 (Linux 6.7); "
+				   "this kernel has ABI %d",
+				   abi);
 	}
 	return NULL;
 }

@@ -94,6 +94,8 @@ void lab_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * to stderr when there is none), cleans up for the process it runs in, and exits. */
 noreturn void die_with_error(const char *step, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 noreturn void die(const char *step, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* With the error ERR rather than errno (a library's -errno return, an errno saved before a clean-up). */
+noreturn void die_with_errno(int err, const char *step, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* execve failed: exit 127 when PROGRAM was not found, 126 when it cannot be executed. */
 noreturn void die_exec_failed(const char *step, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -182,17 +182,14 @@ static const char *parse_selinux(const struct lab_option *option, const char *va
 
 static const char *validate(const struct lab_config *cfg)
 {
-	static char error[512];
 	char reason[400];
 	const char *mode;
 	(void)cfg;
 	if (apparmor_profile != NULL && !apparmor_available(reason, sizeof(reason))) {
-		snprintf(error, sizeof(error), "--apparmor: AppArmor is not available on this host because %s", reason);
-		return error;
+		return lab_problem("--apparmor: AppArmor is not available on this host because %s", reason);
 	}
 	if (selinux_label != NULL && !selinux_available(reason, sizeof(reason), &mode)) {
-		snprintf(error, sizeof(error), "--selinux-label: SELinux is not available on this host because %s", reason);
-		return error;
+		return lab_problem("--selinux-label: SELinux is not available on this host because %s", reason);
 	}
 	return NULL;
 }

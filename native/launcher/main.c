@@ -149,17 +149,16 @@ const char *lab_option_flag(const struct lab_option *option, const char *value)
 }
 
 /* Fills CFG from argv. Returns the first problem found (NULL if none); keeps going after one so
- * the status options are known and the problem can be reported on the status channel. */
+ * the status options are known and the problem can be reported on the status channel. Once it
+ * holds a problem it calls nothing that could make another (a module's parser, lab_problem()):
+ * the problem may live in lab_problem()'s buffer, which the next one would overwrite. */
 static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 {
-	static char error[256];
 	const char *problem = NULL;
 #define PROBLEM(...) \
 	do { \
-		if (problem == NULL) { \
-			snprintf(error, sizeof(error), __VA_ARGS__); \
-			problem = error; \
-		} \
+		if (problem == NULL) \
+			problem = lab_problem(__VA_ARGS__); \
 	} while (0)
 
 	*cfg = (struct lab_config){ .status_fd = -1, .rootfs_fd = -1 };
@@ -178,9 +177,10 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 		} else if (strcmp(opt, "--status-token") == 0) {
 			cfg->status_token = value;
 		} else if (strcmp(opt, "--unshare") == 0) {
-			const char *ns_error = value ? lab_ns_parse_list(value, &cfg->clone_flags) : "--unshare: missing list";
-			if (ns_error != NULL)
-				PROBLEM("%s", ns_error);
+			if (value == NULL)
+				PROBLEM("--unshare: missing list");
+			else if (problem == NULL)
+				problem = lab_ns_parse_list(value, &cfg->clone_flags);
 		} else if (strcmp(opt, "--hostname") == 0) {
 			cfg->hostname = value;
 			if (value == NULL || !is_hostname(value))
@@ -206,9 +206,8 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 				takes_value = false;
 			} else {
 				takes_value = option->takes_value;
-				const char *module_problem = takes_value && value == NULL ? NULL : option->parse(option, takes_value ? value : NULL);
-				if (module_problem != NULL)
-					PROBLEM("%s", module_problem);
+				if (problem == NULL && !(takes_value && value == NULL))
+					problem = option->parse(option, takes_value ? value : NULL);
 			}
 		}
 		if (takes_value) {
@@ -235,9 +234,8 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 	if (cfg->join_pid && (cfg->clone_flags || cfg->hostname || cfg->rootfs))
 		PROBLEM("--join enters an existing container: --unshare, --hostname and --rootfs do not apply");
 	for (size_t m = 0; m < MODULE_COUNT && problem == NULL; m++) {
-		const char *module_problem = modules[m]->validate ? modules[m]->validate(cfg) : NULL;
-		if (module_problem != NULL)
-			PROBLEM("%s", module_problem);
+		if (modules[m]->validate != NULL)
+			problem = modules[m]->validate(cfg);
 	}
 	return problem;
 #undef PROBLEM

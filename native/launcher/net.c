@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <net/if.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,17 +306,8 @@ static int nl_talk(int sock, struct nl_request *req)
 	}
 }
 
-/* Dies with ERR (a negative errno from nl_talk) and the kernel's explanation. */
-static noreturn __attribute__((format(printf, 3, 4))) void nl_die(int err, const char *step, const char *fmt, ...)
-{
-	char what[200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	errno = -err;
-	die_with_error(step, "%s%s", what, nl_explanation);
-}
+/* Dies with ERR (a negative errno from nl_talk) and, after what FMT says, the kernel's explanation. */
+#define nl_die(err, step, fmt, ...) die_with_errno(-(err), step, fmt "%s", __VA_ARGS__, nl_explanation)
 
 static int link_index(const char *name, const char *step)
 {

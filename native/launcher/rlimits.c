@@ -64,11 +64,9 @@ static bool parse_limit_value(const char *s, size_t len, rlim_t *out)
 static const char *parse_ulimit(const struct lab_option *option, const char *value)
 {
 	(void)option;
-	static char error[256];
 	const char *eq = strchr(value, '=');
 	if (eq == NULL) {
-		snprintf(error, sizeof(error), "--ulimit: expected NAME=SOFT[:HARD], got \"%.64s\"", value);
-		return error;
+		return lab_problem("--ulimit: expected NAME=SOFT[:HARD], got \"%.64s\"", value);
 	}
 	size_t name_len = (size_t)(eq - value);
 	int found = -1;
@@ -76,9 +74,8 @@ static const char *parse_ulimit(const struct lab_option *option, const char *val
 		if (strlen(limit_names[i].name) == name_len && strncmp(limit_names[i].name, value, name_len) == 0)
 			found = (int)i;
 	if (found < 0) {
-		snprintf(error, sizeof(error), "--ulimit: unknown limit \"%.*s\" (known: " KNOWN_NAMES ")",
-			 (int)(name_len > 32 ? 32 : name_len), value);
-		return error;
+		return lab_problem("--ulimit: unknown limit \"%.*s\" (known: " KNOWN_NAMES ")", (int)(name_len > 32 ? 32 : name_len),
+				   value);
 	}
 
 	const char *soft_s = eq + 1;
@@ -87,17 +84,15 @@ static const char *parse_ulimit(const struct lab_option *option, const char *val
 	struct rlimit limit;
 	if (!parse_limit_value(soft_s, soft_len, &limit.rlim_cur) ||
 	    (colon != NULL && !parse_limit_value(colon + 1, strlen(colon + 1), &limit.rlim_max))) {
-		snprintf(error, sizeof(error),
-			 "--ulimit %s: expected SOFT[:HARD] as numbers, -1 or unlimited, got \"%.64s\"",
-			 limit_names[found].name, soft_s);
-		return error;
+		return lab_problem("--ulimit %s: expected SOFT[:HARD] as numbers, -1 or unlimited, got \"%.64s\"",
+				   limit_names[found].name, soft_s);
 	}
 	if (colon == NULL)
 		limit.rlim_max = limit.rlim_cur;
 	/* RLIM_INFINITY is the largest rlim_t, so "unlimited" compares as it should. */
 	if (limit.rlim_cur > limit.rlim_max) {
-		snprintf(error, sizeof(error), "--ulimit %s: the soft limit must not exceed the hard limit", limit_names[found].name);
-		return error;
+		return lab_problem("--ulimit %s: the soft limit must not exceed the hard limit",
+				   limit_names[found].name);
 	}
 	int resource = limit_names[found].resource;
 	wanted[resource].set = true;

@@ -63,22 +63,19 @@ static unsigned long propagation = MS_PRIVATE; /* --propagation */
 /* Refuses an image (or layer) that someone other than root could change under every container. */
 static const char *image_problem(const char *option, const char *dir, const struct stat *st)
 {
-	static char problem[512];
 	if (dir[0] != '/')
-		snprintf(problem, sizeof(problem), "%s \"%s\": must be an absolute path", option, dir);
-	else if (strcmp(dir, "/") == 0)
-		snprintf(problem, sizeof(problem), "%s /: the host's root is not an image", option);
-	else if (!S_ISDIR(st->st_mode))
-		snprintf(problem, sizeof(problem), "%s \"%s\": not a directory", option, dir);
-	else if (st->st_uid != 0)
-		snprintf(problem, sizeof(problem), "%s \"%s\": must be owned by root (owner is uid %u)", option, dir,
-			 (unsigned)st->st_uid);
-	else if (st->st_mode & (S_IWGRP | S_IWOTH))
-		snprintf(problem, sizeof(problem), "%s \"%s\": must not be group- or world-writable (mode %04o)", option,
-			 dir, (unsigned)(st->st_mode & 07777));
-	else
-		return NULL;
-	return problem;
+		return lab_problem("%s \"%s\": must be an absolute path", option, dir);
+	if (strcmp(dir, "/") == 0)
+		return lab_problem("%s /: the host's root is not an image", option);
+	if (!S_ISDIR(st->st_mode))
+		return lab_problem("%s \"%s\": not a directory", option, dir);
+	if (st->st_uid != 0)
+		return lab_problem("%s \"%s\": must be owned by root (owner is uid %u)",
+				   option, dir, (unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return lab_problem("%s \"%s\": must not be group- or world-writable (mode %04o)", option, dir,
+				   (unsigned)(st->st_mode & 07777));
+	return NULL;
 }
 
 void lab_rootfs_check(const char *dir, int dir_fd)
@@ -516,7 +513,6 @@ static const char *parse_overlay_upper(const struct lab_option *option, const ch
  * ':' or ',' (the separators of these options) and no control character. */
 static const char *container_path_problem(const char *option, const char *path, size_t len)
 {
-	static char problem[512];
 	const char *why = NULL;
 	if (len == 0 || path[0] != '/')
 		why = "must be an absolute path";
@@ -538,8 +534,7 @@ static const char *container_path_problem(const char *option, const char *path, 
 	}
 	if (why == NULL)
 		return NULL;
-	snprintf(problem, sizeof(problem), "%s \"%.*s\": %s", option, (int)(len > 300 ? 300 : len), path, why);
-	return problem;
+	return lab_problem("%s \"%.*s\": %s", option, (int)(len > 300 ? 300 : len), path, why);
 }
 
 /* --masked-paths and --readonly-paths: "default" (Docker's list), "none", or P1:P2:..., into the
@@ -711,30 +706,25 @@ static bool path_within(const char *a, const char *b)
 
 static const char *layers_problem(const char *image)
 {
-	static char problem[512];
 	for (int i = 0; i < layer_count; i++) {
 		struct stat st;
 		if (stat(layers[i], &st) < 0) {
-			snprintf(problem, sizeof(problem), "--layer \"%s\": %s", layers[i], strerrordesc_np(errno));
-			return problem;
+			return lab_problem("--layer \"%s\": %s", layers[i], strerrordesc_np(errno));
 		}
 		const char *why = image_problem("--layer", layers[i], &st);
 		if (why != NULL)
 			return why;
 		layer_real[i] = realpath(layers[i], NULL);
 		if (layer_real[i] == NULL || strpbrk(layer_real[i], ",:\\") != NULL) {
-			snprintf(problem, sizeof(problem), "--layer \"%s\": must resolve to a path without ',', ':' or '\\'",
-				 layers[i]);
-			return problem;
+			return lab_problem("--layer \"%s\": must resolve to a path without ',', ':' or '\\'",
+					   layers[i]);
 		}
 		if (image != NULL && (path_within(layer_real[i], image) || path_within(image, layer_real[i]))) {
-			snprintf(problem, sizeof(problem), "--layer \"%s\": overlaps the image --rootfs", layers[i]);
-			return problem;
+			return lab_problem("--layer \"%s\": overlaps the image --rootfs", layers[i]);
 		}
 		for (int j = 0; j < i; j++) {
 			if (path_within(layer_real[i], layer_real[j]) || path_within(layer_real[j], layer_real[i])) {
-				snprintf(problem, sizeof(problem), "--layer \"%s\": overlaps --layer \"%s\"", layers[i], layers[j]);
-				return problem;
+				return lab_problem("--layer \"%s\": overlaps --layer \"%s\"", layers[i], layers[j]);
 			}
 		}
 	}
@@ -759,7 +749,6 @@ static bool is_empty_dir(const char *path)
  * "work" or "merged" beside it yet; not inside (or around) the image or a layer. */
 static const char *upper_problem(const char *image)
 {
-	static char problem[PATH_MAX + 256];
 	struct stat st;
 	struct stat parent_st;
 	char parent[PATH_MAX];
@@ -798,8 +787,7 @@ static const char *upper_problem(const char *image)
 	}
 	if (why == NULL)
 		return NULL;
-	snprintf(problem, sizeof(problem), "--overlay-upper \"%s\": %s", upper, why);
-	return problem;
+	return lab_problem("--overlay-upper \"%s\": %s", upper, why);
 }
 
 /* What mount_overlay will write: the kernel takes at most a page of mount options. */

@@ -284,7 +284,6 @@ static const char *parse_line(char *line)
 
 static const char *read_profile(FILE *f)
 {
-	static char error[320];
 	char *line = NULL;
 	size_t capacity = 0;
 	unsigned number = 0;
@@ -305,8 +304,7 @@ static const char *read_profile(FILE *f)
 	if (problem == NULL && !have_profile)
 		problem = "no default action (a \"default ACTION\" line)";
 	if (problem != NULL) {
-		snprintf(error, sizeof(error), "--seccomp %s: line %u: %s", source, number, problem);
-		return error;
+		return lab_problem("--seccomp %s: line %u: %s", source, number, problem);
 	}
 	return NULL;
 }
@@ -316,21 +314,19 @@ static const char *read_profile(FILE *f)
  * call of the container, so, like an image, it must be root's and writable by nobody else. */
 static const char *read_bpf(void)
 {
-	static char error[320];
 	const char *why = NULL;
 	int fd = open(bpf_source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 && errno == ELOOP) {
 		/* O_NOFOLLOW's answer when the path names a symbolic link (or a loop of them on the way).
 		 * Said plainly: the two libcs word ELOOP differently, and neither names the link. */
-		snprintf(error, sizeof(error), "--seccomp-bpf %s: a symbolic link (ELOOP): give the file's own path", bpf_source);
-		return error;
+		return lab_problem("--seccomp-bpf %s: a symbolic link (ELOOP): give the file's own path", bpf_source);
 	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(error, sizeof(error), "--seccomp-bpf %s: %s", bpf_source, strerror(errno));
+		const char *problem = lab_problem("--seccomp-bpf %s: %s", bpf_source, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return error;
+		return problem;
 	}
 	if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
@@ -356,14 +352,12 @@ static const char *read_bpf(void)
 	close(fd);
 	if (why == NULL)
 		return NULL;
-	snprintf(error, sizeof(error), "--seccomp-bpf %s: %s", bpf_source, why);
-	return error;
+	return lab_problem("--seccomp-bpf %s: %s", bpf_source, why);
 }
 
 /* The profile is read and checked up front, so a bad one is refused before anything exists. */
 static const char *validate(const struct lab_config *cfg)
 {
-	static char error[320];
 	if (compile_mode && compile_out == NULL)
 		return "--seccomp-compile needs --seccomp-out FILE: where to write the program";
 	if (compile_mode && (cfg->program || cfg->join_pid || cfg->clone_flags || cfg->rootfs))
@@ -380,8 +374,7 @@ static const char *validate(const struct lab_config *cfg)
 	} else {
 		FILE *f = source_fd >= 0 ? fdopen(source_fd, "r") : fopen(source, "re");
 		if (f == NULL) {
-			snprintf(error, sizeof(error), "--seccomp %s: %s", source, strerror(errno));
-			return error;
+			return lab_problem("--seccomp %s: %s", source, strerror(errno));
 		}
 		problem = read_profile(f);
 		fclose(f); /* closes --seccomp-fd too: the container must not inherit it */
@@ -405,20 +398,8 @@ static const struct lab_option options[] = {
 };
 const struct lab_module lab_seccomp_module = { "seccomp", options, validate };
 
-/* libseccomp returns -errno instead of setting errno. */
-static noreturn void die_libseccomp(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static noreturn void die_libseccomp(int rc, const char *fmt, ...)
-{
-	char what[160];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	errno = -rc;
-	die_with_error("seccomp", "%s", what);
-}
-
-/* The rules, turned by libseccomp into a filter (not loaded yet). */
+/* The rules, turned by libseccomp into a filter (not loaded yet). libseccomp returns -errno
+ * instead of setting errno: hence die_with_errno(-rc, ...). */
 static scmp_filter_ctx build_filter(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(default_action);
@@ -428,23 +409,23 @@ static scmp_filter_ctx build_filter(void)
 	 * Without it the kernel wants CAP_SYS_ADMIN to load a filter, which we still hold here. */
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0)
-		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_NNP, 0)");
+		die_with_errno(-rc, "seccomp", "seccomp_attr_set(SCMP_FLTATR_CTL_NNP, 0)");
 	/* The rules as a binary tree of syscall numbers instead of a list: the same decisions, a few
 	 * comparisons per call instead of up to one per rule. It also halves the time the kernel takes
 	 * to load the program (it runs the filter for every syscall number to cache the allowed ones). */
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
-		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE, 2)");
+		die_with_errno(-rc, "seccomp", "seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE, 2)");
 	/* Docker's SECCOMP_FILTER_FLAG_LOG and SECCOMP_FILTER_FLAG_SPEC_ALLOW. */
 	if (flag_log && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1)) < 0)
-		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_LOG, 1)");
+		die_with_errno(-rc, "seccomp", "seccomp_attr_set(SCMP_FLTATR_CTL_LOG, 1)");
 	if (flag_spec_allow && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1)) < 0)
-		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_SSB, 1)");
+		die_with_errno(-rc, "seccomp", "seccomp_attr_set(SCMP_FLTATR_CTL_SSB, 1)");
 
 	/* The native architecture is in the filter from the start (adding it again says EEXIST). */
 	for (unsigned i = 0; i < arch_count; i++) {
 		rc = seccomp_arch_add(ctx, arches[i].token);
 		if (rc < 0 && rc != -EEXIST)
-			die_libseccomp(rc, "seccomp_arch_add(%s)", arches[i].name);
+			die_with_errno(-rc, "seccomp", "seccomp_arch_add(%s)", arches[i].name);
 	}
 
 	for (size_t i = 0; i < rule_count; i++) {
@@ -459,7 +440,7 @@ static scmp_filter_ctx build_filter(void)
 			continue;
 		rc = seccomp_rule_add_array(ctx, r->action, nr, r->arg_count, r->args);
 		if (rc < 0)
-			die_libseccomp(rc, "seccomp_rule_add(%s)", r->name);
+			die_with_errno(-rc, "seccomp", "seccomp_rule_add(%s)", r->name);
 	}
 	return ctx;
 }
@@ -494,7 +475,7 @@ void lab_seccomp_apply(void)
 	/* The filter goes into the kernel: from here on it judges every system call we make. */
 	int rc = seccomp_load(ctx);
 	if (rc < 0)
-		die_libseccomp(rc, "seccomp_load()");
+		die_with_errno(-rc, "seccomp", "seccomp_load()");
 	/* With "notify" rules the kernel gave us the filter's listener: it goes to the supervisor. */
 	if (profile_notifies)
 		lab_seccomp_notify_hand_over(seccomp_notify_fd(ctx));
@@ -527,8 +508,7 @@ void lab_seccomp_compile_mode(void)
 	if (rc < 0 || fstat(fd, &st) < 0 || close(fd) < 0 || rename(temp, compile_out) < 0) {
 		int err = rc < 0 ? -rc : errno;
 		unlink(temp);
-		errno = err;
-		die_with_error("seccomp", "%s the program to %s", rc < 0 ? "seccomp_export_bpf()" : "writing", compile_out);
+		die_with_errno(err, "seccomp", "%s the program to %s", rc < 0 ? "seccomp_export_bpf()" : "writing", compile_out);
 	}
 	seccomp_release(ctx);
 	lab_step_end();

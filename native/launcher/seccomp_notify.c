@@ -352,8 +352,7 @@ void lab_seccomp_notify_prepare(void)
 		int err = errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		errno = err;
-		die_with_error("seccomp_supervisor", "pidfd_open(%d)", (int)pid);
+		die_with_errno(err, "seccomp_supervisor", "pidfd_open(%d)", (int)pid);
 	}
 	lab_on_cleanup(supervisor_stop);
 	if (close(sv[0]) < 0)
@@ -367,10 +366,8 @@ void lab_seccomp_notify_prepare(void)
 void lab_seccomp_notify_hand_over(int listener)
 {
 	lab_step("seccomp_hand_over");
-	if (listener < 0) {
-		errno = -listener;
-		die_with_error("seccomp_hand_over", "seccomp_notify_fd()");
-	}
+	if (listener < 0)
+		die_with_errno(-listener, "seccomp_hand_over", "seccomp_notify_fd()");
 	char byte = 'L';
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	union {

@@ -74,24 +74,20 @@ static bool parse_id(const char **s, unsigned long *out)
 /* "INSIDE:OUTSIDE:COUNT", appended to the map that is the option's target. */
 static const char *parse_range(const struct lab_option *option, const char *value)
 {
-	static char problem[200];
 	struct id_map *map = option->target;
 	struct id_range r;
 	const char *s = value;
 	if (!(parse_id(&s, &r.inside) && *s++ == ':' && parse_id(&s, &r.outside) && *s++ == ':' &&
 	      parse_id(&s, &r.count) && *s == '\0')) {
-		snprintf(problem, sizeof(problem), "%s: expected INSIDE:OUTSIDE:COUNT, three decimal ids (got \"%.40s\")",
-			 option->name, value);
-		return problem;
+		return lab_problem("%s: expected INSIDE:OUTSIDE:COUNT, three decimal ids (got \"%.40s\")",
+				   option->name, value);
 	}
 	if (r.count == 0 || r.inside + r.count - 1 > LAB_ID_MAX || r.outside + r.count - 1 > LAB_ID_MAX) {
-		snprintf(problem, sizeof(problem), "%s %.40s: COUNT must be at least 1 and both ranges end by %lu", option->name,
-			 value, LAB_ID_MAX);
-		return problem;
+		return lab_problem("%s %.40s: COUNT must be at least 1 and both ranges end by %lu",
+				   option->name, value, LAB_ID_MAX);
 	}
 	if (map->count == LAB_MAX_RANGES) {
-		snprintf(problem, sizeof(problem), "%s: at most %d ranges", option->name, LAB_MAX_RANGES);
-		return problem;
+		return lab_problem("%s: at most %d ranges", option->name, LAB_MAX_RANGES);
 	}
 	map->ranges[map->count++] = r;
 	return NULL;
@@ -161,15 +157,12 @@ static bool overlaps(unsigned long a, unsigned long b, unsigned long count_a, un
  * side), plus ours: the host's root is never mapped in, and the container's root is. */
 static const char *check_map(const char *option, const struct id_map *map)
 {
-	static char problem[200];
 	bool root_inside = false;
 	for (unsigned i = 0; i < map->count; i++) {
 		const struct id_range *r = &map->ranges[i];
 		if (r->outside == 0) {
-			snprintf(problem, sizeof(problem),
-				 "%s %lu:%lu:%lu: would map the host's root (id 0) into the container", option, r->inside,
-				 r->outside, r->count);
-			return problem;
+			return lab_problem("%s %lu:%lu:%lu: would map the host's root (id 0) into the container",
+					   option, r->inside, r->outside, r->count);
 		}
 		if (r->inside == 0)
 			root_inside = true;
@@ -177,23 +170,19 @@ static const char *check_map(const char *option, const struct id_map *map)
 			const struct id_range *q = &map->ranges[j];
 			if (overlaps(r->inside, q->inside, r->count, q->count) ||
 			    overlaps(r->outside, q->outside, r->count, q->count)) {
-				snprintf(problem, sizeof(problem), "%s: ranges %lu:%lu:%lu and %lu:%lu:%lu overlap", option,
-					 q->inside, q->outside, q->count, r->inside, r->outside, r->count);
-				return problem;
+				return lab_problem("%s: ranges %lu:%lu:%lu and %lu:%lu:%lu overlap",
+						   option, q->inside, q->outside, q->count, r->inside, r->outside, r->count);
 			}
 		}
 	}
 	if (!root_inside) {
-		snprintf(problem, sizeof(problem), "%s: id 0 inside must be mapped (the container starts as its root)",
-			 option);
-		return problem;
+		return lab_problem("%s: id 0 inside must be mapped (the container starts as its root)", option);
 	}
 	return NULL;
 }
 
 static const char *userns_validate(const struct lab_config *cfg)
 {
-	static char problem[200];
 	config = cfg;
 	userns = (cfg->clone_flags & CLONE_NEWUSER) != 0;
 	bool any_map = both_map.count > 0 || uid_map.count > 0 || gid_map.count > 0;
@@ -218,18 +207,15 @@ static const char *userns_validate(const struct lab_config *cfg)
 	if (map_problem != NULL)
 		return map_problem;
 	if (user_given && !is_mapped(&uid_map, user_uid)) {
-		snprintf(problem, sizeof(problem), "--user: uid %u is not mapped in the user namespace", (unsigned)user_uid);
-		return problem;
+		return lab_problem("--user: uid %u is not mapped in the user namespace", (unsigned)user_uid);
 	}
 	if (user_given && !is_mapped(&gid_map, user_gid)) {
-		snprintf(problem, sizeof(problem), "--user: gid %u is not mapped in the user namespace", (unsigned)user_gid);
-		return problem;
+		return lab_problem("--user: gid %u is not mapped in the user namespace", (unsigned)user_gid);
 	}
 	for (int i = 0; i < group_count; i++) {
 		if (!is_mapped(&gid_map, groups[i])) {
-			snprintf(problem, sizeof(problem), "--group-add: gid %u is not mapped in the user namespace",
-				 (unsigned)groups[i]);
-			return problem;
+			return lab_problem("--group-add: gid %u is not mapped in the user namespace",
+					   (unsigned)groups[i]);
 		}
 	}
 	/* /proc may be mounted only by the user namespace that owns the PID namespace it shows. */

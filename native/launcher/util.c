@@ -82,8 +82,7 @@ void lab_step(const char *step)
 	current_started_us = lab_now_us();
 	/* The test hook: fail exactly as if this step's system call had returned EINVAL. */
 	if (fail_at != NULL && strcmp(fail_at, step) == 0) {
-		errno = EINVAL;
-		die_with_error(step, "%s (injected by --fail-at)", step);
+		die_with_errno(EINVAL, step, "%s (injected by --fail-at)", step);
 	}
 }
 
@@ -198,6 +197,13 @@ static noreturn void lab_die(int exit_code, int err, const char *step, const cha
 void die_with_error(const char *step, const char *fmt, ...)
 {
 	int err = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	lab_die(LAB_EXIT_LAUNCHER, err, step, fmt, ap);
+}
+
+void die_with_errno(int err, const char *step, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
 	lab_die(LAB_EXIT_LAUNCHER, err, step, fmt, ap);

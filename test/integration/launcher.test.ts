@@ -338,6 +338,26 @@ describe('command line', () => {
     expect((result.status[0] as { message: string }).message).toMatch(message);
   });
 
+  it('reports the first problem, on a status channel named after it, whatever problems follow', () => {
+    // The options after the first problem are not checked (each problem is made in one buffer,
+    // native/launcher/util.c's lab_problem), but the status channel is still read from them.
+    const out = spawnSync(
+      LAUNCHER,
+      ['--memory', 'lots', '--cpus', 'many', '--status-fd', '3', '--bogus', '--unshare', 'nothing', '--', '/bin/true'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] },
+    );
+    expect(out.status).toBe(125);
+    expect(out.stderr).toBe('');
+    expect((out.output[3] as unknown as string).trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      {
+        type: 'error',
+        step: 'args',
+        errno: 0,
+        message: '--memory: expected a size of at least 6m, like 512m, 1g or a number of bytes, got "lots"',
+      },
+    ]);
+  });
+
   // Every option reads its numbers with the one parser (native/parse-number.c): a blank on either
   // side, a '+' or trailing text is refused by each alike, where hand-written parsers used to
   // disagree (strtoll skipped leading blanks for the time offsets, sscanf's %u for a throttle's
