@@ -4,6 +4,7 @@
  *   ns.c       the namespace table and namespace inodes, the time namespace
  *   userns.c   the user namespace: uid/gid maps, setgroups, --user
  *   cgroup.c   cgroups v1 and v2 behind one interface, the cgroup namespace, live updates
+ *              (cgroup_args.c, cgroup_inside.c, cgroup_files.c, cgroup_v1.c, cgroup_v2.c, cgroup_bpf.c)
  *   mounts.c   the private mount tree and a fresh /proc
  *   rootfs.c   the root filesystem: chroot, pivot_root, overlay layers, read-only root, masked paths
  *   net.c      the network namespace: lo, veth onto a bridge, tc bandwidth
@@ -214,9 +215,9 @@ void lab_net_attach(pid_t child);     /* net.c: bridge, veth pair, peer into the
 /* child, once the parent says go: */
 void lab_cgroup_enter(void);          /* cgroup.c: v1, move ourselves into our cgroup ("0" to tasks) */
 void lab_userns_enter(void);          /* userns.c: become root of the new user namespace */
-void lab_cgroupns_enter(void);        /* cgroup.c: unshare(CLONE_NEWCGROUP) now that we sit in our cgroup */
+void lab_cgroupns_enter(void);        /* cgroup_inside.c: unshare(CLONE_NEWCGROUP) now that we sit in our cgroup */
 /* child, with --rootfs, after /sys and before the root switch: a read-only cgroup filesystem on
- * TARGET (the image's sys/fs/cgroup) showing the container's cgroup (cgroup.c) */
+ * TARGET (the image's sys/fs/cgroup) showing the container's cgroup (cgroup_inside.c) */
 void lab_cgroup_mount_inside(const char *target);
 /* child, after hostname and mounts: */
 void lab_fs_enter(const char *image, int image_fd, unsigned long flags); /* rootfs.c (also /proc when no image) */
@@ -257,7 +258,7 @@ int lab_lsm_status(void);
 /* a mode of its own: --cgroup-update NAME [limits] (or --cgroup-device-program); returns only
  * when not asked for. Such a mode starts no container, so needs no PROGRAM: */
 void lab_cgroup_update_mode(void);    /* cgroup.c */
-bool lab_cgroup_standalone(void);     /* cgroup.c */
+bool lab_cgroup_standalone(void);     /* cgroup_args.c */
 /* a mode of its own: --seccomp-compile PROFILE --seccomp-out FILE (seccomp.c) */
 void lab_seccomp_compile_mode(void);
 bool lab_seccomp_standalone(void);
