@@ -17,12 +17,6 @@
 
 #define SENTINEL 0x5a5a5a5a
 
-static void print_failure(bool kept)
-{
-	printf("{\"ok\":false,\"errno\":\"%s\",\"kept\":%s}\n", errno == EINVAL ? "EINVAL" : errno == ERANGE ? "ERANGE" : "other",
-	       kept ? "true" : "false");
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -30,39 +24,48 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *function = argv[1];
+	long long min = strtoll(argv[2], NULL, 10), max = strtoll(argv[3], NULL, 10);
+	unsigned long long umin = strtoull(argv[2], NULL, 10), umax = strtoull(argv[3], NULL, 10);
 	for (int i = 4; i < argc; i++) {
 		const char *text = argv[i];
+		char value[32] = "";
+		const char *rest = "";
+		bool ok, kept;
 		errno = 0;
+		int err; /* errno as the call left it, before snprintf */
 		if (strcmp(function, "int") == 0) {
 			int out = SENTINEL;
-			if (lab_parse_int(text, (int)strtol(argv[2], NULL, 10), (int)strtol(argv[3], NULL, 10), &out))
-				printf("{\"ok\":true,\"value\":\"%d\",\"rest\":\"\"}\n", out);
-			else
-				print_failure(out == SENTINEL);
+			ok = lab_parse_int(text, (int)min, (int)max, &out);
+			err = errno;
+			kept = out == SENTINEL;
+			snprintf(value, sizeof(value), "%d", out);
 		} else if (strcmp(function, "i64") == 0) {
 			int64_t out = SENTINEL;
-			if (lab_parse_i64(text, strtoll(argv[2], NULL, 10), strtoll(argv[3], NULL, 10), &out))
-				printf("{\"ok\":true,\"value\":\"%" PRId64 "\",\"rest\":\"\"}\n", out);
-			else
-				print_failure(out == SENTINEL);
-		} else if (strcmp(function, "u64") == 0) {
+			ok = lab_parse_i64(text, min, max, &out);
+			err = errno;
+			kept = out == SENTINEL;
+			snprintf(value, sizeof(value), "%" PRId64, out);
+		} else if (strcmp(function, "u64") == 0 || strcmp(function, "scan") == 0) {
+			/* lab_scan_u64 takes no MIN: a syntax goes on after its number. */
 			uint64_t out = SENTINEL;
-			if (lab_parse_u64(text, strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10), &out))
-				printf("{\"ok\":true,\"value\":\"%" PRIu64 "\",\"rest\":\"\"}\n", out);
-			else
-				print_failure(out == SENTINEL);
-		} else if (strcmp(function, "scan") == 0) {
-			/* MIN is not lab_scan_u64's: it takes MAX only. */
-			uint64_t out = SENTINEL;
-			const char *rest = lab_scan_u64(text, strtoull(argv[3], NULL, 10), &out);
-			if (rest != NULL)
-				printf("{\"ok\":true,\"value\":\"%" PRIu64 "\",\"rest\":\"%s\"}\n", out, rest);
-			else
-				print_failure(out == SENTINEL);
+			if (function[0] == 'u') {
+				ok = lab_parse_u64(text, umin, umax, &out);
+			} else {
+				rest = lab_scan_u64(text, umax, &out);
+				ok = rest != NULL;
+			}
+			err = errno;
+			kept = out == SENTINEL;
+			snprintf(value, sizeof(value), "%" PRIu64, out);
 		} else {
 			fprintf(stderr, "parse-number-test: unknown function \"%s\"\n", function);
 			return 2;
 		}
+		if (ok)
+			printf("{\"ok\":true,\"value\":\"%s\",\"rest\":\"%s\"}\n", value, rest);
+		else
+			printf("{\"ok\":false,\"errno\":\"%s\",\"kept\":%s}\n",
+			       err == EINVAL ? "EINVAL" : err == ERANGE ? "ERANGE" : "other", kept ? "true" : "false");
 	}
 	return 0;
 }

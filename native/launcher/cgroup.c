@@ -252,10 +252,6 @@ void lab_cgroup_update_mode(void)
 	lab_json_raw(&j, ",\"version\":");
 	lab_json_int(&j, lab_cg.ops->version);
 	lab_json_raw(&j, "}");
-	if (lab_status_is_open())
-		lab_status_send(&j);
-	else
-		printf("%.*s\n", (int)j.len, j.buf);
-	exit(0);
+	lab_status_answer(&j);
 }
 

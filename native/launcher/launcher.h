@@ -133,6 +133,9 @@ bool lab_status_is_open(void);
 int lab_status_fd(void); /* the channel's descriptor, or -1 */
 int lab_status_connect(const char *path, const char *token);
 void lab_status_send(struct lab_json *j);
+/* A mode's one answer (--cgroup-update, --seccomp-compile): on the status channel when there is
+ * one, else on stdout; then exit 0, the mode's work done. */
+noreturn void lab_status_answer(struct lab_json *j);
 void lab_status_error(const char *step, int err, const char *message);
 void lab_status_exit(int code);
 

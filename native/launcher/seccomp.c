@@ -525,9 +525,5 @@ void lab_seccomp_compile_mode(void)
 	lab_json_raw(&j, "],\"us\":");
 	lab_json_int(&j, lab_now_us() - started);
 	lab_json_raw(&j, "}");
-	if (lab_status_is_open())
-		lab_status_send(&j);
-	else
-		printf("%.*s\n", (int)j.len, j.buf);
-	exit(0);
+	lab_status_answer(&j);
 }

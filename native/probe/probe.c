@@ -104,6 +104,18 @@ void unescape_octal(char *s)
 	*out = '\0';
 }
 
+bool list_has(const char *list, const char *wanted)
+{
+	size_t len = strlen(wanted);
+	for (const char *p = list; p != NULL; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (strncmp(p, wanted, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return true;
+	}
+	return false;
+}
+
 const char *errno_name(int err)
 {
 	static char unknown[16];
@@ -449,10 +461,7 @@ static const struct {
 static void put_limit(const char *key, unsigned long long v, bool unlimited)
 {
 	json_key(key);
-	if (unlimited)
-		json_null();
-	else
-		json_int((long long)v);
+	json_int_or_null((long long)v, unlimited);
 }
 
 /* Another process's limits come from /proc/PID/limits: "Max open files  1024  4096  files". */

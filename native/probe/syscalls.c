@@ -793,10 +793,7 @@ static void put_trial(const struct trial *t)
 	json_key("name");
 	json_string(t->name);
 	json_key("nr");
-	if (t->nr < 0)
-		json_null();
-	else
-		json_int(t->nr);
+	json_int_or_null(t->nr, t->nr < 0);
 	json_key("call");
 	json_string(t->args);
 	json_key("expected");
