@@ -17,7 +17,7 @@
  *   seccomp_notify.c  a supervisor that answers the calls the filter hands over, and names them
  *   join.c     --join: run a program inside a running container
  *   status.c   status lines (JSON) to the server
- *   util.c     clock, step bookkeeping, the die family, clean-up on failure
+ *   util.c     clock, step bookkeeping, problems and the die family, clean-up on failure
  *   ../parse-number.c  the one integer parser (shared with the probe)
  *
  * The contract with the server (command line, status lines) is native/README.md.
