@@ -25,6 +25,9 @@
           'launcher/net.c',
           'launcher/userns.c',
           'launcher/cgroup.c',
+          'launcher/cgroup_args.c',
+          'launcher/cgroup_inside.c',
+          'launcher/cgroup_files.c',
           'launcher/cgroup_v1.c',
           'launcher/cgroup_v2.c',
           'launcher/cgroup_bpf.c',
@@ -38,6 +41,7 @@
           'launcher/status.c',
           'launcher/join.c',
           'launcher/util.c',
+          'parse-number.c',
         ],
       },
       'actions': [
@@ -47,7 +51,7 @@
             'build-launcher.sh',
             'launcher/musl-fortify.c',
             '<@(launcher_sources)',
-            '<!@(ls launcher/*.h launcher/*.def cap-names.h)',
+            '<!@(ls launcher/*.h launcher/*.def cap-names.h parse-number.h)',
           ],
           'outputs': ['<(PRODUCT_DIR)/isolab-launcher'],
           # libm: cgroup_v2.c turns cpu.shares into cpu.weight on a logarithmic curve (musl's libc.a
@@ -67,6 +71,7 @@
         'probe/fs.c',
         'probe/net.c',
         'probe/syscalls.c',
+        'parse-number.c',
       ],
       'cflags!': ['-O3', '-Wno-unused-parameter'],
       'cflags': ['<@(isolab_cflags)'],
@@ -110,7 +115,7 @@
       # The seccomp lesson's own-profile tool: deny some calls, exec a program. Static with libseccomp.a.
       'target_name': 'isolab-seccomp-deny',
       'type': 'executable',
-      'sources': ['probe/seccomp-deny.c'],
+      'sources': ['probe/seccomp-deny.c', 'parse-number.c'],
       'cflags!': ['-O3', '-Wno-unused-parameter'],
       'cflags': ['<@(isolab_cflags)'],
       'cflags_c': ['-std=gnu11'],
@@ -122,7 +127,7 @@
       # Node's fork in the measurement (bench/compare.ts).
       'target_name': 'isolab-first-line',
       'type': 'executable',
-      'sources': ['bench/first-line.c'],
+      'sources': ['bench/first-line.c', 'parse-number.c'],
       'cflags!': ['-O3', '-Wno-unused-parameter'],
       'cflags': ['<@(isolab_cflags)'],
       'cflags_c': ['-std=gnu11'],

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../parse-number.h"
+
 extern char **environ;
 
 static long long now_us(void)
@@ -39,13 +41,13 @@ static void die(const char *what)
 int main(int argc, char **argv)
 {
 	const char *marker = "\036UP";
-	long timeout_ms = 60000;
+	int timeout_ms = 60000;
 	int i = 1;
 	for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--marker") == 0 && i + 1 < argc)
 			marker = argv[++i];
-		else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc)
-			timeout_ms = atol(argv[++i]);
+		else if (strcmp(argv[i], "--timeout-ms") == 0 && i + 1 < argc && lab_parse_int(argv[i + 1], 1, INT32_MAX, &timeout_ms))
+			i++;
 		else {
 			fprintf(stderr, "usage: isolab-first-line [--marker TEXT] [--timeout-ms N] -- PROGRAM [ARG...]\n");
 			return 125;
@@ -84,7 +86,7 @@ int main(int argc, char **argv)
 		struct pollfd pfd = { .fd = out[0], .events = POLLIN };
 		long left = timeout_ms - (long)((now_us() - t0) / 1000);
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
-			fprintf(stderr, "isolab-first-line: no \"%s\" from %s within %ld ms\n", marker + (marker[0] == '\036'), program[0], timeout_ms);
+			fprintf(stderr, "isolab-first-line: no \"%s\" from %s within %d ms\n", marker + (marker[0] == '\036'), program[0], timeout_ms);
 			kill(pid, SIGKILL);
 			return 124;
 		}
@@ -111,11 +113,8 @@ int main(int argc, char **argv)
 	int drain = out[0];
 	for (;;) {
 		struct pollfd pfds[2] = { { .fd = STDIN_FILENO, .events = POLLIN }, { .fd = drain, .events = POLLIN } };
-		if (poll(pfds, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (TEMP_FAILURE_RETRY(poll(pfds, 2, -1)) < 0)
 			die("poll");
-		}
 		if (pfds[1].revents) {
 			char sink[4096];
 			if (read(drain, sink, sizeof(sink)) <= 0)
@@ -129,8 +128,7 @@ int main(int argc, char **argv)
 	}
 	close(in[1]);
 	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
+	if (TEMP_FAILURE_RETRY(waitpid(pid, &status, 0)) < 0)
+		die("waitpid");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -36,10 +36,14 @@
 #define CAP_NAME_COUNT ((int)(sizeof(cap_names) / sizeof(cap_names[0])))
 
 /* What the options said. */
-static bool requested;       /* any of --cap-add, --cap-drop, --cap-ambient */
-static bool add_all, drop_all;
-static uint64_t add_mask, drop_mask;
+/* What --cap-add or --cap-drop named: capabilities, or ALL. */
+struct cap_list {
+	uint64_t mask;
+	bool all;
+};
+static struct cap_list add, drop;
 static bool ambient;         /* --cap-ambient */
+static bool requested;       /* any of the three (validate) */
 /* What the container keeps (computed in validate) and the kernel's highest capability. */
 static uint64_t keep;
 static int last_cap = -1;
@@ -49,18 +53,18 @@ static uint64_t bit(int cap)
 	return (uint64_t)1 << cap;
 }
 
-/* "CHOWN,cap_net_raw,ALL" → bits in *mask, or *all. Names as docker takes them: with or without
- * CAP_, any case. */
-static const char *parse_cap_list(const char *option, const char *list, uint64_t *mask, bool *all)
+/* --cap-add and --cap-drop: "CHOWN,cap_net_raw,ALL" → the target's bits, or ALL. Names as docker
+ * takes them: with or without CAP_, any case. */
+static const char *parse_cap_list(const struct lab_option *option, const char *list)
 {
-	static char error[200];
+	struct cap_list *caps = option->target;
 	const char *item = list;
 	for (;;) {
 		size_t len = strcspn(item, ",");
 		char name[40];
 		if (len == 0 || len + 4 >= sizeof(name)) {
-			snprintf(error, sizeof(error), "%s: expected a comma-separated list of capabilities or ALL, got \"%.64s\"", option, list);
-			return error;
+			return lab_problem("%s: expected a comma-separated list of capabilities or ALL, got \"%.64s\"",
+					   option->name, list);
 		}
 		/* Normalise: upper case, CAP_ prefix. */
 		size_t n = 0;
@@ -71,17 +75,16 @@ static const char *parse_cap_list(const char *option, const char *list, uint64_t
 		name[n] = '\0';
 
 		if (strcmp(name, "ALL") == 0) {
-			*all = true;
+			caps->all = true;
 		} else {
 			int cap = -1;
 			for (int c = 0; c < CAP_NAME_COUNT; c++)
 				if (strcmp(cap_names[c], name) == 0)
 					cap = c;
 			if (cap < 0) {
-				snprintf(error, sizeof(error), "%s: unknown capability: \"%s\"", option, name);
-				return error;
+				return lab_problem("%s: unknown capability: \"%s\"", option->name, name);
 			}
-			*mask |= bit(cap);
+			caps->mask |= bit(cap);
 		}
 		if (item[len] == '\0')
 			return NULL;
@@ -89,24 +92,6 @@ static const char *parse_cap_list(const char *option, const char *list, uint64_t
 	}
 }
 
-static const char *parse_cap_add(const char *value)
-{
-	requested = true;
-	return parse_cap_list("--cap-add", value, &add_mask, &add_all);
-}
-
-static const char *parse_cap_drop(const char *value)
-{
-	requested = true;
-	return parse_cap_list("--cap-drop", value, &drop_mask, &drop_all);
-}
-
-static const char *parse_cap_ambient(const char *value)
-{
-	(void)value;
-	requested = ambient = true;
-	return NULL;
-}
 
 /* The kernel's highest capability number: a kernel knows only the capabilities up to it. */
 static int read_last_cap(void)
@@ -135,8 +120,9 @@ static bool read_permitted(uint64_t *permitted)
 
 static const char *validate(const struct lab_config *cfg)
 {
-	static char error[200];
 	(void)cfg;
+	/* Each list names at least one capability or ALL. */
+	requested = add.mask || add.all || drop.mask || drop.all || ambient;
 	if (!requested)
 		return NULL;
 	last_cap = read_last_cap();
@@ -148,30 +134,29 @@ static const char *validate(const struct lab_config *cfg)
 	/* ALL means, as for docker, every capability the kernel knows and we hold. */
 	uint64_t known = last_cap == 63 ? ~(uint64_t)0 : bit(last_cap + 1) - 1;
 	uint64_t all = known & permitted;
-	uint64_t unavailable = add_mask & ~all;
+	uint64_t unavailable = add.mask & ~all;
 	if (unavailable != 0) {
 		int cap = __builtin_ctzll(unavailable);
-		snprintf(error, sizeof(error),
-			 "--cap-add: capability not supported by your kernel or not available in the current environment: \"%s\"",
-			 cap_names[cap]);
-		return error;
+		return lab_problem("--cap-add: capability not supported by your kernel or not available in the current "
+				   "environment: \"%s\"",
+				   cap_names[cap]);
 	}
 	/* moby's TweakCapabilities: add ALL wins, then drop ALL keeps only what is added; otherwise
 	 * drop from the base set, then add (so a capability both dropped and added is kept). */
-	if (add_all)
-		keep = all & ~drop_mask;
-	else if (drop_all)
-		keep = add_mask;
+	if (add.all)
+		keep = all & ~drop.mask;
+	else if (drop.all)
+		keep = add.mask;
 	else
-		keep = (all & ~drop_mask) | add_mask;
+		keep = (all & ~drop.mask) | add.mask;
 	return NULL;
 }
 
 static const struct lab_option options[] = {
-	{ "--cap-add", true, parse_cap_add },
-	{ "--cap-drop", true, parse_cap_drop },
-	{ "--cap-ambient", false, parse_cap_ambient },
-	{ NULL, false, NULL },
+	{ "--cap-add", true, parse_cap_list, &add, 0 },
+	{ "--cap-drop", true, parse_cap_list, &drop, 0 },
+	{ "--cap-ambient", false, lab_option_flag, &ambient, 0 },
+	{ NULL },
 };
 const struct lab_module lab_caps_module = { "caps", options, validate };
 

@@ -1,5 +1,6 @@
-/* cgroups inside the launcher: what cgroup.c (options, the interface, the hooks) shares with its two
- * backends, cgroup_v1.c and cgroup_v2.c, and with cgroup_bpf.c (the v2 device program). Not part of
+/* cgroups inside the launcher: what its cgroup files share — the options (cgroup_args.c), the hooks
+ * (cgroup.c), the container's view (cgroup_inside.c), the file helpers (cgroup_files.c), the two
+ * backends (cgroup_v1.c, cgroup_v2.c) and the v2 device program (cgroup_bpf.c). Not part of
  * launcher.h: nothing else in the launcher needs to know how a cgroup is built.
  *
  * The shape is crun's: one struct of operations, one instance per cgroup version, chosen at run
@@ -99,12 +100,42 @@ struct lab_cg_ops {
 };
 extern const struct lab_cg_ops lab_cg_v1_ops, lab_cg_v2_ops;
 
-/* Set by cgroup.c before a backend runs. */
-extern char lab_cg_root[PATH_MAX];         /* /sys/fs/cgroup, /sys/fs/cgroup/unified, or --cgroup-root */
-extern char lab_cg_name[LAB_CG_NAME_MAX + 1]; /* NAME */
-extern const char *lab_cg_step;            /* the step running now, for error lines */
+/* ---- what the command line asked for (cgroup_args.c), complete once validate() has run ---- */
 
-/* ---- small file helpers (cgroup.c): a cgroup is configured by writing its files ---- */
+struct lab_cg_request {
+	const char *create;      /* --cgroup NAME: a new container's cgroup (or, with --join, its), or NULL */
+	const char *update;      /* --cgroup-update NAME, or NULL */
+	bool print_program;      /* --cgroup-device-program */
+	bool attach_after_clone; /* --cgroup-attach-after-clone */
+	const char *first_limit; /* the first limit option given, to name it in messages; NULL: none */
+	struct lab_cg_limits limits;
+	struct lab_cg_device_rule rules[LAB_CG_MAX_RULES * 2]; /* the device list, first rule first */
+	unsigned rule_count;
+	const struct lab_cg_ops *ops; /* the backend */
+	unsigned needs;               /* LAB_CG_NEEDS_*: what it must have */
+};
+extern struct lab_cg_request lab_cg;
+extern char lab_cg_root[PATH_MAX];            /* /sys/fs/cgroup, /sys/fs/cgroup/unified, or --cgroup-root */
+extern char lab_cg_name[LAB_CG_NAME_MAX + 1]; /* NAME */
+/* "allow c 1:3 rwm", as --cgroup-device-program prints a rule. */
+void lab_cg_format_rule(const struct lab_cg_device_rule *rule, char *out, size_t size);
+
+/* ---- the hooks (cgroup.c) ---- */
+
+extern const char *lab_cg_step; /* the step running now, for the backends' error lines */
+/* lab_step(NAME), and NAME the step the backends' errors name from now on. */
+void lab_cg_take_step(const char *name);
+
+/* ---- the container's view (cgroup_inside.c) ---- */
+
+/* What to mount on the image's /sys/fs/cgroup, decided while the host's mount table is in sight
+ * (validate(), with lab_cg complete). */
+void lab_cg_plan_inside(const struct lab_config *cfg);
+
+/* ---- small file helpers (cgroup_files.c): a cgroup is configured by writing its files ---- */
+
+/* The f_type statfs() gives PATH (CGROUP2_SUPER_MAGIC, ...), or -1. */
+long lab_cg_fs_type(const char *path);
 
 /* Writes VALUE to DIR/FILE in one write(2), as the kernel wants; dies naming the file and value. */
 void lab_cg_write(const char *dir, const char *file, const char *value);

@@ -142,9 +142,8 @@ void lab_bpf_attach_device_program(const struct lab_bpf_program *prog, const cha
 		while (len > 0 && log[len - 1] == '\n')
 			log[--len] = '\0';
 		const char *last_line = strrchr(log, '\n');
-		errno = err;
-		die_with_error("cgroup_devices", "bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, %u instructions)%s%s", prog->count,
-			       len ? ", the verifier says: " : "", last_line ? last_line + 1 : log);
+		die_with_errno(err, "cgroup_devices", "bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, %u instructions)%s%s",
+			       prog->count, len ? ", the verifier says: " : "", last_line ? last_line + 1 : log);
 	}
 	int cgroup_fd = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgroup_fd < 0)

@@ -113,23 +113,19 @@ static void set_dirs(void)
 
 static const char *v1_check(unsigned needs, const struct lab_cg_limits *limits)
 {
-	static char problem[320];
 	find_hierarchies();
 	if (hierarchy_count == 0) {
-		snprintf(problem, sizeof(problem), "no cgroup v1 hierarchy is mounted under %.128s", lab_cg_root);
-		return problem;
+		return lab_problem("no cgroup v1 hierarchy is mounted under %.128s", lab_cg_root);
 	}
 	for (size_t c = 0; c < CONTROLLER_COUNT; c++)
 		if ((needs & controllers[c].bit) && hierarchy_of(controllers[c].bit) == NULL) {
-			snprintf(problem, sizeof(problem), "the %s controller is not available: no cgroup v1 hierarchy under %.128s carries it",
-				 controllers[c].name, lab_cg_root);
-			return problem;
+			return lab_problem("the %s controller is not available: no cgroup v1 hierarchy under %.128s carries it",
+					   controllers[c].name, lab_cg_root);
 		}
 	struct hierarchy *memory = hierarchy_of(LAB_CG_NEEDS_MEMORY);
 	if (limits->memory_swap && !lab_cg_file_exists(memory->mount, "memory.memsw.limit_in_bytes")) {
-		snprintf(problem, sizeof(problem), "--memory-swap is not available on this host because the kernel does not account "
-			 "swap (%.128s/memory.memsw.limit_in_bytes is missing; boot with swapaccount=1)", memory->mount);
-		return problem;
+		return lab_problem("--memory-swap is not available on this host because the kernel does not account swap "
+				   "(%.128s/memory.memsw.limit_in_bytes is missing; boot with swapaccount=1)", memory->mount);
 	}
 	return NULL;
 }

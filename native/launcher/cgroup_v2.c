@@ -48,18 +48,15 @@ static bool listed(const char *list, const char *name)
 
 static const char *v2_check(unsigned needs, const struct lab_cg_limits *limits)
 {
-	static char problem[320];
 	(void)limits; /* memory.swap.max exists only below the root: checked when it is written */
 	char available[256];
 	if (lab_cg_read(lab_cg_root, "cgroup.controllers", available, sizeof(available)) < 0) {
-		snprintf(problem, sizeof(problem), "%.128s is not a cgroup v2 hierarchy (no cgroup.controllers)", lab_cg_root);
-		return problem;
+		return lab_problem("%.128s is not a cgroup v2 hierarchy (no cgroup.controllers)", lab_cg_root);
 	}
 	for (size_t c = 0; c < CONTROLLER_COUNT; c++)
 		if ((needs & controllers[c].bit) && !listed(available, controllers[c].name)) {
-			snprintf(problem, sizeof(problem), "the %s controller is not available in %.128s (its cgroup.controllers lists: %.64s)",
-				 controllers[c].name, lab_cg_root, available[0] ? available : "nothing");
-			return problem;
+			return lab_problem("the %s controller is not available in %.128s (its cgroup.controllers lists: %.64s)",
+					   controllers[c].name, lab_cg_root, available[0] ? available : "nothing");
 		}
 	return NULL;
 }
@@ -164,9 +161,8 @@ static void v2_write_limits(const struct lab_cg_limits *l, bool updating)
 	if (l->memory_swap) {
 		/* v1 and docker count memory + swap; v2 counts swap alone. */
 		if (!lab_cg_file_exists(dir, "memory.swap.max")) {
-			errno = ENOENT;
-			die_with_error(lab_cg_step, "--memory-swap is not available on this host because the kernel does not "
-				       "account swap (%s/memory.swap.max is missing)", dir);
+			die_with_errno(ENOENT, lab_cg_step, "--memory-swap is not available on this host because the kernel "
+				       "does not account swap (%s/memory.swap.max is missing)", dir);
 		}
 		write_max("memory.swap.max", l->memory_swap < 0 ? -1 : l->memory_swap - l->memory);
 	}

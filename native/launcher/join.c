@@ -149,9 +149,8 @@ void lab_join(const struct lab_config *cfg)
 	lab_step_end();
 
 	int status;
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			die_with_error("fork", "waitpid(%d)", (int)child);
+	if (TEMP_FAILURE_RETRY(waitpid(child, &status, 0)) < 0)
+		die_with_error("fork", "waitpid(%d)", (int)child);
 	lab_role_parent(-1);
 	/* PROGRAM's own code; the status channel carries only errors (of the launcher) here. */
 	_exit(lab_exit_code(status));

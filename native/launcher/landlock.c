@@ -119,20 +119,20 @@ const char *lab_landlock_unavailable_reason(int err)
 	return strerrordesc_np(err);
 }
 
-static const char *add_paths(const char *option, const char *list, bool writable)
+/* --landlock-ro and --landlock-rw (ARG: writable): "P1:P2:...". */
+static const char *add_paths(const struct lab_option *option, const char *list)
 {
-	static char error[200];
+	bool writable = option->arg;
 	fs_requested = true;
 	const char *item = list;
 	for (;;) {
 		size_t len = strcspn(item, ":");
 		if (len == 0 || item[0] != '/') {
-			snprintf(error, sizeof(error), "%s: expected absolute paths separated by ':', got \"%.64s\"", option, list);
-			return error;
+			return lab_problem("%s: expected absolute paths separated by ':', got \"%.64s\"",
+					   option->name, list);
 		}
 		if (path_count == MAX_PATHS) {
-			snprintf(error, sizeof(error), "%s: at most %d paths", option, MAX_PATHS);
-			return error;
+			return lab_problem("%s: at most %d paths", option->name, MAX_PATHS);
 		}
 		paths[path_count].path = strndup(item, len);
 		if (paths[path_count].path == NULL)
@@ -144,35 +144,23 @@ static const char *add_paths(const char *option, const char *list, bool writable
 	}
 }
 
-static const char *parse_ro(const char *value)
+/* "80,443" or "none" (handle the kind, allow no port), into the port set that is the target. */
+static const char *add_ports(const struct lab_option *option, const char *list)
 {
-	return add_paths("--landlock-ro", value, false);
-}
-
-static const char *parse_rw(const char *value)
-{
-	return add_paths("--landlock-rw", value, true);
-}
-
-/* "80,443" or "none" (handle the kind, allow no port). */
-static const char *add_ports(const char *option, const char *list, struct port_set *set)
-{
-	static char error[200];
+	struct port_set *set = option->target;
 	set->requested = true;
 	if (strcmp(list, "none") == 0)
 		return NULL;
 	const char *item = list;
 	for (;;) {
-		char *end;
-		errno = 0;
-		long port = strtol(item, &end, 10);
-		if (item[0] < '0' || item[0] > '9' || errno != 0 || port < 0 || port > 65535 || (*end != ',' && *end != '\0')) {
-			snprintf(error, sizeof(error), "%s: expected TCP ports 0-65535 separated by ',' (or none), got \"%.64s\"", option, list);
-			return error;
+		uint64_t port;
+		const char *end = lab_scan_u64(item, 65535, &port);
+		if (end == NULL || (*end != ',' && *end != '\0')) {
+			return lab_problem("%s: expected TCP ports 0-65535 separated by ',' (or none), got \"%.64s\"",
+					   option->name, list);
 		}
 		if (set->count == MAX_PORTS) {
-			snprintf(error, sizeof(error), "%s: at most %d ports", option, MAX_PORTS);
-			return error;
+			return lab_problem("%s: at most %d ports", option->name, MAX_PORTS);
 		}
 		set->ports[set->count++] = (uint16_t)port;
 		if (*end == '\0')
@@ -181,19 +169,9 @@ static const char *add_ports(const char *option, const char *list, struct port_s
 	}
 }
 
-static const char *parse_net_bind(const char *value)
-{
-	return add_ports("--landlock-net-bind", value, &net_bind);
-}
-
-static const char *parse_net_connect(const char *value)
-{
-	return add_ports("--landlock-net-connect", value, &net_connect);
-}
 
 static const char *validate(const struct lab_config *cfg)
 {
-	static char error[300];
 	(void)cfg;
 	if (!fs_requested && !net_bind.requested && !net_connect.requested)
 		return NULL;
@@ -201,23 +179,23 @@ static const char *validate(const struct lab_config *cfg)
 	int err;
 	abi = lab_landlock_abi(&err);
 	if (abi < 0) {
-		snprintf(error, sizeof(error), "%s: Landlock is not available on this kernel: %s", option, lab_landlock_unavailable_reason(err));
-		return error;
+		return lab_problem("%s: Landlock is not available on this kernel: %s",
+				   option, lab_landlock_unavailable_reason(err));
 	}
 	if ((net_bind.requested || net_connect.requested) && abi < 4) {
-		snprintf(error, sizeof(error),
-			 "--landlock-net-bind/--landlock-net-connect: TCP port rules need Landlock ABI 4 (Linux 6.7); this kernel has ABI %d", abi);
-		return error;
+		return lab_problem("--landlock-net-bind/--landlock-net-connect: TCP port rules need Landlock ABI 4 (Linux 6.7); "
+				   "this kernel has ABI %d",
+				   abi);
 	}
 	return NULL;
 }
 
 static const struct lab_option options[] = {
-	{ "--landlock-ro", true, parse_ro },
-	{ "--landlock-rw", true, parse_rw },
-	{ "--landlock-net-bind", true, parse_net_bind },
-	{ "--landlock-net-connect", true, parse_net_connect },
-	{ NULL, false, NULL },
+	{ "--landlock-ro", true, add_paths, NULL, false },
+	{ "--landlock-rw", true, add_paths, NULL, true },
+	{ "--landlock-net-bind", true, add_ports, &net_bind, 0 },
+	{ "--landlock-net-connect", true, add_ports, &net_connect, 0 },
+	{ NULL },
 };
 const struct lab_module lab_landlock_module = { "landlock", options, validate };
 

@@ -4,6 +4,7 @@
  *   ns.c       the namespace table and namespace inodes, the time namespace
  *   userns.c   the user namespace: uid/gid maps, setgroups, --user
  *   cgroup.c   cgroups v1 and v2 behind one interface, the cgroup namespace, live updates
+ *              (cgroup_args.c, cgroup_inside.c, cgroup_files.c, cgroup_v1.c, cgroup_v2.c, cgroup_bpf.c)
  *   mounts.c   the private mount tree and a fresh /proc
  *   rootfs.c   the root filesystem: chroot, pivot_root, overlay layers, read-only root, masked paths
  *   net.c      the network namespace: lo, veth onto a bridge, tc bandwidth
@@ -16,7 +17,8 @@
  *   seccomp_notify.c  a supervisor that answers the calls the filter hands over, and names them
  *   join.c     --join: run a program inside a running container
  *   status.c   status lines (JSON) to the server
- *   util.c     clock, step bookkeeping, the die family, clean-up on failure
+ *   util.c     clock, step bookkeeping, problems and the die family, clean-up on failure
+ *   ../parse-number.c  the one integer parser (shared with the probe)
  *
  * The contract with the server (command line, status lines) is native/README.md.
  */
@@ -31,6 +33,7 @@
 #include <sys/types.h>
 
 #include "libc-compat.h"
+#include "../parse-number.h"
 
 /* glibc before 2.36 lacks it; the kernel has had time namespaces since 5.6. */
 #ifndef CLONE_NEWTIME
@@ -78,6 +81,11 @@ void lab_step_reset(void);
 /* Microseconds spent in each step so far, indexed like lab_steps[]; -1 = not run. */
 extern int64_t lab_step_us[LAB_MAX_STEPS];
 
+/* A problem in words, for an option's parser or a module's validate() to return: formatted into
+ * the launcher's one problem buffer, which it overwrites (an argument may be the buffer itself,
+ * the problem made before). util.c */
+const char *lab_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* One line on stderr, "isolab-launcher: " first, in a single write(): lines of the parent, the child
  * and the supervisor never interleave (musl's dprintf writes a line in pieces). util.c */
 void lab_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -87,6 +95,8 @@ void lab_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * to stderr when there is none), cleans up for the process it runs in, and exits. */
 noreturn void die_with_error(const char *step, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 noreturn void die(const char *step, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* With the error ERR rather than errno (a library's -errno return, an errno saved before a clean-up). */
+noreturn void die_with_errno(int err, const char *step, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* execve failed: exit 127 when PROGRAM was not found, 126 when it cannot be executed. */
 noreturn void die_exec_failed(const char *step, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -123,6 +133,9 @@ bool lab_status_is_open(void);
 int lab_status_fd(void); /* the channel's descriptor, or -1 */
 int lab_status_connect(const char *path, const char *token);
 void lab_status_send(struct lab_json *j);
+/* A mode's one answer (--cgroup-update, --seccomp-compile): on the status channel when there is
+ * one, else on stdout; then exit 0, the mode's work done. */
+noreturn void lab_status_answer(struct lab_json *j);
 void lab_status_error(const char *step, int err, const char *message);
 void lab_status_exit(int code);
 
@@ -155,10 +168,16 @@ unsigned long lab_ns_differing(pid_t pid);
  * state. main.c offers every option to every module's table; after all options are read, each
  * module's validate() checks what depends on the rest of the command line. */
 struct lab_option {
-	const char *name;                        /* "--memory" */
-	bool takes_value;                        /* false: a flag, parse() gets NULL */
-	const char *(*parse)(const char *value); /* NULL when accepted, else the problem */
+	const char *name;  /* "--memory" */
+	bool takes_value;  /* false: a flag, parse() gets NULL */
+	/* NULL when accepted, else the problem. It is handed its own entry, so that one parser serves
+	 * several options: NAME for its messages, TARGET and ARG to tell them apart. */
+	const char *(*parse)(const struct lab_option *option, const char *value);
+	void *target;      /* where a shared parser puts what it read */
+	int arg;           /* anything else a shared parser needs to know */
 };
+/* The parser of a flag whose TARGET is a bool: sets it (main.c). */
+const char *lab_option_flag(const struct lab_option *option, const char *value);
 struct lab_module {
 	const char *name;
 	const struct lab_option *options;                      /* ends with { NULL } */
@@ -199,9 +218,9 @@ void lab_net_attach(pid_t child);     /* net.c: bridge, veth pair, peer into the
 /* child, once the parent says go: */
 void lab_cgroup_enter(void);          /* cgroup.c: v1, move ourselves into our cgroup ("0" to tasks) */
 void lab_userns_enter(void);          /* userns.c: become root of the new user namespace */
-void lab_cgroupns_enter(void);        /* cgroup.c: unshare(CLONE_NEWCGROUP) now that we sit in our cgroup */
+void lab_cgroupns_enter(void);        /* cgroup_inside.c: unshare(CLONE_NEWCGROUP) now that we sit in our cgroup */
 /* child, with --rootfs, after /sys and before the root switch: a read-only cgroup filesystem on
- * TARGET (the image's sys/fs/cgroup) showing the container's cgroup (cgroup.c) */
+ * TARGET (the image's sys/fs/cgroup) showing the container's cgroup (cgroup_inside.c) */
 void lab_cgroup_mount_inside(const char *target);
 /* child, after hostname and mounts: */
 void lab_fs_enter(const char *image, int image_fd, unsigned long flags); /* rootfs.c (also /proc when no image) */
@@ -242,7 +261,7 @@ int lab_lsm_status(void);
 /* a mode of its own: --cgroup-update NAME [limits] (or --cgroup-device-program); returns only
  * when not asked for. Such a mode starts no container, so needs no PROGRAM: */
 void lab_cgroup_update_mode(void);    /* cgroup.c */
-bool lab_cgroup_standalone(void);     /* cgroup.c */
+bool lab_cgroup_standalone(void);     /* cgroup_args.c */
 /* a mode of its own: --seccomp-compile PROFILE --seccomp-out FILE (seccomp.c) */
 void lab_seccomp_compile_mode(void);
 bool lab_seccomp_standalone(void);

@@ -5,10 +5,25 @@
 #ifndef ISOLAB_LIBC_COMPAT_H
 #define ISOLAB_LIBC_COMPAT_H
 
+#include <errno.h>
+#include <unistd.h> /* glibc's TEMP_FAILURE_RETRY, with _GNU_SOURCE */
+
+/* EXPRESSION, again for as long as it fails with EINTR (a signal handler ran meanwhile): glibc's
+ * macro, which every retry in native/ uses; musl has none, so here it is, as glibc defines it. */
+#ifndef TEMP_FAILURE_RETRY
+#define TEMP_FAILURE_RETRY(expression) \
+	(__extension__({ \
+		long int lab_retry_result; \
+		do \
+			lab_retry_result = (long int)(expression); \
+		while (lab_retry_result == -1L && errno == EINTR); \
+		lab_retry_result; \
+	}))
+#endif
+
 #ifndef __GLIBC__
 #include <string.h>
 #include <sys/syscall.h>
-#include <unistd.h>
 #include <linux/mount.h> /* struct mount_attr, MOUNT_ATTR_*, OPEN_TREE_*, MOVE_MOUNT_* */
 
 static inline int lab_open_tree(int dirfd, const char *path, unsigned int flags)

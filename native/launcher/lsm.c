@@ -91,63 +91,57 @@ static bool exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* True when AppArmor can confine; otherwise REASON says why, from what the system reports. */
-static bool apparmor_available(char *reason, size_t size)
+/* The first byte of PATH in *BYTE ('?' when it cannot be read); false when PATH cannot be opened. */
+static bool read_first_byte(const char *path, char *byte)
+{
+	*byte = '?';
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return false;
+	if (fread(byte, 1, 1, f) != 1)
+		*byte = '?';
+	fclose(f);
+	return true;
+}
+
+/* True when the LSM NAME can be used: it is among the kernel's active LSMs (where the system says
+ * which are), and DETAIL, what is wrong with its own files, is NULL. Otherwise REASON says why,
+ * from what the system reports. */
+static bool lsm_usable(const char *name, const char *detail, char *reason, size_t size)
 {
 	char active[256];
 	const char *from = NULL;
-	bool known = active_lsms(active, sizeof(active), &from);
-
-	char enabled = '?';
-	FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
-	if (f != NULL) {
-		if (fread(&enabled, 1, 1, f) != 1)
-			enabled = '?';
-		fclose(f);
-	}
-	const char *module_detail = !exists("/sys/module/apparmor")
-		? "/sys/module/apparmor does not exist: the kernel was built without AppArmor"
-		: enabled != 'Y' ? "/sys/module/apparmor/parameters/enabled is not Y: it was turned off at boot"
-				 : NULL;
-
-	if (known && !in_list(active, "apparmor")) {
+	if (active_lsms(active, sizeof(active), &from) && !in_list(active, name)) {
 		snprintf(reason, size, "it is not among the kernel's active LSMs (%s, from %s)%s%s", active, from,
-			 module_detail ? "; " : "", module_detail ? module_detail : "");
+			 detail ? "; " : "", detail ? detail : "");
 		return false;
 	}
-	if (module_detail != NULL) {
-		snprintf(reason, size, "%s", module_detail);
+	if (detail != NULL) {
+		snprintf(reason, size, "%s", detail);
 		return false;
 	}
 	return true;
 }
 
+/* True when AppArmor can confine; otherwise REASON says why. */
+static bool apparmor_available(char *reason, size_t size)
+{
+	char enabled;
+	read_first_byte("/sys/module/apparmor/parameters/enabled", &enabled);
+	const char *detail = !exists("/sys/module/apparmor")
+		? "/sys/module/apparmor does not exist: the kernel was built without AppArmor"
+		: enabled != 'Y' ? "/sys/module/apparmor/parameters/enabled is not Y: it was turned off at boot"
+				 : NULL;
+	return lsm_usable("apparmor", detail, reason, size);
+}
+
 /* True when SELinux can label; MODE gets "enforcing" or "permissive". */
 static bool selinux_available(char *reason, size_t size, const char **mode)
 {
-	char active[256];
-	const char *from = NULL;
-	bool known = active_lsms(active, sizeof(active), &from);
-
-	char enforce = '?';
-	FILE *f = fopen("/sys/fs/selinux/enforce", "re");
-	bool mounted = f != NULL;
-	if (f != NULL) {
-		if (fread(&enforce, 1, 1, f) != 1)
-			enforce = '?';
-		fclose(f);
-	}
-	const char *fs_detail = mounted ? NULL : "/sys/fs/selinux/enforce does not exist: selinuxfs is not mounted";
-
-	if (known && !in_list(active, "selinux")) {
-		snprintf(reason, size, "it is not among the kernel's active LSMs (%s, from %s)%s%s", active, from,
-			 fs_detail ? "; " : "", fs_detail ? fs_detail : "");
+	char enforce;
+	bool mounted = read_first_byte("/sys/fs/selinux/enforce", &enforce);
+	if (!lsm_usable("selinux", mounted ? NULL : "/sys/fs/selinux/enforce does not exist: selinuxfs is not mounted", reason, size))
 		return false;
-	}
-	if (fs_detail != NULL) {
-		snprintf(reason, size, "%s", fs_detail);
-		return false;
-	}
 	*mode = enforce == '1' ? "enforcing" : "permissive";
 	return true;
 }
@@ -166,39 +160,38 @@ static bool is_label(const char *s)
 	return true;
 }
 
-static const char *parse_apparmor(const char *value)
+static const char *parse_apparmor(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	apparmor_profile = value;
 	return is_label(value) ? NULL : "--apparmor: expected a profile name (1-255 printable characters, no spaces)";
 }
 
-static const char *parse_selinux(const char *value)
+static const char *parse_selinux(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	selinux_label = value;
 	return is_label(value) ? NULL : "--selinux-label: expected a label such as system_u:system_r:container_t:s0";
 }
 
 static const char *validate(const struct lab_config *cfg)
 {
-	static char error[512];
 	char reason[400];
 	const char *mode;
 	(void)cfg;
 	if (apparmor_profile != NULL && !apparmor_available(reason, sizeof(reason))) {
-		snprintf(error, sizeof(error), "--apparmor: AppArmor is not available on this host because %s", reason);
-		return error;
+		return lab_problem("--apparmor: AppArmor is not available on this host because %s", reason);
 	}
 	if (selinux_label != NULL && !selinux_available(reason, sizeof(reason), &mode)) {
-		snprintf(error, sizeof(error), "--selinux-label: SELinux is not available on this host because %s", reason);
-		return error;
+		return lab_problem("--selinux-label: SELinux is not available on this host because %s", reason);
 	}
 	return NULL;
 }
 
 static const struct lab_option options[] = {
-	{ "--apparmor", true, parse_apparmor },
-	{ "--selinux-label", true, parse_selinux },
-	{ NULL, false, NULL },
+	{ "--apparmor", true, parse_apparmor, NULL, 0 },
+	{ "--selinux-label", true, parse_selinux, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_lsm_module = { "lsm", options, validate };
 

@@ -80,11 +80,8 @@ _Static_assert(sizeof(struct sync_record) <= PIPE_BUF, "sync record must fit in 
 
 static void sync_send(int fd, const struct sync_record *rec)
 {
-	ssize_t n;
-	do
-		n = write(fd, rec, sizeof(*rec));
-	while (n < 0 && errno == EINTR);
 	/* Nothing to do on failure: the parent then sees EOF without a record and reports that. */
+	(void)TEMP_FAILURE_RETRY(write(fd, rec, sizeof(*rec)));
 }
 
 void lab_sync_send_failed(int sync_fd)
@@ -96,10 +93,7 @@ void lab_sync_send_failed(int sync_fd)
 bool lab_sync_child_failed(int sync_fd)
 {
 	struct sync_record rec;
-	ssize_t n;
-	do
-		n = read(sync_fd, &rec, sizeof(rec));
-	while (n < 0 && errno == EINTR);
+	ssize_t n = TEMP_FAILURE_RETRY(read(sync_fd, &rec, sizeof(rec)));
 	return n == (ssize_t)sizeof(rec) && rec.kind == SYNC_FAILED;
 }
 
@@ -147,31 +141,24 @@ static bool is_hex(const char *s)
 	return true;
 }
 
-/* A decimal integer in [min, INT_MAX], nothing else (no sign, spaces or suffix); -1 if not. */
-static long parse_int(const char *s, long min)
+const char *lab_option_flag(const struct lab_option *option, const char *value)
 {
-	if (*s < '0' || *s > '9')
-		return -1;
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > INT_MAX)
-		return -1;
-	return v;
+	(void)value;
+	*(bool *)option->target = true;
+	return NULL;
 }
 
 /* Fills CFG from argv. Returns the first problem found (NULL if none); keeps going after one so
- * the status options are known and the problem can be reported on the status channel. */
+ * the status options are known and the problem can be reported on the status channel. Once it
+ * holds a problem it calls nothing that could make another (a module's parser, lab_problem()):
+ * the problem may live in lab_problem()'s buffer, which the next one would overwrite. */
 static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 {
-	static char error[256];
 	const char *problem = NULL;
 #define PROBLEM(...) \
 	do { \
-		if (problem == NULL) { \
-			snprintf(error, sizeof(error), __VA_ARGS__); \
-			problem = error; \
-		} \
+		if (problem == NULL) \
+			problem = lab_problem(__VA_ARGS__); \
 	} while (0)
 
 	*cfg = (struct lab_config){ .status_fd = -1, .rootfs_fd = -1 };
@@ -183,19 +170,17 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes_value = true;
 		if (strcmp(opt, "--status-fd") == 0) {
-			long fd = value ? parse_int(value, 3) : -1;
-			if (fd < 0)
+			if (value == NULL || !lab_parse_int(value, 3, INT_MAX, &cfg->status_fd))
 				PROBLEM("--status-fd: expected a file descriptor number >= 3");
-			else
-				cfg->status_fd = (int)fd;
 		} else if (strcmp(opt, "--status-socket") == 0) {
 			cfg->status_socket = value;
 		} else if (strcmp(opt, "--status-token") == 0) {
 			cfg->status_token = value;
 		} else if (strcmp(opt, "--unshare") == 0) {
-			const char *ns_error = value ? lab_ns_parse_list(value, &cfg->clone_flags) : "--unshare: missing list";
-			if (ns_error != NULL)
-				PROBLEM("%s", ns_error);
+			if (value == NULL)
+				PROBLEM("--unshare: missing list");
+			else if (problem == NULL)
+				problem = lab_ns_parse_list(value, &cfg->clone_flags);
 		} else if (strcmp(opt, "--hostname") == 0) {
 			cfg->hostname = value;
 			if (value == NULL || !is_hostname(value))
@@ -209,8 +194,8 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 			if (value == NULL || lab_step_index(value) < 0)
 				PROBLEM("--fail-at: unknown step \"%.64s\" (see --list-steps)", value ? value : "");
 		} else if (strcmp(opt, "--join") == 0) {
-			long pid = value ? parse_int(value, 1) : -1;
-			if (pid < 0)
+			int pid;
+			if (value == NULL || !lab_parse_int(value, 1, INT_MAX, &pid))
 				PROBLEM("--join: expected a positive process ID");
 			else
 				cfg->join_pid = (pid_t)pid;
@@ -221,9 +206,8 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 				takes_value = false;
 			} else {
 				takes_value = option->takes_value;
-				const char *module_problem = takes_value && value == NULL ? NULL : option->parse(takes_value ? value : NULL);
-				if (module_problem != NULL)
-					PROBLEM("%s", module_problem);
+				if (problem == NULL && !(takes_value && value == NULL))
+					problem = option->parse(option, takes_value ? value : NULL);
 			}
 		}
 		if (takes_value) {
@@ -250,9 +234,8 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 	if (cfg->join_pid && (cfg->clone_flags || cfg->hostname || cfg->rootfs))
 		PROBLEM("--join enters an existing container: --unshare, --hostname and --rootfs do not apply");
 	for (size_t m = 0; m < MODULE_COUNT && problem == NULL; m++) {
-		const char *module_problem = modules[m]->validate ? modules[m]->validate(cfg) : NULL;
-		if (module_problem != NULL)
-			PROBLEM("%s", module_problem);
+		if (modules[m]->validate != NULL)
+			problem = modules[m]->validate(cfg);
 	}
 	return problem;
 #undef PROBLEM
@@ -291,10 +274,7 @@ struct child_args {
 static void wait_for_go(int go_fd, const char *step_name)
 {
 	char byte;
-	ssize_t n;
-	do
-		n = read(go_fd, &byte, 1);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = TEMP_FAILURE_RETRY(read(go_fd, &byte, 1));
 	if (n < 0)
 		die_with_error(step_name, "read(go pipe)");
 	if (n == 0)
@@ -411,10 +391,7 @@ static int64_t started_us;
 static void send_go(int go_fd, const char *step_name)
 {
 	lab_step(step_name);
-	ssize_t sent;
-	do
-		sent = write(go_fd, "g", 1);
-	while (sent < 0 && errno == EINTR);
+	ssize_t sent = TEMP_FAILURE_RETRY(write(go_fd, "g", 1));
 	if (sent != 1 && errno != EPIPE)
 		die_with_error(step_name, "write(go pipe)");
 }
@@ -466,9 +443,7 @@ static int wait_for_exec(int sync_fd, struct sync_record *last)
 	int kind = 0;
 	for (;;) {
 		struct sync_record rec;
-		ssize_t n = read(sync_fd, &rec, sizeof(rec));
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = TEMP_FAILURE_RETRY(read(sync_fd, &rec, sizeof(rec)));
 		if (n < 0)
 			die_with_error("clone", "read(sync pipe)");
 		if (n == 0)
@@ -488,9 +463,7 @@ static int supervise(pid_t program, const sigset_t *lifecycle)
 {
 	for (;;) {
 		siginfo_t info;
-		int sig = sigwaitinfo(lifecycle, &info);
-		if (sig < 0 && errno == EINTR)
-			continue;
+		int sig = TEMP_FAILURE_RETRY(sigwaitinfo(lifecycle, &info));
 		if (sig < 0)
 			die_with_error("clone", "sigwaitinfo");
 		if (sig == SIGCHLD) {

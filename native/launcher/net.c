@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <net/if.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +50,12 @@
 static bool netns;                    /* --unshare net */
 static const char *bridge;            /* --net-bridge NAME */
 static const char *veth_option;       /* --net-veth NAME */
-static struct in_addr gateway;        /* --net-gateway ADDR/PREFIX */
-static struct in_addr address;        /* --net-address ADDR/PREFIX */
-static int gateway_prefix = -1, address_prefix = -1;
+struct cidr {
+	struct in_addr addr;
+	int prefix; /* -1: not given */
+};
+static struct cidr gateway = { .prefix = -1 }; /* --net-gateway ADDR/PREFIX */
+static struct cidr address = { .prefix = -1 }; /* --net-address ADDR/PREFIX */
 static unsigned long long rate_bits;  /* --net-rate, bit/s; 0 = unlimited */
 
 static char host_veth[IFNAMSIZ];      /* the host's end, once created */
@@ -98,21 +100,16 @@ static bool is_ifname(const char *s)
 	return true;
 }
 
-static const char *parse_bridge(const char *value)
+/* --net-bridge and --net-veth: a device name, kept in the target. */
+static const char *parse_ifname(const struct lab_option *option, const char *value)
 {
-	bridge = value;
-	return is_ifname(value) ? NULL : "--net-bridge: expected a device name: 1-15 letters, digits, '_', '.' or '-'";
-}
-
-static const char *parse_veth(const char *value)
-{
-	veth_option = value;
-	return is_ifname(value) ? NULL : "--net-veth: expected a device name: 1-15 letters, digits, '_', '.' or '-'";
+	*(const char **)option->target = value;
+	return is_ifname(value) ? NULL : lab_problem("%s: expected a device name: 1-15 letters, digits, '_', '.' or '-'", option->name);
 }
 
 /* "10.88.0.1/16": an IPv4 address and a prefix length of 1-30 (a /31 or /32 has no room for a
  * gateway and a container). */
-static bool parse_cidr(const char *value, struct in_addr *addr, int *prefix)
+static bool read_cidr(const char *value, struct in_addr *addr, int *prefix)
 {
 	char text[INET_ADDRSTRLEN];
 	const char *slash = strchr(value, '/');
@@ -122,37 +119,29 @@ static bool parse_cidr(const char *value, struct in_addr *addr, int *prefix)
 	text[slash - value] = '\0';
 	if (inet_pton(AF_INET, text, addr) != 1)
 		return false;
-	char *end;
-	long p = strtol(slash + 1, &end, 10);
-	if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || p < 1 || p > 30)
-		return false;
-	*prefix = (int)p;
-	return true;
+	return lab_parse_int(slash + 1, 1, 30, prefix);
 }
 
-static const char *parse_gateway(const char *value)
+/* --net-gateway and --net-address (ARG: the example's last byte), into the target. */
+static const char *parse_cidr(const struct lab_option *option, const char *value)
 {
-	return parse_cidr(value, &gateway, &gateway_prefix) ? NULL
-							     : "--net-gateway: expected an IPv4 ADDR/PREFIX, prefix 1-30 (e.g. 10.88.0.1/16)";
-}
-
-static const char *parse_address(const char *value)
-{
-	return parse_cidr(value, &address, &address_prefix) ? NULL
-							     : "--net-address: expected an IPv4 ADDR/PREFIX, prefix 1-30 (e.g. 10.88.0.2/16)";
+	struct cidr *cidr = option->target;
+	return read_cidr(value, &cidr->addr, &cidr->prefix)
+		? NULL
+		: lab_problem("%s: expected an IPv4 ADDR/PREFIX, prefix 1-30 (e.g. 10.88.0.%d/16)", option->name, option->arg);
 }
 
 /* "512kbit", "1mbit", "1gbit": bits per second, decimal units (as tc's kbit, mbit, gbit). */
-static const char *parse_rate(const char *value)
+static const char *parse_rate(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	static const struct {
 		const char *unit;
 		unsigned long long bits;
 	} units[] = { { "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 }, { "gbit", 1000000000 } };
-	char *end;
-	errno = 0;
-	unsigned long long n = strtoull(value, &end, 10);
-	if (value[0] >= '0' && value[0] <= '9' && errno == 0 && end != value) {
+	uint64_t n;
+	const char *end = lab_scan_u64(value, LAB_RATE_MAX, &n);
+	if (end != NULL) {
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			if (strcmp(end, units[i].unit) == 0 && n <= LAB_RATE_MAX / units[i].bits) {
 				rate_bits = n * units[i].bits;
@@ -172,25 +161,25 @@ static uint32_t netmask(int prefix)
 static const char *net_validate(const struct lab_config *cfg)
 {
 	netns = (cfg->clone_flags & CLONE_NEWNET) != 0;
-	bool detail = veth_option || gateway_prefix >= 0 || address_prefix >= 0 || rate_bits > 0;
+	bool detail = veth_option || gateway.prefix >= 0 || address.prefix >= 0 || rate_bits > 0;
 	if (bridge == NULL)
 		return detail ? "--net-veth, --net-gateway, --net-address and --net-rate need --net-bridge" : NULL;
 	if (!netns)
 		return "--net-bridge needs the network namespace (--unshare net): the host's own network is not ours to wire";
-	if (gateway_prefix < 0 || address_prefix < 0)
+	if (gateway.prefix < 0 || address.prefix < 0)
 		return "--net-bridge needs --net-gateway ADDR/PREFIX (the bridge's address) and --net-address ADDR/PREFIX (the container's)";
 	if (veth_option && strcmp(veth_option, bridge) == 0)
 		return "--net-veth: the veth cannot have the bridge's name";
-	if (gateway_prefix != address_prefix)
+	if (gateway.prefix != address.prefix)
 		return "--net-address and --net-gateway: give both the same prefix length (one subnet)";
-	uint32_t mask = netmask(address_prefix);
-	if ((gateway.s_addr & mask) != (address.s_addr & mask))
+	uint32_t mask = netmask(address.prefix);
+	if ((gateway.addr.s_addr & mask) != (address.addr.s_addr & mask))
 		return "--net-address: must be in the gateway's subnet (the default route goes through it)";
-	if (gateway.s_addr == address.s_addr)
+	if (gateway.addr.s_addr == address.addr.s_addr)
 		return "--net-address: must differ from --net-gateway";
 	/* The subnet's first and last addresses name the network and its broadcast. */
 	for (int i = 0; i < 2; i++) {
-		uint32_t host_part = (i == 0 ? gateway : address).s_addr & ~mask;
+		uint32_t host_part = (i == 0 ? gateway : address).addr.s_addr & ~mask;
 		if (host_part == 0 || host_part == ~mask)
 			return i == 0 ? "--net-gateway: the subnet's network and broadcast addresses cannot be a device's"
 				      : "--net-address: the subnet's network and broadcast addresses cannot be a device's";
@@ -199,12 +188,12 @@ static const char *net_validate(const struct lab_config *cfg)
 }
 
 static const struct lab_option net_options[] = {
-	{ "--net-bridge", true, parse_bridge },
-	{ "--net-gateway", true, parse_gateway },
-	{ "--net-address", true, parse_address },
-	{ "--net-veth", true, parse_veth },
-	{ "--net-rate", true, parse_rate },
-	{ NULL, false, NULL },
+	{ "--net-bridge", true, parse_ifname, &bridge, 0 },
+	{ "--net-gateway", true, parse_cidr, &gateway, 1 },
+	{ "--net-address", true, parse_cidr, &address, 2 },
+	{ "--net-veth", true, parse_ifname, &veth_option, 0 },
+	{ "--net-rate", true, parse_rate, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_net_module = { "net", net_options, net_validate };
 
@@ -296,9 +285,7 @@ static int nl_talk(int sock, struct nl_request *req)
 		return -errno;
 	for (;;) {
 		char answer[4096] __attribute__((aligned(NLMSG_ALIGNTO)));
-		ssize_t len = recv(sock, answer, sizeof(answer), 0);
-		if (len < 0 && errno == EINTR)
-			continue;
+		ssize_t len = TEMP_FAILURE_RETRY(recv(sock, answer, sizeof(answer), 0));
 		if (len < 0)
 			return -errno;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
@@ -319,17 +306,8 @@ static int nl_talk(int sock, struct nl_request *req)
 	}
 }
 
-/* Dies with ERR (a negative errno from nl_talk) and the kernel's explanation. */
-static noreturn __attribute__((format(printf, 3, 4))) void nl_die(int err, const char *step, const char *fmt, ...)
-{
-	char what[200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	errno = -err;
-	die_with_error(step, "%s%s", what, nl_explanation);
-}
+/* Dies with ERR (a negative errno from nl_talk) and, after what FMT says, the kernel's explanation. */
+#define nl_die(err, step, fmt, ...) die_with_errno(-(err), step, fmt "%s", __VA_ARGS__, nl_explanation)
 
 static int link_index(const char *name, const char *step)
 {
@@ -426,7 +404,7 @@ static int bridge_ensure(int sock)
 	if (access(path, F_OK) < 0)
 		die("net_bridge", "--net-bridge %s: a device of that name exists and is not a bridge", bridge);
 	int index = link_index(bridge, "net_bridge");
-	address_add(sock, index, gateway, gateway_prefix, "net_bridge");
+	address_add(sock, index, gateway.addr, gateway.prefix, "net_bridge");
 	link_up(sock, index, "net_bridge");
 	return index;
 }
@@ -527,7 +505,7 @@ void lab_net_configure(unsigned long flags)
 	int sock = nl_open("net_addr");
 	int eth = link_index(LAB_ETH, "net_addr");
 	link_up(sock, eth, "net_addr");
-	address_add(sock, eth, address, address_prefix, "net_addr");
+	address_add(sock, eth, address.addr, address.prefix, "net_addr");
 
 	/* `ip route add default via GATEWAY dev eth0`: everything else goes to the host's bridge
 	 * address. Whether it goes further is the host's business (ip_forward, NAT): by default no. */
@@ -540,11 +518,11 @@ void lab_net_configure(unsigned long flags)
 	rtm->rtm_protocol = RTPROT_BOOT;
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
 	rtm->rtm_type = RTN_UNICAST;
-	nl_put(&req, RTA_GATEWAY, &gateway, sizeof(gateway));
+	nl_put(&req, RTA_GATEWAY, &gateway.addr, sizeof(gateway.addr));
 	nl_put_u32(&req, RTA_OIF, (uint32_t)eth);
 	int err = nl_talk(sock, &req);
 	if (err < 0)
-		nl_die(err, "net_route", "RTM_NEWROUTE default via %s dev " LAB_ETH, inet_ntoa(gateway));
+		nl_die(err, "net_route", "RTM_NEWROUTE default via %s dev " LAB_ETH, inet_ntoa(gateway.addr));
 
 	/* What the container sends. (A process holding CAP_NET_ADMIN in here could remove this one;
 	 * the host's end it cannot touch.) */

@@ -8,16 +8,9 @@
 
 static bool requested;
 
-static const char *parse_no_new_privs(const char *value)
-{
-	(void)value;
-	requested = true;
-	return NULL;
-}
-
 static const struct lab_option options[] = {
-	{ "--no-new-privs", false, parse_no_new_privs },
-	{ NULL, false, NULL },
+	{ "--no-new-privs", false, lab_option_flag, &requested, 0 },
+	{ NULL },
 };
 const struct lab_module lab_nnp_module = { "nnp", options, NULL };
 

@@ -29,7 +29,6 @@ const size_t lab_namespace_count = sizeof(lab_namespaces) / sizeof(lab_namespace
 /* "mount,uts,pid" → CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID. Returns an error message or NULL. */
 const char *lab_ns_parse_list(const char *list, unsigned long *flags)
 {
-	static char error[160];
 	*flags = 0;
 	const char *item = list;
 	for (;;) {
@@ -47,9 +46,8 @@ const char *lab_ns_parse_list(const char *list, unsigned long *flags)
 				if (lab_namespaces[i].can_unshare)
 					snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s", known[0] ? "," : "",
 						 lab_namespaces[i].name);
-			snprintf(error, sizeof(error), "--unshare: unknown namespace \"%.*s\" (known: %s)",
-				 (int)(len > 32 ? 32 : len), item, known);
-			return error;
+			return lab_problem("--unshare: unknown namespace \"%.*s\" (known: %s)",
+					   (int)(len > 32 ? 32 : len), item, known);
 		}
 		*flags |= found->flag;
 		if (item[len] == '\0')
@@ -138,36 +136,21 @@ static long long offset_seconds[2];
 static const char *const offset_clock_name[2] = { "monotonic", "boottime" };
 static const clockid_t offset_clock[2] = { CLOCK_MONOTONIC, CLOCK_BOOTTIME };
 
-/* A signed whole number of seconds, "-3600" or "86400". */
-static const char *parse_offset(int which, const char *option, const char *value)
+/* A signed whole number of seconds, "-3600" or "86400", for the clock numbered ARG. */
+static const char *parse_offset(const struct lab_option *option, const char *value)
 {
-	static char problem[160];
-	char *end;
-	errno = 0;
-	long long v = strtoll(value, &end, 10);
-	if (value[0] == '\0' || *end != '\0' || errno != 0 || v > LAB_TIME_OFFSET_MAX || v < -LAB_TIME_OFFSET_MAX) {
-		snprintf(problem, sizeof(problem), "%s: expected whole seconds between -%lld and %lld", option,
-			 LAB_TIME_OFFSET_MAX, LAB_TIME_OFFSET_MAX);
-		return problem;
+	int64_t v;
+	if (!lab_parse_i64(value, -LAB_TIME_OFFSET_MAX, LAB_TIME_OFFSET_MAX, &v)) {
+		return lab_problem("%s: expected whole seconds between -%lld and %lld",
+				   option->name, LAB_TIME_OFFSET_MAX, LAB_TIME_OFFSET_MAX);
 	}
-	offset_given[which] = true;
-	offset_seconds[which] = v;
+	offset_given[option->arg] = true;
+	offset_seconds[option->arg] = v;
 	return NULL;
-}
-
-static const char *parse_offset_monotonic(const char *value)
-{
-	return parse_offset(0, "--time-offset-monotonic", value);
-}
-
-static const char *parse_offset_boottime(const char *value)
-{
-	return parse_offset(1, "--time-offset-boottime", value);
 }
 
 static const char *time_validate(const struct lab_config *cfg)
 {
-	static char problem[200];
 	time_requested = (cfg->clone_flags & CLONE_NEWTIME) != 0;
 	for (int i = 0; i < 2; i++) {
 		if (!offset_given[i])
@@ -177,19 +160,17 @@ static const char *time_validate(const struct lab_config *cfg)
 		/* A clock in the namespace may not start below zero: the kernel would refuse it (ERANGE). */
 		struct timespec now;
 		if (clock_gettime(offset_clock[i], &now) == 0 && now.tv_sec + offset_seconds[i] < 0) {
-			snprintf(problem, sizeof(problem),
-				 "--time-offset-%s %lld: the clock would start below zero (it reads %lld s now)",
-				 offset_clock_name[i], offset_seconds[i], (long long)now.tv_sec);
-			return problem;
+			return lab_problem("--time-offset-%s %lld: the clock would start below zero (it reads %lld s now)",
+					   offset_clock_name[i], offset_seconds[i], (long long)now.tv_sec);
 		}
 	}
 	return NULL;
 }
 
 static const struct lab_option time_options[] = {
-	{ "--time-offset-monotonic", true, parse_offset_monotonic },
-	{ "--time-offset-boottime", true, parse_offset_boottime },
-	{ NULL, false, NULL },
+	{ "--time-offset-monotonic", true, parse_offset, NULL, 0 },
+	{ "--time-offset-boottime", true, parse_offset, NULL, 1 },
+	{ NULL },
 };
 const struct lab_module lab_time_module = { "time", time_options, time_validate };
 

@@ -46,36 +46,27 @@ static struct {
 	struct rlimit limit;
 } wanted[RLIM_NLIMITS];
 
-/* "-1" or "unlimited" → RLIM_INFINITY; otherwise a decimal number. Returns false if neither. */
+/* The LEN characters at S: "-1" or "unlimited" → RLIM_INFINITY; otherwise a decimal number
+ * below it. Returns false if neither. */
 static bool parse_limit_value(const char *s, size_t len, rlim_t *out)
 {
-	char buf[32];
-	if (len == 0 || len >= sizeof(buf))
-		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (strcmp(buf, "-1") == 0 || strcmp(buf, "unlimited") == 0) {
+	if ((len == 2 && strncmp(s, "-1", 2) == 0) || (len == 9 && strncmp(s, "unlimited", 9) == 0)) {
 		*out = RLIM_INFINITY;
 		return true;
 	}
-	if (buf[0] < '0' || buf[0] > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 10);
-	if (errno != 0 || *end != '\0' || v >= RLIM_INFINITY)
+	uint64_t v;
+	if (lab_scan_u64(s, RLIM_INFINITY - 1, &v) != s + len)
 		return false;
 	*out = (rlim_t)v;
 	return true;
 }
 
-static const char *parse_ulimit(const char *value)
+static const char *parse_ulimit(const struct lab_option *option, const char *value)
 {
-	static char error[256];
+	(void)option;
 	const char *eq = strchr(value, '=');
 	if (eq == NULL) {
-		snprintf(error, sizeof(error), "--ulimit: expected NAME=SOFT[:HARD], got \"%.64s\"", value);
-		return error;
+		return lab_problem("--ulimit: expected NAME=SOFT[:HARD], got \"%.64s\"", value);
 	}
 	size_t name_len = (size_t)(eq - value);
 	int found = -1;
@@ -83,9 +74,8 @@ static const char *parse_ulimit(const char *value)
 		if (strlen(limit_names[i].name) == name_len && strncmp(limit_names[i].name, value, name_len) == 0)
 			found = (int)i;
 	if (found < 0) {
-		snprintf(error, sizeof(error), "--ulimit: unknown limit \"%.*s\" (known: " KNOWN_NAMES ")",
-			 (int)(name_len > 32 ? 32 : name_len), value);
-		return error;
+		return lab_problem("--ulimit: unknown limit \"%.*s\" (known: " KNOWN_NAMES ")", (int)(name_len > 32 ? 32 : name_len),
+				   value);
 	}
 
 	const char *soft_s = eq + 1;
@@ -94,17 +84,15 @@ static const char *parse_ulimit(const char *value)
 	struct rlimit limit;
 	if (!parse_limit_value(soft_s, soft_len, &limit.rlim_cur) ||
 	    (colon != NULL && !parse_limit_value(colon + 1, strlen(colon + 1), &limit.rlim_max))) {
-		snprintf(error, sizeof(error),
-			 "--ulimit %s: expected SOFT[:HARD] as numbers, -1 or unlimited, got \"%.64s\"",
-			 limit_names[found].name, soft_s);
-		return error;
+		return lab_problem("--ulimit %s: expected SOFT[:HARD] as numbers, -1 or unlimited, got \"%.64s\"",
+				   limit_names[found].name, soft_s);
 	}
 	if (colon == NULL)
 		limit.rlim_max = limit.rlim_cur;
 	/* RLIM_INFINITY is the largest rlim_t, so "unlimited" compares as it should. */
 	if (limit.rlim_cur > limit.rlim_max) {
-		snprintf(error, sizeof(error), "--ulimit %s: the soft limit must not exceed the hard limit", limit_names[found].name);
-		return error;
+		return lab_problem("--ulimit %s: the soft limit must not exceed the hard limit",
+				   limit_names[found].name);
 	}
 	int resource = limit_names[found].resource;
 	wanted[resource].set = true;
@@ -114,8 +102,8 @@ static const char *parse_ulimit(const char *value)
 }
 
 static const struct lab_option options[] = {
-	{ "--ulimit", true, parse_ulimit },
-	{ NULL, false, NULL },
+	{ "--ulimit", true, parse_ulimit, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_rlimit_module = { "rlimit", options, NULL };
 

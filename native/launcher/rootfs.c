@@ -63,22 +63,19 @@ static unsigned long propagation = MS_PRIVATE; /* --propagation */
 /* Refuses an image (or layer) that someone other than root could change under every container. */
 static const char *image_problem(const char *option, const char *dir, const struct stat *st)
 {
-	static char problem[512];
 	if (dir[0] != '/')
-		snprintf(problem, sizeof(problem), "%s \"%s\": must be an absolute path", option, dir);
-	else if (strcmp(dir, "/") == 0)
-		snprintf(problem, sizeof(problem), "%s /: the host's root is not an image", option);
-	else if (!S_ISDIR(st->st_mode))
-		snprintf(problem, sizeof(problem), "%s \"%s\": not a directory", option, dir);
-	else if (st->st_uid != 0)
-		snprintf(problem, sizeof(problem), "%s \"%s\": must be owned by root (owner is uid %u)", option, dir,
-			 (unsigned)st->st_uid);
-	else if (st->st_mode & (S_IWGRP | S_IWOTH))
-		snprintf(problem, sizeof(problem), "%s \"%s\": must not be group- or world-writable (mode %04o)", option,
-			 dir, (unsigned)(st->st_mode & 07777));
-	else
-		return NULL;
-	return problem;
+		return lab_problem("%s \"%s\": must be an absolute path", option, dir);
+	if (strcmp(dir, "/") == 0)
+		return lab_problem("%s /: the host's root is not an image", option);
+	if (!S_ISDIR(st->st_mode))
+		return lab_problem("%s \"%s\": not a directory", option, dir);
+	if (st->st_uid != 0)
+		return lab_problem("%s \"%s\": must be owned by root (owner is uid %u)",
+				   option, dir, (unsigned)st->st_uid);
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return lab_problem("%s \"%s\": must not be group- or world-writable (mode %04o)", option, dir,
+				   (unsigned)(st->st_mode & 07777));
+	return NULL;
 }
 
 void lab_rootfs_check(const char *dir, int dir_fd)
@@ -482,8 +479,9 @@ unsigned long lab_fs_propagation(void)
 	return propagation;
 }
 
-static const char *parse_root_mode(const char *value)
+static const char *parse_root_mode(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (strcmp(value, "host") == 0)
 		root_mode = ROOT_HOST;
 	else if (strcmp(value, "chroot") == 0)
@@ -495,31 +493,19 @@ static const char *parse_root_mode(const char *value)
 	return NULL;
 }
 
-static const char *parse_layer(const char *value)
+static const char *parse_layer(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (layer_count == LAB_MAX_LAYERS)
 		return "--layer: at most 16 layers";
 	layers[layer_count++] = value;
 	return NULL;
 }
 
-static const char *parse_overlay_upper(const char *value)
+static const char *parse_overlay_upper(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	upper = value;
-	return NULL;
-}
-
-static const char *parse_overlay_upper_remove(const char *value)
-{
-	(void)value;
-	upper_remove = true;
-	return NULL;
-}
-
-static const char *parse_read_only(const char *value)
-{
-	(void)value;
-	read_only = true;
 	return NULL;
 }
 
@@ -527,7 +513,6 @@ static const char *parse_read_only(const char *value)
  * ':' or ',' (the separators of these options) and no control character. */
 static const char *container_path_problem(const char *option, const char *path, size_t len)
 {
-	static char problem[512];
 	const char *why = NULL;
 	if (len == 0 || path[0] != '/')
 		why = "must be an absolute path";
@@ -549,13 +534,14 @@ static const char *container_path_problem(const char *option, const char *path, 
 	}
 	if (why == NULL)
 		return NULL;
-	snprintf(problem, sizeof(problem), "%s \"%.*s\": %s", option, (int)(len > 300 ? 300 : len), path, why);
-	return problem;
+	return lab_problem("%s \"%.*s\": %s", option, (int)(len > 300 ? 300 : len), path, why);
 }
 
-/* "default" (Docker's list), "none", or P1:P2:... */
-static const char *parse_path_list(const char *option, const char *value, struct lab_path_list *list)
+/* --masked-paths and --readonly-paths: "default" (Docker's list), "none", or P1:P2:..., into the
+ * list that is the target. */
+static const char *parse_path_list(const struct lab_option *option, const char *value)
 {
+	struct lab_path_list *list = option->target;
 	*list = (struct lab_path_list){ .docker_default = false };
 	if (strcmp(value, "default") == 0) {
 		list->docker_default = true;
@@ -569,7 +555,7 @@ static const char *parse_path_list(const char *option, const char *value, struct
 	for (char *path = copy;; path++) {
 		char *colon = strchr(path, ':');
 		size_t len = colon ? (size_t)(colon - path) : strlen(path);
-		const char *problem = container_path_problem(option, path, len);
+		const char *problem = container_path_problem(option->name, path, len);
 		if (problem != NULL)
 			return problem;
 		if (list->count == LAB_MAX_PATHS)
@@ -582,36 +568,19 @@ static const char *parse_path_list(const char *option, const char *value, struct
 	}
 }
 
-static const char *parse_masked_paths(const char *value)
-{
-	return parse_path_list("--masked-paths", value, &masked_paths);
-}
-
-static const char *parse_readonly_paths(const char *value)
-{
-	return parse_path_list("--readonly-paths", value, &readonly_paths);
-}
 
 /* A tmpfs size or inode count: a positive decimal number, optionally k, m or g. (0 would mean
- * "unlimited" to tmpfs, so it is refused; so is the %-of-RAM form.) */
+ * "unlimited" to tmpfs, so it is refused; so is the %-of-RAM form. No leading 0 either: the
+ * kernel reads these with memparse(), to which "010m" is octal.) */
 static bool is_tmpfs_amount(const char *s)
 {
-	char *end;
-	if (*s < '1' || *s > '9')
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || v == 0)
+	uint64_t v;
+	const char *end = *s == '0' ? NULL : lab_scan_u64(s, UINT64_MAX, &v);
+	if (end == NULL)
 		return false;
 	if (*end == 'k' || *end == 'K' || *end == 'm' || *end == 'M' || *end == 'g' || *end == 'G')
 		end++;
 	return *end == '\0';
-}
-
-static bool is_decimal(const char *s, size_t max_len)
-{
-	size_t len = strlen(s);
-	return len >= 1 && len <= max_len && strspn(s, "0123456789") == len;
 }
 
 /* One of the tmpfs option words docker's --tmpfs accepts (as mount(8) spells them). */
@@ -637,6 +606,7 @@ static const char *tmpfs_option(struct lab_tmpfs *t, const char *word, bool *siz
 	const char *v = eq ? eq + 1 : "";
 	size_t key = eq ? (size_t)(eq - word) : strlen(word);
 	bool ok;
+	uint64_t id; /* uid=, gid=: checked here, handed to the kernel as written */
 	if (key == 4 && strncmp(word, "size", 4) == 0)
 		ok = *sized = is_tmpfs_amount(v);
 	else if (key == 9 && strncmp(word, "nr_inodes", 9) == 0)
@@ -644,7 +614,7 @@ static const char *tmpfs_option(struct lab_tmpfs *t, const char *word, bool *siz
 	else if (key == 4 && strncmp(word, "mode", 4) == 0)
 		ok = strlen(v) >= 1 && strlen(v) <= 4 && strspn(v, "01234567") == strlen(v);
 	else if ((key == 3 && strncmp(word, "uid", 3) == 0) || (key == 3 && strncmp(word, "gid", 3) == 0))
-		ok = is_decimal(v, 10);
+		ok = lab_parse_u64(v, 0, UINT32_MAX, &id);
 	else
 		return "--tmpfs: unknown option (allowed: ro, rw, exec, noexec, suid, nosuid, dev, nodev, atime, noatime, "
 		       "size=N[k|m|g], nr_inodes=N[k|m|g], mode=OCTAL, uid=N, gid=N)";
@@ -660,8 +630,9 @@ static const char *tmpfs_option(struct lab_tmpfs *t, const char *word, bool *siz
 
 /* --tmpfs PATH[:OPTIONS], as docker: e.g. /tmp:rw,size=64m,noexec. Defaults: nosuid, nodev,
  * noexec, and size=64m (a tmpfs is RAM: docker's is unlimited, ours is not). */
-static const char *parse_tmpfs(const char *value)
+static const char *parse_tmpfs(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (tmpfs_count == LAB_MAX_TMPFS)
 		return "--tmpfs: at most 16 mounts";
 	struct lab_tmpfs *t = &tmpfs_mounts[tmpfs_count];
@@ -698,8 +669,9 @@ static const char *parse_tmpfs(const char *value)
 	return NULL;
 }
 
-static const char *parse_propagation(const char *value)
+static const char *parse_propagation(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (strcmp(value, "private") == 0)
 		propagation = MS_PRIVATE;
 	else if (strcmp(value, "slave") == 0)
@@ -713,16 +685,16 @@ static const char *parse_propagation(const char *value)
 }
 
 static const struct lab_option fs_options[] = {
-	{ "--root-mode", true, parse_root_mode },
-	{ "--layer", true, parse_layer },
-	{ "--overlay-upper", true, parse_overlay_upper },
-	{ "--overlay-upper-remove", false, parse_overlay_upper_remove },
-	{ "--read-only", false, parse_read_only },
-	{ "--tmpfs", true, parse_tmpfs },
-	{ "--masked-paths", true, parse_masked_paths },
-	{ "--readonly-paths", true, parse_readonly_paths },
-	{ "--propagation", true, parse_propagation },
-	{ NULL, false, NULL },
+	{ "--root-mode", true, parse_root_mode, NULL, 0 },
+	{ "--layer", true, parse_layer, NULL, 0 },
+	{ "--overlay-upper", true, parse_overlay_upper, NULL, 0 },
+	{ "--overlay-upper-remove", false, lab_option_flag, &upper_remove, 0 },
+	{ "--read-only", false, lab_option_flag, &read_only, 0 },
+	{ "--tmpfs", true, parse_tmpfs, NULL, 0 },
+	{ "--masked-paths", true, parse_path_list, &masked_paths, 0 },
+	{ "--readonly-paths", true, parse_path_list, &readonly_paths, 0 },
+	{ "--propagation", true, parse_propagation, NULL, 0 },
+	{ NULL },
 };
 
 /* A is B or lies below it. */
@@ -734,30 +706,25 @@ static bool path_within(const char *a, const char *b)
 
 static const char *layers_problem(const char *image)
 {
-	static char problem[512];
 	for (int i = 0; i < layer_count; i++) {
 		struct stat st;
 		if (stat(layers[i], &st) < 0) {
-			snprintf(problem, sizeof(problem), "--layer \"%s\": %s", layers[i], strerrordesc_np(errno));
-			return problem;
+			return lab_problem("--layer \"%s\": %s", layers[i], strerrordesc_np(errno));
 		}
 		const char *why = image_problem("--layer", layers[i], &st);
 		if (why != NULL)
 			return why;
 		layer_real[i] = realpath(layers[i], NULL);
 		if (layer_real[i] == NULL || strpbrk(layer_real[i], ",:\\") != NULL) {
-			snprintf(problem, sizeof(problem), "--layer \"%s\": must resolve to a path without ',', ':' or '\\'",
-				 layers[i]);
-			return problem;
+			return lab_problem("--layer \"%s\": must resolve to a path without ',', ':' or '\\'",
+					   layers[i]);
 		}
 		if (image != NULL && (path_within(layer_real[i], image) || path_within(image, layer_real[i]))) {
-			snprintf(problem, sizeof(problem), "--layer \"%s\": overlaps the image --rootfs", layers[i]);
-			return problem;
+			return lab_problem("--layer \"%s\": overlaps the image --rootfs", layers[i]);
 		}
 		for (int j = 0; j < i; j++) {
 			if (path_within(layer_real[i], layer_real[j]) || path_within(layer_real[j], layer_real[i])) {
-				snprintf(problem, sizeof(problem), "--layer \"%s\": overlaps --layer \"%s\"", layers[i], layers[j]);
-				return problem;
+				return lab_problem("--layer \"%s\": overlaps --layer \"%s\"", layers[i], layers[j]);
 			}
 		}
 	}
@@ -782,7 +749,6 @@ static bool is_empty_dir(const char *path)
  * "work" or "merged" beside it yet; not inside (or around) the image or a layer. */
 static const char *upper_problem(const char *image)
 {
-	static char problem[PATH_MAX + 256];
 	struct stat st;
 	struct stat parent_st;
 	char parent[PATH_MAX];
@@ -821,8 +787,7 @@ static const char *upper_problem(const char *image)
 	}
 	if (why == NULL)
 		return NULL;
-	snprintf(problem, sizeof(problem), "--overlay-upper \"%s\": %s", upper, why);
-	return problem;
+	return lab_problem("--overlay-upper \"%s\": %s", upper, why);
 }
 
 /* What mount_overlay will write: the kernel takes at most a page of mount options. */

@@ -76,8 +76,9 @@ static bool flag_option;               /* any --seccomp-flag (they go with --sec
 static bool compile_mode;
 static const char *compile_out;
 
-static const char *parse_seccomp(const char *value)
+static const char *parse_seccomp(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (source != NULL)
 		return "--seccomp: given twice (or together with --seccomp-fd)";
 	if (strcmp(value, "unconfined") == 0) {
@@ -91,8 +92,9 @@ static const char *parse_seccomp(const char *value)
 	return NULL;
 }
 
-static const char *parse_seccomp_bpf(const char *value)
+static const char *parse_seccomp_bpf(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (source != NULL)
 		return "--seccomp-bpf: given twice (or together with --seccomp, --seccomp-fd or --seccomp-compile)";
 	if (value[0] != '/')
@@ -101,8 +103,9 @@ static const char *parse_seccomp_bpf(const char *value)
 	return NULL;
 }
 
-static const char *parse_seccomp_flag(const char *value)
+static const char *parse_seccomp_flag(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	flag_option = true;
 	if (strcmp(value, "log") == 0)
 		flag_log = true;
@@ -113,8 +116,9 @@ static const char *parse_seccomp_flag(const char *value)
 	return NULL;
 }
 
-static const char *parse_seccomp_compile(const char *value)
+static const char *parse_seccomp_compile(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (source != NULL)
 		return "--seccomp-compile: given twice (or together with --seccomp, --seccomp-fd or --seccomp-bpf)";
 	if (value[0] != '/')
@@ -124,25 +128,23 @@ static const char *parse_seccomp_compile(const char *value)
 	return NULL;
 }
 
-static const char *parse_seccomp_out(const char *value)
+static const char *parse_seccomp_out(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	if (value[0] != '/')
 		return "--seccomp-out: expected an absolute path for the BPF program";
 	compile_out = value;
 	return NULL;
 }
 
-static const char *parse_seccomp_fd(const char *value)
+static const char *parse_seccomp_fd(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	static char label[32];
 	if (source != NULL)
 		return "--seccomp-fd: given twice (or together with --seccomp)";
-	char *end;
-	errno = 0;
-	long fd = strtol(value, &end, 10);
-	if (value[0] < '0' || value[0] > '9' || *end != '\0' || errno != 0 || fd < 3 || fd > 1 << 20)
+	if (!lab_parse_int(value, 3, 1 << 20, &source_fd))
 		return "--seccomp-fd: expected a file descriptor number >= 3";
-	source_fd = (int)fd;
 	snprintf(label, sizeof(label), "fd %d", source_fd);
 	source = label;
 	return NULL;
@@ -153,7 +155,6 @@ static const char *parse_seccomp_fd(const char *value)
 /* "allow", "errno:1", ... → the libseccomp action. */
 static bool parse_action(const char *s, uint32_t *action)
 {
-	char *end;
 	if (strcmp(s, "allow") == 0)
 		*action = SCMP_ACT_ALLOW;
 	else if (strcmp(s, "kill_thread") == 0)
@@ -169,10 +170,8 @@ static bool parse_action(const char *s, uint32_t *action)
 		*action = SCMP_ACT_NOTIFY;
 		profile_notifies = true;
 	} else if (strncmp(s, "errno:", 6) == 0 || strncmp(s, "trace:", 6) == 0) {
-		const char *num = s + 6;
-		errno = 0;
-		unsigned long n = strtoul(num, &end, 10);
-		if (*num < '0' || *num > '9' || *end != '\0' || errno != 0 || n > 0xffff)
+		uint64_t n;
+		if (!lab_parse_u64(s + 6, 0, 0xffff, &n))
 			return false;
 		*action = s[0] == 'e' ? SCMP_ACT_ERRNO((uint32_t)n) : SCMP_ACT_TRACE((uint32_t)n);
 	} else
@@ -191,23 +190,19 @@ static bool parse_arg(const char *s, struct scmp_arg_cmp *arg)
 		{ "ne", SCMP_CMP_NE }, { "lt", SCMP_CMP_LT }, { "le", SCMP_CMP_LE }, { "eq", SCMP_CMP_EQ },
 		{ "ge", SCMP_CMP_GE }, { "gt", SCMP_CMP_GT }, { "masked_eq", SCMP_CMP_MASKED_EQ },
 	};
-	char op[16];
-	unsigned index;
-	unsigned long long value, value_two = 0;
-	int consumed = 0;
-	int n = sscanf(s, "%u:%15[a-z_]:%llu%n", &index, op, &value, &consumed);
-	if (n != 3 || index >= MAX_ARGS || s[0] < '0' || s[0] > '9')
+	uint64_t index, value, value_two = 0;
+	const char *p = lab_scan_u64(s, MAX_ARGS - 1, &index);
+	if (p == NULL || *p++ != ':')
 		return false;
-	const char *rest = s + consumed;
-	if (*rest == ':') {
-		int consumed_two = 0;
-		if (rest[1] < '0' || rest[1] > '9' || sscanf(rest + 1, "%llu%n", &value_two, &consumed_two) != 1 ||
-		    rest[1 + consumed_two] != '\0')
-			return false;
-	} else if (*rest != '\0')
+	const char *op = p;
+	size_t op_len = strcspn(op, ":");
+	p = op[op_len] == ':' ? lab_scan_u64(op + op_len + 1, UINT64_MAX, &value) : NULL;
+	if (p != NULL && *p == ':')
+		p = lab_scan_u64(p + 1, UINT64_MAX, &value_two);
+	if (p == NULL || *p != '\0')
 		return false;
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		if (strcmp(ops[i].name, op) == 0) {
+		if (strlen(ops[i].name) == op_len && strncmp(ops[i].name, op, op_len) == 0) {
 			*arg = (struct scmp_arg_cmp){ .arg = index, .op = ops[i].op, .datum_a = value, .datum_b = value_two };
 			return true;
 		}
@@ -289,7 +284,6 @@ static const char *parse_line(char *line)
 
 static const char *read_profile(FILE *f)
 {
-	static char error[320];
 	char *line = NULL;
 	size_t capacity = 0;
 	unsigned number = 0;
@@ -310,8 +304,7 @@ static const char *read_profile(FILE *f)
 	if (problem == NULL && !have_profile)
 		problem = "no default action (a \"default ACTION\" line)";
 	if (problem != NULL) {
-		snprintf(error, sizeof(error), "--seccomp %s: line %u: %s", source, number, problem);
-		return error;
+		return lab_problem("--seccomp %s: line %u: %s", source, number, problem);
 	}
 	return NULL;
 }
@@ -321,21 +314,19 @@ static const char *read_profile(FILE *f)
  * call of the container, so, like an image, it must be root's and writable by nobody else. */
 static const char *read_bpf(void)
 {
-	static char error[320];
 	const char *why = NULL;
 	int fd = open(bpf_source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 && errno == ELOOP) {
 		/* O_NOFOLLOW's answer when the path names a symbolic link (or a loop of them on the way).
 		 * Said plainly: the two libcs word ELOOP differently, and neither names the link. */
-		snprintf(error, sizeof(error), "--seccomp-bpf %s: a symbolic link (ELOOP): give the file's own path", bpf_source);
-		return error;
+		return lab_problem("--seccomp-bpf %s: a symbolic link (ELOOP): give the file's own path", bpf_source);
 	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(error, sizeof(error), "--seccomp-bpf %s: %s", bpf_source, strerror(errno));
+		const char *problem = lab_problem("--seccomp-bpf %s: %s", bpf_source, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return error;
+		return problem;
 	}
 	if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
@@ -361,14 +352,12 @@ static const char *read_bpf(void)
 	close(fd);
 	if (why == NULL)
 		return NULL;
-	snprintf(error, sizeof(error), "--seccomp-bpf %s: %s", bpf_source, why);
-	return error;
+	return lab_problem("--seccomp-bpf %s: %s", bpf_source, why);
 }
 
 /* The profile is read and checked up front, so a bad one is refused before anything exists. */
 static const char *validate(const struct lab_config *cfg)
 {
-	static char error[320];
 	if (compile_mode && compile_out == NULL)
 		return "--seccomp-compile needs --seccomp-out FILE: where to write the program";
 	if (compile_mode && (cfg->program || cfg->join_pid || cfg->clone_flags || cfg->rootfs))
@@ -385,8 +374,7 @@ static const char *validate(const struct lab_config *cfg)
 	} else {
 		FILE *f = source_fd >= 0 ? fdopen(source_fd, "r") : fopen(source, "re");
 		if (f == NULL) {
-			snprintf(error, sizeof(error), "--seccomp %s: %s", source, strerror(errno));
-			return error;
+			return lab_problem("--seccomp %s: %s", source, strerror(errno));
 		}
 		problem = read_profile(f);
 		fclose(f); /* closes --seccomp-fd too: the container must not inherit it */
@@ -400,30 +388,18 @@ static const char *validate(const struct lab_config *cfg)
 }
 
 static const struct lab_option options[] = {
-	{ "--seccomp", true, parse_seccomp },
-	{ "--seccomp-fd", true, parse_seccomp_fd },
-	{ "--seccomp-bpf", true, parse_seccomp_bpf },
-	{ "--seccomp-flag", true, parse_seccomp_flag },
-	{ "--seccomp-compile", true, parse_seccomp_compile },
-	{ "--seccomp-out", true, parse_seccomp_out },
-	{ NULL, false, NULL },
+	{ "--seccomp", true, parse_seccomp, NULL, 0 },
+	{ "--seccomp-fd", true, parse_seccomp_fd, NULL, 0 },
+	{ "--seccomp-bpf", true, parse_seccomp_bpf, NULL, 0 },
+	{ "--seccomp-flag", true, parse_seccomp_flag, NULL, 0 },
+	{ "--seccomp-compile", true, parse_seccomp_compile, NULL, 0 },
+	{ "--seccomp-out", true, parse_seccomp_out, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_seccomp_module = { "seccomp", options, validate };
 
-/* libseccomp returns -errno instead of setting errno. */
-static noreturn void die_libseccomp(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static noreturn void die_libseccomp(int rc, const char *fmt, ...)
-{
-	char what[160];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	errno = -rc;
-	die_with_error("seccomp", "%s", what);
-}
-
-/* The rules, turned by libseccomp into a filter (not loaded yet). */
+/* The rules, turned by libseccomp into a filter (not loaded yet). libseccomp returns -errno
+ * instead of setting errno: hence die_with_errno(-rc, ...). */
 static scmp_filter_ctx build_filter(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(default_action);
@@ -433,23 +409,23 @@ static scmp_filter_ctx build_filter(void)
 	 * Without it the kernel wants CAP_SYS_ADMIN to load a filter, which we still hold here. */
 	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0)
-		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_NNP, 0)");
+		die_with_errno(-rc, "seccomp", "seccomp_attr_set(SCMP_FLTATR_CTL_NNP, 0)");
 	/* The rules as a binary tree of syscall numbers instead of a list: the same decisions, a few
 	 * comparisons per call instead of up to one per rule. It also halves the time the kernel takes
 	 * to load the program (it runs the filter for every syscall number to cache the allowed ones). */
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
-		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE, 2)");
+		die_with_errno(-rc, "seccomp", "seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE, 2)");
 	/* Docker's SECCOMP_FILTER_FLAG_LOG and SECCOMP_FILTER_FLAG_SPEC_ALLOW. */
 	if (flag_log && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1)) < 0)
-		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_LOG, 1)");
+		die_with_errno(-rc, "seccomp", "seccomp_attr_set(SCMP_FLTATR_CTL_LOG, 1)");
 	if (flag_spec_allow && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1)) < 0)
-		die_libseccomp(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_SSB, 1)");
+		die_with_errno(-rc, "seccomp", "seccomp_attr_set(SCMP_FLTATR_CTL_SSB, 1)");
 
 	/* The native architecture is in the filter from the start (adding it again says EEXIST). */
 	for (unsigned i = 0; i < arch_count; i++) {
 		rc = seccomp_arch_add(ctx, arches[i].token);
 		if (rc < 0 && rc != -EEXIST)
-			die_libseccomp(rc, "seccomp_arch_add(%s)", arches[i].name);
+			die_with_errno(-rc, "seccomp", "seccomp_arch_add(%s)", arches[i].name);
 	}
 
 	for (size_t i = 0; i < rule_count; i++) {
@@ -464,7 +440,7 @@ static scmp_filter_ctx build_filter(void)
 			continue;
 		rc = seccomp_rule_add_array(ctx, r->action, nr, r->arg_count, r->args);
 		if (rc < 0)
-			die_libseccomp(rc, "seccomp_rule_add(%s)", r->name);
+			die_with_errno(-rc, "seccomp", "seccomp_rule_add(%s)", r->name);
 	}
 	return ctx;
 }
@@ -499,7 +475,7 @@ void lab_seccomp_apply(void)
 	/* The filter goes into the kernel: from here on it judges every system call we make. */
 	int rc = seccomp_load(ctx);
 	if (rc < 0)
-		die_libseccomp(rc, "seccomp_load()");
+		die_with_errno(-rc, "seccomp", "seccomp_load()");
 	/* With "notify" rules the kernel gave us the filter's listener: it goes to the supervisor. */
 	if (profile_notifies)
 		lab_seccomp_notify_hand_over(seccomp_notify_fd(ctx));
@@ -532,8 +508,7 @@ void lab_seccomp_compile_mode(void)
 	if (rc < 0 || fstat(fd, &st) < 0 || close(fd) < 0 || rename(temp, compile_out) < 0) {
 		int err = rc < 0 ? -rc : errno;
 		unlink(temp);
-		errno = err;
-		die_with_error("seccomp", "%s the program to %s", rc < 0 ? "seccomp_export_bpf()" : "writing", compile_out);
+		die_with_errno(err, "seccomp", "%s the program to %s", rc < 0 ? "seccomp_export_bpf()" : "writing", compile_out);
 	}
 	seccomp_release(ctx);
 	lab_step_end();
@@ -550,9 +525,5 @@ void lab_seccomp_compile_mode(void)
 	lab_json_raw(&j, "],\"us\":");
 	lab_json_int(&j, lab_now_us() - started);
 	lab_json_raw(&j, "}");
-	if (lab_status_is_open())
-		lab_status_send(&j);
-	else
-		printf("%.*s\n", (int)j.len, j.buf);
-	exit(0);
+	lab_status_answer(&j);
 }

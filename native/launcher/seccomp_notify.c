@@ -63,20 +63,13 @@ static unsigned answer_count;
 static int hand_over_fd = -1;    /* the container's end of the socket pair */
 static int supervisor_pidfd = -1; /* the parent's handle on the supervisor */
 
-/* "1".."4095", exactly LEN characters. */
+/* "1".."4095", exactly the LEN characters at S. */
 static bool parse_errno(const char *s, size_t len, int *out)
 {
-	if (len < 1 || len > 4)
+	uint64_t v;
+	if (lab_scan_u64(s, MAX_ERRNO, &v) != s + len || v < 1)
 		return false;
-	int v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v < 1 || v > MAX_ERRNO)
-		return false;
-	*out = v;
+	*out = (int)v;
 	return true;
 }
 
@@ -90,8 +83,9 @@ static bool is_syscall_name(const char *s, size_t len)
 	return true;
 }
 
-static const char *parse_notify(const char *value)
+static const char *parse_notify(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	static const char syntax[] =
 		"--seccomp-notify: expected ERRNO[,NAME=ERRNO...] (each ERRNO 1-4095, NAME a system call name), e.g. 1,clone3=38";
 	if (requested)
@@ -135,8 +129,8 @@ static const char *validate(const struct lab_config *cfg)
 }
 
 static const struct lab_option options[] = {
-	{ "--seccomp-notify", true, parse_notify },
-	{ NULL, false, NULL },
+	{ "--seccomp-notify", true, parse_notify, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_seccomp_notify_module = { "seccomp_notify", options, validate };
 
@@ -184,10 +178,7 @@ static int receive_listener(int sock)
 		char buf[CMSG_SPACE(sizeof(int))];
 	} control;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
-	ssize_t n;
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = TEMP_FAILURE_RETRY(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC));
 	if (n < 0)
 		supervisor_fail("recvmsg(the listener)");
 	if (n == 0)
@@ -298,20 +289,17 @@ static noreturn void supervisor_main(int sock, pid_t parent)
 
 	for (;;) {
 		struct pollfd p = { .fd = listener, .events = POLLIN };
-		if (poll(&p, 1, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (TEMP_FAILURE_RETRY(poll(&p, 1, -1)) < 0)
 			supervisor_fail("poll(listener)");
-		}
 		/* POLLHUP alone: every process that used the filter has exited, nothing more can come. */
 		if (!(p.revents & POLLIN))
 			_exit(0);
 
 		struct seccomp_notif req;
 		memset(&req, 0, sizeof(req)); /* the kernel refuses a buffer that is not zeroed */
-		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+		if (TEMP_FAILURE_RETRY(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req)) < 0) {
 			/* ENOENT: the caller was killed before we took its call. */
-			if (errno == EINTR || errno == ENOENT)
+			if (errno == ENOENT)
 				continue;
 			supervisor_fail("ioctl(SECCOMP_IOCTL_NOTIF_RECV)");
 		}
@@ -338,9 +326,8 @@ static void supervisor_stop(void)
 	/* ESRCH: it is gone already, which is what we want. */
 	syscall(SYS_pidfd_send_signal, supervisor_pidfd, SIGKILL, NULL, 0);
 	siginfo_t info;
-	while (waitid(P_PIDFD, (id_t)supervisor_pidfd, &info, WEXITED) < 0 && errno == EINTR)
-		;
 	/* ECHILD: reaped already. Either way nothing of it is left. */
+	(void)TEMP_FAILURE_RETRY(waitid(P_PIDFD, (id_t)supervisor_pidfd, &info, WEXITED));
 	close(supervisor_pidfd);
 	supervisor_pidfd = -1;
 }
@@ -365,8 +352,7 @@ void lab_seccomp_notify_prepare(void)
 		int err = errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		errno = err;
-		die_with_error("seccomp_supervisor", "pidfd_open(%d)", (int)pid);
+		die_with_errno(err, "seccomp_supervisor", "pidfd_open(%d)", (int)pid);
 	}
 	lab_on_cleanup(supervisor_stop);
 	if (close(sv[0]) < 0)
@@ -380,10 +366,8 @@ void lab_seccomp_notify_prepare(void)
 void lab_seccomp_notify_hand_over(int listener)
 {
 	lab_step("seccomp_hand_over");
-	if (listener < 0) {
-		errno = -listener;
-		die_with_error("seccomp_hand_over", "seccomp_notify_fd()");
-	}
+	if (listener < 0)
+		die_with_errno(-listener, "seccomp_hand_over", "seccomp_notify_fd()");
 	char byte = 'L';
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	union {

@@ -4,6 +4,7 @@
  * here is async-signal-safe: fixed buffers, no malloc, no stdio, only write(2). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -90,9 +91,7 @@ int lab_status_fd(void)
 static void write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = TEMP_FAILURE_RETRY(write(fd, buf, len));
 		/* The server went away: nobody is left to tell, and it will SIGHUP us if it cares. */
 		if (n <= 0)
 			return;
@@ -101,17 +100,28 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
-void lab_status_send(struct lab_json *j)
+/* Writes J as one line to FD. */
+static void send_line(int fd, struct lab_json *j)
 {
-	if (status_fd < 0)
-		return;
 	int saved = errno;
 	/* Always end the line, even if the writer truncated the object. */
 	if (j->len >= sizeof(j->buf) - 1)
 		j->len = sizeof(j->buf) - 2;
 	j->buf[j->len++] = '\n';
-	write_all(status_fd, j->buf, j->len);
+	write_all(fd, j->buf, j->len);
 	errno = saved;
+}
+
+void lab_status_send(struct lab_json *j)
+{
+	if (status_fd >= 0)
+		send_line(status_fd, j);
+}
+
+void lab_status_answer(struct lab_json *j)
+{
+	send_line(status_fd >= 0 ? status_fd : STDOUT_FILENO, j);
+	exit(0);
 }
 
 /* node-pty cannot hand us an extra fd, so a launcher on a pty connects to the server's socket

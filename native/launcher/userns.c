@@ -62,60 +62,40 @@ static int image_tree_fd = -1;          /* --rootfs with a user namespace: the i
 /* A decimal id (0 .. 4294967294) at *S; moves *S past it. */
 static bool parse_id(const char **s, unsigned long *out)
 {
-	if (**s < '0' || **s > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(*s, &end, 10);
-	if (errno != 0 || v > LAB_ID_MAX)
+	uint64_t v;
+	const char *end = lab_scan_u64(*s, LAB_ID_MAX, &v);
+	if (end == NULL)
 		return false;
 	*s = end;
-	*out = v;
+	*out = (unsigned long)v;
 	return true;
 }
 
-/* "INSIDE:OUTSIDE:COUNT", appended to MAP. */
-static const char *parse_range(const char *option, const char *value, struct id_map *map)
+/* "INSIDE:OUTSIDE:COUNT", appended to the map that is the option's target. */
+static const char *parse_range(const struct lab_option *option, const char *value)
 {
-	static char problem[200];
+	struct id_map *map = option->target;
 	struct id_range r;
 	const char *s = value;
 	if (!(parse_id(&s, &r.inside) && *s++ == ':' && parse_id(&s, &r.outside) && *s++ == ':' &&
 	      parse_id(&s, &r.count) && *s == '\0')) {
-		snprintf(problem, sizeof(problem), "%s: expected INSIDE:OUTSIDE:COUNT, three decimal ids (got \"%.40s\")",
-			 option, value);
-		return problem;
+		return lab_problem("%s: expected INSIDE:OUTSIDE:COUNT, three decimal ids (got \"%.40s\")",
+				   option->name, value);
 	}
 	if (r.count == 0 || r.inside + r.count - 1 > LAB_ID_MAX || r.outside + r.count - 1 > LAB_ID_MAX) {
-		snprintf(problem, sizeof(problem), "%s %.40s: COUNT must be at least 1 and both ranges end by %lu", option,
-			 value, LAB_ID_MAX);
-		return problem;
+		return lab_problem("%s %.40s: COUNT must be at least 1 and both ranges end by %lu",
+				   option->name, value, LAB_ID_MAX);
 	}
 	if (map->count == LAB_MAX_RANGES) {
-		snprintf(problem, sizeof(problem), "%s: at most %d ranges", option, LAB_MAX_RANGES);
-		return problem;
+		return lab_problem("%s: at most %d ranges", option->name, LAB_MAX_RANGES);
 	}
 	map->ranges[map->count++] = r;
 	return NULL;
 }
 
-static const char *parse_userns_map(const char *value)
+static const char *parse_setgroups(const struct lab_option *option, const char *value)
 {
-	return parse_range("--userns-map", value, &both_map);
-}
-
-static const char *parse_uid_map(const char *value)
-{
-	return parse_range("--uid-map", value, &uid_map);
-}
-
-static const char *parse_gid_map(const char *value)
-{
-	return parse_range("--gid-map", value, &gid_map);
-}
-
-static const char *parse_setgroups(const char *value)
-{
+	(void)option;
 	setgroups_given = true;
 	if (strcmp(value, "allow") == 0)
 		setgroups_deny = false;
@@ -127,8 +107,9 @@ static const char *parse_setgroups(const char *value)
 }
 
 /* docker's --user UID[:GID], numeric only: names would mean reading the image's /etc/passwd. */
-static const char *parse_user(const char *value)
+static const char *parse_user(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	const char *s = value;
 	unsigned long uid;
 	unsigned long gid = 0; /* docker's choice for a UID without an /etc/passwd entry */
@@ -145,8 +126,9 @@ static const char *parse_user(const char *value)
 	return NULL;
 }
 
-static const char *parse_group_add(const char *value)
+static const char *parse_group_add(const struct lab_option *option, const char *value)
 {
+	(void)option;
 	const char *s = value;
 	unsigned long gid;
 	if (!parse_id(&s, &gid) || *s != '\0')
@@ -175,15 +157,12 @@ static bool overlaps(unsigned long a, unsigned long b, unsigned long count_a, un
  * side), plus ours: the host's root is never mapped in, and the container's root is. */
 static const char *check_map(const char *option, const struct id_map *map)
 {
-	static char problem[200];
 	bool root_inside = false;
 	for (unsigned i = 0; i < map->count; i++) {
 		const struct id_range *r = &map->ranges[i];
 		if (r->outside == 0) {
-			snprintf(problem, sizeof(problem),
-				 "%s %lu:%lu:%lu: would map the host's root (id 0) into the container", option, r->inside,
-				 r->outside, r->count);
-			return problem;
+			return lab_problem("%s %lu:%lu:%lu: would map the host's root (id 0) into the container",
+					   option, r->inside, r->outside, r->count);
 		}
 		if (r->inside == 0)
 			root_inside = true;
@@ -191,23 +170,19 @@ static const char *check_map(const char *option, const struct id_map *map)
 			const struct id_range *q = &map->ranges[j];
 			if (overlaps(r->inside, q->inside, r->count, q->count) ||
 			    overlaps(r->outside, q->outside, r->count, q->count)) {
-				snprintf(problem, sizeof(problem), "%s: ranges %lu:%lu:%lu and %lu:%lu:%lu overlap", option,
-					 q->inside, q->outside, q->count, r->inside, r->outside, r->count);
-				return problem;
+				return lab_problem("%s: ranges %lu:%lu:%lu and %lu:%lu:%lu overlap",
+						   option, q->inside, q->outside, q->count, r->inside, r->outside, r->count);
 			}
 		}
 	}
 	if (!root_inside) {
-		snprintf(problem, sizeof(problem), "%s: id 0 inside must be mapped (the container starts as its root)",
-			 option);
-		return problem;
+		return lab_problem("%s: id 0 inside must be mapped (the container starts as its root)", option);
 	}
 	return NULL;
 }
 
 static const char *userns_validate(const struct lab_config *cfg)
 {
-	static char problem[200];
 	config = cfg;
 	userns = (cfg->clone_flags & CLONE_NEWUSER) != 0;
 	bool any_map = both_map.count > 0 || uid_map.count > 0 || gid_map.count > 0;
@@ -232,18 +207,15 @@ static const char *userns_validate(const struct lab_config *cfg)
 	if (map_problem != NULL)
 		return map_problem;
 	if (user_given && !is_mapped(&uid_map, user_uid)) {
-		snprintf(problem, sizeof(problem), "--user: uid %u is not mapped in the user namespace", (unsigned)user_uid);
-		return problem;
+		return lab_problem("--user: uid %u is not mapped in the user namespace", (unsigned)user_uid);
 	}
 	if (user_given && !is_mapped(&gid_map, user_gid)) {
-		snprintf(problem, sizeof(problem), "--user: gid %u is not mapped in the user namespace", (unsigned)user_gid);
-		return problem;
+		return lab_problem("--user: gid %u is not mapped in the user namespace", (unsigned)user_gid);
 	}
 	for (int i = 0; i < group_count; i++) {
 		if (!is_mapped(&gid_map, groups[i])) {
-			snprintf(problem, sizeof(problem), "--group-add: gid %u is not mapped in the user namespace",
-				 (unsigned)groups[i]);
-			return problem;
+			return lab_problem("--group-add: gid %u is not mapped in the user namespace",
+					   (unsigned)groups[i]);
 		}
 	}
 	/* /proc may be mounted only by the user namespace that owns the PID namespace it shows. */
@@ -253,13 +225,13 @@ static const char *userns_validate(const struct lab_config *cfg)
 }
 
 static const struct lab_option options[] = {
-	{ "--userns-map", true, parse_userns_map },
-	{ "--uid-map", true, parse_uid_map },
-	{ "--gid-map", true, parse_gid_map },
-	{ "--setgroups", true, parse_setgroups },
-	{ "--user", true, parse_user },
-	{ "--group-add", true, parse_group_add },
-	{ NULL, false, NULL },
+	{ "--userns-map", true, parse_range, &both_map, 0 },
+	{ "--uid-map", true, parse_range, &uid_map, 0 },
+	{ "--gid-map", true, parse_range, &gid_map, 0 },
+	{ "--setgroups", true, parse_setgroups, NULL, 0 },
+	{ "--user", true, parse_user, NULL, 0 },
+	{ "--group-add", true, parse_group_add, NULL, 0 },
+	{ NULL },
 };
 const struct lab_module lab_userns_module = { "userns", options, userns_validate };
 

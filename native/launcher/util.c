@@ -82,8 +82,7 @@ void lab_step(const char *step)
 	current_started_us = lab_now_us();
 	/* The test hook: fail exactly as if this step's system call had returned EINVAL. */
 	if (fail_at != NULL && strcmp(fail_at, step) == 0) {
-		errno = EINVAL;
-		die_with_error(step, "%s (injected by --fail-at)", step);
+		die_with_errno(EINVAL, step, "%s (injected by --fail-at)", step);
 	}
 }
 
@@ -123,10 +122,20 @@ void lab_say(const char *fmt, ...)
 	if (len > sizeof(line) - 2)
 		len = sizeof(line) - 2; /* cut, but still one whole line */
 	line[len++] = '\n';
-	ssize_t written;
-	do
-		written = write(STDERR_FILENO, line, len);
-	while (written < 0 && errno == EINTR);
+	(void)TEMP_FAILURE_RETRY(write(STDERR_FILENO, line, len));
+}
+
+const char *lab_problem(const char *fmt, ...)
+{
+	/* As long as a message lab_die() would keep. */
+	static char problem[1024];
+	char text[sizeof(problem)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	memcpy(problem, text, sizeof(problem));
+	return problem;
 }
 
 static noreturn void lab_die(int exit_code, int err, const char *step, const char *fmt, va_list ap)
@@ -188,6 +197,13 @@ static noreturn void lab_die(int exit_code, int err, const char *step, const cha
 void die_with_error(const char *step, const char *fmt, ...)
 {
 	int err = errno;
+	va_list ap;
+	va_start(ap, fmt);
+	lab_die(LAB_EXIT_LAUNCHER, err, step, fmt, ap);
+}
+
+void die_with_errno(int err, const char *step, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
 	lab_die(LAB_EXIT_LAUNCHER, err, step, fmt, ap);
@@ -273,13 +289,12 @@ static int kill_children(void)
 		return 0; /* nothing to walk: the wait loop still reaps what dies */
 	struct dirent *entry;
 	while ((entry = readdir(proc)) != NULL) {
-		char *end;
-		long pid = strtol(entry->d_name, &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
+		int pid;
+		if (!lab_parse_int(entry->d_name, 1, INT32_MAX, &pid))
+			continue; /* not a process */
 		char path[64];
 		char stat[512];
-		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 		/* open and read, not fopen: no buffer to allocate and free for each of the host's
 		 * processes (three system calls each, where musl's stdio makes seven). */
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -296,7 +311,7 @@ static int kill_children(void)
 		long ppid;
 		if (close_paren == NULL || sscanf(close_paren + 1, " %c %ld", &state, &ppid) != 2)
 			continue;
-		if (ppid == self && kill((pid_t)pid, SIGKILL) == 0)
+		if (ppid == self && kill(pid, SIGKILL) == 0)
 			killed++;
 	}
 	closedir(proc);
@@ -311,9 +326,7 @@ int lab_kill_and_reap_all(pid_t program)
 		 * subreaper) by the time waitpid returns their parent, so each round catches them. */
 		kill_children();
 		int status;
-		pid_t pid = waitpid(-1, &status, __WALL);
-		if (pid < 0 && errno == EINTR)
-			continue;
+		pid_t pid = TEMP_FAILURE_RETRY(waitpid(-1, &status, __WALL));
 		if (pid < 0)
 			break; /* ECHILD: nothing left */
 		if (pid == program)

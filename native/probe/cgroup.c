@@ -51,18 +51,6 @@ static void note(const char *fmt, const char *a, const char *b)
 		snprintf(notes[note_count++], sizeof(notes[0]), fmt, a, b);
 }
 
-static bool list_has(const char *list, const char *wanted)
-{
-	size_t len = strlen(wanted);
-	for (const char *p = list; p != NULL; p = strchr(p, ',')) {
-		if (*p == ',')
-			p++;
-		if (strncmp(p, wanted, len) == 0 && (p[len] == ',' || p[len] == '\0'))
-			return true;
-	}
-	return false;
-}
-
 /* ---- where the files are ---- */
 
 static void read_membership(void)
@@ -176,10 +164,7 @@ static void put_limit(const char *key, const char *dir, const char *file)
 		return;
 	}
 	unsigned long long v = strtoull(text, NULL, 10);
-	if (v >= V1_UNLIMITED)
-		json_null();
-	else
-		json_int((long long)v);
+	json_int_or_null((long long)v, v >= V1_UNLIMITED);
 }
 
 static void put_number(const char *key, const char *dir, const char *file)
@@ -316,10 +301,7 @@ static void put_cpu(void)
 		if (read_cg(dir, "cpu.max", text, sizeof(text)))
 			sscanf(text, "%31s %ld", quota, &period);
 		json_key("quotaUs");
-		if (strcmp(quota, "max") == 0)
-			json_null();
-		else
-			json_int(atoll(quota));
+		json_int_or_null(atoll(quota), strcmp(quota, "max") == 0);
 		json_key("periodUs");
 		json_int(period);
 		put_number("weight", dir, "cpu.weight");
@@ -414,10 +396,7 @@ static void put_io(void)
 		json_string(list[i].device);
 		for (int k = 0; k < 4; k++) {
 			json_key(io_keys[k]);
-			if (list[i].value[k] < 0)
-				json_null();
-			else
-				json_int(list[i].value[k]);
+			json_int_or_null(list[i].value[k], list[i].value[k] < 0);
 		}
 		json_end('}');
 	}

@@ -20,20 +20,6 @@
 #define MAX_DEVICES 200
 #define MAX_CPUS_CHECKED 256
 
-/* ---- helpers ---- */
-
-static bool has_option(const char *options, const char *wanted)
-{
-	size_t len = strlen(wanted);
-	for (const char *p = options; p != NULL; p = strchr(p, ',')) {
-		if (*p == ',')
-			p++;
-		if (strncmp(p, wanted, len) == 0 && (p[len] == ',' || p[len] == '\0'))
-			return true;
-	}
-	return false;
-}
-
 /* ---- mounts ---- */
 
 struct mount_line {
@@ -72,7 +58,7 @@ static bool parse_mount_line(char *line, struct mount_line *m)
 /* Writes fail if either the mount or its filesystem is read-only. */
 static bool mount_is_read_only(const struct mount_line *m)
 {
-	return has_option(m->options, "ro") || has_option(m->super_options, "ro");
+	return list_has(m->options, "ro") || list_has(m->super_options, "ro");
 }
 
 /* An overlay's layers from its super options: lowerdir=A:B (or lowerdir+=A, one per layer, with

@@ -78,6 +78,14 @@ void json_string_or_null(const char *s)
 		json_string(s);
 }
 
+void json_int_or_null(long long v, bool is_null)
+{
+	if (is_null)
+		json_null();
+	else
+		json_int(v);
+}
+
 void json_int(long long v)
 {
 	before_value();

@@ -19,5 +19,7 @@ void json_bool(bool v);
 void json_null(void);
 /* A string, or null when S is NULL. */
 void json_string_or_null(const char *s);
+/* V, or null when IS_NULL (a limit not set, a number that could not be found out). */
+void json_int_or_null(long long v, bool is_null);
 
 #endif

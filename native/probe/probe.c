@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "../parse-number.h"
 
 /* Caps keep the report small even on a busy host; the counts stay true. */
 #define MAX_PROCESSES 200
@@ -41,9 +42,7 @@ ssize_t read_text(const char *path, char *buf, size_t size)
 		return -1;
 	size_t len = 0;
 	while (len < size - 1) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = TEMP_FAILURE_RETRY(read(fd, buf + len, size - 1 - len));
 		if (n < 0) {
 			int err = errno;
 			close(fd);
@@ -103,6 +102,18 @@ void unescape_octal(char *s)
 		}
 	}
 	*out = '\0';
+}
+
+bool list_has(const char *list, const char *wanted)
+{
+	size_t len = strlen(wanted);
+	for (const char *p = list; p != NULL; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (strncmp(p, wanted, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return true;
+	}
+	return false;
 }
 
 const char *errno_name(int err)
@@ -450,10 +461,7 @@ static const struct {
 static void put_limit(const char *key, unsigned long long v, bool unlimited)
 {
 	json_key(key);
-	if (unlimited)
-		json_null();
-	else
-		json_int((long long)v);
+	json_int_or_null((long long)v, unlimited);
 }
 
 /* Another process's limits come from /proc/PID/limits: "Max open files  1024  4096  files". */
@@ -616,14 +624,14 @@ int main(int argc, char **argv)
 				return 2;
 			any = true;
 		} else if (strcmp(argv[i], "--pid") == 0 && i + 1 < argc) {
-			char *end;
-			long pid = strtol(argv[++i], &end, 10);
-			if (*end != '\0' || pid <= 0 || pid > 4194304) {
+			int pid;
+			/* The kernel's PID_MAX_LIMIT. */
+			if (!lab_parse_int(argv[++i], 1, 4194304, &pid)) {
 				fprintf(stderr, "isolab-probe: --pid: expected a process ID, got \"%s\"\n", argv[i]);
 				return 2;
 			}
 			probe_pid = (pid_t)pid;
-			snprintf(probe_proc, sizeof(probe_proc), "/proc/%ld", pid);
+			snprintf(probe_proc, sizeof(probe_proc), "/proc/%d", pid);
 			/* Read now: the report describes one moment, and a process that is not there is an error. */
 			if (status_field("Pid") == NULL) {
 				fprintf(stderr, "isolab-probe: --pid: cannot read %s/status: %s\n", probe_proc, strerror(errno));

@@ -40,6 +40,8 @@ ssize_t read_proc_text(const char *name, char *buf, size_t size);
 const char *status_field(const char *key);
 /* mountinfo's \ooo escapes (space, tab, newline, backslash), undone in place. */
 void unescape_octal(char *s);
+/* WANTED is one of the items of the comma-separated LIST (mount options, a hierarchy's controllers). */
+bool list_has(const char *list, const char *wanted);
 /* "EPERM" for EPERM, "E123" for a number the C library has no name for. */
 const char *errno_name(int err);
 

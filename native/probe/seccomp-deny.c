@@ -25,6 +25,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "../parse-number.h"
+
 #define MAX_DENIED 64
 
 /* The answers a profile usually gives, by name; any other as a number (1..4095). */
@@ -38,9 +40,8 @@ static int parse_errno(const char *text)
 	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
 		if (strcmp(text, errnos[i].name) == 0)
 			return errnos[i].value;
-	char *end;
-	long value = strtol(text, &end, 10);
-	return *text != '\0' && *end == '\0' && value >= 1 && value <= 4095 ? (int)value : -1;
+	int value;
+	return lab_parse_int(text, 1, 4095, &value) ? value : -1;
 }
 
 static void die(const char *what, int err)

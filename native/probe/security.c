@@ -123,10 +123,7 @@ void section_seccomp(void)
 	json_begin('{');
 	/* 0 disabled, 1 strict (read, write, _exit, sigreturn only), 2 filter (BPF programs). */
 	json_key("mode");
-	if (mode_value < 0)
-		json_null();
-	else
-		json_int(mode_value);
+	json_int_or_null(mode_value, mode_value < 0);
 	/* How many filters are stacked: each fork+exec'd layer may add one; none can be removed. */
 	json_key("filters");
 	if (filters)
@@ -212,10 +209,7 @@ void section_lsm(void)
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	int err = errno;
 	json_key("abi");
-	if (abi < 0)
-		json_null();
-	else
-		json_int(abi);
+	json_int_or_null(abi, abi < 0);
 	/* EOPNOTSUPP: built in but not enabled (lsm=); ENOSYS: not built. */
 	json_key("error");
 	json_string_or_null(abi < 0 ? errno_name(err) : NULL);

@@ -776,15 +776,11 @@ static int run_trial(const struct trial *t, struct answer *a, int *signal_number
 		_exit(n == sizeof(mine) ? 0 : 1);
 	}
 	close(pipefd[1]);
-	ssize_t n;
-	do
-		n = read(pipefd[0], a, sizeof(*a));
-	while (n < 0 && errno == EINTR);
+	ssize_t n = TEMP_FAILURE_RETRY(read(pipefd[0], a, sizeof(*a)));
 	close(pipefd[0]);
 	int status;
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			return errno;
+	if (TEMP_FAILURE_RETRY(waitpid(child, &status, 0)) < 0)
+		return errno;
 	*signal_number = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	if (*signal_number == 0 && n != sizeof(*a))
 		return EIO;
@@ -797,10 +793,7 @@ static void put_trial(const struct trial *t)
 	json_key("name");
 	json_string(t->name);
 	json_key("nr");
-	if (t->nr < 0)
-		json_null();
-	else
-		json_int(t->nr);
+	json_int_or_null(t->nr, t->nr < 0);
 	json_key("call");
 	json_string(t->args);
 	json_key("expected");

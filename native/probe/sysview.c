@@ -360,8 +360,7 @@ static void section_syscalls(void)
 		close(pipefd[0]);
 		if (child > 0) {
 			kill(child, SIGKILL);
-			while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-				;
+			(void)TEMP_FAILURE_RETRY(waitpid(child, NULL, 0));
 		}
 	}
 	int tried = 0, ok = 0, enosys = 0, eperm = 0;

@@ -109,6 +109,18 @@ describe('SourceReader', () => {
     expect(view!.text.split('\n').slice(r.startLine - 1, r.endLine).join('\n')).toMatch(/sethostname\(/);
   });
 
+  // cgroup.c was split by concern: the namespace went to cgroup_inside.c, the limits' hooks stayed.
+  it.each([
+    ['cgroupns', 'cgroup_inside.c', /unshare\(CLONE_NEWCGROUP\)/],
+    ['limits', 'cgroup.c', /->create\(/],
+  ])('%s: reads its functions from native/launcher/%s', async (primitive, file, call) => {
+    const view = await reader.read(primitive);
+    expect(view?.file).toBe(`native/launcher/${file}`);
+    expect(view?.ranges.map((r) => r.function)).toEqual(SOURCE_MAP[primitive as keyof typeof SOURCE_MAP].functions);
+    const r = view!.ranges[0]!;
+    expect(view!.text.split('\n').slice(r.startLine - 1, r.endLine).join('\n')).toMatch(call);
+  });
+
   it.each(['../../etc/passwd', '..%2F..%2Fetc%2Fpasswd', '/etc/passwd', 'ns.c', 'uts/../../../etc/passwd', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'UTS', 'uts\0'])(
     'refuses %j: only rows of the table are read',
     async (bad) => {

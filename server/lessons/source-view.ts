@@ -19,7 +19,7 @@ export const SOURCE_MAP: Readonly<Record<CodeViewPrimitive, { file: string; func
   readonly: { file: 'rootfs.c', functions: ['make_root_read_only', 'apply_tmpfs_mounts'] },
   masked: { file: 'rootfs.c', functions: ['apply_masked_paths', 'apply_readonly_paths'] },
   limits: { file: 'cgroup.c', functions: ['lab_cgroup_prepare', 'move_self_in', 'lab_cgroup_attach'] },
-  cgroupns: { file: 'cgroup.c', functions: ['lab_cgroupns_enter'] },
+  cgroupns: { file: 'cgroup_inside.c', functions: ['lab_cgroupns_enter'] },
   net: { file: 'net.c', functions: ['lab_net_loopback_up', 'lab_net_configure'] },
   bridge: { file: 'net.c', functions: ['lab_net_attach', 'veth_create', 'bridge_ensure'] },
   user: { file: 'userns.c', functions: ['lab_userns_map', 'write_map', 'lab_userns_enter'] },

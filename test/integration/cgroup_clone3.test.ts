@@ -196,7 +196,7 @@ describe('cgroup v2: --join creates the joined process in the container\'s cgrou
     const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
     try {
       const joined = startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name], [inImage('sleep'), '30'], { [mark]: '1' });
-      for (let i = 0; i < 200 && processesMarked(mark).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 200 && processesMarked(mark).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
       expect(processesMarked(mark)).toHaveLength(2); // the launcher and the joined sleep
       process.kill(joined.pid, 'SIGKILL');
       await joined.done;

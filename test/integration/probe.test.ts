@@ -307,6 +307,10 @@ describe('command line', () => {
     [['--sections', 'caps,bogus'], /unknown section "bogus"/],
     [['--pid', '0'], /--pid/],
     [['--pid', '2147483'], /--pid/],
+    // One integer parser for native/ (parse-number.c): no blank, no sign, no trailing text.
+    [['--pid', ' 1'], /--pid: expected a process ID, got " 1"/],
+    [['--pid', '+1'], /--pid: expected a process ID/],
+    [['--pid', '1 '], /--pid: expected a process ID/],
     [['--bogus'], /unknown/],
     [['try-syscall', 'no_such_call'], /unknown syscall "no_such_call"/],
     [['try-syscall'], /usage/],
