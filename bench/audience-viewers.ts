@@ -1,6 +1,6 @@
 // The audience for bench/audience.ts, in a process of its own (as the phones in a room are not in
-// the server): N viewers on the /watch namespace, each writing what it gets and acknowledging it
-// at once, as a browser would. The parent types tokens into the speaker's shell; each viewer
+// the server): N viewers on the /watch namespace, each acknowledging what it got as the watch page
+// does (web/src/terminal/flow.ts: every 16 KiB, or once output has been quiet for 20 ms). The parent types tokens into the speaker's shell; each viewer
 // reports when a token first reached it (wall clock, same machine), so the parent can tell lag.
 //
 //   node --import tsx bench/audience-viewers.ts BASE_URL CODE N
@@ -18,6 +18,18 @@ const seen = new Set<string>();
 for (let v = 0; v < count; v++) {
   const socket = connect(`${base}/watch`, { auth: { code }, transports: ['websocket'], reconnection: false, forceNew: true });
   let tail = '';
+  let unacked = 0;
+  let idle: NodeJS.Timeout | undefined;
+  const ack = (bytes: number) => {
+    unacked += bytes;
+    clearTimeout(idle);
+    const flush = () => {
+      if (unacked > 0) socket.emit('watch:ack', { bytes: unacked });
+      unacked = 0;
+    };
+    if (unacked >= 16 * 1024) flush();
+    else idle = setTimeout(flush, 20);
+  };
   const take = (text: string) => {
     const all = tail + text;
     for (const m of all.matchAll(TOKEN_RE)) {
@@ -34,12 +46,12 @@ for (let v = 0; v < count; v++) {
   socket.on('connect_error', (e) => send({ kind: 'error', message: e.message }));
   socket.on('watch:screen', (s) => {
     take(s.data);
-    socket.emit('watch:ack', { bytes: Math.max(1, Buffer.byteLength(s.data)) });
+    ack(Math.max(1, Buffer.byteLength(s.data)));
   });
   socket.on('watch:output', (d: ArrayBuffer | Uint8Array) => {
     const bytes = Buffer.from(d instanceof Uint8Array ? d : new Uint8Array(d));
     take(bytes.toString('latin1'));
-    socket.emit('watch:ack', { bytes: bytes.length });
+    ack(bytes.length);
   });
 }
 process.on('disconnect', () => process.exit(0));

@@ -9,6 +9,8 @@
 //   5. container vs gVisor vs VM: start to first prompt, side by side, and their PSS (bench/compare.ts)
 //   6. every primitive on: the launcher's start against runc, crun and runsc running the exported
 //      config.json, side by side, and what each costs in memory beyond the shell (bench/runtimes.ts)
+//   7. a talk's audience: 200 viewers watching the speaker's terminal live, the speaker's echo with
+//      and without them, and each viewer's lag (bench/audience.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import type { InspectorView, SessionInfo } from '../common/protocol.js';
 import { REPO_ROOT, defaultPaths } from '../server/base/paths.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
+import { benchAudience } from './audience.js';
 import { benchCompare } from './compare.js';
 import { benchRuntimes } from './runtimes.js';
 import { summarize, type Summary } from './stats.js';
@@ -180,11 +183,16 @@ async function main(): Promise<void> {
     for (const [name, s] of Object.entries(toggles)) console.log(`toggle → shell ready (${name}): ${fmt(s)}   [target median ≤ 10 ms]`);
     const probes = await probeTimes(lab);
     for (const [name, s] of Object.entries(probes)) console.log(`${name}: ${fmt(s)}${name.startsWith('probe, every') ? '   [target median well under 10 ms]' : ''}`);
+    const audience = await benchAudience();
+    console.log(
+      `audience of ${audience.viewers}: speaker's echo alone ${fmt(audience.echoAlone)}; watched ${fmt(audience.echoWatched)}   [target p99 ≤ 5 ms]`,
+    );
+    console.log(`  viewer lag (keystroke → a viewer's screen): ${fmt(audience.viewerLag)}; tokens missed ${audience.missed}   [target p99 ≤ 500 ms]; load ${audience.load.map((l) => l.toFixed(2)).join(' ')}`);
     const compare = await benchCompare();
     const runtimes = await benchRuntimes();
     const out = join(REPO_ROOT, 'build', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, compare, runtimes }, null, 2));
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, compare, runtimes }, null, 2));
     console.log(`\nwritten to build/bench/results.json`);
   } finally {
     await lab.close();
