@@ -1,11 +1,12 @@
 // The audience for bench/audience.ts, in a process of its own (as the phones in a room are not in
 // the server): N viewers on the /watch namespace, each acknowledging what it got as the watch page
-// does (web/src/terminal/flow.ts: every 16 KiB, or once output has been quiet for 20 ms). The parent types tokens into the speaker's shell; each viewer
+// does (common/watch.ts WATCH_ACK: every 64 KiB, or once output has been quiet for a quarter second). The parent types tokens into the speaker's shell; each viewer
 // reports when a token first reached it (wall clock, same machine), so the parent can tell lag.
 //
 //   node --import tsx bench/audience-viewers.ts BASE_URL CODE N
 import { performance } from 'node:perf_hooks';
 import { io as connect } from 'socket.io-client';
+import { WATCH_ACK } from '../common/watch.js';
 
 const [base, code, countText] = process.argv.slice(2);
 const count = Number(countText);
@@ -27,8 +28,8 @@ for (let v = 0; v < count; v++) {
       if (unacked > 0) socket.emit('watch:ack', { bytes: unacked });
       unacked = 0;
     };
-    if (unacked >= 16 * 1024) flush();
-    else idle = setTimeout(flush, 20);
+    if (unacked >= WATCH_ACK.everyBytes) flush();
+    else idle = setTimeout(flush, WATCH_ACK.idleMs);
   };
   const take = (text: string) => {
     const all = tail + text;

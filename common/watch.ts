@@ -11,6 +11,12 @@ export const WatchCode = z
   .regex(new RegExp(`^[${WATCH_CODE_ALPHABET}]+$`), 'not a watch code');
 
 export const WatchAuth = z.object({ code: WatchCode });
+/**
+ * How a viewer acknowledges: far less often than the speaker's own page, since a room of 200 acking
+ * every keystroke is 200 messages per key for the server. The server skips a viewer only past
+ * 256 KiB unacknowledged, so 64 KiB or a quarter second of quiet is still early enough.
+ */
+export const WATCH_ACK = { everyBytes: 64 * 1024, idleMs: 250 } as const;
 /** The viewer has written this many more bytes of output (its flow control, never the presenter's). */
 export const WatchAck = z.object({ bytes: z.number().int().positive().max(16 * 1024 * 1024) });
 

@@ -5,7 +5,7 @@
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { io, type Socket } from 'socket.io-client';
-import type { WatchClientEvents, WatchServerEvents } from '../../../common/watch.js';
+import { WATCH_ACK, type WatchClientEvents, type WatchServerEvents } from '../../../common/watch.js';
 import { FlowAcker } from '../terminal/flow.js';
 import { fitFontSize } from './fit.js';
 import './watch.css';
@@ -25,7 +25,7 @@ const fit = () => {
 new ResizeObserver(fit).observe(host);
 
 const socket: Socket<WatchServerEvents, WatchClientEvents> = io('/watch', { auth: { code }, transports: ['websocket'] });
-const flow = new FlowAcker({ send: (bytes) => socket.emit('watch:ack', { bytes }) });
+const flow = new FlowAcker({ send: (bytes) => socket.emit('watch:ack', { bytes }), ackEveryBytes: WATCH_ACK.everyBytes, idleMs: WATCH_ACK.idleMs });
 const say = (text: string, state: string) => {
   status.textContent = text;
   status.dataset['state'] = state;
