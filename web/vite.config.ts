@@ -21,7 +21,7 @@ export default defineConfig({
     rolldownOptions: {
       checks: { bundlerTimings: false },
       // Two pages: the lab, and the audience's read-only view of a speaker's terminal (/w/CODE).
-      input: { main: `${webRoot}index.html`, watch: `${webRoot}watch.html` },
+      input: { index: `${webRoot}index.html`, watch: `${webRoot}watch.html` },
     },
   },
   server: {

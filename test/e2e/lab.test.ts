@@ -87,13 +87,13 @@ describe('the "At work" panel', () => {
     await showSidePanel(page, 'at-work');
     const line = page.getByTestId('docker-run-line');
     await page.waitForFunction(() => /^docker run /.test(document.querySelector('[data-testid="docker-run-line"]')?.textContent ?? ''));
-    const notes = () => page.locator('[data-testid="equivalents"] .equiv-notes').first().innerText();
+    const notes = () => page.locator('[data-testid="at-work"] .at-work-notes').first().innerText();
     expect(await notes()).toMatch(/no mount namespace/);
     await showSidePanel(page, 'switches');
     await page.getByTestId('toggle-rootfs').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="toggle-rootfs"]')?.getAttribute('data-state') === 'on');
     await showSidePanel(page, 'at-work');
-    await page.waitForFunction(() => !/no mount namespace/.test(document.querySelector('[data-testid="equivalents"] .equiv-notes')?.textContent ?? ''));
+    await page.waitForFunction(() => !/no mount namespace/.test(document.querySelector('[data-testid="at-work"] .at-work-notes')?.textContent ?? ''));
     expect(await line.innerText()).toMatch(/^docker run /);
     const oci = JSON.parse(await page.getByTestId('oci-config').textContent() ?? '{}') as { linux?: { namespaces?: { type: string }[] } };
     expect(oci.linux?.namespaces?.map((n) => n.type)).toEqual(expect.arrayContaining(['mount', 'uts']));

@@ -62,7 +62,7 @@ export function hook<K extends keyof PageHooks>(page: Page, name: K): Promise<Re
 /** Shows one of the side pane's panels (switches, inspector, At work) by its tab, as a learner would. */
 export async function showSidePanel(page: Page, panel: 'switches' | 'inspector' | 'at-work'): Promise<void> {
   const tab = page.getByTestId(`side-tab-${panel}`);
-  const panelId = { switches: 'toggle-board', inspector: 'inspector', 'at-work': 'equivalents' }[panel];
+  const panelId = { switches: 'toggle-board', inspector: 'inspector', 'at-work': 'at-work' }[panel];
   if ((await tab.getAttribute('aria-selected')) !== 'true' || !(await page.locator(`#${panelId}`).isVisible())) await tab.click();
   await page.locator(`#${panelId}`).waitFor({ state: 'visible' });
 }

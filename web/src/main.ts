@@ -88,7 +88,7 @@ const inspector = new Inspector(byId('inspector'), {
 const sideTabs = new SideTabs(
   byId('side-tabs'),
   byId('side-panels'),
-  { switches: byId('toggle-board'), inspector: byId('inspector'), 'at-work': byId('equivalents') },
+  { switches: byId('toggle-board'), inspector: byId('inspector'), 'at-work': byId('at-work') },
   byId('left-column').parentElement!,
   { layout: currentLayout, folded: () => editor.focus() },
 );
@@ -137,7 +137,7 @@ const tabs = new TerminalTabs(byId('terminal-tabs'), byId('terminal'), terminal,
   hasSession: () => lab.hasSession,
 });
 new ComparePanel(byId('compare-panel'), byId<HTMLButtonElement>('compare-toggle'), socket);
-new AtWorkPanel(byId('equivalents'), socket);
+new AtWorkPanel(byId('at-work'), socket);
 
 // Presenter mode: the lesson as one step at a time (its source is the open lesson; a scripted
 // demo can set another), large text, high contrast, the switches with their keys.

@@ -19,10 +19,10 @@ export class AtWorkPanel {
   private asked = 0;
 
   constructor(root: HTMLElement, private readonly socket: LabSocket) {
-    this.docker = h('pre', { class: 'equiv-command', 'data-testid': 'docker-run-line', tabindex: '0' });
-    this.dockerNotes = h('ul', { class: 'equiv-notes' });
-    this.oci = h('pre', { class: 'equiv-oci', 'data-testid': 'oci-config', tabindex: '0' });
-    this.ociNotes = h('ul', { class: 'equiv-notes' });
+    this.docker = h('pre', { class: 'at-work-command', 'data-testid': 'docker-run-line', tabindex: '0' });
+    this.dockerNotes = h('ul', { class: 'at-work-notes' });
+    this.oci = h('pre', { class: 'at-work-oci', 'data-testid': 'oci-config', tabindex: '0' });
+    this.ociNotes = h('ul', { class: 'at-work-notes' });
     this.feedback = h('span', { class: 'cmd-feedback', role: 'status' });
     const copy = h('button', { type: 'button', class: 'cmd-copy', 'aria-label': 'Copy the docker run line' }, 'Copy');
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -37,9 +37,9 @@ export class AtWorkPanel {
     root.append(
       h('p', { class: 'side-intro' }, 'The same container with the tools you meet at work. It follows every switch.'),
       h('h3', { class: 'toggle-group-title' }, 'docker run'),
-      h('div', { class: 'equiv-line' }, this.docker, h('div', { class: 'cmd-actions' }, copy, this.feedback)),
+      h('div', { class: 'at-work-line' }, this.docker, h('div', { class: 'cmd-actions' }, copy, this.feedback)),
       this.dockerNotes,
-      h('details', { class: 'equiv-details' }, h('summary', {}, 'OCI config.json (runc, crun)'), this.oci, this.ociNotes),
+      h('details', { class: 'at-work-details' }, h('summary', {}, 'OCI config.json (runc, crun)'), this.oci, this.ociNotes),
     );
     socket.on('sandbox:ready', () => void this.refresh());
     socket.on('sandbox:updated', () => void this.refresh());
