@@ -10,12 +10,9 @@ import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../server/base/paths.js';
 import type { ReadyLine } from '../../server/runtime/status-lines.js';
-import { start as startLauncher, processesMarked } from '../helpers/launcher-run.js';
+import { IMAGE, LAUNCHER, expectRootAndBuilt, start as startLauncher, processesMarked } from '../helpers/launcher-run.js';
 
-const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
-const IMAGE = join(REPO_ROOT, 'build', 'rootfs');
 const BOX = ['--unshare', 'mount,pid', '--rootfs', IMAGE];
 
 const MOUNTS = readFileSync('/proc/self/mountinfo', 'utf8')
@@ -65,8 +62,7 @@ async function startInCgroup(args: string[], name: string, v2 = true) {
 }
 
 beforeAll(() => {
-  expect(process.getuid?.(), 'the integration tests create cgroups: run them as root').toBe(0);
-  expect(existsSync(LAUNCHER), `${LAUNCHER} missing: run npm run setup`).toBe(true);
+  expectRootAndBuilt([LAUNCHER], 'cgroups');
 });
 
 afterAll(() => {

@@ -12,6 +12,7 @@ import { loadLessons } from '../../server/lessons/load.js';
 import { defaultPaths } from '../../server/base/paths.js';
 import { Session } from '../../server/session/session.js';
 import { sessionDeps } from '../../server/session/session-deps.js';
+import { eventually } from '../helpers/launcher-run.js';
 
 const paths = defaultPaths();
 const LESSON = '04-root-filesystem';
@@ -20,16 +21,6 @@ interface Escape {
   escaped: boolean;
   climbed: number;
   after: { dev: number; ino: number };
-}
-
-async function until<T>(get: () => T | undefined | Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('lesson 4: chroot in solo mode, pivot_root on a workshop server', () => {
@@ -63,7 +54,7 @@ describe('lesson 4: chroot in solo mode, pivot_root on a workshop server', () =>
     const escape = async (): Promise<Escape> => {
       const from = text.length;
       session.input('isolab-chroot-escape --json\r');
-      const line = await until(() => /^\{"escaped".*\}\s*$/m.exec(text.slice(from))?.[0], 'the escape report');
+      const line = await eventually(() => /^\{"escaped".*\}\s*$/m.exec(text.slice(from))?.[0], 'the escape report', 10_000);
       return JSON.parse(line) as Escape;
     };
     return { session, escape };
@@ -73,7 +64,7 @@ describe('lesson 4: chroot in solo mode, pivot_root on a workshop server', () =>
     const { session, escape } = await open('solo');
     try {
       expect(session.currentSpec.filesystem.rootMode).toBe('chroot');
-      const tree = await until(async () => (await session.gatherFacts()).tree ?? undefined, 'the host\'s view of the shell');
+      const tree = await eventually(async () => (await session.gatherFacts()).tree ?? undefined, 'the host\'s view of the shell', 10_000);
       expect(tree.shell).toMatchObject({ root: 'own', rootTop: false });
       const report = await escape();
       expect(report.escaped).toBe(true);
@@ -88,7 +79,7 @@ describe('lesson 4: chroot in solo mode, pivot_root on a workshop server', () =>
     const { session, escape } = await open('workshop');
     try {
       expect(session.currentSpec.filesystem.rootMode).toBe('pivot');
-      const tree = await until(async () => (await session.gatherFacts()).tree ?? undefined, 'the host\'s view of the shell');
+      const tree = await eventually(async () => (await session.gatherFacts()).tree ?? undefined, 'the host\'s view of the shell', 10_000);
       expect(tree.shell).toMatchObject({ root: 'own', rootTop: true });
       const report = await escape();
       expect(report).toMatchObject({ escaped: false, climbed: 0 });
