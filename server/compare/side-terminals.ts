@@ -100,6 +100,36 @@ export class SideTerminals {
     this.sink.exit(target, message);
   }
 
+  /**
+   * A side terminal on a pty (the host's shell, runsc's): its output through a pump of its own, its
+   * end reported with EXITED's message, and STOP run once when it is closed or has ended.
+   */
+  private ptyTerminal(
+    target: SideTarget,
+    pty: nodePty.IPty,
+    how: { description: string; exited(exitCode: number): string; stop(): void },
+  ): SideTerminal {
+    let disposed = false;
+    const t: SideTerminal = {
+      pump: new OutputPump({ send: (frame) => this.sink.output(target, frame), pause: () => pty.pause(), resume: () => pty.resume() }),
+      write: (data) => pty.write(data),
+      resize: (s) => pty.resize(s.cols, s.rows),
+      description: how.description,
+      dispose: () => {
+        if (disposed) return;
+        disposed = true;
+        t.pump.close();
+        dataSub.dispose();
+        exitSub.dispose();
+        how.stop();
+      },
+    };
+    // encoding: null on both spawns: node-pty hands over Buffers, whatever its types say.
+    const dataSub = pty.onData((d) => t.pump.push(d as unknown as Buffer));
+    const exitSub = pty.onExit(({ exitCode }) => this.ended(target, t, how.exited(exitCode)));
+    return t;
+  }
+
   private comparison(): CompareService {
     if (!this.service) throw new LabError('not_found', 'this server offers no comparison (gVisor, VM)');
     return this.service;
@@ -122,23 +152,11 @@ export class SideTerminals {
       cwd: process.env['HOME'] ?? '/',
       env: { TERM: 'xterm-256color', HOME: process.env['HOME'] ?? '/root', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', PS1: 'host:\\w\\$ ' },
     });
-    let disposed = false;
-    const t: SideTerminal = {
-      pump: new OutputPump({ send: (frame) => this.sink.output('host', frame), pause: () => pty.pause(), resume: () => pty.resume() }),
-      write: (data) => pty.write(data),
-      resize: (s) => pty.resize(s.cols, s.rows),
+    const t = this.ptyTerminal('host', pty, {
       description: `a shell on the host (${shell}): what the host sees of your container`,
-      dispose: () => {
-        if (disposed) return;
-        disposed = true;
-        t.pump.close();
-        dataSub.dispose();
-        exitSub.dispose();
-        stopPty(pty, 'SIGHUP');
-      },
-    };
-    const dataSub = pty.onData((d) => t.pump.push(d as unknown as Buffer));
-    const exitSub = pty.onExit(({ exitCode }) => this.ended('host', t, `the host shell exited (code ${exitCode}); open it again for a new one`));
+      exited: (code) => `the host shell exited (code ${code}); open it again for a new one`,
+      stop: () => stopPty(pty, 'SIGHUP'),
+    });
     return this.register('host', t);
   }
 
@@ -150,32 +168,16 @@ export class SideTerminals {
       throw new LabError('server_full', `all ${service.maxGvisorShells} gVisor shells of this server are in use; try again later`);
     }
     service.gvisorShells++;
-    let released = false;
     const { pty, id, dir } = spawnGvisorShell(rt.value, size);
-    let disposed = false;
-    const t: SideTerminal = {
-      pump: new OutputPump({ send: (frame) => this.sink.output('gvisor', frame), pause: () => pty.pause(), resume: () => pty.resume() }),
-      write: (data) => pty.write(data),
-      resize: (s) => pty.resize(s.cols, s.rows),
+    const t = this.ptyTerminal('gvisor', pty, {
       description: 'a shell in your own gVisor sandbox (runsc --platform=ptrace, no network): its kernel is the Sentry',
-      dispose: () => {
-        if (disposed) return;
-        disposed = true;
-        t.pump.close();
-        dataSub.dispose();
-        exitSub.dispose();
+      exited: (code) => `the gVisor shell exited (code ${code}); open the tab again for a new sandbox`,
+      stop: () => {
         // runsc passes SIGTERM on to the sandbox; destroySandbox removes whatever is left.
         stopPty(pty, 'SIGTERM');
-        void destroySandbox(rt.value, id, dir).finally(() => {
-          if (!released) {
-            released = true;
-            service.gvisorShells--;
-          }
-        });
+        void destroySandbox(rt.value, id, dir).finally(() => service.gvisorShells--);
       },
-    };
-    const dataSub = pty.onData((d) => t.pump.push(d as unknown as Buffer));
-    const exitSub = pty.onExit(({ exitCode }) => this.ended('gvisor', t, `the gVisor shell exited (code ${exitCode}); open the tab again for a new sandbox`));
+    });
     return this.register('gvisor', t);
   }
 

@@ -119,13 +119,20 @@ describe('conditions', () => {
   });
 });
 
-describe('the real lessons', () => {
+type LessonStatus = ReturnType<typeof evaluateLesson>;
+
+/** The repository's lessons, loaded before the enclosing describe's tests: a lesson's status for FACTS. */
+function realLessons(): (id: string, facts: CheckFacts) => LessonStatus {
   let lessons: Map<string, Lesson>;
   beforeAll(async () => {
     lessons = new Map((await loadLessons(join(REPO_ROOT, 'lessons'))).lessons.map((l) => [l.id, l]));
   });
-  const status = (id: string, f: CheckFacts) => evaluateLesson(lessons.get(id)!, f, new Date('2025-01-01T00:00:00Z'));
-  const byId = (s: ReturnType<typeof status>) => Object.fromEntries(s.checks.map((c) => [c.id, c]));
+  return (id, facts) => evaluateLesson(lessons.get(id)!, facts, new Date('2025-01-01T00:00:00Z'));
+}
+const byId = (s: LessonStatus) => Object.fromEntries(s.checks.map((c) => [c.id, c]));
+
+describe('the real lessons', () => {
+  const status = realLessons();
 
   describe('00-just-a-process', () => {
     it('passes when the host sees a sleep below the shell', () => {
@@ -346,13 +353,8 @@ describe('the real lessons', () => {
 
 // ---- Lessons 4–8: checks over the host's view of roots, layers, cgroup counters and sockets ----
 describe('the real lessons 4–8', () => {
-  let lessons: Map<string, Lesson>;
-  beforeAll(async () => {
-    lessons = new Map((await loadLessons(join(REPO_ROOT, 'lessons'))).lessons.map((l) => [l.id, l]));
-  });
-  const status = (id: string, f: CheckFacts) => evaluateLesson(lessons.get(id)!, f, new Date('2025-01-01T00:00:00Z'));
-  const byId = (s: ReturnType<typeof status>) => Object.fromEntries(s.checks.map((c) => [c.id, c]));
-  const passed = (s: ReturnType<typeof status>) => Object.fromEntries(s.checks.map((c) => [c.id, c.passed]));
+  const status = realLessons();
+  const passed = (s: LessonStatus) => Object.fromEntries(s.checks.map((c) => [c.id, c.passed]));
 
   type Tree = NonNullable<CheckFacts['tree']>;
   type TreeProc = Tree['processes'][number];

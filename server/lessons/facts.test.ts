@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { factType } from './facts.js';
 
+/** The fact at PATH has a type, and it matches EXPECTED. */
+function expectTyped(path: string, expected: object): void {
+  const found = factType(path);
+  expect(found.ok, JSON.stringify(found)).toBe(true);
+  if (found.ok) expect(found.type).toMatchObject(expected);
+}
+
 describe('factType over the probe report (format 2)', () => {
   it.each([
     ['container.caps.effective.names', { kind: 'list', element: { kind: 'string' } }],
@@ -13,11 +20,7 @@ describe('factType over the probe report (format 2)', () => {
     ['container.lsm.landlock.restricted', { kind: 'string' }],
     ['container.user.uidMap', { kind: 'list', nullable: true }],
     ['host.defaultRoute.gateway', { kind: 'string', nullable: true }],
-  ])('%s', (path, expected) => {
-    const found = factType(path);
-    expect(found.ok, JSON.stringify(found)).toBe(true);
-    if (found.ok) expect(found.type).toMatchObject(expected);
-  });
+  ])('%s', expectTyped);
 
   it('types the whole report (every field of every section is a known kind)', () => {
     const found = factType('container');
@@ -47,11 +50,7 @@ describe('factType over the facts of lessons 4–8', () => {
     ['shellCgroup.cpu.throttled', { kind: 'number', nullable: true }],
     ['shellCgroup.io.readBytes', { kind: 'number', nullable: true }],
     ['files.tmp', { kind: 'list', nullable: true, element: { kind: 'string' } }],
-  ])('%s', (path, expected) => {
-    const found = factType(path);
-    expect(found.ok, JSON.stringify(found)).toBe(true);
-    if (found.ok) expect(found.type).toMatchObject(expected);
-  });
+  ])('%s', expectTyped);
 
   it('a process\'s fields are typed for `where`', () => {
     const found = factType('tree.processes');

@@ -1,30 +1,21 @@
 // "Why did that fail?" in a real browser: switch the root to read-only, watch `touch /x` fail in
 // the terminal, ask, and read the verdict naming the read-only root; then the same with the keyboard.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, terminalText as pageTerminalText, typeCommand as pageTypeCommand, waitForTerminal as pageWaitForTerminal } from '../helpers/browser.js';
-import { startLab, type RunningLab } from '../helpers/lab.js';
+import type { Page } from 'playwright-core';
+import { openLabPage, type LabPage } from '../helpers/browser.js';
 
-let lab: RunningLab;
-let chromium: { browser: Browser; close(): Promise<void> };
+let lab: LabPage;
 let page: Page;
 
-const terminalText = () => pageTerminalText(page);
-const waitForTerminal = (pattern: RegExp, from = 0) => pageWaitForTerminal(page, pattern, from);
-const typeCommand = (command: string) => pageTypeCommand(page, command);
-
 beforeAll(async () => {
-  lab = await startLab();
-  chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (err) => console.error('[page error]', err));
-  await page.goto(`${lab.url}/?token=${lab.token}#/lesson/00-just-a-process`);
+  lab = await openLabPage();
+  page = lab.page;
+  await lab.goto('#/lesson/00-just-a-process');
   await page.getByTestId('terminal').waitFor();
-  await waitForTerminal(/[#$] $/m);
+  await lab.waitForTerminal(/[#$] $/m);
 });
 
 afterAll(async () => {
-  await chromium?.close();
   await lab?.close();
 });
 
@@ -32,10 +23,10 @@ describe('Why did that fail?', () => {
   it('names the read-only root for a touch that failed in the terminal', async () => {
     await page.getByTestId('toggle-readonly').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="toggle-readonly"]')?.getAttribute('data-state') === 'on');
-    await waitForTerminal(/Read-only root on[\s\S]*[#$] $/);
-    const from = (await terminalText()).length;
-    await typeCommand('touch /x');
-    await waitForTerminal(/Read-only file system[\s\S]*[#$] $/, from);
+    await lab.waitForTerminal(/Read-only root on[\s\S]*[#$] $/);
+    const from = (await lab.terminalText()).length;
+    await lab.typeCommand('touch /x');
+    await lab.waitForTerminal(/Read-only file system[\s\S]*[#$] $/, from);
 
     await page.getByTestId('diagnose-open').click();
     const input = page.getByTestId('diagnose-command');

@@ -2,27 +2,18 @@
 // flip UTS off and see the host's.
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, showSidePanel, terminalText as pageTerminalText, typeCommand as pageTypeCommand, waitForTerminal as pageWaitForTerminal } from '../helpers/browser.js';
-import { startLab, type RunningLab } from '../helpers/lab.js';
+import type { Page } from 'playwright-core';
+import { openLabPage, showSidePanel, type LabPage } from '../helpers/browser.js';
 
-let lab: RunningLab;
-let chromium: { browser: Browser; close(): Promise<void> };
+let lab: LabPage;
 let page: Page;
 
-const terminalText = () => pageTerminalText(page);
-const waitForTerminal = (pattern: RegExp, from = 0) => pageWaitForTerminal(page, pattern, from);
-const typeCommand = (command: string) => pageTypeCommand(page, command);
-
 beforeAll(async () => {
-  lab = await startLab();
-  chromium = await launchChromium();
-  page = await chromium.browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.on('pageerror', (err) => console.error('[page error]', err));
+  lab = await openLabPage();
+  page = lab.page;
 });
 
 afterAll(async () => {
-  await chromium?.close();
   await lab?.close();
 });
 
@@ -33,9 +24,9 @@ describe('the lab page', () => {
     page.on('response', (r) => {
       if (/\/assets\/index-[^/]+\.(js|css)$/.test(r.url())) assets.push({ url: r.url(), encoding: r.headers()['content-encoding'], cache: r.headers()['cache-control'] });
     });
-    await page.goto(`${lab.url}/?token=${lab.token}#/lesson/01-uts-namespace`);
+    await lab.goto('#/lesson/01-uts-namespace');
     await page.getByTestId('terminal').waitFor();
-    await waitForTerminal(/[#$] $/m);
+    await lab.waitForTerminal(/[#$] $/m);
     await expect(page.getByTestId('toggle-uts').getAttribute('data-state')).resolves.toBe('on');
     await showSidePanel(page, 'inspector');
     await page.getByTestId('inspector-row-uts').waitFor();
@@ -47,24 +38,24 @@ describe('the lab page', () => {
   });
 
   it('shows the container\'s hostname, then the host\'s after UTS is switched off', async () => {
-    let from = (await terminalText()).length;
-    await typeCommand('hostname');
-    await waitForTerminal(/\bisolab\b[\s\S]*[#$] $/, from);
+    let from = (await lab.terminalText()).length;
+    await lab.typeCommand('hostname');
+    await lab.waitForTerminal(/\bisolab\b[\s\S]*[#$] $/, from);
 
-    from = (await terminalText()).length;
+    from = (await lab.terminalText()).length;
     await showSidePanel(page, 'switches');
     await page.getByTestId('toggle-uts').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="toggle-uts"]')?.getAttribute('data-state') === 'off');
-    await waitForTerminal(/UTS namespace off[\s\S]*[#$] $/, from);
+    await lab.waitForTerminal(/UTS namespace off[\s\S]*[#$] $/, from);
     await page.waitForFunction(() => document.querySelector('[data-testid="inspector-row-uts"]')?.getAttribute('data-differs') === 'false');
     // The row that changed since the previous report says so, in words as well as the attribute.
     await expect(page.getByTestId('inspector-row-uts').getAttribute('data-changed')).resolves.toBe('true');
     await expect(page.getByTestId('inspector-row-uts').locator('.changed-mark').textContent()).resolves.toMatch(/changed/);
     await expect(page.getByTestId('inspector-row-net').getAttribute('data-changed')).resolves.toBe('false');
     await expect(page.getByTestId('inspector-row-uts.hostname').getAttribute('data-changed')).resolves.toBe('true');
-    from = (await terminalText()).length;
-    await typeCommand('hostname');
-    await waitForTerminal(new RegExp(`\\b${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`), from);
+    from = (await lab.terminalText()).length;
+    await lab.typeCommand('hostname');
+    await lab.waitForTerminal(new RegExp(`\\b${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`), from);
   });
 
   it('click-to-run types a lesson command, and the check turns green from real state', async () => {
@@ -72,11 +63,11 @@ describe('the lab page', () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="toggle-uts"]')?.getAttribute('data-state') === 'on');
     const status = page.getByTestId('lesson-check-status');
     await expect(status.getAttribute('data-state')).resolves.toBe('pending');
-    await waitForTerminal(/[#$] $/, 0);
+    await lab.waitForTerminal(/[#$] $/, 0);
     // The Run button under the lesson's `hostname my-container` block types it into the terminal.
-    const from = (await terminalText()).length;
+    const from = (await lab.terminalText()).length;
     await page.locator('figure.cmd[data-command="hostname my-container"] button.cmd-run').click();
-    await waitForTerminal(/hostname my-container/, from);
+    await lab.waitForTerminal(/hostname my-container/, from);
     await page.waitForFunction(() => document.querySelector('[data-testid="lesson-check-status"]')?.getAttribute('data-state') === 'passed', undefined, { timeout: 20_000 });
     expect(hostname()).not.toBe('my-container');
   });

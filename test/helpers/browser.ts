@@ -1,6 +1,7 @@
 // Debian's chromium driven by playwright-core. Never downloads a browser.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startLab, type RunningLab } from './lab.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -89,4 +90,44 @@ export function brokenWords(page: Page, selector: string): Promise<string[]> {
     }
     return broken;
   }, selector);
+}
+
+/** A lab server and one chromium page on it, with the terminal helpers bound to that page. */
+export interface LabPage {
+  server: RunningLab;
+  page: Page;
+  /** Opens the lab at HASH (e.g. `#/lesson/01-uts-namespace`) with the access token. */
+  goto(hash: string): Promise<void>;
+  terminalText(): Promise<string>;
+  waitForTerminal(pattern: RegExp, from?: number): Promise<void>;
+  typeCommand(command: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a lab and opens a page (1440×900 unless told) whose script errors go to the test's log. */
+export async function openLabPage(viewport = { width: 1440, height: 900 }): Promise<LabPage> {
+  const server = await startLab();
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
+  try {
+    browser = await launchChromium();
+    const page = await browser.browser.newPage({ viewport });
+    page.on('pageerror', (err) => console.error('[page error]', err));
+    const opened = browser;
+    return {
+      server,
+      page,
+      goto: async (hash) => void (await page.goto(`${server.url}/?token=${server.token}${hash}`)),
+      terminalText: () => terminalText(page),
+      waitForTerminal: (pattern, from = 0) => waitForTerminal(page, pattern, from),
+      typeCommand: (command) => typeCommand(page, command),
+      async close() {
+        await opened.close();
+        await server.close();
+      },
+    };
+  } catch (err) {
+    await browser?.close();
+    await server.close();
+    throw err;
+  }
 }

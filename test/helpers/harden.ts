@@ -1,13 +1,16 @@
 // Shared by the hardening tests (caps, seccomp, landlock, lsm, rlimits): run the real launcher,
 // build the try-syscall helper, read a process's /proc/PID/status and /proc/PID/limits.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../common/capabilities.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
-import { start as startLauncher, type Started } from './launcher-run.js';
+import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
+import { LAUNCHER, refusal, start as startLauncher, type Started } from './launcher-run.js';
 
-export const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
+export { LAUNCHER };
 export const PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
 export type { Run, Started } from './launcher-run.js';
@@ -29,12 +32,13 @@ export async function output(args: string[], program: string[]): Promise<string>
 }
 
 /** A refused command line: exit 125 and one error line at step "args"; returns its message. */
-export async function refused(args: string[]): Promise<string> {
-  const result = await run(args, ['/bin/true']);
-  expect(result.code).toBe(125);
-  expect(result.status).toHaveLength(1);
-  expect(result.status[0]).toMatchObject({ type: 'error', step: 'args', errno: 0 });
-  return (result.status[0] as { message: string }).message;
+export const refused = refusal;
+
+/** One test per case, named by its command line: it is refused with exactly that message. */
+export function itRefuses(cases: [args: string[], message: string][]): void {
+  it.each(cases)('%j', async (args, message) => {
+    expect(await refused(args)).toBe(message);
+  });
 }
 
 /** Starts a long-lived PROGRAM (`sleep`), gives its host PID to `look`, then stops the launcher. */
@@ -74,6 +78,26 @@ export function buildTrySyscall(dir: string): string {
   expect(cc.status, cc.stderr).toBe(0);
   expect(existsSync(out)).toBe(true);
   return out;
+}
+
+/** Docker's default capabilities as the kernel spells them (CAP_CHOWN, …). */
+export const DOCKER_CAPS = DOCKER_DEFAULT_CAPABILITIES.map((c) => `CAP_${c}`);
+/** What `docker run` does to capabilities, as launcher options. */
+export const DOCKER_PRESET = ['--cap-drop', 'ALL', '--cap-add', DOCKER_DEFAULT_CAPABILITIES.join(',')];
+/** How a program killed by a seccomp filter's SCMP_ACT_KILL ends: 128 + SIGSYS. */
+export const SIGSYS_EXIT = 128 + 31;
+
+/**
+ * Docker's default seccomp profile compiled for a container with CAPABILITIES (Docker's default
+ * ones unless told; server/runtime/seccomp/profile.ts, as a session does), written to
+ * DIR/docker-default.seccomp.
+ */
+export function compileDockerDefault(dir: string, capabilities: string[] = DOCKER_CAPS): { text: string; file: string } {
+  const profile = parseSeccompProfileJson(readFileSync(join(REPO_ROOT, 'profiles/seccomp/docker-default.json'), 'utf8'));
+  const text = compileSeccompProfile(profile, { arch: nativeArch(), capabilities, kernelRelease: release() })!;
+  const file = join(dir, 'docker-default.seccomp');
+  writeFileSync(file, text);
+  return { text, file };
 }
 
 export interface SyscallResult {

@@ -3,14 +3,15 @@
 // Needs root and `npm run setup` (native/build/Release, build/rootfs).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
 import { LineReader, StatusLine, type ReadyLine } from '../../server/runtime/status-lines.js';
 
-const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
+/** Where setup builds the native binaries (the launcher, the probe, the test tools, the addon). */
+export const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
 export const LAUNCHER = join(RELEASE, 'isolab-launcher');
 export const PROBE = join(RELEASE, 'isolab-probe');
 /** The busybox image setup builds (read-only; every container gets an overlay of it). */
@@ -153,13 +154,55 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
   }
 }
 
-/** One refused command line: exit 125 and a single error line at step "args" matching MESSAGE. */
-export async function expectRefused(args: string[], message: RegExp): Promise<void> {
+/** A refused command line: exit 125 and a single error line at step "args"; returns its message. */
+export async function refusal(args: string[]): Promise<string> {
   const result = await run(args, ['/bin/true']);
   expect(result.code, JSON.stringify(result.status)).toBe(125);
   expect(result.status).toHaveLength(1);
   expect(result.status[0]).toMatchObject({ type: 'error', step: 'args', errno: 0 });
-  expect((result.status[0] as { message: string }).message).toMatch(message);
+  return (result.status[0] as { message: string }).message;
+}
+
+/** One refused command line: exit 125 and a single error line at step "args" matching MESSAGE. */
+export async function expectRefused(args: string[], message: RegExp): Promise<void> {
+  expect(await refusal(args)).toMatch(message);
+}
+
+/** Runs `sleep 300` (or PROGRAM) in a container, hands its host PID to CHECK, then stops it. */
+export async function whileRunning(
+  args: string[],
+  check: (pid: number, started: Started) => Promise<void> | void,
+  program = ['sleep', '300'],
+): Promise<void> {
+  const started = start(args, program);
+  try {
+    const ready = await started.ready;
+    await check(ready.pid, started);
+  } finally {
+    started.kill('SIGTERM');
+    await started.done;
+  }
+}
+
+/**
+ * Fails the file at once, saying what to do, unless it runs as root and setup has built BINARIES.
+ * CREATES names what the tests make that needs root (namespaces, cgroups).
+ */
+export function expectRootAndBuilt(binaries: string[], creates = 'namespaces'): void {
+  expect(process.getuid?.(), `the integration tests create ${creates}: run them as root`).toBe(0);
+  for (const bin of binaries) expect(existsSync(bin), `${bin} missing: run npm run setup`).toBe(true);
+}
+
+/**
+ * Builds a busybox image of a test's own into OUT_DIR, as setup builds build/rootfs
+ * (scripts/rootfs.mjs), with the probe and TOOLS in /usr/local/bin. False when it was there already.
+ */
+export async function buildImage(outDir: string, opts: { probe?: string; tools?: string[] } = { probe: PROBE }): Promise<boolean> {
+  const rootfsModule = new URL('../../scripts/rootfs.mjs', import.meta.url).href;
+  const { ensureRootfs } = (await import(rootfsModule)) as {
+    ensureRootfs(o: { outDir: string; probe?: string; tools?: string[] }): Promise<{ built: boolean }>;
+  };
+  return (await ensureRootfs({ outDir, ...opts })).built;
 }
 
 /** PIDs of every process whose environment carries MARK: what a launcher run may have left behind. */

@@ -11,10 +11,10 @@ import {
   LAUNCHER,
   buildTrySyscall,
   capSets,
+  itRefuses,
   output,
   parseStatus,
   procStatus,
-  refused,
   trySyscall,
   whileRunning,
 } from '../helpers/harden.js';
@@ -217,12 +217,10 @@ describe('a launcher that does not hold every capability itself', () => {
 });
 
 describe('refused up front', () => {
-  it.each([
+  itRefuses([
     [['--cap-add', 'FOO'], '--cap-add: unknown capability: "CAP_FOO"'],
     [['--cap-drop', 'CAP_SYS_ADMINN'], '--cap-drop: unknown capability: "CAP_SYS_ADMINN"'],
     [['--cap-drop', 'CHOWN,,KILL'], '--cap-drop: expected a comma-separated list of capabilities or ALL, got "CHOWN,,KILL"'],
     [['--cap-add', ''], '--cap-add: expected a comma-separated list of capabilities or ALL, got ""'],
-  ])('%j', async (args, message) => {
-    expect(await refused(args)).toBe(message);
-  });
+  ]);
 });

@@ -9,13 +9,18 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../server/base/paths.js';
 import type { ReadyLine } from '../../server/runtime/status-lines.js';
-import { start as startLauncher, processesMarked, ourZombies } from '../helpers/launcher-run.js';
+import {
+  BUSYBOX,
+  IMAGE,
+  LAUNCHER,
+  expectRefused,
+  expectRootAndBuilt,
+  start as startLauncher,
+  processesMarked,
+  ourZombies,
+} from '../helpers/launcher-run.js';
 
-const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
-/** The busybox image `npm run setup` builds. */
-const IMAGE = join(REPO_ROOT, 'build', 'rootfs');
 /** A container with its own root filesystem and PID 1, and a cgroup of its own. */
 const BOX = ['--unshare', 'mount,pid', '--rootfs', IMAGE];
 
@@ -187,9 +192,7 @@ function rootfsDisk(): { major: number; minor: number; path: string } {
 }
 
 beforeAll(() => {
-  expect(process.getuid?.(), 'the integration tests create cgroups: run them as root').toBe(0);
-  expect(existsSync(LAUNCHER), `${LAUNCHER} missing: run npm run setup`).toBe(true);
-  expect(existsSync(join(IMAGE, 'bin', 'busybox')), `${IMAGE} missing: run npm run setup`).toBe(true);
+  expectRootAndBuilt([LAUNCHER, BUSYBOX], 'cgroups');
 });
 
 afterAll(() => {
@@ -238,11 +241,7 @@ describe('command line', () => {
     // --join takes --cgroup NAME alone (the container's existing cgroup: join.test.ts), never limits
     [['--cgroup', 'x', '--pids-limit', '5', '--join', '1'], /--join: only --cgroup NAME/],
   ])('%j is refused with an error line naming the option (exit 125)', async (args, message) => {
-    const result = await run(args, ['/bin/true']);
-    expect(result.code).toBe(125);
-    expect(result.status).toHaveLength(1);
-    expect(result.status[0]).toMatchObject({ type: 'error', step: 'args', errno: 0 });
-    expect((result.status[0] as { message: string }).message).toMatch(message);
+    await expectRefused(args, message);
   });
 
   it.each([

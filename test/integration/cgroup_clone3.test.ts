@@ -10,12 +10,9 @@ import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../server/base/paths.js';
 import type { ReadyLine } from '../../server/runtime/status-lines.js';
-import { start as startLauncher, processesMarked } from '../helpers/launcher-run.js';
+import { IMAGE, LAUNCHER, expectRootAndBuilt, start as startLauncher, processesMarked } from '../helpers/launcher-run.js';
 
-const LAUNCHER = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-launcher');
-const IMAGE = join(REPO_ROOT, 'build', 'rootfs');
 const BOX = ['--unshare', 'mount,pid', '--rootfs', IMAGE];
 
 const MOUNTS = readFileSync('/proc/self/mountinfo', 'utf8')
@@ -65,8 +62,7 @@ async function startInCgroup(args: string[], name: string, v2 = true) {
 }
 
 beforeAll(() => {
-  expect(process.getuid?.(), 'the integration tests create cgroups: run them as root').toBe(0);
-  expect(existsSync(LAUNCHER), `${LAUNCHER} missing: run npm run setup`).toBe(true);
+  expectRootAndBuilt([LAUNCHER], 'cgroups');
 });
 
 afterAll(() => {
@@ -126,9 +122,16 @@ describe('cgroup v2: clone3(CLONE_INTO_CGROUP)', () => {
 
 const USERNS = ['--unshare', 'mount,pid,user,cgroup', '--userns-map', '0:100000:65536', '--rootfs', IMAGE];
 /** A container on the v2 backend, with a user namespace and a cgroup namespace, that waits on stdin. */
-async function sleeper(name: string) {
+/** Runs a container that waits for a line on stdin in cgroup NAME, hands its PID to LOOK, then ends it. */
+async function whileWaiting(name: string, look: (pid: number) => Promise<void>): Promise<void> {
   const started = start([...V2_ARGS, '--cgroup', name, ...USERNS], ['/bin/sh', '-c', 'read line']);
-  return { started, pid: (await started.ready).pid };
+  const { pid } = await started.ready;
+  try {
+    await look(pid);
+  } finally {
+    started.write('\n');
+    await started.done;
+  }
 }
 // --join opens PROGRAM on the host and runs it inside: the image's own (static) busybox applets.
 const inImage = (applet: string) => join(IMAGE, 'bin', applet);
@@ -138,8 +141,7 @@ const joinContainer = (pid: number, args: string[], program: string[]) =>
 describe('cgroup v2: --join creates the joined process in the container\'s cgroup (clone3)', () => {
   it.skipIf(NO_V2)('joins cgroup, user and cgroup namespaces: "0::/" and root inside, isolab/NAME and the mapped uid outside; never moved', async () => {
     const name = newName();
-    const { started, pid } = await sleeper(name);
-    try {
+    await whileWaiting(name, async (pid) => {
       // --fail-at join_cgroup_attach would fail if the child were moved: clone3 made it inside.
       const out = joinContainer(pid, [...V2_ARGS, '--cgroup', name, '--fail-at', 'join_cgroup_attach'], [inImage('sh'), '-c', 'grep ^0:: /proc/self/cgroup; id -u; cat /proc/self/uid_map']);
       expect(out.status, out.stderr + out.output[3]).toBe(0);
@@ -147,17 +149,13 @@ describe('cgroup v2: --join creates the joined process in the container\'s cgrou
       expect(lines[0]).toBe('0::/');
       expect(lines[1]).toBe('0');
       expect(lines[2]!.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
-    } finally {
-      started.write('\n');
-      await started.done;
-    }
+    });
     expect(leftovers(name)).toEqual([]);
   });
 
   it.skipIf(NO_V2)('the joined process counts in the container\'s cgroup while it runs, inside and outside', async () => {
     const name = newName();
-    const { started, pid } = await sleeper(name);
-    try {
+    await whileWaiting(name, async (pid) => {
       const out = joinContainer(pid, [...V2_ARGS, '--cgroup', name], [inImage('cat'), '/sys/fs/cgroup/cgroup.procs']);
       expect(out.status, out.stderr).toBe(0);
       // Inside its cgroup namespace the container's cgroup.procs lists the shell and the cat itself.
@@ -184,17 +182,13 @@ describe('cgroup v2: --join creates the joined process in the container\'s cgrou
       expect(readFileSync(`/proc/${others[0]}/cgroup`, 'utf8')).toContain(`0::/isolab/${name}\n`);
       expect((await joined.done).code).toBe(0);
       expect(read(procsFile).split('\n')).toEqual([String(pid)]);
-    } finally {
-      started.write('\n');
-      await started.done;
-    }
+    });
   });
 
   it.skipIf(NO_V2)('the joined process dies with its launcher (its parent-death signal survives joining the user namespace)', async () => {
     const name = newName();
-    const { started, pid } = await sleeper(name);
     const mark = `ISOLAB_TEST_${randomBytes(6).toString('hex')}`;
-    try {
+    await whileWaiting(name, async (pid) => {
       const joined = startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name], [inImage('sleep'), '30'], { [mark]: '1' });
       for (let i = 0; i < 200 && processesMarked(mark).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
       expect(processesMarked(mark)).toHaveLength(2); // the launcher and the joined sleep
@@ -202,24 +196,17 @@ describe('cgroup v2: --join creates the joined process in the container\'s cgrou
       await joined.done;
       for (let i = 0; i < 200 && processesMarked(mark).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
       expect(processesMarked(mark)).toEqual([]);
-    } finally {
-      started.write('\n');
-      await started.done;
-    }
+    });
   });
 
   it.skipIf(NO_V2)('--fail-at join_userns: 125 naming the step, and the container is as it was', async () => {
     const name = newName();
-    const { started, pid } = await sleeper(name);
-    try {
+    await whileWaiting(name, async (pid) => {
       const out = joinContainer(pid, [...V2_ARGS, '--cgroup', name, '--fail-at', 'join_userns'], [inImage('true')]);
       expect(out.status).toBe(125);
       expect(JSON.parse((out.output[3] as string).trim())).toMatchObject({ type: 'error', step: 'join_userns', errno: 22 });
       expect(read(join(UNIFIED!, 'isolab', name, 'cgroup.procs')).split('\n')).toEqual([String(pid)]);
-    } finally {
-      started.write('\n');
-      await started.done;
-    }
+    });
     expect(leftovers(name)).toEqual([]);
   });
 });
@@ -245,8 +232,7 @@ describe.each(['ENOSYS', 'EPERM'])('cgroup v2 when clone3 says %s: the fallback'
 
   it.skipIf(NO_V2)('--join: fork(), then the child moves itself in (join_cgroup_attach is taken)', async () => {
     const name = newName();
-    const { started, pid } = await sleeper(name);
-    try {
+    await whileWaiting(name, async (pid) => {
       const joined = await startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name], [inImage('sh'), '-c', 'grep ^0:: /proc/self/cgroup; id -u'], {}, NO_CLONE3).done;
       expect(joined.code, joined.stderr).toBe(0);
       expect(joined.stdout.trim().split('\n')).toEqual(['0::/', '0']);
@@ -254,10 +240,7 @@ describe.each(['ENOSYS', 'EPERM'])('cgroup v2 when clone3 says %s: the fallback'
       const failed = await startLauncher(['--join', String(pid), ...V2_ARGS, '--cgroup', name, '--fail-at', 'join_cgroup_attach'], [inImage('true')], {}, NO_CLONE3).done;
       expect(failed.code).toBe(125);
       expect(failed.status).toMatchObject([{ type: 'error', step: 'join_cgroup_attach', errno: 22 }]);
-    } finally {
-      started.write('\n');
-      await started.done;
-    }
+    });
     expect(leftovers(name)).toEqual([]);
   });
 });

@@ -11,15 +11,13 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMountinfo, type MountinfoEntry } from '../../server/base/mountinfo.js';
-import { REPO_ROOT } from '../../server/base/paths.js';
 import { output, run, start } from '../helpers/harden.js';
-
-const IMAGE = join(REPO_ROOT, 'build', 'rootfs');
+import { BUSYBOX, IMAGE } from '../helpers/launcher-run.js';
 
 // ---- the host's cgroup mounts ----
 /** /proc/self/mountinfo as a process joined to the container (--join PID) reads it. */
 async function mountinfoInside(pid: number): Promise<MountinfoEntry[]> {
-  const result = await run(['--join', String(pid)], [join(IMAGE, 'bin', 'busybox'), 'cat', '/proc/self/mountinfo']);
+  const result = await run(['--join', String(pid)], [BUSYBOX, 'cat', '/proc/self/mountinfo']);
   expect(result.code, result.stderr).toBe(0);
   return parseMountinfo(result.stdout);
 }
@@ -44,7 +42,7 @@ const containerCgroupMounts = (pid: number) => parseMountinfo(readFileSync(`/pro
 
 beforeAll(() => {
   expect(process.getuid?.(), 'run the integration tests as root').toBe(0);
-  expect(existsSync(join(IMAGE, 'bin', 'busybox')), 'the image is missing: npm run setup').toBe(true);
+  expect(existsSync(BUSYBOX), 'the image is missing: npm run setup').toBe(true);
 });
 
 describe.skipIf(HOST_IS_V2 || !V1_PIDS)('cgroup v1 (the host\'s hierarchies)', () => {

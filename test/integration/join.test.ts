@@ -6,8 +6,8 @@
 // Contract: native/README.md ("--join").
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { release, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
@@ -16,13 +16,9 @@ import { ContainerContexts } from '../../server/runtime/container-context.js';
 import { joinArgs, launcherArgs, type LaunchContext } from '../../server/runtime/launcher.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
 import { Prober } from '../../server/observe/probe.js';
-import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
-import { LAUNCHER, lsmStatus, parseStatus, procStatus, refused, run, start, type Started } from '../helpers/harden.js';
+import { LAUNCHER, compileDockerDefault, lsmStatus, parseStatus, procStatus, refused, run, start, type Started } from '../helpers/harden.js';
+import { BUSYBOX, IMAGE, PROBE, expectRootAndBuilt } from '../helpers/launcher-run.js';
 
-const IMAGE = join(REPO_ROOT, 'build', 'rootfs');
-const PROBE = join(REPO_ROOT, 'native', 'build', 'Release', 'isolab-probe');
-/** The image's busybox is static: --join can run it from the host path inside any container. */
-const BUSYBOX = join(IMAGE, 'bin', 'busybox');
 const sh = (script: string) => [BUSYBOX, 'sh', '-c', script];
 
 // ---- the host's cgroups ----
@@ -62,12 +58,9 @@ let workDir: string;
 let seccompFile: string;
 
 beforeAll(() => {
-  expect(process.getuid?.(), 'run the integration tests as root').toBe(0);
-  for (const bin of [LAUNCHER, PROBE, BUSYBOX]) expect(existsSync(bin), `${bin} missing: run npm run setup`).toBe(true);
+  expectRootAndBuilt([LAUNCHER, PROBE, BUSYBOX]);
   workDir = mkdtempSync(join(tmpdir(), 'isolab-join-test-'));
-  const profile = parseSeccompProfileJson(readFileSync(join(REPO_ROOT, 'profiles/seccomp/docker-default.json'), 'utf8'));
-  seccompFile = join(workDir, 'docker-default.seccomp');
-  writeFileSync(seccompFile, compileSeccompProfile(profile, { arch: nativeArch(), capabilities: [], kernelRelease: release() })!);
+  seccompFile = compileDockerDefault(workDir, []).file;
 });
 
 afterAll(() => {

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERRNO, LAUNCHER, buildTrySyscall, lsmStatus, output, refused, run, start, trySyscall } from '../helpers/harden.js';
+import { ERRNO, LAUNCHER, buildTrySyscall, lsmStatus, itRefuses, output, run, start, trySyscall } from '../helpers/harden.js';
 
 const landlock = lsmStatus().landlock;
 const hasOverlay = /\boverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
@@ -150,14 +150,12 @@ describe.skipIf(!landlock.available || (landlock.abi ?? 0) < 4)(`Landlock TCP po
 });
 
 describe('refused up front', () => {
-  it.each([
+  itRefuses([
     [['--landlock-ro', 'relative/path'], '--landlock-ro: expected absolute paths separated by \':\', got "relative/path"'],
     [['--landlock-rw', '/tmp::/var'], '--landlock-rw: expected absolute paths separated by \':\', got "/tmp::/var"'],
     [['--landlock-net-bind', '80,99999'], '--landlock-net-bind: expected TCP ports 0-65535 separated by \',\' (or none), got "80,99999"'],
     [['--landlock-net-connect', 'http'], '--landlock-net-connect: expected TCP ports 0-65535 separated by \',\' (or none), got "http"'],
-  ])('%j', async (args, message) => {
-    expect(await refused(args)).toBe(message);
-  });
+  ]);
 
   // A kernel without Landlock, simulated: the launcher runs under a seccomp filter that answers
   // landlock_create_ruleset as such a kernel would (ENOSYS: not built; EOPNOTSUPP: not enabled).

@@ -21,16 +21,26 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
 import { introspect } from '../../server/runtime/native-addon.js';
-import { REPO_ROOT } from '../../server/base/paths.js';
-import { hostInode, join_, probeWith, run, start, type Started, processesMarked, ourZombies } from '../helpers/launcher-run.js';
+import {
+  LAUNCHER,
+  PROBE,
+  PROBE_IN_IMAGE,
+  RELEASE,
+  buildImage,
+  expectRefused,
+  expectRootAndBuilt,
+  hostInode,
+  join_,
+  probeWith,
+  run,
+  start,
+  type Started,
+  processesMarked,
+  ourZombies,
+} from '../helpers/launcher-run.js';
 import { LineReader, StatusLine } from '../../server/runtime/status-lines.js';
 
-const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
-const LAUNCHER = join(RELEASE, 'isolab-launcher');
-const PROBE = join(RELEASE, 'isolab-probe');
 const ADDON = join(RELEASE, 'introspect.node');
-/** The probe as the image carries it (scripts/rootfs.mjs copies it there). */
-const PROBE_IN_IMAGE = '/usr/local/bin/isolab-probe';
 const ALL_NAMESPACES = ['mount', 'uts', 'ipc', 'pid', 'net'];
 const FULL = ['--unshare', ALL_NAMESPACES.join(','), '--hostname', 'box', '--no-new-privs'];
 
@@ -44,19 +54,14 @@ let image: string;
 let notExecutable: string;
 
 beforeAll(async () => {
-  expect(process.getuid?.(), 'the integration tests create namespaces: run them as root').toBe(0);
-  for (const bin of [LAUNCHER, PROBE]) expect(existsSync(bin), `${bin} missing: run npm run setup`).toBe(true);
+  expectRootAndBuilt([LAUNCHER, PROBE]);
   workDir = mkdtempSync(join(tmpdir(), 'isolab-launcher-test-'));
   image = join(workDir, 'rootfs');
   notExecutable = join(workDir, 'not-executable');
   writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
-  const rootfsModule = new URL('../../scripts/rootfs.mjs', import.meta.url).href;
-  const { ensureRootfs } = (await import(rootfsModule)) as {
-    ensureRootfs(o: { outDir: string; probe?: string }): Promise<{ built: boolean }>;
-  };
-  expect((await ensureRootfs({ outDir: image, probe: PROBE })).built).toBe(true);
+  expect(await buildImage(image)).toBe(true);
   // Idempotent: a second call finds the stamp and does nothing.
-  expect((await ensureRootfs({ outDir: image, probe: PROBE })).built).toBe(false);
+  expect(await buildImage(image)).toBe(false);
 });
 
 afterAll(() => {
@@ -331,11 +336,7 @@ describe('command line', () => {
     [['--fail-at', 'nowhere'], /unknown step/],
     [['--join', '1', '--unshare', 'uts'], /--join/],
   ])('%j is refused with an error line (exit 125)', async (args, message) => {
-    const result = await run(args, ['/bin/true']);
-    expect(result.code).toBe(125);
-    expect(result.status).toHaveLength(1);
-    expect(result.status[0]).toMatchObject({ type: 'error', step: 'args', errno: 0 });
-    expect((result.status[0] as { message: string }).message).toMatch(message);
+    await expectRefused(args, message);
   });
 
   it('reports the first problem, on a status channel named after it, whatever problems follow', () => {

@@ -12,6 +12,7 @@ import { loadLessons } from '../../server/lessons/load.js';
 import { defaultPaths } from '../../server/base/paths.js';
 import { Session } from '../../server/session/session.js';
 import { sessionDeps } from '../../server/session/session-deps.js';
+import { eventually } from '../helpers/launcher-run.js';
 
 const paths = defaultPaths();
 const LESSON = '04-root-filesystem';
@@ -20,16 +21,6 @@ interface Escape {
   escaped: boolean;
   climbed: number;
   after: { dev: number; ino: number };
-}
-
-async function until<T>(get: () => T | undefined | Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('lesson 4: chroot in solo mode, pivot_root on a workshop server', () => {
@@ -63,36 +54,41 @@ describe('lesson 4: chroot in solo mode, pivot_root on a workshop server', () =>
     const escape = async (): Promise<Escape> => {
       const from = text.length;
       session.input('isolab-chroot-escape --json\r');
-      const line = await until(() => /^\{"escaped".*\}\s*$/m.exec(text.slice(from))?.[0], 'the escape report');
+      const line = await eventually(() => /^\{"escaped".*\}\s*$/m.exec(text.slice(from))?.[0], 'the escape report', 10_000);
       return JSON.parse(line) as Escape;
     };
-    return { session, escape };
+    /** The host's view of the shell's process tree, once the facts have one. */
+    const shellTree = () => eventually(async () => (await session.gatherFacts()).tree ?? undefined, 'the host\'s view of the shell', 10_000);
+    return { session, escape, shellTree };
   }
 
+  /** The host's root directory, where an escape from a chroot lands. */
+  const hostRoot = () => ({ dev: statSync('/').dev, ino: statSync('/').ino });
+
   it('solo: the shell is chrooted, and the escape climbs out to the host\'s root', async () => {
-    const { session, escape } = await open('solo');
+    const { session, escape, shellTree } = await open('solo');
     try {
       expect(session.currentSpec.filesystem.rootMode).toBe('chroot');
-      const tree = await until(async () => (await session.gatherFacts()).tree ?? undefined, 'the host\'s view of the shell');
+      const tree = await shellTree();
       expect(tree.shell).toMatchObject({ root: 'own', rootTop: false });
       const report = await escape();
       expect(report.escaped).toBe(true);
       expect(report.climbed).toBeGreaterThan(0);
-      expect(report.after).toEqual({ dev: statSync('/').dev, ino: statSync('/').ino });
+      expect(report.after).toEqual(hostRoot());
     } finally {
       session.dispose();
     }
   });
 
   it('workshop: the same lesson gets pivot_root, the escape climbs nowhere, and the settings editor cannot ask for chroot', async () => {
-    const { session, escape } = await open('workshop');
+    const { session, escape, shellTree } = await open('workshop');
     try {
       expect(session.currentSpec.filesystem.rootMode).toBe('pivot');
-      const tree = await until(async () => (await session.gatherFacts()).tree ?? undefined, 'the host\'s view of the shell');
+      const tree = await shellTree();
       expect(tree.shell).toMatchObject({ root: 'own', rootTop: true });
       const report = await escape();
       expect(report).toMatchObject({ escaped: false, climbed: 0 });
-      expect(report.after).not.toEqual({ dev: statSync('/').dev, ino: statSync('/').ino });
+      expect(report.after).not.toEqual(hostRoot());
       const chroot = { ...session.currentSpec, filesystem: { ...session.currentSpec.filesystem, rootMode: 'chroot' as const } };
       await expect(session.applySpec(chroot)).rejects.toMatchObject({
         code: 'forbidden',

@@ -12,13 +12,14 @@ import {
   PROBE,
   eventually,
   expectRefused,
+  expectRootAndBuilt,
   join_,
   output,
   probeWith,
   run,
   start,
   tag,
-  type Started,
+  whileRunning,
 } from '../helpers/launcher-run.js';
 
 const hasOverlay = /\boverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
@@ -60,18 +61,6 @@ function qdisc(dev: string, netnsOf?: number): QdiscStats {
   return all.find((q) => q.root)!;
 }
 
-/** Runs `sleep 300` (or PROGRAM) in a container, hands it to CHECK, stops it. */
-async function whileRunning(args: string[], check: (pid: number, started: Started) => Promise<void> | void, program = ['sleep', '300']) {
-  const started = start(args, program);
-  try {
-    const ready = await started.ready;
-    await check(ready.pid, started);
-  } finally {
-    started.kill('SIGTERM');
-    await started.done;
-  }
-}
-
 /** Connects to HOST:PORT until something listens there; returns the open socket. */
 function connectWhenListening(host: string, port: number) {
   return eventually(
@@ -86,8 +75,7 @@ function connectWhenListening(host: string, port: number) {
 }
 
 beforeAll(() => {
-  expect(process.getuid?.(), 'the integration tests create namespaces: run them as root').toBe(0);
-  for (const path of [PROBE, BUSYBOX]) expect(existsSync(path), `${path} missing: run npm run setup`).toBe(true);
+  expectRootAndBuilt([PROBE, BUSYBOX]);
 });
 
 afterAll(() => {

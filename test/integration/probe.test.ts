@@ -11,19 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBE_SECTIONS, PartialProbeReport, ProbeReport, TrySyscallReport, type TrySyscallResult } from '../../common/probe.js';
 import { LineReader, StatusLine, type ReadyLine } from '../../server/runtime/status-lines.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
+import { LAUNCHER, PROBE, PROBE_IN_IMAGE, buildImage, expectRootAndBuilt, hostInode } from '../helpers/launcher-run.js';
 import { Prober, pidInsideContainer } from '../../server/observe/probe.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
 
-const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
-const LAUNCHER = join(RELEASE, 'isolab-launcher');
-const PROBE = join(RELEASE, 'isolab-probe');
-/** The probe as the image carries it (scripts/rootfs.mjs copies it there). */
-const PROBE_IN_IMAGE = '/usr/local/bin/isolab-probe';
 const NOBODY = ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups'];
 const RUN_ID = randomBytes(4).toString('hex');
 
 const hasOverlay = /\boverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
-const hostInode = (procName: string) => statSync(`/proc/self/ns/${procName}`).ino;
 
 // ---- running things ----
 
@@ -151,13 +146,10 @@ let image: string;
 let seccompDeny: string;
 
 beforeAll(async () => {
-  expect(process.getuid?.(), 'the integration tests create namespaces: run them as root').toBe(0);
-  for (const bin of [LAUNCHER, PROBE]) expect(existsSync(bin), `${bin} missing: run npm run setup`).toBe(true);
+  expectRootAndBuilt([LAUNCHER, PROBE]);
   workDir = mkdtempSync(join(tmpdir(), `isolab-probe-test-${RUN_ID}-`));
   image = join(workDir, 'rootfs');
-  const rootfsModule = new URL('../../scripts/rootfs.mjs', import.meta.url).href;
-  const { ensureRootfs } = (await import(rootfsModule)) as { ensureRootfs(o: { outDir: string; probe?: string }): Promise<{ built: boolean }> };
-  await ensureRootfs({ outDir: image, probe: PROBE });
+  await buildImage(image);
   // The seccomp helper: a test tool, compiled here (node-gyp needs a C compiler anyway).
   seccompDeny = join(workDir, 'seccomp-deny');
   const cc = spawnSync('cc', ['-O2', '-Wall', '-Werror', '-o', seccompDeny, join(REPO_ROOT, 'test', 'helpers', 'seccomp-deny.c')], { encoding: 'utf8' });

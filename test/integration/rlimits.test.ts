@@ -2,7 +2,7 @@
 // rows of /proc/PID/limits from the host, and what a limit does (a file-size limit stops a write).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { output, refused, run, whileRunning } from '../helpers/harden.js';
+import { itRefuses, output, run, whileRunning } from '../helpers/harden.js';
 
 /** The soft and hard columns of one row of /proc/PID/limits. */
 function limitsRow(pid: number | 'self', label: string): [string, string] {
@@ -59,7 +59,7 @@ describe('--ulimit', () => {
 });
 
 describe('refused up front', () => {
-  it.each([
+  itRefuses([
     [['--ulimit', 'nofile'], '--ulimit: expected NAME=SOFT[:HARD], got "nofile"'],
     [['--ulimit', 'files=10'], '--ulimit: unknown limit "files" (known: as,core,cpu,data,fsize,locks,memlock,msgqueue,nice,nofile,nproc,rss,rtprio,rttime,sigpending,stack)'],
     [['--ulimit', 'nofile=ten'], '--ulimit nofile: expected SOFT[:HARD] as numbers, -1 or unlimited, got "ten"'],
@@ -67,7 +67,5 @@ describe('refused up front', () => {
     [['--ulimit', 'nofile=-2'], '--ulimit nofile: expected SOFT[:HARD] as numbers, -1 or unlimited, got "-2"'],
     [['--ulimit', 'nofile=2048:1024'], '--ulimit nofile: the soft limit must not exceed the hard limit'],
     [['--ulimit', 'core=-1:0'], '--ulimit core: the soft limit must not exceed the hard limit'],
-  ])('%j', async (args, message) => {
-    expect(await refused(args)).toBe(message);
-  });
+  ]);
 });

@@ -4,7 +4,7 @@
 // propagation. Asserted from inside (busybox in the image, the escape demo, the probe) and from
 // outside (the upper directory, the image, /proc/PID/mountinfo, the host's mount table).
 // Needs root and `npm run setup`. Contract: native/README.md.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -24,12 +24,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeReport } from '../../common/probe.js';
-import { REPO_ROOT } from '../../server/base/paths.js';
-import { start as startLauncher, type Run, processesMarked } from '../helpers/launcher-run.js';
+import {
+  LAUNCHER,
+  PROBE,
+  RELEASE,
+  buildImage,
+  expectRootAndBuilt,
+  join_ as joinIn,
+  start as startLauncher,
+  type Run,
+  processesMarked,
+} from '../helpers/launcher-run.js';
 
-const RELEASE = join(REPO_ROOT, 'native', 'build', 'Release');
-const LAUNCHER = join(RELEASE, 'isolab-launcher');
-const PROBE = join(RELEASE, 'isolab-probe');
 const ESCAPE = join(RELEASE, 'isolab-chroot-escape');
 /** Where scripts/rootfs.mjs puts them in the image. */
 const ESCAPE_IN_IMAGE = '/usr/local/bin/isolab-chroot-escape';
@@ -53,18 +59,6 @@ async function runOk(args: string[], program: string[]): Promise<Run> {
 
 /** A shell script in the container; "$@" are ARGS. */
 const sh = (script: string, ...args: string[]) => ['/bin/sh', '-c', script, 'sh', ...args];
-
-/** Runs PROGRAM inside every namespace (and the root) of the container PID. */
-function joinIn(pid: number, program: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(LAUNCHER, ['--join', String(pid), '--', ...program], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The errno name for the strerror text busybox prints after "...: ". */
 const ERRNO_BY_TEXT: Record<string, string> = {
@@ -163,16 +157,11 @@ function makeLayer(name: string, files: Record<string, string>): string {
 }
 
 beforeAll(async () => {
-  expect(process.getuid?.(), 'the integration tests create namespaces: run them as root').toBe(0);
-  for (const bin of [LAUNCHER, PROBE, ESCAPE]) expect(existsSync(bin), `${bin} missing: run npm run setup`).toBe(true);
+  expectRootAndBuilt([LAUNCHER, PROBE, ESCAPE]);
   workDir = mkdtempSync(join(tmpdir(), 'isolab-rootfs-test-'));
   chmodSync(workDir, 0o755);
   image = join(workDir, 'rootfs');
-  const rootfsModule = new URL('../../scripts/rootfs.mjs', import.meta.url).href;
-  const { ensureRootfs } = (await import(rootfsModule)) as {
-    ensureRootfs(o: { outDir: string; probe?: string; tools?: string[] }): Promise<{ built: boolean }>;
-  };
-  await ensureRootfs({ outDir: image, probe: PROBE, tools: [ESCAPE] });
+  await buildImage(image, { probe: PROBE, tools: [ESCAPE] });
   imageFingerprint = fingerprint(image);
   containers = join(workDir, 'containers');
   mkdirSync(containers, { mode: 0o700 });

@@ -4,23 +4,19 @@
 // filter --seccomp builds at start (inside: try-syscall's errno; outside: /proc/PID/status).
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { release, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLAIN_PROCESS, type ContainerSpec } from '../../common/spec.js';
 import { ContainerContexts } from '../../server/runtime/container-context.js';
+import { DOCKER_DEFAULT_CAPABILITIES } from '../../common/capabilities.js';
 import { launcherArgs } from '../../server/runtime/launcher.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
-import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
-import { ERRNO, LAUNCHER, buildTrySyscall, procStatus, refused, run, trySyscall, whileRunning } from '../helpers/harden.js';
+import { parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
+import { DOCKER_PRESET, ERRNO, LAUNCHER, SIGSYS_EXIT, buildTrySyscall, compileDockerDefault, procStatus, refused, run, trySyscall, whileRunning } from '../helpers/harden.js';
+import { IMAGE } from '../helpers/launcher-run.js';
 
-const DOCKER_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
-const DOCKER_PRESET = ['--cap-drop', 'ALL', '--cap-add', DOCKER_CAPS.map((c) => c.slice(4)).join(',')];
 const isX86_64 = process.arch === 'x64';
-const SIGSYS_EXIT = 128 + 31;
 
 interface Compiled {
   type: 'seccomp-compiled';
@@ -32,7 +28,6 @@ interface Compiled {
 
 let workDir: string;
 let helper: string;
-let profileText: string;
 let profileFile: string;
 let bpf: string;
 
@@ -53,9 +48,7 @@ beforeAll(() => {
   expect(process.getuid?.(), 'run the integration tests as root').toBe(0);
   workDir = mkdtempSync(join(tmpdir(), 'isolab-seccomp-bpf-test-'));
   helper = buildTrySyscall(workDir);
-  const profile = parseSeccompProfileJson(readFileSync(join(REPO_ROOT, 'profiles/seccomp/docker-default.json'), 'utf8'));
-  profileText = compileSeccompProfile(profile, { arch: nativeArch(), capabilities: DOCKER_CAPS, kernelRelease: release() })!;
-  profileFile = write('docker-default.seccomp', profileText);
+  profileFile = compileDockerDefault(workDir).file;
   bpf = join(workDir, 'docker-default.bpf');
 });
 
@@ -216,12 +209,12 @@ describe('--seccomp-bpf refuses a file it would not have written (exit 125, step
 });
 
 describe("the server's ContainerContexts: each distinct profile built once, loaded by every container", () => {
-  const docker: ContainerSpec = { ...PLAIN_PROCESS, seccomp: 'docker-default', capabilities: DOCKER_CAPS.map((c) => c.slice(4)) as ContainerSpec['capabilities'] };
+  const docker: ContainerSpec = { ...PLAIN_PROCESS, seccomp: 'docker-default', capabilities: [...DOCKER_DEFAULT_CAPABILITIES] };
   let contexts: ContainerContexts;
   let dir: string;
   beforeAll(() => {
     dir = join(workDir, 'containers');
-    contexts = new ContainerContexts(join(REPO_ROOT, 'build', 'rootfs'), dir, join(REPO_ROOT, 'profiles/seccomp/docker-default.json'), LAUNCHER);
+    contexts = new ContainerContexts(IMAGE, dir, join(REPO_ROOT, 'profiles/seccomp/docker-default.json'), LAUNCHER);
   });
 
   it('builds Docker\'s default for these capabilities once, a root-only program the launcher loads', async () => {

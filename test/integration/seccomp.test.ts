@@ -1,21 +1,13 @@
 // seccomp (--seccomp FILE / --seccomp-fd N): Docker's default profile compiled by
 // server/runtime/seccomp/profile.ts and loaded by the launcher, judged by the kernel. Inside: the errno a
 // system call gets (try-syscall); outside: Seccomp and Seccomp_filters in /proc/PID/status.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { release, tmpdir } from 'node:os';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../server/base/paths.js';
-import { compileSeccompProfile, nativeArch, parseSeccompProfileJson } from '../../server/runtime/seccomp/profile.js';
-import { ERRNO, buildTrySyscall, output, procStatus, refused, run, trySyscall, whileRunning } from '../helpers/harden.js';
+import { DOCKER_PRESET, ERRNO, SIGSYS_EXIT, buildTrySyscall, compileDockerDefault, output, procStatus, refused, run, trySyscall, whileRunning } from '../helpers/harden.js';
 
-const DOCKER_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
-];
-const DOCKER_PRESET = ['--cap-drop', 'ALL', '--cap-add', DOCKER_CAPS.map((c) => c.slice(4)).join(',')];
 const isX86_64 = process.arch === 'x64';
-const SIGSYS_EXIT = 128 + 31;
 
 let workDir: string;
 let helper: string;
@@ -32,9 +24,7 @@ beforeAll(() => {
   expect(process.getuid?.(), 'run the integration tests as root').toBe(0);
   workDir = mkdtempSync(join(tmpdir(), 'isolab-seccomp-test-'));
   helper = buildTrySyscall(workDir);
-  const profile = parseSeccompProfileJson(readFileSync(join(REPO_ROOT, 'profiles/seccomp/docker-default.json'), 'utf8'));
-  dockerDefaultText = compileSeccompProfile(profile, { arch: nativeArch(), capabilities: DOCKER_CAPS, kernelRelease: release() })!;
-  dockerDefault = writeProfile('docker-default.seccomp', dockerDefaultText);
+  ({ text: dockerDefaultText, file: dockerDefault } = compileDockerDefault(workDir));
 });
 
 afterAll(() => {

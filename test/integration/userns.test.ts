@@ -11,14 +11,14 @@ import {
   PROBE,
   PROBE_IN_IMAGE,
   expectRefused,
+  expectRootAndBuilt,
   hostInode,
   join_,
   output,
   probeWith,
   procStatus,
   run,
-  start,
-  type Started,
+  whileRunning,
 } from '../helpers/launcher-run.js';
 import { ProbeReport } from '../../common/probe.js';
 
@@ -26,24 +26,11 @@ const hasUserns = existsSync('/proc/self/ns/user');
 const hasOverlay = /\boverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
 const SH = ['/bin/sh', '-c'];
 
-/** Runs `sleep 300` in a container, hands its host PID to CHECK, then stops it. */
-async function whileRunning(args: string[], check: (pid: number, started: Started) => void | Promise<void>): Promise<void> {
-  const started = start(args, ['sleep', '300']);
-  try {
-    const ready = await started.ready;
-    await check(ready.pid, started);
-  } finally {
-    started.kill('SIGTERM');
-    await started.done;
-  }
-}
-
 let workDir: string;
 let shared: string;
 
 beforeAll(() => {
-  expect(process.getuid?.(), 'the integration tests create namespaces: run them as root').toBe(0);
-  for (const path of [PROBE, BUSYBOX]) expect(existsSync(path), `${path} missing: run npm run setup`).toBe(true);
+  expectRootAndBuilt([PROBE, BUSYBOX]);
   workDir = mkdtempSync(join(tmpdir(), 'isolab-userns-test-'));
   // The container's root is an ordinary user on the host: it needs o+x to get through.
   chmodSync(workDir, 0o755);

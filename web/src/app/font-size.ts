@@ -3,11 +3,13 @@
 // shell's meta keys for these three are rarely used). The terminal and the lesson both follow it,
 // and presenter mode starts from larger sizes. Remembered in localStorage, like the theme.
 import { h } from './dom.js';
+import { remembered } from './remembered.js';
 
 /** Text size steps, as factors of the normal size. */
 export const TEXT_STEPS = [0.8, 0.9, 1, 1.15, 1.3, 1.5, 1.75, 2] as const;
 export const DEFAULT_STEP = TEXT_STEPS.indexOf(1);
-const STORAGE_KEY = 'isolab.textSize';
+/** Stored as the step's factor, e.g. "1.15". */
+const stored = remembered('isolab.textSize');
 
 /** The terminal's font at 100 %: 14 px keeps 80 columns beside the lesson from 1280 px up. */
 const TERMINAL_PX = 14;
@@ -45,25 +47,9 @@ export function textSizes(step: number, presenting: boolean): TextSizes {
     : { terminalPx: Math.round(TERMINAL_PX * f), textScale: f, percent: Math.round(f * 100) };
 }
 
-function readStored(): string | null {
-  try {
-    return window.localStorage.getItem(STORAGE_KEY);
-  } catch {
-    return null; // storage disabled: the default size
-  }
-}
-
-function store(step: number): void {
-  try {
-    window.localStorage.setItem(STORAGE_KEY, String(TEXT_STEPS[step]));
-  } catch {
-    // storage disabled: the size lasts for this page only
-  }
-}
-
 /** The header's [A−] [100 %] [A+] group; the middle button goes back to 100 %. */
 export class TextSize {
-  private step = parseStep(readStored());
+  private step = parseStep(stored.read());
   private presenting = false;
   private readonly smaller: HTMLButtonElement;
   private readonly reset: HTMLButtonElement;
@@ -89,7 +75,7 @@ export class TextSize {
 
   change(delta: -1 | 0 | 1): void {
     this.step = nextStep(this.step, delta);
-    store(this.step);
+    stored.write(String(TEXT_STEPS[this.step]));
     this.apply();
     this.onChange(this.sizes);
   }

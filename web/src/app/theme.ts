@@ -2,32 +2,17 @@
 // the pick is remembered in localStorage. CSS reads <html data-theme>, xterm.js gets a palette.
 import type { ITheme } from '@xterm/xterm';
 import { h } from './dom.js';
+import { remembered } from './remembered.js';
 
 export type Theme = 'light' | 'dark';
 
-const STORAGE_KEY = 'isolab.theme';
+const stored = remembered('isolab.theme');
 const DARK_QUERY = '(prefers-color-scheme: dark)';
 
 /** A stored pick wins; otherwise the system preference. */
 export function resolveTheme(stored: string | null, prefersDark: boolean): Theme {
   if (stored === 'light' || stored === 'dark') return stored;
   return prefersDark ? 'dark' : 'light';
-}
-
-function readStored(): string | null {
-  try {
-    return window.localStorage.getItem(STORAGE_KEY);
-  } catch {
-    return null; // storage disabled: follow the system
-  }
-}
-
-function store(theme: Theme): void {
-  try {
-    window.localStorage.setItem(STORAGE_KEY, theme);
-  } catch {
-    // storage disabled: the pick lasts for this page only
-  }
 }
 
 export class ThemeSwitch {
@@ -38,16 +23,16 @@ export class ThemeSwitch {
     private readonly button: HTMLButtonElement,
     private readonly onChange: (theme: Theme) => void,
   ) {
-    this.current = resolveTheme(readStored(), this.media.matches);
+    this.current = resolveTheme(stored.read(), this.media.matches);
     this.apply();
     button.addEventListener('click', () => {
       this.current = this.current === 'dark' ? 'light' : 'dark';
-      store(this.current);
+      stored.write(this.current);
       this.apply();
       this.onChange(this.current);
     });
     this.media.addEventListener('change', () => {
-      if (readStored() !== null) return; // an explicit pick outranks the system
+      if (stored.read() !== null) return; // an explicit pick outranks the system
       this.current = resolveTheme(null, this.media.matches);
       this.apply();
       this.onChange(this.current);

@@ -1,28 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Timers } from '../terminal/flow.js';
+import { manualTimers } from '../terminal/manual-timers.js';
 import { RefreshAfterEnter } from './refresh-after-enter.js';
-
-function manualTimers(): Timers & { fire(): void; armed: number } {
-  const pending = new Map<number, () => void>();
-  let next = 1;
-  return {
-    set(fn) {
-      pending.set(next, fn);
-      return next++;
-    },
-    clear(handle) {
-      pending.delete(handle as number);
-    },
-    fire() {
-      const fns = [...pending.values()];
-      pending.clear();
-      for (const fn of fns) fn();
-    },
-    get armed() {
-      return pending.size;
-    },
-  };
-}
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 

@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FLOW_CONTROL } from '../../../common/protocol.js';
-import { FlowAcker, type Timers } from './flow.js';
-
-/** Timers the test fires by hand. */
-function manualTimers(): Timers & { fire(): void; armed: number } {
-  const pending = new Map<number, () => void>();
-  let next = 1;
-  return {
-    set(fn) {
-      pending.set(next, fn);
-      return next++;
-    },
-    clear(handle) {
-      pending.delete(handle as number);
-    },
-    fire() {
-      const fns = [...pending.values()];
-      pending.clear();
-      for (const fn of fns) fn();
-    },
-    get armed() {
-      return pending.size;
-    },
-  };
-}
+import { FlowAcker } from './flow.js';
+import { manualTimers } from './manual-timers.js';
 
 function setup(ackEveryBytes = 100) {
   const sent: number[] = [];
