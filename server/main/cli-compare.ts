@@ -67,40 +67,33 @@ export async function compareCommand(args: string[]): Promise<number> {
     columns.container = failed('container', 'error', (err as Error).message);
   }
 
-  if (values['no-gvisor']) columns.gvisor = failed('gvisor', 'unavailable', 'skipped (--no-gvisor)');
-  else {
-    const rt = loadGvisor(paths);
-    if (!rt.ok) columns.gvisor = failed('gvisor', 'unavailable', rt.message);
-    else {
-      progress('a gVisor sandbox (runsc --platform=ptrace)');
-      try {
-        const a = await gvisorAnswers(rt.value);
-        const starts = [a.startMs!, ...(await sequence(STARTS - 1, () => gvisorStartMs(rt.value)))];
-        columns.gvisor = column('gvisor', { ...a, startMs: median(starts), startWhat: `runsc run → first line, median of ${STARTS}` }, host, 'runsc --platform=ptrace --network=none');
-      } catch (err) {
-        columns.gvisor = failed('gvisor', 'error', (err as Error).message);
-      }
+  /** A sandbox's column: skipped when asked, unavailable when its runtime is missing, an error when measuring fails. */
+  const measured = async <T>(place: Place, skip: boolean, avail: { ok: true; value: T } | { ok: false; message: string }, what: string, measure: (value: T) => Promise<CompareColumn>): Promise<CompareColumn> => {
+    if (skip) return failed(place, 'unavailable', `skipped (--no-${place})`);
+    if (!avail.ok) return failed(place, 'unavailable', avail.message);
+    progress(what);
+    try {
+      return await measure(avail.value);
+    } catch (err) {
+      return failed(place, 'error', (err as Error).message);
     }
-  }
-
-  if (values['no-vm']) columns.vm = failed('vm', 'unavailable', 'skipped (--no-vm)');
-  else {
-    const image = loadVmImage(paths);
-    if (!image.ok) columns.vm = failed('vm', 'unavailable', image.message);
-    else {
-      progress('booting a VM (QEMU)');
-      // No learner ports: this VM only answers the probe, then it is shut down.
-      const pool = new VmPool(image, { maxVms: 1, shellsPerVm: 0, idleMs: 60_000, runDir: paths.compareRun });
-      try {
-        const vm = await pool.anyVm();
-        columns.vm = column('vm', await vmAnswers(vm, pool.accelNote), host, `${image.value.kernelPackage} · ${pool.accelNote}`);
-      } catch (err) {
-        columns.vm = failed('vm', 'error', (err as Error).message);
-      } finally {
-        pool.close();
-      }
+  };
+  columns.gvisor = await measured('gvisor', !!values['no-gvisor'], loadGvisor(paths), 'a gVisor sandbox (runsc --platform=ptrace)', async (rt) => {
+    const a = await gvisorAnswers(rt);
+    const starts = [a.startMs!, ...(await sequence(STARTS - 1, () => gvisorStartMs(rt)))];
+    return column('gvisor', { ...a, startMs: median(starts), startWhat: `runsc run → first line, median of ${STARTS}` }, host, 'runsc --platform=ptrace --network=none');
+  });
+  const image = values['no-vm'] ? undefined : loadVmImage(paths);
+  columns.vm = await measured('vm', !!values['no-vm'], image ?? { ok: false, message: '' }, 'booting a VM (QEMU)', async (img) => {
+    // No learner ports: this VM only answers the probe, then it is shut down.
+    const pool = new VmPool(image!, { maxVms: 1, shellsPerVm: 0, idleMs: 60_000, runDir: paths.compareRun });
+    try {
+      const vm = await pool.anyVm();
+      return column('vm', await vmAnswers(vm, pool.accelNote), host, `${img.kernelPackage} · ${pool.accelNote}`);
+    } finally {
+      pool.close();
     }
-  }
+  });
 
   // Every sandbox of this command has been deleted: its runsc state directory goes too.
   const rt = loadGvisor(paths);
