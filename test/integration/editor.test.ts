@@ -109,6 +109,53 @@ describe('sandbox:apply (the settings editor)', () => {
     expect(client.readies.at(-1)!.pid).toBe(pid);
   });
 
+  it('more CPUs than this host has: refused by field before anything is replaced, the same shell runs on', async () => {
+    const { client, info } = await newSession(lab);
+    const exits: unknown[] = [];
+    client.socket.on('sandbox:exit', (e) => exits.push(e));
+    const readies = client.readies.length;
+    const pid = client.readies.at(-1)!.pid;
+    const reply = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, resources: { ...info.spec.resources, cgroup: true, cpus: 99 } } });
+    expect(reply).toMatchObject({ ok: false, code: 'bad_request', issues: [{ path: ['spec', 'resources', 'cpus'], message: expect.stringMatching(/CPUs? online/) }] });
+    const cpuset = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, resources: { ...info.spec.resources, cgroup: true, cpusetCpus: '4095' } } });
+    expect(cpuset).toMatchObject({ ok: false, code: 'bad_request', issues: [{ path: ['spec', 'resources', 'cpusetCpus'], message: expect.stringMatching(/no CPU 4095/) }] });
+    // Seen from the host: the very same shell process.
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+    expect((await client.run('echo still here')).trim()).toBe('still here');
+    expect(client.readies.length).toBe(readies);
+    expect(exits).toEqual([]);
+  });
+
+  it('settings the launcher refuses only at a later step: an error, and the old shell goes on', async () => {
+    const { client, info } = await newSession(lab);
+    const exits: unknown[] = [];
+    client.socket.on('sandbox:exit', (e) => exits.push(e));
+    const readies = client.readies.length;
+    const pid = client.readies.at(-1)!.pid;
+    const from = client.text.length;
+    // Above fs.nr_open (1048576 by default): prlimit refuses it even for root, in the container's
+    // child at step "rlimits", after the cgroup and namespaces were made.
+    const nrOpen = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8'));
+    const nofile = { soft: nrOpen + 1, hard: nrOpen + 1 };
+    const reply = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, rlimits: { nofile } } });
+    expect(reply).toMatchObject({ ok: false, code: 'launch_failed', message: expect.stringMatching(/prlimit\(nofile\)/) });
+    expect(client.errors).toContainEqual(expect.objectContaining({ code: 'launch_failed', step: 'rlimits' }));
+    await client.waitForText(/not applied: the new shell failed at step "rlimits"; this one goes on/, { from });
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+    expect((await client.run('echo $$')).trim()).toMatch(/^\d+$/);
+    expect(client.readies.length).toBe(readies);
+    expect(exits).toEqual([]);
+    const session = [...lab.app.sessions.values()].find((s) => s.shellPid === pid)!;
+    expect(session.currentSpec.rlimits).toEqual({});
+    // The fix applies as usual: a new shell, the old one gone.
+    const fixed = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, rlimits: { nofile: { soft: 4096, hard: 4096 } } } });
+    expect(fixed.ok).toBe(true);
+    const next = client.readies.at(-1)!.pid;
+    expect(next).not.toBe(pid);
+    expect((await client.run('ulimit -n')).trim()).toBe('4096');
+    await client.waitFor(() => (existsSync(`/proc/${pid}`) ? undefined : true), 'the old shell to be stopped');
+  });
+
   it('seccomp "custom" before a profile was applied is refused, naming the field', async () => {
     const { client, info } = await newSession(lab);
     const reply = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, seccomp: 'custom' } });
