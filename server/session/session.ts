@@ -111,10 +111,8 @@ export class Session {
     this.checks = new CheckLoop(this.store, {
       lessonId: () => this.lessonId,
       evaluate: async (lessonId) => deps.lessons.evaluate(lessonId, await this.gatherFacts()),
-      report: (status) => {
-        out.lessonStatus(status);
-        this.learner.recordStatus(status);
-      },
+      // What is true now, with what passed earlier (it stays passed for progress).
+      report: (status) => out.lessonStatus(this.learner.recordStatus(status)),
     });
     this.spec = this.withFloor(deps.lessons.first()?.settings ?? PLAIN_PROCESS);
   }
