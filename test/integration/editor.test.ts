@@ -370,6 +370,32 @@ describe('progress', () => {
     });
   });
 
+  it('a check once passed stays passed when following the lesson undoes it (lesson 16\'s own rm)', async () => {
+    await withLab({ progressFile: join(dir, 'undone.sqlite') }, async (lab) => {
+      const { client } = await newSession(lab, { lessonId: '16-containers-vs-vms', learnerId: LEARNER });
+      const counted = (from: number) => client.statuses.slice(from).find((st) => st.lessonId === '16-containers-vs-vms' && st.checks.some((c) => c.id === 'memory-counted' && c.passed));
+      client.type('dd if=/dev/zero of=/dev/shm/ballast bs=1M count=50\r');
+      const passed = await client.waitFor(() => counted(0), 'memory-counted to pass', 15_000);
+      const passedAt = passed.checks.find((c) => c.id === 'memory-counted')!.passedAt;
+      expect(passedAt).toEqual(expect.any(String));
+      // The lesson's next step gives the memory back: the check is no longer true now.
+      const from = client.statuses.length;
+      client.type('rm /dev/shm/ballast\r');
+      const undone = await client.waitFor(
+        () => client.statuses.slice(from).find((st) => st.checks.some((c) => c.id === 'memory-counted' && !c.passed)),
+        'memory-counted to be false again',
+        15_000,
+      );
+      expect(undone.checks.find((c) => c.id === 'memory-counted')).toMatchObject({ passed: false, passedAt });
+      expect(undone.allPassed).toBe(false);
+      // Progress keeps it, and the lesson is complete: each of its checks has passed.
+      const session = [...lab.app.sessions.values()].at(-1)!;
+      const lesson = session.progress().lessons['16-containers-vs-vms']!;
+      expect(lesson.checks['memory-counted']).toBe(passedAt);
+      expect(lesson.completedAt).not.toBeNull();
+    });
+  });
+
   it('without a learner id nothing is saved, and the page is told why', async () => {
     await withLab({}, async (lab) => {
       const { info } = await newSession(lab);
