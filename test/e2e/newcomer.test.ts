@@ -2,7 +2,8 @@
 // the learner sees and without a stray "^C"; predictions can be picked, the pick is saved before
 // the answer shows and is judged; the inspector follows commands; switch labels and hints say what
 // is true; the diagnosis panel follows the session; live cgroup limits have a form; a shell that
-// fails to start leaves the old one running, and its error banner goes once a fix applies.
+// fails to start leaves the old one running, and its error banner goes once a fix applies; a
+// check the lesson itself undoes stays passed, and its row says it is not true now.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -18,7 +19,7 @@ const prompt = (from = 0) => waitForTerminal(page, /[#$] $/, from);
 
 async function openLesson(id: string): Promise<void> {
   await page.goto(`${lab.url}/?token=${lab.token}#/lesson/${id}`);
-  await page.waitForFunction((lesson) => document.title.startsWith(lesson), { 7: 'cgroups', 1: 'UTS namespace', 12: 'Capabilities' }[Number(id.slice(0, 2))] ?? '');
+  await page.waitForFunction((lesson) => document.title.startsWith(lesson), { 7: 'cgroups', 1: 'UTS namespace', 12: 'Capabilities', 16: 'Containers and virtual machines' }[Number(id.slice(0, 2))] ?? '');
   await prompt();
 }
 
@@ -213,5 +214,24 @@ describe('the settings editor', () => {
     expect(await page.getByTestId('settings-status').textContent()).toMatch(/^Applied: /);
     await page.waitForFunction((old) => (window as unknown as { isolab: { lastReady(): { pid: number } | null } }).isolab.lastReady()?.pid !== old, pid);
     expect(await shellAlerts().count()).toBe(0);
+  });
+});
+
+describe('a check the lesson itself undoes', () => {
+  it('shows as passed earlier and not true now (lesson 16: the ballast written, then removed)', async () => {
+    await openLesson('16-containers-vs-vms');
+    const row = page.getByTestId('check-memory-counted');
+    await row.waitFor();
+    expect(await row.getAttribute('data-state')).toBe('not-yet');
+    await typeCommand(page, 'dd if=/dev/zero of=/dev/shm/ballast bs=1M count=50');
+    await page.waitForFunction(() => document.querySelector('[data-testid="check-memory-counted"]')?.getAttribute('data-state') === 'passed', undefined, { timeout: 15_000 });
+    await typeCommand(page, 'rm /dev/shm/ballast');
+    await page.waitForFunction(() => document.querySelector('[data-testid="check-memory-counted"]')?.getAttribute('data-state') === 'passed-earlier', undefined, { timeout: 15_000 });
+    // Both at once: the tick of a passed check, and what is true now.
+    expect(await row.getAttribute('data-passed')).toBe('false');
+    expect(await row.locator('.check-mark').textContent()).toBe('✓');
+    expect(await page.getByTestId('check-note-memory-counted').textContent()).toBe('passed earlier · not true now');
+    expect(await row.locator('.check-hint').count()).toBe(0);
+    expect(await page.locator('.checks-summary').textContent()).toBe('Done: every check has passed (1 not true now).');
   });
 });
