@@ -274,7 +274,14 @@ export interface LessonView extends LessonSummary {
 export interface CheckResult {
   id: string;
   title: string;
+  /** Whether it is true now, in the real state. */
   passed: boolean;
+  /**
+   * When it first passed for this learner (ISO), kept while it is not true now: following a lesson
+   * may undo an earlier step (lesson 16's own `rm`), and a passed check stays passed for progress.
+   * Absent when it never passed.
+   */
+  passedAt?: string;
   /** A hint that depends on the current state, present only while the check fails. */
   hint?: string;
   /** The same hint rendered from its markdown on the server (raw HTML escaped), for the page. */

@@ -72,6 +72,24 @@ describe('the progress store', () => {
     });
   });
 
+  it('a check once passed stays passed; the lesson completes when each check has passed, even never all at once', async () => {
+    const store = await open();
+    store.lessonOpened(ALICE, '16-together');
+    clock = new Date('2026-03-01T10:01:00.000Z');
+    store.recordStatus(ALICE, status('16-together', [['file-made', true], ['file-gone', false]]));
+    // Following the lesson: the file is removed, so the first check is no longer true now.
+    clock = new Date('2026-03-01T10:02:00.000Z');
+    const r = store.recordStatus(ALICE, status('16-together', [['file-made', false], ['file-gone', true]]));
+    expect(r.changed).toBe(true);
+    expect(r.progress.lessons['16-together']).toMatchObject({
+      completedAt: '2026-03-01T10:02:00.000Z',
+      checks: { 'file-made': '2026-03-01T10:01:00.000Z', 'file-gone': '2026-03-01T10:02:00.000Z' },
+    });
+    // Nothing passing now takes nothing away.
+    expect(store.recordStatus(ALICE, status('16-together', [['file-made', false], ['file-gone', false]])).changed).toBe(false);
+    expect(store.load(ALICE).lessons['16-together']?.checks).toEqual({ 'file-made': '2026-03-01T10:01:00.000Z', 'file-gone': '2026-03-01T10:02:00.000Z' });
+  });
+
   it('the last lesson follows the learner; learners do not see each other', async () => {
     const store = await open();
     store.lessonOpened(ALICE, '00-just-a-process');

@@ -76,6 +76,7 @@ class SqliteProgressStore implements ProgressStore {
       learner: p<L>('SELECT last_lesson FROM learners WHERE id = @learner'),
       lessons: p<L>('SELECT lesson_id, first_opened_at, last_opened_at, completed_at FROM lessons WHERE learner_id = @learner'),
       checks: p<L>('SELECT lesson_id, check_id, passed_at FROM checks_passed WHERE learner_id = @learner'),
+      lessonChecks: p<LL>('SELECT check_id FROM checks_passed WHERE learner_id = @learner AND lesson_id = @lesson'),
       predictions: p<L>('SELECT lesson_id, prediction_id, answered_at, choice FROM predictions_answered WHERE learner_id = @learner'),
       openLesson: p<LLA>(
         'INSERT INTO lessons (learner_id, lesson_id, first_opened_at, last_opened_at) VALUES (@learner, @lesson, @at, @at) ON CONFLICT (learner_id, lesson_id) DO UPDATE SET last_opened_at = excluded.last_opened_at',
@@ -117,7 +118,10 @@ class SqliteProgressStore implements ProgressStore {
           this.stmt.ensureLesson.run({ learner: learnerId, lesson: status.lessonId, at });
           let news = 0;
           for (const check of passed) news += this.stmt.passCheck.run({ learner: learnerId, lesson: status.lessonId, check: check.id, at }).changes;
-          if (status.allPassed) news += this.stmt.complete.run({ learner: learnerId, lesson: status.lessonId, at }).changes;
+          // Complete once every check has passed, now or earlier: following the lesson may undo an
+          // earlier step (lesson 16 removes the file a check looked for), and that is no step back.
+          const ever = new Set(this.stmt.lessonChecks.all({ learner: learnerId, lesson: status.lessonId }).map((r) => r['check_id']));
+          if (status.checks.every((c) => ever.has(c.id))) news += this.stmt.complete.run({ learner: learnerId, lesson: status.lessonId, at }).changes;
           return news > 0;
         })();
       }

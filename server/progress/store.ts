@@ -13,7 +13,11 @@ export interface ProgressStore {
   load(learnerId: string): LearnerProgress;
   /** The learner opened a lesson: it becomes their last lesson. */
   lessonOpened(learnerId: string, lessonId: string): LearnerProgress;
-  /** Records the checks that pass now; `changed` is true when one passed (or the lesson completed) for the first time. */
+  /**
+   * Records the checks that pass now; a check once passed stays passed, and the lesson is complete
+   * once each of its checks has passed (not necessarily at once). `changed` is true when one passed
+   * (or the lesson completed) for the first time.
+   */
   recordStatus(learnerId: string, status: LessonStatus): { progress: LearnerProgress; changed: boolean };
   /** The first answer stays: a pick made after the answer was shown is not a prediction. */
   predictionAnswered(learnerId: string, lessonId: string, predictionId: string, choice?: number): LearnerProgress;

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { describeZodError, type LimitsRequest } from '../../common/protocol.js';
 import { ContainerSpec } from '../../common/spec.js';
 import { LabError } from '../base/errors.js';
+import { refuseBeyondHost } from './host-limits.js';
 import { limitArgs, type LaunchContext } from './launcher.js';
 import { statusLinesOf } from './status-lines.js';
 
@@ -22,6 +23,7 @@ export function withLimits(spec: ContainerSpec, change: LimitsRequest): Containe
   const next = { ...spec, resources: { ...spec.resources, ...change } };
   const parsed = ContainerSpec.safeParse(next);
   if (!parsed.success) throw new LabError('bad_request', `invalid limits: ${describeZodError(parsed.error)}`);
+  refuseBeyondHost(parsed.data.resources, []);
   return parsed.data;
 }
 

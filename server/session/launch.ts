@@ -50,9 +50,9 @@ export interface LaunchDeps {
 
 /** What the session does as the launch goes on. */
 export interface LaunchEvents {
-  /** The launcher runs on its pty: from now on SHELL is the session's, ready or not. */
+  /** The launcher runs on its pty (its stop is in the store); the session makes SHELL its own at ready. */
   spawned(shell: Shell): void;
-  /** Wires the pty's output to the terminal; returns how to unwire it. */
+  /** Wires the pty's output to the terminal (held back until ready: session.ts); returns how to unwire it. */
   attach(pty: nodePty.IPty): Disposer;
   /** Whether SHELL is still the session's: a ready line from a shell replaced meanwhile is ignored. */
   isCurrent(shell: Shell): boolean;

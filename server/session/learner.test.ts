@@ -61,4 +61,23 @@ describe('Learner', () => {
     expect(told).toHaveLength(1);
     expect(told[0]).toMatchObject({ saving: false, problem: 'the database is read-only' });
   });
+
+  it('marks a check that passed earlier but is not true now with when it first passed, saved or not', () => {
+    for (const id of [ALICE, undefined]) {
+      const learner = new Learner(store, () => {});
+      learner.identify(id);
+      expect(learner.recordStatus(status([false])).checks[0]).not.toHaveProperty('passedAt');
+      const passed = learner.recordStatus(status([true]));
+      const at = passed.checks[0]!.passedAt;
+      expect(at).toEqual(expect.any(String));
+      // The learner follows the lesson on (an `rm`): not true now, still passed.
+      const undone = learner.recordStatus(status([false]));
+      expect(undone.checks[0]).toMatchObject({ passed: false, passedAt: at });
+      expect(undone.allPassed).toBe(false);
+    }
+    // Saved: a later session of the same learner knows it too.
+    const again = new Learner(store, () => {});
+    again.identify(ALICE);
+    expect(again.recordStatus(status([false])).checks[0]!.passedAt).toEqual(expect.any(String));
+  });
 });

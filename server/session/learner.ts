@@ -8,6 +8,8 @@ export class Learner {
   private id: string | undefined;
   /** Whether the page was last told that progress is saved. */
   private toldSaving: boolean | undefined;
+  /** Lesson id → check id → when it first passed in this session: all a learner has when nothing is saved. */
+  private readonly firstPassed = new Map<string, Record<string, string>>();
 
   constructor(
     private readonly store: ProgressStore,
@@ -43,11 +45,26 @@ export class Learner {
     return progress;
   }
 
-  /** A check verdict: the page hears of it when a check passed for the first time, or saving started or stopped. */
-  recordStatus(status: LessonStatus): void {
-    if (!this.id) return;
-    const { progress, changed } = this.store.recordStatus(this.id, status);
-    if (changed || progress.saving !== this.toldSaving) this.told(progress);
+  /**
+   * A check verdict, recorded: returns STATUS with `passedAt` on every check that has ever passed,
+   * true now or not (the saved time, else this session's). The page hears of the progress when a
+   * check passed for the first time, or saving started or stopped.
+   */
+  recordStatus(status: LessonStatus): LessonStatus {
+    let seen = this.firstPassed.get(status.lessonId);
+    if (!seen) this.firstPassed.set(status.lessonId, (seen = {}));
+    for (const check of status.checks) if (check.passed) seen[check.id] ??= status.checkedAt;
+    let saved: Record<string, string> = {};
+    if (this.id) {
+      const { progress, changed } = this.store.recordStatus(this.id, status);
+      if (changed || progress.saving !== this.toldSaving) this.told(progress);
+      saved = progress.lessons[status.lessonId]?.checks ?? {};
+    }
+    const checks = status.checks.map((check) => {
+      const passedAt = saved[check.id] ?? seen[check.id];
+      return passedAt ? { ...check, passedAt } : check;
+    });
+    return { ...status, checks };
   }
 
   private told(progress: LearnerProgress): void {

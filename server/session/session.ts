@@ -37,6 +37,7 @@ import { inspectorView } from '../observe/inspector.js';
 import type { Prober } from '../observe/probe.js';
 import type { ProgressStore } from '../progress/store.js';
 import type { ContainerContexts } from '../runtime/container-context.js';
+import { refuseBeyondHost } from '../runtime/host-limits.js';
 import { joinArgs } from '../runtime/launcher.js';
 import type { StatusServer } from '../runtime/status-lines.js';
 import type { Introspect } from '../runtime/native-addon.js';
@@ -49,7 +50,7 @@ import { launchShell, type Shell } from './launch.js';
 import { Learner } from './learner.js';
 import { changeLimitsLive } from './live-limits.js';
 import { describeOtherChanges } from './spec-diff.js';
-import { TerminalOutput, type TerminalTap } from './terminal-output.js';
+import { TerminalOutput, type HeldOutput, type TerminalTap } from './terminal-output.js';
 
 /** A demo step's setup is a few commands; one still running after this is stuck. */
 const SETUP_TIMEOUT_MS = 10_000;
@@ -91,6 +92,8 @@ export class Session {
   private spec: ContainerSpec;
   private size: TermSize = { cols: 80, rows: 24 };
   private shell: Shell | undefined;
+  /** A new shell that has not said ready yet; `shell` is still the learner's until it does. */
+  private starting: Shell | undefined;
   private lessonId: string | undefined;
   private customProfile: SeccompProfile | undefined;
   private diagnosing = false;
@@ -108,10 +111,8 @@ export class Session {
     this.checks = new CheckLoop(this.store, {
       lessonId: () => this.lessonId,
       evaluate: async (lessonId) => deps.lessons.evaluate(lessonId, await this.gatherFacts()),
-      report: (status) => {
-        out.lessonStatus(status);
-        this.learner.recordStatus(status);
-      },
+      // What is true now, with what passed earlier (it stays passed for progress).
+      report: (status) => out.lessonStatus(this.learner.recordStatus(status)),
     });
     this.spec = this.withFloor(deps.lessons.first()?.settings ?? PLAIN_PROCESS);
   }
@@ -359,6 +360,8 @@ export class Session {
   private change(next: ContainerSpec, opts: { headline?: string; always?: string } = {}): Promise<ApplyResult> {
     return this.changes.enqueue(async () => {
       if (this.store.isDisposed) throw new LabError('not_started', 'the session has ended');
+      // Before anything is replaced: what this host's launcher would refuse is refused here, by field.
+      refuseBeyondHost(next.resources, ['spec', 'resources']);
       let changes = describeChanges(this.spec, next);
       // The board's switches do not cover every field the settings editor can change (a tmpfs
       // size, a bandwidth limit): those are named by path.
@@ -381,20 +384,34 @@ export class Session {
     return this.hasFloor ? raiseToFloor(spec) : spec;
   }
 
-  /** Replace the shell with one running under `spec`; resolves once it is ready, rejects with a LabError. */
+  /**
+   * Start a shell under `spec` and make it the session's once it is ready; resolves then, rejects
+   * with a LabError. The shell running now goes on until that moment: a new one that fails to start
+   * (a limit the kernel refuses, a step that fails) leaves the learner their working shell and an
+   * error. The two can run side by side because every launch has a cgroup, bridge address, uid
+   * range and upper directory of its own (runtime/container-context.ts).
+   */
   private respawn(spec: ContainerSpec, changes: string[]): Promise<void> {
-    if (this.shell) this.store.release(this.shell.stop);
-    this.shell = undefined;
-    this.terminal.banner(changes, 'new shell');
     const request = { spec, size: this.size, owner: this.owner, customProfile: this.customProfile };
+    let output: HeldOutput | undefined;
     return launchShell(request, this.deps, this.store, {
       spawned: (shell) => {
-        this.shell = shell;
+        this.starting = shell;
       },
-      attach: (pty) => this.terminal.attach(pty),
-      isCurrent: (shell) => this.shell === shell,
+      attach: (pty) => {
+        output = this.terminal.attach(pty);
+        return output.detach;
+      },
+      isCurrent: (shell) => this.starting === shell,
       ready: (shell, line, spawnToReadyUs) => {
+        this.starting = undefined;
+        if (this.shell) this.store.release(this.shell.stop);
+        this.shell = shell;
         this.spec = shell.spec;
+        // The page may have resized the terminal while this shell was starting at the old size.
+        if (shell.pty.cols !== this.size.cols || shell.pty.rows !== this.size.rows) shell.pty.resize(this.size.cols, this.size.rows);
+        this.terminal.banner(changes, 'new shell');
+        output?.show();
         this.out.ready({ spec: shell.spec, pid: line.pid, namespaces: line.namespaces, timingsUs: line.timings_us, spawnToReadyUs, changes });
         const pid = line.pid;
         void this.inspect().then((view) => {
@@ -404,11 +421,21 @@ export class Session {
         this.checks.schedule(0);
       },
       exited: (shell, code) => {
+        // A launch that never became ready is reported (and forgotten) by failed(), which always follows.
         if (this.shell !== shell) return;
         this.shell = undefined;
         this.out.exit({ code });
       },
-      failed: (err) => this.out.error({ code: err.code, message: err.message, ...(err.step ? { step: err.step } : {}) }),
+      failed: (err) => {
+        // A launcher that failed or went silent is stopped; it was never the learner's shell.
+        const failed = this.starting;
+        this.starting = undefined;
+        if (failed) this.store.release(failed.stop);
+        if (this.store.isDisposed) return;
+        const step = err.step ? ` at step "${err.step}"` : '';
+        this.terminal.banner(changes, this.shell ? `not applied: the new shell failed${step}; this one goes on` : `no shell: it failed to start${step}`);
+        this.out.error({ code: err.code, message: err.message, ...(err.step ? { step: err.step } : {}) });
+      },
     });
   }
 }

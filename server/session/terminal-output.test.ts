@@ -1,7 +1,7 @@
 import type { IPty } from 'node-pty';
 import { describe, expect, it } from 'vitest';
 import { FLOW_CONTROL } from '../../common/protocol.js';
-import { TerminalOutput, bannerLine } from './terminal-output.js';
+import { HELD_OUTPUT_BYTES, TerminalOutput, bannerLine } from './terminal-output.js';
 
 /** Just what TerminalOutput uses of a pty: its data event, pause and resume. */
 function fakePty() {
@@ -35,14 +35,29 @@ describe('TerminalOutput', () => {
     expect(bannerLine(['limits unchanged'], 'same shell, new limits').toString()).toContain('limits unchanged — same shell, new limits');
   });
 
-  it('feeds an attached pty until detached', async () => {
+  it('holds an attached pty\'s output until shown (the old shell is still in use), then feeds it until detached', async () => {
     const sent: Buffer[] = [];
     const out = new TerminalOutput((f) => sent.push(f), () => undefined);
     const p = fakePty();
-    const detach = out.attach(p.pty);
+    const held = out.attach(p.pty);
+    expect(await frames(sent, () => p.emit('new prompt# '))).toBe('');
+    expect(await frames(sent, () => held.show())).toBe('new prompt# ');
     expect(await frames(sent, () => p.emit('hello'))).toBe('hello');
-    detach();
+    held.detach();
     expect(p.listeners.size).toBe(0);
+  });
+
+  it('keeps only HELD_OUTPUT_BYTES of a shell not yet shown, and nothing of one detached unshown', async () => {
+    const sent: Buffer[] = [];
+    const out = new TerminalOutput((f) => sent.push(f), () => undefined);
+    const p = fakePty();
+    const held = out.attach(p.pty);
+    p.emit(Buffer.alloc(HELD_OUTPUT_BYTES, 'a'));
+    p.emit('more');
+    expect((await frames(sent, () => held.show())).length).toBe(HELD_OUTPUT_BYTES);
+    const failed = fakePty();
+    out.attach(failed.pty).detach();
+    expect(await frames(sent, () => failed.emit('launcher noise'))).toBe('');
   });
 
   it('pauses the current pty past the high watermark, and a pty attached meanwhile starts paused', async () => {
@@ -50,7 +65,7 @@ describe('TerminalOutput', () => {
     const first = fakePty();
     let current: IPty | undefined = first.pty;
     const out = new TerminalOutput((f) => sent.push(f), () => current);
-    out.attach(first.pty);
+    out.attach(first.pty).show();
     const flood = Buffer.alloc(FLOW_CONTROL.highWatermarkBytes + 1, 'y');
     await frames(sent, () => first.emit(flood));
     expect(first.calls).toEqual(['pause']);
@@ -58,7 +73,7 @@ describe('TerminalOutput', () => {
     // A respawn: the browser is still behind, so the new shell must not flood it either.
     const second = fakePty();
     current = second.pty;
-    out.attach(second.pty);
+    out.attach(second.pty).show();
     expect(second.calls).toEqual(['pause']);
     out.ack(flood.length);
     expect(second.calls).toEqual(['pause', 'resume']);

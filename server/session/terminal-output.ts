@@ -23,6 +23,16 @@ export interface TerminalTap {
   typed?(data: string): void;
 }
 
+/** A new shell's output before it is shown: more than a prompt before "ready" is a launcher gone wrong. */
+export const HELD_OUTPUT_BYTES = 16 * 1024;
+
+/** A shell's output wired to the terminal but not yet shown (TerminalOutput.attach). */
+export interface HeldOutput {
+  /** What was held, then everything after it, goes to the terminal. */
+  show(): void;
+  detach: Disposer;
+}
+
 /** What the terminal showed last, kept for a viewer who joins late (the audience, a watcher). */
 export const RECENT_OUTPUT_BYTES = 32 * 1024;
 
@@ -42,11 +52,33 @@ export class TerminalOutput {
     return { inFlight: this.pump.inFlight, buffered: this.pump.buffered, paused: this.pump.isPaused };
   }
 
-  /** Feeds PTY's output to the terminal; a pty that starts while the browser is behind starts paused. */
-  attach(pty: IPty): Disposer {
-    const sub = pty.onData((data) => this.push(data as unknown as Buffer));
-    if (this.pump.isPaused) pty.pause();
-    return () => sub.dispose();
+  /**
+   * Wires PTY's output to the terminal, held back until `show()`: a shell still starting must not
+   * write into the one the learner is using (the old shell runs until the new one is ready). Held
+   * output is kept up to HELD_OUTPUT_BYTES (a prompt, a launcher's warning); `detach` unwires it.
+   */
+  attach(pty: IPty): HeldOutput {
+    let held: Buffer[] | null = [];
+    let heldBytes = 0;
+    const sub = pty.onData((data) => {
+      const chunk = data as unknown as Buffer;
+      if (held === null) this.push(chunk);
+      else if (heldBytes + chunk.length <= HELD_OUTPUT_BYTES) {
+        held.push(chunk);
+        heldBytes += chunk.length;
+      }
+    });
+    return {
+      show: () => {
+        if (held === null) return;
+        const chunks = held;
+        held = null;
+        for (const chunk of chunks) this.push(chunk);
+        // A pty that starts while the browser is behind starts paused.
+        if (this.pump.isPaused) pty.pause();
+      },
+      detach: () => sub.dispose(),
+    };
   }
 
   /** One banner line naming CHANGES and what became of the shell ("new shell"); nothing when nothing changed. */

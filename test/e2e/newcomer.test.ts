@@ -1,7 +1,10 @@
 // What a new user hit (issue 13), each in a real browser against a real server: Run types where
 // the learner sees and without a stray "^C"; predictions can be picked, the pick is saved before
 // the answer shows and is judged; the inspector follows commands; switch labels and hints say what
-// is true; the diagnosis panel follows the session; live cgroup limits have a form.
+// is true; the diagnosis panel follows the session; live cgroup limits have a form; a shell that
+// fails to start leaves the old one running, and its error banner goes once a fix applies; a
+// check the lesson itself undoes stays passed, and its row says it is not true now.
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { hook, launchChromium, showSidePanel, terminalText, typeCommand, waitForTerminal } from '../helpers/browser.js';
@@ -16,7 +19,7 @@ const prompt = (from = 0) => waitForTerminal(page, /[#$] $/, from);
 
 async function openLesson(id: string): Promise<void> {
   await page.goto(`${lab.url}/?token=${lab.token}#/lesson/${id}`);
-  await page.waitForFunction((lesson) => document.title.startsWith(lesson), { 7: 'cgroups', 1: 'UTS namespace', 12: 'Capabilities' }[Number(id.slice(0, 2))] ?? '');
+  await page.waitForFunction((lesson) => document.title.startsWith(lesson), { 7: 'cgroups', 1: 'UTS namespace', 12: 'Capabilities', 16: 'Containers and virtual machines' }[Number(id.slice(0, 2))] ?? '');
   await prompt();
 }
 
@@ -168,5 +171,67 @@ describe('the switches', () => {
     await typeCommand(page, 'cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max 2>/dev/null');
     await waitForTerminal(page, /\r?\n20\r?\n[\s\S]*[#$] $/, after);
     expect(await page.getByTestId('limit-pids').inputValue()).toBe('20');
+  });
+});
+
+describe('the settings editor', () => {
+  /** Keyboard only, with Monaco's find and replace (its inputs do not auto-close quotes and brackets as the editor does). */
+  async function replaceInEditor(find: string, replacement: string): Promise<void> {
+    await page.locator('[data-testid="settings-editor"] .monaco-editor .view-lines').click();
+    await page.keyboard.press('Control+h');
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type(find);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type(replacement);
+    await page.keyboard.press('Control+Alt+Enter');
+    await page.keyboard.press('Escape');
+  }
+  const apply = async () => {
+    await page.keyboard.press('Control+Enter');
+    await page.waitForFunction(() => /^(Applied|Not applied)/.test(document.querySelector('[data-testid="settings-status"]')?.textContent ?? ''), undefined, { timeout: 20_000 });
+  };
+  const shellAlerts = () => page.locator('#alerts .alert[data-topic="shell"]');
+
+  it('a shell that fails to start leaves the old one and a banner; the banner goes once a fix applies', async () => {
+    await openLesson('01-uts-namespace');
+    await page.getByTestId('tab-settings').click();
+    // Monaco renders only the lines in view; the find widget scrolls to the one it selects.
+    await page.waitForFunction(() => document.querySelector('[data-testid="settings-editor"] .view-lines')?.textContent?.includes('"hostname"'), undefined, { timeout: 30_000 });
+    const pid = (await hook(page, 'lastReady'))!.pid;
+    // Above the kernel's fs.nr_open: the launcher gets as far as step "rlimits" before it fails.
+    const tooMany = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8')) + 1;
+    await replaceInEditor('"rlimits": {}', `"rlimits": {"nofile": {"soft": 1024, "hard": ${tooMany}}}`);
+    await apply();
+    expect(await page.getByTestId('settings-status').textContent()).toMatch(/^Not applied: .*prlimit\(nofile\)/);
+    await shellAlerts().first().waitFor();
+    expect(await shellAlerts().first().textContent()).toMatch(/step: rlimits/);
+    expect((await hook(page, 'lastReady'))!.pid).toBe(pid);
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+    // The fix: a hard limit the kernel takes. A new shell, and the stale banner is gone.
+    await replaceInEditor(String(tooMany), '4096');
+    await apply();
+    expect(await page.getByTestId('settings-status').textContent()).toMatch(/^Applied: /);
+    await page.waitForFunction((old) => (window as unknown as { isolab: { lastReady(): { pid: number } | null } }).isolab.lastReady()?.pid !== old, pid);
+    expect(await shellAlerts().count()).toBe(0);
+  });
+});
+
+describe('a check the lesson itself undoes', () => {
+  it('shows as passed earlier and not true now (lesson 16: the ballast written, then removed)', async () => {
+    await openLesson('16-containers-vs-vms');
+    const row = page.getByTestId('check-memory-counted');
+    await row.waitFor();
+    expect(await row.getAttribute('data-state')).toBe('not-yet');
+    await typeCommand(page, 'dd if=/dev/zero of=/dev/shm/ballast bs=1M count=50');
+    await page.waitForFunction(() => document.querySelector('[data-testid="check-memory-counted"]')?.getAttribute('data-state') === 'passed', undefined, { timeout: 15_000 });
+    await typeCommand(page, 'rm /dev/shm/ballast');
+    await page.waitForFunction(() => document.querySelector('[data-testid="check-memory-counted"]')?.getAttribute('data-state') === 'passed-earlier', undefined, { timeout: 15_000 });
+    // Both at once: the tick of a passed check, and what is true now.
+    expect(await row.getAttribute('data-passed')).toBe('false');
+    expect(await row.locator('.check-mark').textContent()).toBe('✓');
+    expect(await page.getByTestId('check-note-memory-counted').textContent()).toBe('passed earlier · not true now');
+    expect(await row.locator('.check-hint').count()).toBe(0);
+    expect(await page.locator('.checks-summary').textContent()).toBe('Done: every check has passed (1 not true now).');
   });
 });

@@ -109,6 +109,53 @@ describe('sandbox:apply (the settings editor)', () => {
     expect(client.readies.at(-1)!.pid).toBe(pid);
   });
 
+  it('more CPUs than this host has: refused by field before anything is replaced, the same shell runs on', async () => {
+    const { client, info } = await newSession(lab);
+    const exits: unknown[] = [];
+    client.socket.on('sandbox:exit', (e) => exits.push(e));
+    const readies = client.readies.length;
+    const pid = client.readies.at(-1)!.pid;
+    const reply = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, resources: { ...info.spec.resources, cgroup: true, cpus: 99 } } });
+    expect(reply).toMatchObject({ ok: false, code: 'bad_request', issues: [{ path: ['spec', 'resources', 'cpus'], message: expect.stringMatching(/CPUs? online/) }] });
+    const cpuset = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, resources: { ...info.spec.resources, cgroup: true, cpusetCpus: '4095' } } });
+    expect(cpuset).toMatchObject({ ok: false, code: 'bad_request', issues: [{ path: ['spec', 'resources', 'cpusetCpus'], message: expect.stringMatching(/no CPU 4095/) }] });
+    // Seen from the host: the very same shell process.
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+    expect((await client.run('echo still here')).trim()).toBe('still here');
+    expect(client.readies.length).toBe(readies);
+    expect(exits).toEqual([]);
+  });
+
+  it('settings the launcher refuses only at a later step: an error, and the old shell goes on', async () => {
+    const { client, info } = await newSession(lab);
+    const exits: unknown[] = [];
+    client.socket.on('sandbox:exit', (e) => exits.push(e));
+    const readies = client.readies.length;
+    const pid = client.readies.at(-1)!.pid;
+    const from = client.text.length;
+    // Above fs.nr_open (1048576 by default): prlimit refuses it even for root, in the container's
+    // child at step "rlimits", after the cgroup and namespaces were made.
+    const nrOpen = Number(readFileSync('/proc/sys/fs/nr_open', 'utf8'));
+    const nofile = { soft: nrOpen + 1, hard: nrOpen + 1 };
+    const reply = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, rlimits: { nofile } } });
+    expect(reply).toMatchObject({ ok: false, code: 'launch_failed', message: expect.stringMatching(/prlimit\(nofile\)/) });
+    expect(client.errors).toContainEqual(expect.objectContaining({ code: 'launch_failed', step: 'rlimits' }));
+    await client.waitForText(/not applied: the new shell failed at step "rlimits"; this one goes on/, { from });
+    expect(existsSync(`/proc/${pid}`)).toBe(true);
+    expect((await client.run('echo $$')).trim()).toMatch(/^\d+$/);
+    expect(client.readies.length).toBe(readies);
+    expect(exits).toEqual([]);
+    const session = [...lab.app.sessions.values()].find((s) => s.shellPid === pid)!;
+    expect(session.currentSpec.rlimits).toEqual({});
+    // The fix applies as usual: a new shell, the old one gone.
+    const fixed = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, rlimits: { nofile: { soft: 4096, hard: 4096 } } } });
+    expect(fixed.ok).toBe(true);
+    const next = client.readies.at(-1)!.pid;
+    expect(next).not.toBe(pid);
+    expect((await client.run('ulimit -n')).trim()).toBe('4096');
+    await client.waitFor(() => (existsSync(`/proc/${pid}`) ? undefined : true), 'the old shell to be stopped');
+  });
+
   it('seccomp "custom" before a profile was applied is refused, naming the field', async () => {
     const { client, info } = await newSession(lab);
     const reply = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, seccomp: 'custom' } });
@@ -320,6 +367,32 @@ describe('progress', () => {
       // Another learner on the same server sees none of it.
       const { info: other } = await newSession(lab, { learnerId: '9f0c2c1e-5a5b-4c1d-9e2f-0a1b2c3d4e5f' });
       expect(other.progress).toEqual({ saving: true, lastLesson: null, lessons: {} });
+    });
+  });
+
+  it('a check once passed stays passed when following the lesson undoes it (lesson 16\'s own rm)', async () => {
+    await withLab({ progressFile: join(dir, 'undone.sqlite') }, async (lab) => {
+      const { client } = await newSession(lab, { lessonId: '16-containers-vs-vms', learnerId: LEARNER });
+      const counted = (from: number) => client.statuses.slice(from).find((st) => st.lessonId === '16-containers-vs-vms' && st.checks.some((c) => c.id === 'memory-counted' && c.passed));
+      client.type('dd if=/dev/zero of=/dev/shm/ballast bs=1M count=50\r');
+      const passed = await client.waitFor(() => counted(0), 'memory-counted to pass', 15_000);
+      const passedAt = passed.checks.find((c) => c.id === 'memory-counted')!.passedAt;
+      expect(passedAt).toEqual(expect.any(String));
+      // The lesson's next step gives the memory back: the check is no longer true now.
+      const from = client.statuses.length;
+      client.type('rm /dev/shm/ballast\r');
+      const undone = await client.waitFor(
+        () => client.statuses.slice(from).find((st) => st.checks.some((c) => c.id === 'memory-counted' && !c.passed)),
+        'memory-counted to be false again',
+        15_000,
+      );
+      expect(undone.checks.find((c) => c.id === 'memory-counted')).toMatchObject({ passed: false, passedAt });
+      expect(undone.allPassed).toBe(false);
+      // Progress keeps it, and the lesson is complete: each of its checks has passed.
+      const session = [...lab.app.sessions.values()].at(-1)!;
+      const lesson = session.progress().lessons['16-containers-vs-vms']!;
+      expect(lesson.checks['memory-counted']).toBe(passedAt);
+      expect(lesson.completedAt).not.toBeNull();
     });
   });
 

@@ -136,7 +136,7 @@ export class LabSession {
     const id = TOGGLE_IDS[0];
     if (!spec || !this.info) return;
     const reply = await api.toggle(this.d.socket, id, isToggleOn(spec, id));
-    if (!reply.ok) this.d.alerts.show('The shell could not be restarted.', reply.message);
+    if (!reply.ok) this.d.alerts.show('The shell could not be restarted.', reply.message, 'shell');
   }
 
   private async boot(): Promise<void> {
@@ -157,7 +157,7 @@ export class LabSession {
       return;
     }
     if (!reply.ok) {
-      alerts.show('Could not start a shell.', reply.message);
+      alerts.show('Could not start a shell.', reply.message, 'shell');
       shellStatus.failed(reply.message);
       this.d.diagnosis.setAvailability('failed');
       return;
@@ -250,13 +250,15 @@ export class LabSession {
     socket.on('term:output', (data) => terminal.writeOutput(data));
     socket.on('sandbox:ready', (ready) => {
       this.ready = ready;
+      // A shell runs again: whatever said one could not start is history now.
+      alerts.clear('shell');
       board.setSpec(ready.spec);
       this.d.editor.setSpec(ready.spec);
       shellStatus.ready(ready);
     });
     socket.on('sandbox:updated', ({ spec }) => board.setSpec(spec));
     socket.on('sandbox:exit', ({ code }) => shellStatus.exited(code));
-    socket.on('sandbox:error', (err) => alerts.show(err.message, err.step ? `(step: ${err.step})` : undefined));
+    socket.on('sandbox:error', (err) => alerts.show(err.message, err.step ? `(step: ${err.step})` : undefined, 'shell'));
     socket.on('session:error', (err) => alerts.show(`The server rejected "${err.event}": ${err.message}`));
     socket.on('inspector:update', (view) => inspector.update(view));
     socket.on('lesson:status', (status) => {

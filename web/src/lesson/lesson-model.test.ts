@@ -55,6 +55,30 @@ describe('checkPanel', () => {
     expect(checkPanel(view, status([true, true]))).toMatchObject({ allPassed: true, summary: 'All 2 checks pass.' });
   });
 
+  it('keeps a check that passed earlier as passed, and says it is not true now', () => {
+    const undone = status([false, true]);
+    undone.checks[0] = { ...undone.checks[0]!, passedAt: '2025-01-01T00:00:00.000Z' };
+    const panel = checkPanel(view, undone);
+    expect(panel.rows[0]).toMatchObject({ passed: false, state: 'passed-earlier', note: 'passed earlier · not true now' });
+    expect(panel.rows[1]).toMatchObject({ passed: true, state: 'passed', note: '' });
+    expect(panel).toMatchObject({ allPassed: false, done: true, summary: 'Done: every check has passed (1 not true now).' });
+    expect(currentTask(panel)).toBe('Every check has passed.');
+  });
+
+  it('counts passes from saved progress, before the first status and beside it', () => {
+    const saved = { rename: '2025-01-01T00:00:00.000Z' };
+    const before = checkPanel(view, null, saved);
+    expect(before.rows.map((r) => [r.id, r.state, r.note])).toEqual([
+      ['rename', 'passed-earlier', 'passed earlier'],
+      ['host', 'not-yet', ''],
+    ]);
+    expect(before).toMatchObject({ done: false, summary: '1 of 2 checks passed earlier; checking now…' });
+    const now = checkPanel(view, status([false, false]), saved);
+    expect(now.rows[0]).toMatchObject({ state: 'passed-earlier', note: 'passed earlier · not true now', passedAt: saved.rename });
+    expect(now.summary).toBe('0 of 2 checks pass; 1 more passed earlier.');
+    expect(currentTask(now)).toBe('Host keeps its name');
+  });
+
   it('ignores a status that belongs to another lesson', () => {
     expect(checkPanel(view, status([true, true], '02-pid-namespace')).allPassed).toBe(false);
   });

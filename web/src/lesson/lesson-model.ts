@@ -1,5 +1,6 @@
 // Lesson logic that needs no DOM: what a command block asks for, and which check rows to show
-// (the lesson's tasks as "not yet" until the server's first status for that lesson arrives).
+// (the lesson's tasks as "not yet" until the server's first status for that lesson arrives; a check
+// that passed earlier stays passed, and its row says whether it is true now).
 import { CHOICE_LETTERS, type CheckResult, type LessonStatus, type LessonSummary, type LessonView } from '../../../common/protocol.js';
 
 export interface CommandBlock {
@@ -14,26 +15,56 @@ export function readCommandBlock(dataset: Record<string, string | undefined>, co
   return { command, interrupt: dataset['interrupt'] === 'true' };
 }
 
+/**
+ * A check row: true now; passed earlier but not true now (following the lesson undid it, or a
+ * switch changed what it sees: it stays passed for progress); or not yet.
+ */
+export type CheckState = 'passed' | 'passed-earlier' | 'not-yet';
+
+export interface CheckRow extends CheckResult {
+  state: CheckState;
+  /** What the row says beside its title, for a check passed earlier; empty otherwise. */
+  note: string;
+}
+
 export interface CheckPanel {
-  rows: CheckResult[];
+  rows: CheckRow[];
+  /** Every check is true now. */
   allPassed: boolean;
+  /** Every check has passed, now or earlier: the lesson is done (its progress says so too). */
+  done: boolean;
   summary: string;
 }
 
-export function checkPanel(view: LessonView | null, status: LessonStatus | null): CheckPanel {
+/**
+ * The check rows of VIEW from the server's STATUS (what is true now, and `passedAt`), or before the
+ * first status from the lesson's tasks. SAVED is the learner's saved progress for it (check id →
+ * when it first passed): it counts even before the first status arrives.
+ */
+export function checkPanel(view: LessonView | null, status: LessonStatus | null, saved: Readonly<Record<string, string>> = {}): CheckPanel {
   const current = status && view && status.lessonId === view.id ? status : null;
-  const rows: CheckResult[] = current
+  const results: CheckResult[] = current
     ? current.checks
     : (view?.tasks ?? []).map((t) => ({ id: t.id, title: t.title, passed: false }));
+  const rows = results.map((r): CheckRow => {
+    const passedAt = r.passedAt ?? saved[r.id];
+    if (r.passed) return { ...r, state: 'passed', note: '' };
+    if (!passedAt) return { ...r, state: 'not-yet', note: '' };
+    // Before the first status, nothing is known about now.
+    return { ...r, passedAt, state: 'passed-earlier', note: current ? 'passed earlier · not true now' : 'passed earlier' };
+  });
   const allPassed = current?.allPassed ?? false;
-  const passed = rows.filter((r) => r.passed).length;
+  const done = rows.length > 0 && rows.every((r) => r.state !== 'not-yet');
+  const now = rows.filter((r) => r.state === 'passed').length;
+  const earlier = rows.filter((r) => r.state === 'passed-earlier').length;
   let summary: string;
   if (!view) summary = '';
   else if (rows.length === 0) summary = current ? 'This lesson has no automatic checks.' : 'Waiting for the first check…';
   else if (allPassed) summary = `All ${rows.length} checks pass.`;
-  else if (!current) summary = 'Waiting for the first check…';
-  else summary = `${passed} of ${rows.length} checks pass.`;
-  return { rows, allPassed, summary };
+  else if (!current) summary = earlier ? `${earlier} of ${rows.length} checks passed earlier; checking now…` : 'Waiting for the first check…';
+  else if (done) summary = `Done: every check has passed (${earlier} not true now).`;
+  else summary = `${now} of ${rows.length} checks pass${earlier ? `; ${earlier} more passed earlier` : ''}.`;
+  return { rows, allPassed, done, summary };
 }
 
 export function nextLesson(lessons: readonly LessonSummary[], id: string): LessonSummary | undefined {
@@ -54,9 +85,10 @@ export function predictionVerdict(pick: number | undefined, correct: number | un
     : { tone: 'wrong', text: `Not this time: you picked ${letter(pick)}; the answer is ${letter(correct)}.` };
 }
 
-/** The task to show a presenter: the first check that does not pass yet. */
+/** The task to show a presenter: the first check that has not passed yet (one passed earlier is done). */
 export function currentTask(panel: CheckPanel): string {
-  const open = panel.rows.find((r) => !r.passed);
+  const open = panel.rows.find((r) => r.state === 'not-yet');
   if (open) return open.title;
-  return panel.rows.length ? 'Every check passes.' : '';
+  if (!panel.rows.length) return '';
+  return panel.allPassed ? 'Every check passes.' : 'Every check has passed.';
 }

@@ -6,7 +6,7 @@ import { copyText } from '../terminal/clipboard.js';
 import { h } from '../app/dom.js';
 import type { Step } from '../present/steps.js';
 import { shorten } from '../present/steps.js';
-import { checkPanel, currentTask, nextLesson, readCommandBlock, type CommandBlock } from './lesson-model.js';
+import { checkPanel, currentTask, nextLesson, readCommandBlock, type CheckPanel, type CheckState, type CommandBlock } from './lesson-model.js';
 import { Prediction } from './prediction.js';
 import { lessonHash } from '../app/url.js';
 
@@ -75,7 +75,7 @@ export class LessonPane {
   }
 
   get state(): LessonState {
-    return { view: this.view, steps: this.commandSteps, task: this.view ? currentTask(checkPanel(this.view, this.status)) : '' };
+    return { view: this.view, steps: this.commandSteps, task: this.view ? currentTask(this.checkPanel()) : '' };
   }
 
   showLoading(title = 'Loading the lesson…'): void {
@@ -127,6 +127,12 @@ export class LessonPane {
   setProgress(progress: LearnerProgress): void {
     this.progress = progress;
     this.restorePredictions();
+    // Checks passed on an earlier visit count before the first status arrives.
+    this.renderChecks();
+  }
+
+  private checkPanel(): CheckPanel {
+    return checkPanel(this.view, this.status, this.view ? this.progress?.lessons[this.view.id]?.checks : undefined);
   }
 
   private restorePredictions(): void {
@@ -159,24 +165,27 @@ export class LessonPane {
   }
 
   private renderChecks(): void {
-    const panel = checkPanel(this.view, this.status);
-    this.checks.dataset['state'] = panel.allPassed ? 'passed' : 'pending';
+    const panel = this.checkPanel();
+    this.checks.dataset['state'] = panel.done ? 'passed' : 'pending';
     this.checks.hidden = this.view === null;
     this.summary.textContent = panel.summary;
+    const spoken: Record<CheckState, string> = { passed: 'Passed: ', 'passed-earlier': 'Passed earlier: ', 'not-yet': 'Not yet: ' };
     this.list.replaceChildren(
       ...panel.rows.map((row) =>
         h(
           'li',
-          { class: 'check', 'data-testid': `check-${row.id}`, 'data-passed': String(row.passed) },
-          h('span', { class: 'check-mark', 'aria-hidden': 'true' }, row.passed ? '✓' : '✗'),
-          h('span', { class: 'visually-hidden' }, row.passed ? 'Passed: ' : 'Not yet: '),
+          { class: 'check', 'data-testid': `check-${row.id}`, 'data-passed': String(row.passed), 'data-state': row.state },
+          h('span', { class: 'check-mark', 'aria-hidden': 'true' }, row.state === 'not-yet' ? '✗' : '✓'),
+          h('span', { class: 'visually-hidden' }, spoken[row.state]),
           h('span', { class: 'check-title' }, row.title),
-          !row.passed && row.hint ? hintElement(row.hint, row.hintHtml) : null,
+          row.note ? h('span', { class: 'check-note', 'data-testid': `check-note-${row.id}` }, row.note) : null,
+          // A hint says how to make it true; one already passed needs none (the lesson may have undone it on purpose).
+          row.state === 'not-yet' && row.hint ? hintElement(row.hint, row.hintHtml) : null,
         ),
       ),
     );
     for (const listener of this.listeners) listener(this.state);
-    const following = this.view && panel.allPassed ? nextLesson(this.lessons, this.view.id) : undefined;
+    const following = this.view && panel.done ? nextLesson(this.lessons, this.view.id) : undefined;
     this.next.replaceChildren(
       ...(following ? [h('a', { href: lessonHash(following.id), class: 'next-link' }, `Next: ${following.number} · ${following.title} →`)] : []),
     );
