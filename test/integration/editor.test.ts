@@ -14,6 +14,7 @@ import { SeccompProfile } from '../../common/seccomp-profile.js';
 import type { ContainerSpec } from '../../common/spec.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
 import { LabClient, startLab, type LabOptions, type RunningLab } from '../helpers/lab.js';
+import { useLab } from '../helpers/use-lab.js';
 
 const hostInode = (ns: string) => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/self/ns/${ns}`))![1]);
 const LEARNER = '3b241101-e2bb-4255-8caf-4136c566a962';
@@ -43,14 +44,16 @@ async function withLab<T>(opts: LabOptions, fn: (lab: RunningLab) => Promise<T>)
   }
 }
 
+/** A session, with what is needed to show its shell survived: its exits, its ready count and its shell's PID. */
+async function watchedSession(lab: RunningLab): Promise<{ client: LabClient; info: SessionInfo; exits: unknown[]; readies: number; pid: number }> {
+  const { client, info } = await newSession(lab);
+  const exits: unknown[] = [];
+  client.socket.on('sandbox:exit', (e) => exits.push(e));
+  return { client, info, exits, readies: client.readies.length, pid: client.readies.at(-1)!.pid };
+}
+
 describe('sandbox:apply (the settings editor)', () => {
-  let lab: RunningLab;
-  beforeAll(async () => {
-    lab = await startLab();
-  });
-  afterAll(async () => {
-    await lab.close();
-  });
+  const lab = useLab();
 
   it('applies an edited hostname: a new shell with it, the host untouched', async () => {
     const { client, info } = await newSession(lab, { lessonId: '01-uts-namespace' });
@@ -110,11 +113,7 @@ describe('sandbox:apply (the settings editor)', () => {
   });
 
   it('more CPUs than this host has: refused by field before anything is replaced, the same shell runs on', async () => {
-    const { client, info } = await newSession(lab);
-    const exits: unknown[] = [];
-    client.socket.on('sandbox:exit', (e) => exits.push(e));
-    const readies = client.readies.length;
-    const pid = client.readies.at(-1)!.pid;
+    const { client, info, exits, readies, pid } = await watchedSession(lab);
     const reply = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, resources: { ...info.spec.resources, cgroup: true, cpus: 99 } } });
     expect(reply).toMatchObject({ ok: false, code: 'bad_request', issues: [{ path: ['spec', 'resources', 'cpus'], message: expect.stringMatching(/CPUs? online/) }] });
     const cpuset = await client.request<ApplyResult>('sandbox:apply', { spec: { ...info.spec, resources: { ...info.spec.resources, cgroup: true, cpusetCpus: '4095' } } });
@@ -127,11 +126,7 @@ describe('sandbox:apply (the settings editor)', () => {
   });
 
   it('settings the launcher refuses only at a later step: an error, and the old shell goes on', async () => {
-    const { client, info } = await newSession(lab);
-    const exits: unknown[] = [];
-    client.socket.on('sandbox:exit', (e) => exits.push(e));
-    const readies = client.readies.length;
-    const pid = client.readies.at(-1)!.pid;
+    const { client, info, exits, readies, pid } = await watchedSession(lab);
     const from = client.text.length;
     // Above fs.nr_open (1048576 by default): prlimit refuses it even for root, in the container's
     // child at step "rlimits", after the cgroup and namespaces were made.
@@ -210,13 +205,7 @@ describe('the workshop floor in the settings editor', () => {
 });
 
 describe('seccomp:get / seccomp:apply', () => {
-  let lab: RunningLab;
-  beforeAll(async () => {
-    lab = await startLab();
-  });
-  afterAll(async () => {
-    await lab.close();
-  });
+  const lab = useLab();
 
   it('starts from the shipped profile (or a starter profile when none is shipped)', async () => {
     const { client } = await newSession(lab);
@@ -280,13 +269,7 @@ describe('seccomp:get / seccomp:apply', () => {
 });
 
 describe('the code view endpoint', () => {
-  let lab: RunningLab;
-  beforeAll(async () => {
-    lab = await startLab({ token: 'source-token' });
-  });
-  afterAll(async () => {
-    await lab.close();
-  });
+  const lab = useLab({ token: 'source-token' });
   const get = (path: string, token?: string) => fetch(`${lab.url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
 
   it('serves the launcher\'s real source with the primitive\'s function lines', async () => {

@@ -7,6 +7,7 @@ import type { ExportView, InspectorView, SessionInfo } from '../../common/protoc
 import { ContainerSpec } from '../../common/spec.js';
 import { descendantsOf, listProcesses } from '../../server/observe/proc.js';
 import { LabClient, startLab, type RunningLab } from '../helpers/lab.js';
+import { useLab } from '../helpers/use-lab.js';
 
 const hostInode = (ns: string) => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/self/ns/${ns}`))![1]);
 
@@ -182,13 +183,7 @@ function processAlive(pid: number): boolean {
 }
 
 describe('a workshop server', () => {
-  let workshop: RunningLab;
-  beforeAll(async () => {
-    workshop = await startLab({ mode: 'workshop' });
-  });
-  afterAll(async () => {
-    await workshop.close();
-  });
+  const workshop = useLab({ mode: 'workshop' });
 
   it('keeps its floor of confinement on, from inside and outside, and refuses to lower it', async () => {
     const client = new LabClient(workshop.url, workshop.token);
