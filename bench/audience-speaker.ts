@@ -11,7 +11,8 @@ import { LabClient } from '../test/helpers/lab.js';
 
 const [url, token, roundsText] = process.argv.slice(2);
 const rounds = Number(roundsText);
-const WARMUP = 20;
+/** Enough rounds for both processes' JITs and the first shells' page faults to settle. */
+const WARMUP = 50;
 const now = () => performance.timeOrigin + performance.now();
 const send = (msg: unknown) => process.send!(msg);
 
