@@ -11,15 +11,18 @@ export class ReplayOverlay {
   private readonly screen: HTMLElement;
   private player: AsciinemaPlayer.Player | null = null;
   private returnFocus: HTMLElement | null = null;
+  private readonly closeButton: HTMLButtonElement;
 
   constructor(stack: HTMLElement) {
     this.title = h('p', { class: 'replay-title', id: 'replay-title' });
     const close = h('button', { type: 'button', class: 'step-button', 'data-testid': 'replay-close' }, 'Close the replay (Esc)');
     close.addEventListener('click', () => this.close());
+    this.closeButton = close;
     this.screen = h('div', { class: 'replay-screen', 'data-testid': 'replay-screen' });
     this.root = h('section', { class: 'replay', role: 'region', 'aria-labelledby': 'replay-title', 'data-testid': 'replay', hidden: true }, h('div', { class: 'replay-bar' }, this.title, close), this.screen);
-    this.root.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Escape') this.close();
+    // Escape from anywhere while it plays: the speaker's hands are on the keyboard, not the mouse.
+    document.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && this.open) this.close();
     });
     stack.append(this.root);
   }
@@ -36,7 +39,7 @@ export class ReplayOverlay {
     this.root.hidden = false;
     this.screen.replaceChildren();
     this.player = AsciinemaPlayer.create({ data: cast }, this.screen, { autoPlay: true, fit: 'both', controls: true, idleTimeLimit: 2 });
-    this.screen.focus();
+    this.closeButton.focus();
   }
 
   close(): void {

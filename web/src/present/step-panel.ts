@@ -45,7 +45,8 @@ export class StepPanel {
     root.replaceChildren(
       h('div', { class: 'step-text' }, this.where, this.task, this.heading, this.intro),
       h('pre', { class: 'step-command' }, this.command),
-      h('div', { class: 'step-actions' }, this.prev, this.runButton, this.next, this.slot),
+      h('div', { class: 'step-actions' }, this.prev, this.runButton, this.next),
+      this.slot,
     );
     root.setAttribute('aria-label', 'The lesson, one step at a time');
     this.render();
