@@ -185,15 +185,16 @@ describe('without an audience listener', () => {
     const plain = await startLab({ demos });
     const other = await context.newPage();
     try {
+      other.on('pageerror', (err) => console.error('[page error]', err));
       await other.goto(`${plain.url}/?token=${plain.token}&present`);
-      await waitForTerminal(other, /[#$] $/m);
+      await waitForTerminal(other, /[#$] $/m, 0, 30_000);
       await other.getByTestId('share').click();
-      await other.getByTestId('share-note').waitFor({ state: 'visible' });
-      expect(await other.getByTestId('share-note').textContent()).toMatch(/--audience/);
+      await other.waitForFunction(() => (document.querySelector('[data-testid="share-card"]')?.textContent ?? '') !== '', undefined, { timeout: 20_000 });
+      expect(await other.getByTestId('share-card').textContent()).toMatch(/--audience/);
       expect(await other.locator('[data-testid="share-qr"]').count()).toBe(0);
     } finally {
       await other.close();
       await plain.close();
     }
-  });
+  }, 90_000);
 });

@@ -49,7 +49,7 @@ describe('the editors', () => {
     await page.goto(`${lab.url}/?token=${lab.token}#/lesson/01-uts-namespace`);
     await waitForTerminal(/[#$] $/m);
     await page.getByTestId('toggle-uts').waitFor();
-    expect(requests.some((r) => /\/assets\/index-[^/]*\.js$/.test(r))).toBe(true);
+    expect(requests.some((r) => /\/assets\/main-[^/]*\.js$/.test(r))).toBe(true);
     expect(requests.filter((r) => MONACO_ASSET.test(r))).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.dataset['editorLoaded'])).toBeUndefined();
   });

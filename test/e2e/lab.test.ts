@@ -31,7 +31,7 @@ describe('the lab page', () => {
     // The page's scripts and styles arrive compressed (the build's .br copies), hashed ones cached for good.
     const assets: { url: string; encoding?: string; cache?: string }[] = [];
     page.on('response', (r) => {
-      if (/\/assets\/index-[^/]+\.(js|css)$/.test(r.url())) assets.push({ url: r.url(), encoding: r.headers()['content-encoding'], cache: r.headers()['cache-control'] });
+      if (/\/assets\/main-[^/]+\.(js|css)$/.test(r.url())) assets.push({ url: r.url(), encoding: r.headers()['content-encoding'], cache: r.headers()['cache-control'] });
     });
     await page.goto(`${lab.url}/?token=${lab.token}#/lesson/01-uts-namespace`);
     await page.getByTestId('terminal').waitFor();
