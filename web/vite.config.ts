@@ -20,8 +20,9 @@ export default defineConfig({
     // Bundling Monaco takes most of the build's time; that is expected, not worth a warning each build.
     rolldownOptions: {
       checks: { bundlerTimings: false },
-      // Two pages: the lab, and the audience's read-only view of a speaker's terminal (/w/CODE).
-      input: { index: `${webRoot}index.html`, watch: `${webRoot}watch.html` },
+      // Three pages: the lab (its entry keeps the name index-*), the speaker's notes window beside it
+      // (speaker.html), and the audience's read-only view of a speaker's terminal (/w/CODE).
+      input: { index: `${webRoot}index.html`, speaker: `${webRoot}speaker.html`, watch: `${webRoot}watch.html` },
     },
   },
   server: {

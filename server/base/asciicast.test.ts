@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AsciicastRecorder, parseAsciicast } from './asciicast.js';
+import { parseAsciicast } from '../../common/asciicast.js';
+import { AsciicastRecorder } from './asciicast.js';
 
 const clock = () => {
   let t = 0;

@@ -3,7 +3,7 @@
 // talk does not sit idle where the speaker talked.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { parseAsciicast, type AsciicastEvent } from '../base/asciicast.js';
+import { parseAsciicast, type AsciicastEvent } from '../../common/asciicast.js';
 
 export const PLAY_USAGE = `Usage: isolab play [--speed N] [--idle-time-limit SECONDS] FILE.cast
 

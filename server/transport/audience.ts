@@ -51,7 +51,11 @@ export function createAudienceServer(deps: { webDir: string; shares: Shares }): 
   });
   app.get('/', (_req, res) => void res.type('text/plain').send('isolab audience view: open the link on the speaker\'s slide (/w/CODE)\n'));
   // Only the page's assets: the lab's own index.html is not this listener's to serve.
-  if (existsSync(deps.webDir)) app.use(express.Router().use(...staticFiles(deps.webDir, /^\/assets\//)));
+  // The page is built with relative links (vite's base './'): at /w/CODE it asks for /w/assets/….
+  if (existsSync(deps.webDir)) {
+    app.use(express.Router().use(...staticFiles(deps.webDir, /^\/assets\//)));
+    app.use('/w', express.Router().use(...staticFiles(deps.webDir, /^\/assets\//)));
+  }
 
   const http = createServer(app);
   // WebSocket only: one long-lived connection per phone, no polling requests from a whole room.

@@ -13,7 +13,7 @@ import type { Recording, ShareInfo } from '../../common/present.js';
 import type { SessionInfo, SideOpened } from '../../common/protocol.js';
 import type { ContainerSpec } from '../../common/spec.js';
 import type { WatchClientEvents, WatchServerEvents } from '../../common/watch.js';
-import { parseAsciicast } from '../../server/base/asciicast.js';
+import { parseAsciicast } from '../../common/asciicast.js';
 import { descendantsOf, listProcesses } from '../../server/observe/proc.js';
 import { LabClient, startLab, type RunningLab } from '../helpers/lab.js';
 

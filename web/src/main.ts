@@ -16,9 +16,15 @@ import { Inspector } from './board/inspector.js';
 import { LabSession } from './app/lab-session.js';
 import { currentLayout, watchLayout, type Layout } from './app/layout.js';
 import { learnerId } from './app/learner.js';
+import { demoFromSearch } from './app/url.js';
 import { LessonMenu } from './lesson/lesson-menu.js';
 import { LessonPane, type LessonState } from './lesson/lesson-pane.js';
+import { DemoControls } from './present/demo-controls.js';
+import { HostTerminal } from './present/host-terminal.js';
 import { Presenter } from './present/presenter.js';
+import { Recorder } from './present/recorder.js';
+import { ReplayOverlay } from './present/replay.js';
+import { SharePanel } from './present/share.js';
 import { StepPanel } from './present/step-panel.js';
 import type { StepSource } from './present/steps.js';
 import { installRegionCycling } from './app/regions.js';
@@ -45,6 +51,10 @@ interface IsolabHooks {
   lastReady(): SandboxReady | null;
   layout(): Layout;
   presenting(): boolean;
+  /** The text of the host terminal beside the container's (presenter mode), '' when it is not open. */
+  hostTerminalText(): string;
+  /** The open scripted demo's id, '' when the lesson is shown. */
+  demoId(): string;
 }
 declare global {
   interface Window {
@@ -61,10 +71,12 @@ const theme = new ThemeSwitch(byId<HTMLButtonElement>('theme-toggle'), (t) => {
   terminal.setTheme(palette());
   editor.setTheme(t);
   tabs.setTheme(palette());
+  hostTerminal.setTheme(palette());
 });
 const textSize = new TextSize(byId('text-size'), (sizes) => {
   terminal.setFontSize(sizes.terminalPx);
   tabs.setFontSize(sizes.terminalPx);
+  hostTerminal.setFontSize(sizes.terminalPx);
 });
 const terminal = new LabTerminal(byId('terminal'), {
   theme: palette(),
@@ -109,10 +121,11 @@ const pane = new LessonPane(byId('lesson-region'), {
   predicted: (lessonId, predictionId, choice) => lab.predictionAnswered(lessonId, predictionId, choice),
 });
 
+const alerts = new Alerts(byId('alerts'));
 const lab: LabSession = new LabSession({
   socket,
   terminal,
-  alerts: new Alerts(byId('alerts')),
+  alerts,
   connection: new ConnectionIndicator(byId('connection')),
   menu: new LessonMenu(byId('lesson-menu')),
   pane,
@@ -148,13 +161,56 @@ const lessonSteps = (state: LessonState): StepSource => ({
   steps: state.steps,
   task: state.task,
 });
-pane.listen((state) => steps.setSource(lessonSteps(state)));
+let lessonState: LessonState | null = null;
+pane.listen((state) => {
+  lessonState = state;
+  if (!demos.demoId) steps.setSource(lessonSteps(state));
+});
+
+// A scripted demo (a picker, or ?demo=ID), the host's shell beside the container's, Record,
+// Plan B's replay and sharing with the audience: all in the step panel.
+const terminalStack = byId('terminal').parentElement!;
+const hostTerminal = new HostTerminal(terminalStack, {
+  socket,
+  theme: palette(),
+  fontSize: () => textSize.sizes.terminalPx,
+  onLeave: (backwards) => moveFocus(backwards),
+  hasSession: () => lab.hasSession,
+  refused: (message) => alerts.show('No host terminal beside the container’s.', message),
+});
+const replay = new ReplayOverlay(terminalStack);
+const demos: DemoControls = new DemoControls({
+  socket,
+  steps,
+  host: hostTerminal,
+  typeIntoContainer: (data) => lab.sendInput(data),
+  showContainerShell: async () => {
+    if (replay.open) replay.close();
+    if (tabs.current !== 'container') await tabs.select('container');
+  },
+  showLesson: () => lessonState && steps.setSource(lessonSteps(lessonState)),
+  replay: (cast, title) => replay.play(cast, title),
+  warn: (message) => alerts.show(message),
+});
+const recorder = new Recorder({
+  socket,
+  key: () => demos.demoId,
+  name: () => `isolab-${demos.demoId || 'session'}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`,
+  replay: (cast) => replay.play(cast, 'The recording, with a chapter at every step'),
+  saved: (key, cast) => demos.rehearsalSaved(key, cast),
+});
+const share = new SharePanel(socket);
+steps.slot.append(demos.root, hostTerminal.button, recorder.root, share.button);
+byId('present-steps').append(share.card);
+socket.once('sandbox:ready', () => void demos.load(demoFromSearch(window.location.search)));
 const layout = watchLayout(() => sideTabs.layoutChanged());
 presenter.listen((on) => {
   byId('present-steps').hidden = !on;
   board.setPresenting(on);
   terminal.setHighContrast(on);
   tabs.setHighContrast(on);
+  hostTerminal.setHighContrast(on);
+  if (!on) void hostTerminal.show(false);
   terminal.setTheme(palette());
   tabs.setTheme(palette());
   textSize.setPresenting(on);
@@ -194,6 +250,8 @@ Object.defineProperty(window, 'isolab', {
     lastReady: () => lab.lastReady,
     layout: currentLayout,
     presenting: () => presenter.presenting,
+    hostTerminalText: () => hostTerminal.text(),
+    demoId: () => demos.demoId,
   } satisfies IsolabHooks),
   enumerable: true,
 });

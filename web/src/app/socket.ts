@@ -18,6 +18,8 @@ import type {
   SessionStartRequest,
   SourceView,
 } from '../../../common/protocol.js';
+import type { DemoSummary, DemoView } from '../../../common/demo.js';
+import type { Recording, RecordingStarted, ShareInfo } from '../../../common/present.js';
 import type { ContainerSpec, ToggleId } from '../../../common/spec.js';
 import { takeToken } from './url.js';
 
@@ -119,4 +121,39 @@ export function takeAccessToken(): string | null {
   } catch {
     return token; // storage disabled: this load only
   }
+}
+
+// Presenter mode's requests (common/present.ts): scripted demos, recordings, the audience's view.
+export function listDemos(socket: LabSocket): Promise<Ack<DemoSummary[]>> {
+  return withTimeout(socket.emitWithAck('demo:list'));
+}
+
+export function openDemo(socket: LabSocket, demoId: string): Promise<Ack<DemoView>> {
+  return withTimeout(socket.emitWithAck('demo:open', { demoId }));
+}
+
+/** Reset to step N: a fresh shell with the step's settings, its setup run inside. */
+export function resetDemo(socket: LabSocket, demoId: string, step: number): Promise<Ack<{ spec: ContainerSpec }>> {
+  return withTimeout(socket.emitWithAck('demo:reset', { demoId, step }));
+}
+
+/** The speaker moved to step N: a chapter in the recording. */
+export function demoStep(socket: LabSocket, demoId: string, step: number): Promise<Ack<null>> {
+  return withTimeout(socket.emitWithAck('demo:step', { demoId, step }));
+}
+
+export function startRecording(socket: LabSocket, input: boolean): Promise<Ack<RecordingStarted>> {
+  return withTimeout(socket.emitWithAck('record:start', { input }));
+}
+
+export function stopRecording(socket: LabSocket): Promise<Ack<Recording>> {
+  return withTimeout(socket.emitWithAck('record:stop'));
+}
+
+export function startSharing(socket: LabSocket): Promise<Ack<ShareInfo>> {
+  return withTimeout(socket.emitWithAck('share:start'));
+}
+
+export function stopSharing(socket: LabSocket): Promise<Ack<null>> {
+  return withTimeout(socket.emitWithAck('share:stop'));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lessonHash, lessonIdFromHash, presentingFromSearch, takeToken, withPresenting } from './url.js';
+import { demoFromSearch, lessonHash, lessonIdFromHash, presentingFromSearch, takeToken, withPresenting } from './url.js';
 
 describe('lessonIdFromHash', () => {
   it.each([
@@ -50,5 +50,14 @@ describe('presenter mode in the address', () => {
     expect(withPresenting('http://h/?x=1#/lesson/a', true)).toBe('/?x=1&present#/lesson/a');
     expect(withPresenting('http://h/?present&x=1#a', false)).toBe('/?x=1#a');
     expect(withPresenting('http://h/?present', false)).toBe('/');
+  });
+});
+
+describe('demoFromSearch', () => {
+  it('reads ?demo=ID, and only a well-formed id', () => {
+    expect(demoFromSearch('?present&demo=containers-are-processes')).toBe('containers-are-processes');
+    expect(demoFromSearch('?present')).toBeUndefined();
+    expect(demoFromSearch('?demo=../etc')).toBeUndefined();
+    expect(demoFromSearch('?demo=')).toBeUndefined();
   });
 });

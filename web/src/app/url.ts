@@ -1,6 +1,7 @@
 // What the page reads from its address: the lesson in the hash (#/lesson/01-uts-namespace), presenter
 // mode (?present), and the access token the server printed (?token=…), which is taken out of the
 // address bar at once so it does not end up in bookmarks, screenshots or the history.
+import { DEMO_ID_RE } from '../../../common/demo.js';
 
 /** The same shape the server validates (common/protocol.ts): "01-uts-namespace". */
 const LESSON_ID_RE = /^[0-9]{2}-[a-z0-9-]{1,60}$/;
@@ -42,4 +43,10 @@ export function withPresenting(href: string, on: boolean): string {
   let search = url.searchParams.toString();
   if (on) search = search ? `${search}&present` : 'present';
   return `${url.pathname}${search ? `?${search}` : ''}${url.hash}`;
+}
+
+/** The scripted demo asked for with ?demo=ID (`isolab present DEMO` prints it), if its id is well formed. */
+export function demoFromSearch(search: string): string | undefined {
+  const id = new URLSearchParams(search).get('demo');
+  return id && DEMO_ID_RE.test(id) && id.length <= 64 ? id : undefined;
 }

@@ -1,9 +1,9 @@
 // Presenter mode's lesson pane: the step at hand only — where it is (lesson, step 2 of 7), the task
 // not yet done, the heading and sentence before the command, the command in large type — with
 // Previous, Run and Next (Alt+PageUp, Alt+Enter, Alt+PageDown). Run types the command into the
-// shell and moves on to the next step. Its steps come from a StepSource: today the open lesson
-// (main.ts); a scripted demo can set its own with setSource, and put its controls (reset to step
-// N, a recording to fall back on) in `slot`.
+// shell and moves on to the next step. Its steps come from a StepSource: the open lesson (main.ts),
+// or a scripted demo (demo-controls.ts), whose driver types each command of a step in turn and
+// hears of every move; the demo's own controls (reset to step N, Plan B) go in `slot`.
 import { h } from '../app/dom.js';
 import type { CommandBlock } from '../lesson/lesson-model.js';
 import { StepCursor, type StepSource } from './steps.js';
@@ -45,29 +45,49 @@ export class StepPanel {
     root.replaceChildren(
       h('div', { class: 'step-text' }, this.where, this.task, this.heading, this.intro),
       h('pre', { class: 'step-command' }, this.command),
-      h('div', { class: 'step-actions' }, this.prev, this.runButton, this.next, this.slot),
+      h('div', { class: 'step-actions' }, this.prev, this.runButton, this.next),
+      this.slot,
     );
     root.setAttribute('aria-label', 'The lesson, one step at a time');
     this.render();
   }
 
   setSource(source: StepSource): void {
+    const before = this.source?.id;
     this.source = source;
     this.cursor.follow(source);
     this.render();
+    if (source.id !== before) source.driver?.moved(this.cursor.index);
+  }
+
+  /** The step shown (0-based). */
+  get index(): number {
+    return this.cursor.index;
   }
 
   move(delta: -1 | 1): void {
+    const from = this.cursor.index;
     this.cursor.move(delta);
     this.render();
+    if (this.cursor.index !== from) this.source?.driver?.moved(this.cursor.index);
   }
 
-  /** Types the step's command into the shell, then shows the next step. */
+  /** Goes to step INDEX (a reset to it). */
+  goTo(index: number): void {
+    while (this.cursor.index < index && !this.cursor.atEnd) this.cursor.move(1);
+    while (this.cursor.index > index && !this.cursor.atStart) this.cursor.move(-1);
+    this.render();
+    this.source?.driver?.moved(this.cursor.index);
+  }
+
+  /** Types the step's command into the shell; the next step once the step has nothing left. */
   runCurrent(): void {
-    const step = this.source?.steps[this.cursor.index];
-    if (!step) return;
-    this.deps.run(step.command);
-    if (!this.cursor.atEnd) this.move(1);
+    const source = this.source;
+    const step = source?.steps[this.cursor.index];
+    if (!source || !step) return;
+    const left = source.driver ? source.driver.run(this.cursor.index) : (this.deps.run(step.command), 'done');
+    if (left === 'done' && !this.cursor.atEnd) this.move(1);
+    else this.render();
   }
 
   private render(): void {
@@ -77,7 +97,14 @@ export class StepPanel {
     this.task.textContent = source?.task ? `Task: ${source.task}` : '';
     this.heading.textContent = step?.heading ? `${step.heading}${step.intro ? ' — ' : ''}` : '';
     this.intro.textContent = step?.intro ?? '';
-    this.command.textContent = step?.command.command ?? '';
+    if (step?.script) {
+      // Every command of the demo's step, the ones typed already dimmed, the next one marked.
+      this.command.replaceChildren(
+        ...step.script.lines.map((line, i) =>
+          h('span', { class: 'step-line', 'data-state': i < step.script!.typed ? 'typed' : i === step.script!.typed ? 'next' : 'later', 'data-shell': line.shell }, `${line.shell === 'host' ? 'host$ ' : '$ '}${line.text}\n`),
+        ),
+      );
+    } else this.command.textContent = step?.command.command ?? '';
     this.prev.setAttribute('aria-disabled', String(!step || this.cursor.atStart));
     this.next.setAttribute('aria-disabled', String(!step || this.cursor.atEnd));
     this.runButton.setAttribute('aria-disabled', String(!step));

@@ -9,6 +9,22 @@ export interface Step {
   heading: string;
   /** The paragraph before the command, shortened. */
   intro: string;
+  /** A scripted demo's step: every command it types, one per Run, and how many are typed already. */
+  script?: { lines: readonly ScriptLine[]; typed: number };
+}
+
+/** One command of a demo step, and which shell it is typed into. */
+export interface ScriptLine {
+  text: string;
+  shell: 'container' | 'host';
+}
+
+/** Who runs a source's steps, when not the panel itself (a lesson's command is typed whole by the page). */
+export interface StepDriver {
+  /** Run on step INDEX: 'more' while the step has commands left (the panel stays), 'done' to move on. */
+  run(index: number): 'more' | 'done';
+  /** The panel now shows step INDEX (a chapter in the recording, the speaker view follows). */
+  moved(index: number): void;
 }
 
 export interface StepSource {
@@ -18,6 +34,7 @@ export interface StepSource {
   steps: readonly Step[];
   /** The task at hand, when the source has one (a lesson's first check that does not pass). */
   task: string;
+  driver?: StepDriver;
 }
 
 /** The intro is a reminder, not the lesson: a projector has room for a sentence or two. */
