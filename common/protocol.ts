@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { TERMINAL_TARGETS, type CompareView, type SideTarget } from './compare.js';
 import type { PresentClientEvents, PresentServerEvents } from './present.js';
 import type { PartialProbeReport } from './probe.js';
-import { MAX_SECCOMP_PROFILE_BYTES, SeccompProfile, seccompProfileBytes } from './seccomp-profile.js';
+import { MAX_SECCOMP_PROFILE_BYTES, SeccompProfile, seccompProfileBytes, utf8Length } from './seccomp-profile.js';
 import { ContainerSpec, Resources, TOGGLE_IDS } from './spec.js';
 
 /** Terminal geometry is clamped to what a real screen can show; anything else is a bad request. */
@@ -126,15 +126,6 @@ export interface SideExit {
 
 /** "Why did that fail?": one command line, as typed (UTF-8), at most 1 KiB. */
 export const MAX_DIAGNOSE_COMMAND_BYTES = 1024;
-/** Bytes of S in UTF-8 (no TextEncoder here: common/ has neither DOM nor Node). A lone surrogate counts 3, as U+FFFD. */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
-  }
-  return n;
-}
 export const DiagnoseRequest = z
   .object({
     command: z

@@ -243,9 +243,10 @@ export const TOGGLES: Record<ToggleId, { label: string; summary: string }> = {
   landlock: { label: 'Landlock', summary: 'writes allowed only under /tmp' },
 };
 
-/** Bytes for a switch's summary: "256 MiB", "1.5 GiB". */
-function humanSize(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+/** Bytes for people: "256 MiB", "1.5 GiB", "512 B"; null is no limit at all. */
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null) return 'unlimited';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let v = bytes;
   let u = 0;
   while (v >= 1024 && u < units.length - 1) {
@@ -272,13 +273,13 @@ export function describeToggle(spec: ContainerSpec, id: ToggleId): { label: stri
     case 'user':
       return { label: base.label, summary: `root inside is uid ${s.userns.hostId} outside, without privileges there` };
     case 'readonly': {
-      const tmpfs = s.filesystem.tmpfs.map((t) => `${t.path} a ${humanSize(t.sizeBytes)} tmpfs`);
+      const tmpfs = s.filesystem.tmpfs.map((t) => `${t.path} a ${formatBytes(t.sizeBytes)} tmpfs`);
       return { label: base.label, summary: `/ mounted read-only; ${tmpfs.length ? tmpfs.join(', ') : 'nowhere to write'}` };
     }
     case 'limits': {
       const r = s.resources;
       const parts = [
-        r.memoryBytes !== null ? `memory ${humanSize(r.memoryBytes)}` : '',
+        r.memoryBytes !== null ? `memory ${formatBytes(r.memoryBytes)}` : '',
         r.cpus !== null ? `${r.cpus} CPU` : '',
         r.pidsLimit !== null ? `${r.pidsLimit} processes` : '',
       ].filter(Boolean);

@@ -61,26 +61,24 @@ Exit status 2 for a refused option.`;
 const EXIT_RUN_FAILED = 125;
 const EXIT_USAGE = 2;
 
+/** Every command, by the word that names it; help and unknown words are main's. */
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  serve: (args) => serveCommand(args),
+  run: (args) => run(args),
+  export: (args) => exportSpec(args),
+  lessons: (args) => lessons(args),
+  present: (args) => presentCommand(args),
+  demos: (args) => demos(args),
+  play: (args) => play(args),
+  compare: (args) => compareCommand(args),
+};
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    const handler = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (handler) return await handler(rest);
     switch (command) {
-      case 'serve':
-        return await serveCommand(rest);
-      case 'run':
-        return await run(rest);
-      case 'export':
-        return await exportSpec(rest);
-      case 'lessons':
-        return await lessons(rest);
-      case 'present':
-        return await presentCommand(rest);
-      case 'demos':
-        return await demos(rest);
-      case 'play':
-        return await play(rest);
-      case 'compare':
-        return await compareCommand(rest);
       case undefined:
       case 'help':
       case '--help':

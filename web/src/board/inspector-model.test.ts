@@ -3,7 +3,8 @@ import { capSet, sampleProbeReport } from '../../../common/probe-sample.js';
 import { CAP_NAMES } from '../../../common/probe.js';
 import type { PartialProbeReport, ProbeReport } from '../../../common/probe.js';
 import type { InspectorView } from '../../../common/protocol.js';
-import { formatBytes, formatCaps, formatIdMap, inspectorGroups, inspectorSummary, reportCells, type InspectorLine, abbreviateIds } from './inspector-model.js';
+import { formatBytes } from '../../../common/spec.js';
+import { formatCaps, formatIdMap, inspectorGroups, inspectorSummary, reportCells, type InspectorLine, abbreviateIds } from './inspector-model.js';
 
 const HOST = sampleProbeReport();
 

@@ -5,7 +5,7 @@
 import type { PartialProbeReport } from '../../../common/probe.js';
 import type { InspectorView } from '../../../common/protocol.js';
 import { CAP_NAMES } from '../../../common/probe.js';
-import { PROC_NS_NAMES } from '../../../common/spec.js';
+import { PROC_NS_NAMES, formatBytes } from '../../../common/spec.js';
 
 export const INSPECTOR_GROUPS = [
   { id: 'namespaces', title: 'Namespaces' },
@@ -67,18 +67,6 @@ export interface InspectorGroup {
 const DASH = '—';
 
 // ---- formatting ----
-
-export function formatBytes(n: number | null): string {
-  if (n === null) return 'unlimited';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
-}
 
 const limit = (n: number | null): string => (n === null ? 'unlimited' : String(n));
 const yesNo = (b: boolean | null | undefined): string | null => (b === null || b === undefined ? null : b ? 'yes' : 'no');

@@ -44,20 +44,18 @@ export class ToggleBoard {
     private readonly deps: ToggleBoardDeps,
   ) {
     this.limitsForm = new LimitsForm({ apply: (request) => deps.limits(request), applied: (spec) => this.setSpec(spec) });
+    // A key combination as the legend shows it: Alt+PgDn, each key in its own <kbd>.
+    const keys = (...names: string[]) => names.flatMap((name, i) => (i ? ['+', h('kbd', {}, name)] : [h('kbd', {}, name)]));
     this.legend = h(
       'p',
       { class: 'switch-legend', 'data-testid': 'switch-legend', hidden: true },
-      h('kbd', {}, 'Alt'),
+      ...keys('Alt'),
       ' + the letter beside a switch flips it · ',
-      h('kbd', {}, 'Alt'),
-      '+',
-      h('kbd', {}, 'PgDn'),
+      ...keys('Alt', 'PgDn'),
       ' / ',
-      h('kbd', {}, 'PgUp'),
+      ...keys('PgUp'),
       ' next / previous step · ',
-      h('kbd', {}, 'Alt'),
-      '+',
-      h('kbd', {}, 'Enter'),
+      ...keys('Alt', 'Enter'),
       ' runs it',
     );
     const sections: HTMLElement[] = [];
