@@ -8,6 +8,12 @@ export class SlidingWindow {
     readonly periodMs: number,
   ) {}
 
+  /** Whether the window is full now (nothing is counted). */
+  limitReached(now = Date.now()): boolean {
+    this.times = this.times.filter((t) => now - t < this.periodMs);
+    return this.times.length >= this.limit;
+  }
+
   /** Counts one event and returns true, or returns false (counting nothing) when the window is full. */
   take(now = Date.now()): boolean {
     this.times = this.times.filter((t) => now - t < this.periodMs);

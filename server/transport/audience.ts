@@ -11,6 +11,7 @@ import { Server as IoServer, type Socket } from 'socket.io';
 import { WatchAck, WatchAuth, type WatchClientEvents, type WatchServerEvents } from '../../common/watch.js';
 import type { Viewer } from '../base/terminal-broadcast.js';
 import type { AudienceShares } from '../session/audience.js';
+import { SlidingWindow } from '../base/rate-window.js';
 import { staticFiles } from './static-files.js';
 import { originAllowed } from './app.js';
 
@@ -18,6 +19,8 @@ import { originAllowed } from './app.js';
 export const MAX_VIEWERS = 1000;
 /** Connections one address may hold: a whole room can share one NAT address, a flood cannot. */
 export const MAX_VIEWERS_PER_ADDRESS = 300;
+/** Wrong or expired codes one address may try a minute: a room mistypes a few, a guesser needs millions. */
+export const MAX_WRONG_CODES_PER_MINUTE = 30;
 
 /** What is shared now, by code (session/audience.ts AudienceShares). */
 export type Shares = Pick<AudienceShares, 'broadcast' | 'onEnded'>;
@@ -65,11 +68,19 @@ export function createAudienceServer(deps: { webDir: string; shares: Shares }): 
   let viewerCount = 0;
   const perAddress = new Map<string, number>();
   const watch = io.of('/watch');
+  const wrongCodes = new Map<string, SlidingWindow>();
   watch.use((socket, next) => {
-    const auth = WatchAuth.safeParse(socket.handshake.auth);
-    if (!auth.success) return next(new Error('that is not a watch code'));
-    if (!deps.shares.broadcast(auth.data.code)) return next(new Error('nothing is shared under that code (the speaker may have stopped sharing)'));
     const address = socket.handshake.address;
+    const guesses = wrongCodes.get(address);
+    if (guesses && guesses.limitReached()) return next(new Error('too many wrong codes from this address; wait a minute'));
+    const auth = WatchAuth.safeParse(socket.handshake.auth);
+    const shared = auth.success && deps.shares.broadcast(auth.data.code);
+    if (!shared) {
+      const window = guesses ?? new SlidingWindow(MAX_WRONG_CODES_PER_MINUTE, 60_000);
+      wrongCodes.set(address, window);
+      window.take();
+      return next(new Error(auth.success ? 'nothing is shared under that code (the speaker may have stopped sharing)' : 'that is not a watch code'));
+    }
     if (viewerCount >= MAX_VIEWERS || (perAddress.get(address) ?? 0) >= MAX_VIEWERS_PER_ADDRESS) return next(new Error('the audience view is full'));
     next();
   });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WatchClientEvents, WatchScreen, WatchServerEvents } from '../../common/watch.js';
 import { REPO_ROOT } from '../../server/base/paths.js';
 import { TerminalBroadcast } from '../../server/base/terminal-broadcast.js';
-import { createAudienceServer, type AudienceServer } from '../../server/transport/audience.js';
+import { MAX_WRONG_CODES_PER_MINUTE, createAudienceServer, type AudienceServer } from '../../server/transport/audience.js';
 
 const CODE = 'ABC234';
 const broadcast = new TerminalBroadcast(80, 24);
@@ -61,6 +61,12 @@ describe('the audience listener', () => {
     const root = connect(url, { transports: ['websocket'], reconnection: false });
     expect(await refusal(root)).toMatch(/audience view is \/watch/);
     root.close();
+  });
+
+  it('stops an address that keeps guessing codes, even before the right one', async () => {
+    // Two wrong codes came from this address in the test above; the rest of the minute's allowance here.
+    for (let i = 2; i < MAX_WRONG_CODES_PER_MINUTE; i++) expect(await refusal(watch('ZZZ999'))).toMatch(/nothing is shared/);
+    expect(await refusal(watch(CODE))).toMatch(/too many wrong codes/);
   });
 
   it('serves the watch page at the short link and never the lab itself', async () => {
