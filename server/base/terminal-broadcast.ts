@@ -3,8 +3,8 @@
 // bounded record of the screen that a newly attached viewer is replayed from, and a live flow
 // that never waits for a viewer.
 //
-// - What the owner's terminal prints is queued and fanned out on the next turn of the event loop,
-//   one batch for whatever arrived meanwhile: the owner's own frame goes out first.
+// - What the owner's terminal prints is queued and fanned out a few milliseconds later, one batch
+//   for whatever arrived meanwhile: the owner's own frame, and its next keystroke, go first.
 // - A headless xterm mirrors the screen. A viewer that joins, falls too far behind or sees a resize
 //   gets the screen serialized (a few KiB whatever the history), then the live bytes. While a
 //   screen is being made nothing new enters the mirror, so the screen and what follows it are the
@@ -22,6 +22,12 @@ const { SerializeAddon } = serializeAddon;
 export const VIEWER_LAG_BYTES = 256 * 1024;
 /** A skipped viewer is resynchronised once it is back under this. */
 export const VIEWER_CATCH_UP_BYTES = 32 * 1024;
+/**
+ * Viewers get the owner's output this long after the owner does, in one batch: the owner's echo
+ * and its next keystroke never queue behind a fan-out to a whole room, and a burst of output is one
+ * send per viewer. A few milliseconds are invisible to an audience watching a projector's words.
+ */
+export const FANOUT_DELAY_MS = 8;
 /** Lines of history in the mirror (what a joining viewer can scroll back to). */
 export const MIRROR_SCROLLBACK = 500;
 
@@ -51,7 +57,7 @@ export class TerminalBroadcast {
   private readonly serializer = new SerializeAddon();
   private readonly viewers = new Map<Viewer, ViewerState>();
   private queued: Buffer[] = [];
-  private flushTimer: NodeJS.Immediate | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   /** A screen is being made: the mirror takes nothing new until it is. */
   private serializing: Promise<void> | undefined;
   /** Sends live output to every viewer in the live group at once (socket.io encodes a room broadcast once). */
@@ -78,11 +84,11 @@ export class TerminalBroadcast {
     this.sendToLive = sendToLive;
   }
 
-  /** The owner's terminal printed DATA: queued, and sent on the next turn of the event loop. */
+  /** The owner's terminal printed DATA: queued, and sent to the viewers FANOUT_DELAY_MS later. */
   write(data: Buffer): void {
     if (this.closed || data.length === 0) return;
     this.queued.push(data);
-    this.flushTimer ??= setImmediate(() => this.flush());
+    this.flushTimer ??= setTimeout(() => this.flush(), FANOUT_DELAY_MS);
   }
 
   resize(cols: number, rows: number): void {
@@ -124,7 +130,7 @@ export class TerminalBroadcast {
   }
 
   close(): void {
-    if (this.flushTimer) clearImmediate(this.flushTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.closed = true;
     this.viewers.clear();
     this.mirror.dispose();
@@ -132,7 +138,7 @@ export class TerminalBroadcast {
 
   /** Runs the queued output through the mirror and out to the viewers, unless a screen is being made. */
   private flush(): void {
-    if (this.flushTimer) clearImmediate(this.flushTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     if (this.closed || this.serializing || this.queued.length === 0) return;
     const data = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued);
