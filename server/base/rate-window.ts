@@ -8,6 +8,11 @@ export class SlidingWindow {
     readonly periodMs: number,
   ) {}
 
+  /** Whether nothing was counted in the last period (the window can be forgotten). */
+  isEmpty(now = Date.now()): boolean {
+    return this.times.every((t) => now - t >= this.periodMs);
+  }
+
   /** Whether the window is full now (nothing is counted). */
   limitReached(now = Date.now()): boolean {
     this.times = this.times.filter((t) => now - t < this.periodMs);

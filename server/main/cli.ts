@@ -42,7 +42,7 @@ Usage:
   isolab lessons validate [DIR]
   isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
   isolab demos validate [DIR]
-  isolab demos verify [DIR] [--only ID]...
+  isolab demos verify [DIR] [--only ID]... [--transcript]
 ${COMPARE_USAGE}
   isolab play [--speed N] [--idle-time-limit S] [--markers] FILE.cast
   isolab help`;
@@ -363,7 +363,7 @@ function printLaunchError(line: ErrorLine): void {
   console.error(`isolab: the container could not start at ${failedStep(line)}`);
 }
 
-const DEMOS_USAGE = 'usage: isolab demos validate [DIR] | isolab demos verify [DIR] [--only ID]...';
+const DEMOS_USAGE = 'usage: isolab demos validate [DIR] | isolab demos verify [DIR] [--only ID]... [--transcript]';
 
 async function demos(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -379,14 +379,14 @@ async function demos(args: string[]): Promise<number> {
 
 /** Give every demo in a real shell, as a speaker would: each command must run. */
 async function demosVerify(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { only: { type: 'string', multiple: true, default: [] } });
+  const { values, positionals } = parse(args, { only: { type: 'string', multiple: true, default: [] }, transcript: { type: 'boolean', default: false } });
   if (positionals.length > 1) throw new UsageError(DEMOS_USAGE);
   requireRoot('isolab demos verify');
   const paths = defaultPaths();
   requireBuilt(paths);
   const dir = positionals[0] ?? paths.demos;
   console.log(`verifying the demos in ${dir}: each step's commands typed into a real shell`);
-  const { verdicts, loadErrors } = await verifyDemos({ dir, paths, only: values.only as string[], onResult: (v) => console.log(formatDemoVerdict(v).map((l) => `  ${l}`).join('\n')) });
+  const { verdicts, loadErrors } = await verifyDemos({ dir, paths, only: values.only as string[], transcript: values.transcript === true, onResult: (v) => console.log(formatDemoVerdict(v).map((l) => `  ${l}`).join('\n')) });
   for (const e of loadErrors) console.error(e);
   const unknown = (values.only as string[]).filter((id) => !verdicts.some((v) => v.id === id));
   for (const id of unknown) console.error(`isolab: no demo "${id}" in ${dir}`);

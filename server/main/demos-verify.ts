@@ -21,6 +21,8 @@ const RESPAWN_RATE_WAIT_MS = 1_100;
 const HOST_COMMAND_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 3_000;
 const TRANSCRIPT_CHARS = 1_200;
+/** --transcript: the whole talk as the shell showed it, to read through before giving it. */
+const FULL_TRANSCRIPT_CHARS = 200_000;
 
 export interface DemoVerdict {
   id: string;
@@ -31,7 +33,7 @@ export interface DemoVerdict {
   ms: number;
 }
 
-export async function verifyDemos(opts: { dir: string; paths: LabPaths; only?: readonly string[]; onResult?: (v: DemoVerdict) => void }): Promise<{ verdicts: DemoVerdict[]; loadErrors: string[] }> {
+export async function verifyDemos(opts: { dir: string; paths: LabPaths; only?: readonly string[]; transcript?: boolean; onResult?: (v: DemoVerdict) => void }): Promise<{ verdicts: DemoVerdict[]; loadErrors: string[] }> {
   const { demos, errors } = await loadDemos(opts.dir);
   const chosen = opts.only?.length ? demos.filter((d) => opts.only!.includes(d.view.id)) : demos;
   const status = await StatusServer.start();
@@ -40,7 +42,7 @@ export async function verifyDemos(opts: { dir: string; paths: LabPaths; only?: r
     // A speaker's lab is a solo one: demos switch everything, down to a plain process.
     const deps = sessionDeps({ paths: opts.paths, status, lessons: catalogOf([]), mode: 'solo' });
     for (const demo of chosen) {
-      const verdict = await verifyOne(demo, (out) => new Session(deps, out));
+      const verdict = await verifyOne(demo, (out) => new Session(deps, out), opts.transcript ?? false);
       verdicts.push(verdict);
       opts.onResult?.(verdict);
     }
@@ -50,7 +52,7 @@ export async function verifyDemos(opts: { dir: string; paths: LabPaths; only?: r
   return { verdicts, loadErrors: errors.map((e) => e.message) };
 }
 
-async function verifyOne(demo: Demo, newSession: (out: ConstructorParameters<typeof Session>[1]) => Session): Promise<DemoVerdict> {
+async function verifyOne(demo: Demo, newSession: (out: ConstructorParameters<typeof Session>[1]) => Session, showTranscript: boolean): Promise<DemoVerdict> {
   const started = Date.now();
   const term = new Terminal();
   let exited: number | undefined;
@@ -99,7 +101,7 @@ async function verifyOne(demo: Demo, newSession: (out: ConstructorParameters<typ
         if (run.status === 127 || run.error) return fail(`${where}: host command "${command}" could not run: ${(run.stderr || run.error?.message || '').trim()}`);
       }
     }
-    return { id: demo.view.id, passed: true, ms: Date.now() - started, ...(process.env['ISOLAB_DEMO_TRANSCRIPT'] ? { transcript: term.tail(100_000) } : {}) };
+    return { id: demo.view.id, passed: true, ms: Date.now() - started, ...(showTranscript ? { transcript: term.tail(FULL_TRANSCRIPT_CHARS) } : {}) };
   } catch (err) {
     return fail(err instanceof WalkError ? err.message : `the session failed: ${(err as Error).message}`);
   } finally {

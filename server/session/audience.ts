@@ -49,10 +49,6 @@ export class AudienceShares {
     return () => share.ended.delete(listener);
   }
 
-  get count(): number {
-    return this.shares.size;
-  }
-
   stop(code: string): void {
     const share = this.shares.get(code);
     if (!share) return;

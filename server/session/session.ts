@@ -187,7 +187,9 @@ export class Session {
 
   /** TAP sees what the terminal shows from now on (session/recording.ts, session/audience.ts). */
   tap(tap: TerminalTap): Disposer {
-    return this.store.add(this.terminal.tap(tap));
+    // Released from the store when it ends: a speaker recording take after take must not pile up.
+    const untap = this.store.add(this.terminal.tap(tap));
+    return () => this.store.release(untap);
   }
 
   /** The last few KiB the terminal showed: a viewer who joins now starts from them. */

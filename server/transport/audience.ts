@@ -21,6 +21,8 @@ export const MAX_VIEWERS = 1000;
 export const MAX_VIEWERS_PER_ADDRESS = 300;
 /** Wrong or expired codes one address may try a minute: a room mistypes a few, a guesser needs millions. */
 export const MAX_WRONG_CODES_PER_MINUTE = 30;
+/** Past this many addresses with wrong codes on record, the ones quiet for a minute are dropped. */
+const MAX_GUESSING_ADDRESSES = 1000;
 
 /** What is shared now, by code (session/audience.ts AudienceShares). */
 export type Shares = Pick<AudienceShares, 'broadcast' | 'onEnded'>;
@@ -76,6 +78,8 @@ export function createAudienceServer(deps: { webDir: string; shares: Shares }): 
     const auth = WatchAuth.safeParse(socket.handshake.auth);
     const shared = auth.success && deps.shares.broadcast(auth.data.code);
     if (!shared) {
+      // Addresses whose last wrong code is a minute old are forgotten: the map stays as big as the guessing.
+      if (!guesses && wrongCodes.size >= MAX_GUESSING_ADDRESSES) for (const [a, w] of wrongCodes) if (w.isEmpty()) wrongCodes.delete(a);
       const window = guesses ?? new SlidingWindow(MAX_WRONG_CODES_PER_MINUTE, 60_000);
       wrongCodes.set(address, window);
       window.take();
