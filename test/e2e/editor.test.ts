@@ -140,7 +140,8 @@ describe('the editors', () => {
     await page.getByTestId('tab-seccomp').click();
     await page.locator('[data-testid="seccomp-editor"] .monaco-editor').waitFor();
     await page.waitForFunction(() => /Docker's default profile/.test(document.querySelector('[data-testid="seccomp-status"]')?.textContent ?? ''));
-    expect(await editorText('seccomp-editor')).toMatch(/"defaultAction": "SCMP_ACT_ERRNO"/);
+    // The status says the profile is loaded; Monaco draws its lines a frame or two later.
+    await expect.poll(() => editorText('seccomp-editor'), { timeout: 10_000 }).toMatch(/"defaultAction": "SCMP_ACT_ERRNO"/);
     await page.locator('[data-testid="seccomp-editor"] .monaco-editor .view-lines').click();
     await page.keyboard.press('Control+Enter');
     await page.waitForFunction(() => /^Applied: seccomp: your profile \(default SCMP_ACT_ERRNO, \d+ rules\)/.test(document.querySelector('[data-testid="seccomp-status"]')?.textContent ?? ''), undefined, { timeout: 20_000 });
