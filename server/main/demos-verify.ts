@@ -21,8 +21,6 @@ const RESPAWN_RATE_WAIT_MS = 1_100;
 const HOST_COMMAND_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 3_000;
 const TRANSCRIPT_CHARS = 1_200;
-/** --transcript: the whole talk as the shell showed it, to read through before giving it. */
-const FULL_TRANSCRIPT_CHARS = 200_000;
 
 export interface DemoVerdict {
   id: string;
@@ -101,7 +99,8 @@ async function verifyOne(demo: Demo, newSession: (out: ConstructorParameters<typ
         if (run.status === 127 || run.error) return fail(`${where}: host command "${command}" could not run: ${(run.stderr || run.error?.message || '').trim()}`);
       }
     }
-    return { id: demo.view.id, passed: true, ms: Date.now() - started, ...(showTranscript ? { transcript: term.tail(FULL_TRANSCRIPT_CHARS) } : {}) };
+    // --transcript: the whole talk as the shell showed it, to read through before giving it.
+    return { id: demo.view.id, passed: true, ms: Date.now() - started, ...(showTranscript ? { transcript: term.textSince(0) } : {}) };
   } catch (err) {
     return fail(err instanceof WalkError ? err.message : `the session failed: ${(err as Error).message}`);
   } finally {
