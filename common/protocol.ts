@@ -391,6 +391,11 @@ export interface InspectorView {
   container: PartialProbeReport | null;
   /** What the host sees. */
   host: PartialProbeReport | null;
+  /**
+   * Who `host` is: the host itself, or (on a workshop server) the learner's machine — their own
+   * network, IPC and UTS namespaces, which a shell shares when a lesson switches its own off.
+   */
+  hostIs: 'host' | 'machine';
   /** Why a report is missing while it should be there. */
   error: string | null;
   takenAt: string;

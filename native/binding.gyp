@@ -40,6 +40,7 @@
           'launcher/seccomp_notify.c',
           'launcher/status.c',
           'launcher/join.c',
+          'launcher/machine.c',
           'launcher/util.c',
           'parse-number.c',
         ],

@@ -185,7 +185,7 @@ struct lab_module {
 };
 extern const struct lab_module lab_cgroup_module, lab_userns_module, lab_time_module, lab_net_module,
 	lab_fs_module, lab_rlimit_module, lab_lsm_module, lab_landlock_module, lab_caps_module, lab_nnp_module,
-	lab_seccomp_module, lab_seccomp_notify_module;
+	lab_seccomp_module, lab_seccomp_notify_module, lab_machine_module;
 
 /* Clean-up the parent runs (last registered first) when it tears a container down, after every
  * process is reaped, whether setup failed or the container ended: what lives outside the
@@ -203,6 +203,10 @@ void lab_seccomp_notify_prepare(void); /* seccomp_notify.c: fork the supervisor 
 void lab_time_prepare(void);          /* ns.c: unshare(CLONE_NEWTIME), offsets */
 void lab_userns_prepare(void);        /* userns.c: with --rootfs, the image as a detached mount to idmap */
 void lab_cgroup_prepare(void);        /* cgroup.c: create the cgroup, write the limits */
+void lab_machine_enter(void);         /* machine.c: --machine PID: into the learner's machine's net, ipc, uts */
+/* userns.c: --userns-owner, around clone(): the owner's effective uid, capabilities kept */
+void lab_userns_owner_begin(void);
+void lab_userns_owner_end(void);
 /* cgroup.c: v2, an O_PATH descriptor of the container's cgroup for clone3(CLONE_INTO_CGROUP);
  * -1 when the child must be moved in after clone() (v1, no --cgroup, --cgroup-attach-after-clone) */
 int lab_cgroup_clone_fd(void);
@@ -264,6 +268,9 @@ void lab_cgroup_update_mode(void);    /* cgroup.c */
 bool lab_cgroup_standalone(void);     /* cgroup_args.c */
 /* a mode of its own: --seccomp-compile PROFILE --seccomp-out FILE (seccomp.c) */
 void lab_seccomp_compile_mode(void);
+/* a mode of its own: --machine-hold holds a learner's machine's namespaces until SIGTERM (machine.c) */
+void lab_machine_hold_mode(void);
+bool lab_machine_standalone(void);
 bool lab_seccomp_standalone(void);
 
 /* ---- primitives ---- */

@@ -103,7 +103,7 @@ bool lab_sync_child_failed(int sync_fd)
 static const struct lab_module *const modules[] = {
 	&lab_time_module, &lab_cgroup_module, &lab_userns_module, &lab_net_module, &lab_fs_module,
 	&lab_rlimit_module, &lab_lsm_module, &lab_landlock_module, &lab_caps_module, &lab_nnp_module,
-	&lab_seccomp_module, &lab_seccomp_notify_module,
+	&lab_seccomp_module, &lab_seccomp_notify_module, &lab_machine_module,
 };
 #define MODULE_COUNT (sizeof(modules) / sizeof(modules[0]))
 
@@ -219,7 +219,7 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 
 	if (i + 1 < argc && argv[i + 1][0] != '\0')
 		cfg->program = &argv[i + 1];
-	else if (!lab_cgroup_standalone() && !lab_seccomp_standalone())
+	else if (!lab_cgroup_standalone() && !lab_seccomp_standalone() && !lab_machine_standalone())
 		PROBLEM("missing -- PROGRAM [ARG...]");
 	if (cfg->status_fd >= 0 && (cfg->status_socket || cfg->status_token))
 		PROBLEM("--status-fd and --status-socket are alternatives");
@@ -528,6 +528,9 @@ static noreturn void run_container(const struct lab_config *cfg)
 	lab_time_prepare();
 	lab_userns_prepare();
 	lab_cgroup_prepare();
+	/* Last: the steps above work on the host's side (the supervisor, cgroup files, the image). */
+	lab_machine_enter();
+	lab_userns_owner_begin();
 
 	lab_step("clone");
 	struct child_args args = { .cfg = cfg, .sync_fd = sync[1], .go_fd = go[0], .go_write_fd = go[1] };
@@ -559,6 +562,7 @@ static noreturn void run_container(const struct lab_config *cfg)
 		if (child < 0)
 			die_with_error("clone", "clone(0x%lx)", clone_flags);
 	}
+	lab_userns_owner_end();
 	lab_role_parent(child);
 	if (close(sync[1]) < 0 || close(go[0]) < 0)
 		die_with_error("clone", "close(the child's pipe ends)");
@@ -629,6 +633,7 @@ int main(int argc, char **argv)
 	lab_step("args");
 	lab_cgroup_update_mode();
 	lab_seccomp_compile_mode();
+	lab_machine_hold_mode();
 	if (cfg.rootfs != NULL) {
 		/* Opened now, on the host, so the child can stand in it after covering its path. */
 		cfg.rootfs_fd = open(cfg.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

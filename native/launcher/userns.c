@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/securebits.h>
 
 #include "launcher.h"
 
@@ -56,6 +57,21 @@ static gid_t user_gid;
 static gid_t groups[LAB_MAX_GROUPS];    /* --group-add */
 static int group_count;
 static int image_tree_fd = -1;          /* --rootfs with a user namespace: the image, detached */
+static bool owner_given;                /* --userns-owner */
+static uid_t owner_uid;
+static int saved_securebits = -1;       /* ours, while the owner makes the namespace */
+
+/* The per-user-namespace limits a container may be given (--userns-limit), as named under
+ * /proc/sys/user: counts of namespaces and of inotify and fanotify objects. */
+static const char *const limit_names[] = {
+	"max_user_namespaces", "max_mnt_namespaces", "max_pid_namespaces", "max_net_namespaces",
+	"max_ipc_namespaces", "max_uts_namespaces", "max_cgroup_namespaces", "max_time_namespaces",
+	"max_inotify_instances", "max_inotify_watches", "max_fanotify_groups", "max_fanotify_marks",
+};
+#define LIMIT_COUNT (sizeof(limit_names) / sizeof(limit_names[0]))
+static long long limit_values[LIMIT_COUNT];
+static bool limit_set[LIMIT_COUNT];
+static bool limits_given;
 
 /* ---- options ---- */
 
@@ -139,6 +155,40 @@ static const char *parse_group_add(const struct lab_option *option, const char *
 	return NULL;
 }
 
+/* --userns-owner UID: the host uid that creates (and so owns) the user namespace. */
+static const char *parse_owner(const struct lab_option *option, const char *value)
+{
+	const char *s = value;
+	unsigned long uid;
+	if (!parse_id(&s, &uid) || *s != '\0' || uid == 0)
+		return lab_problem("%s: expected a decimal host uid other than 0 (got \"%.40s\")", option->name, value);
+	owner_given = true;
+	owner_uid = (uid_t)uid;
+	return NULL;
+}
+
+/* --userns-limit NAME=N, NAME one of limit_names. */
+static const char *parse_limit(const struct lab_option *option, const char *value)
+{
+	const char *eq = strchr(value, '=');
+	uint64_t n;
+	if (eq != NULL) {
+		for (size_t i = 0; i < LIMIT_COUNT; i++) {
+			if (strlen(limit_names[i]) == (size_t)(eq - value) && strncmp(limit_names[i], value, (size_t)(eq - value)) == 0) {
+				const char *end = lab_scan_u64(eq + 1, INT32_MAX, &n);
+				if (end == NULL || *end != '\0')
+					break;
+				limit_values[i] = (long long)n;
+				limit_set[i] = true;
+				limits_given = true;
+				return NULL;
+			}
+		}
+	}
+	return lab_problem("%s: expected NAME=N, NAME one of /proc/sys/user's max_* (e.g. max_user_namespaces), N from 0 to %d (got \"%.60s\")",
+			   option->name, INT32_MAX, value);
+}
+
 /* True when ID, as seen inside, is in MAP. */
 static bool is_mapped(const struct id_map *map, unsigned long id)
 {
@@ -186,8 +236,8 @@ static const char *userns_validate(const struct lab_config *cfg)
 	config = cfg;
 	userns = (cfg->clone_flags & CLONE_NEWUSER) != 0;
 	bool any_map = both_map.count > 0 || uid_map.count > 0 || gid_map.count > 0;
-	if (!userns && (any_map || setgroups_given))
-		return "--userns-map, --uid-map, --gid-map and --setgroups need the user namespace (--unshare user)";
+	if (!userns && (any_map || setgroups_given || owner_given || limits_given))
+		return "--userns-map, --uid-map, --gid-map, --setgroups, --userns-owner and --userns-limit need the user namespace (--unshare user)";
 	if (both_map.count > 0 && (uid_map.count > 0 || gid_map.count > 0))
 		return "--userns-map sets both maps: give it, or --uid-map with --gid-map, not both";
 	if ((uid_map.count == 0) != (gid_map.count == 0))
@@ -231,6 +281,8 @@ static const struct lab_option options[] = {
 	{ "--setgroups", true, parse_setgroups, NULL, 0 },
 	{ "--user", true, parse_user, NULL, 0 },
 	{ "--group-add", true, parse_group_add, NULL, 0 },
+	{ "--userns-owner", true, parse_owner, NULL, 0 },
+	{ "--userns-limit", true, parse_limit, NULL, 0 },
 	{ NULL },
 };
 const struct lab_module lab_userns_module = { "userns", options, userns_validate };
@@ -261,6 +313,41 @@ void lab_userns_prepare(void)
 	image_tree_fd = open_tree(config->rootfs_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	if (image_tree_fd < 0)
 		die_with_error("idmap_open", "open_tree(\"%s\", OPEN_TREE_CLONE)", config->rootfs);
+}
+
+/* --userns-owner: the user namespace is made by clone() under the owner's host uid, so that the
+ * kernel counts what it holds against that uid, not root's. The kernel's per-user counters (how
+ * many user namespaces, inotify instances and watches, ...) are charged, level by level, to the
+ * owner of each user namespace up to the host's: when root makes every container's, one learner
+ * holding 128 inotify instances leaves none for any other learner, or for root on the host. With
+ * each learner's containers made by that learner's own uid, a learner exhausts only their own.
+ *
+ * Only the effective uid changes, and only around clone(): SECBIT_NO_SETUID_FIXUP keeps our
+ * capabilities across it (without it, leaving euid 0 would empty the effective set, and clone3's
+ * cgroup, say, would be out of reach), and the real and saved uids stay root's, to come back to. */
+void lab_userns_owner_begin(void)
+{
+	if (!owner_given)
+		return;
+	lab_step("userns_owner");
+	saved_securebits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+	if (saved_securebits < 0)
+		die_with_error("userns_owner", "prctl(PR_GET_SECUREBITS)");
+	if (prctl(PR_SET_SECUREBITS, (unsigned long)saved_securebits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+		die_with_error("userns_owner", "prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP)");
+	if (setresuid((uid_t)-1, owner_uid, (uid_t)-1) < 0)
+		die_with_error("userns_owner", "setresuid(-1, %u, -1)", (unsigned)owner_uid);
+}
+
+void lab_userns_owner_end(void)
+{
+	if (saved_securebits < 0)
+		return;
+	if (setresuid((uid_t)-1, 0, (uid_t)-1) < 0)
+		die_with_error("clone", "setresuid(-1, 0, -1) (back from --userns-owner)");
+	if (prctl(PR_SET_SECUREBITS, (unsigned long)saved_securebits, 0, 0, 0) < 0)
+		die_with_error("clone", "prctl(PR_SET_SECUREBITS, %d)", saved_securebits);
+	saved_securebits = -1;
 }
 
 /* Writes CONTENT to /proc/CHILD/FILE in one write(): the kernel takes a map whole or not at all. */
@@ -327,6 +414,31 @@ void lab_userns_map(pid_t child)
 
 /* ---- the child ---- */
 
+/* --userns-limit: the counts this user namespace (and every one made inside it) may hold, written
+ * as its root, first thing. Every level below is also counted here, so a namespace made inside
+ * cannot raise them; only a holder of CAP_SYS_RESOURCE in this one could, and a workshop's
+ * containers never hold it. */
+static void write_limits(void)
+{
+	if (!limits_given)
+		return;
+	lab_step("userns_limits");
+	for (size_t i = 0; i < LIMIT_COUNT; i++) {
+		if (!limit_set[i])
+			continue;
+		char path[64], value[24];
+		snprintf(path, sizeof(path), "/proc/sys/user/%s", limit_names[i]);
+		int len = snprintf(value, sizeof(value), "%lld", limit_values[i]);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			die_with_error("userns_limits", "open(\"%s\")", path);
+		if (TEMP_FAILURE_RETRY(write(fd, value, (size_t)len)) != (ssize_t)len)
+			die_with_error("userns_limits", "write(\"%s\", \"%s\")", path, value);
+		if (close(fd) < 0)
+			die_with_error("userns_limits", "close(\"%s\")", path);
+	}
+}
+
 /* clone() gave us every capability in the new namespace, but our ids are still the host's
  * (unmapped in here: "nobody"). Become the namespace's root — host uid 100000 with the default
  * map — so that what we create (the scratch tmpfs, the overlay's upper layer) has an owner that
@@ -344,7 +456,12 @@ void lab_userns_enter(void)
 		die_with_error("userns_enter", "setresgid(0, 0, 0)");
 	if (setresuid(0, 0, 0) < 0)
 		die_with_error("userns_enter", "setresuid(0, 0, 0)");
+	/* --userns-owner's SECBIT_NO_SETUID_FIXUP came with us from the parent: it would let a later
+	 * --user keep root's capabilities. Every bit goes (we hold CAP_SETPCAP in here). */
+	if (owner_given && prctl(PR_SET_SECUREBITS, 0, 0, 0, 0) < 0)
+		die_with_error("userns_enter", "prctl(PR_SET_SECUREBITS, 0)");
 	lab_pdeathsig("userns_enter"); /* changing ids disarmed it */
+	write_limits();
 }
 
 bool lab_userns_image_idmapped(void)

@@ -32,6 +32,7 @@ import { CAPABILITIES, type Capability } from '../../common/capabilities.js';
 import { ContainerSpec, type ToggleId } from '../../common/spec.js';
 import type { ContainerContexts } from '../runtime/container-context.js';
 import { LabError } from '../base/errors.js';
+import type { LearnerMachine } from '../runtime/learner-machine.js';
 import { launcherArgs, shellEnv } from '../runtime/launcher.js';
 import { failedStep, readStatusLines, type SeccompNotifyLine } from '../runtime/status-lines.js';
 import type { SeccompProfile } from '../runtime/seccomp/profile.js';
@@ -466,6 +467,8 @@ export interface DiagnoseRequestContext {
   /** Switches the server keeps on for this learner (workshop mode). */
   floorToggles: readonly string[];
   customSeccomp?: SeccompProfile;
+  /** A workshop learner's machine: the throwaway containers are built in it, as the shell is. */
+  machine?: LearnerMachine | undefined;
   /** Aborted when the session ends: the running container is killed, nothing more is started. */
   signal: AbortSignal;
 }
@@ -662,7 +665,7 @@ export class Diagnoser {
 
   /** One throwaway container running `sh -l -c COMMAND` (stderr into stdout), killed at RUN_TIMEOUT_MS. */
   private runOnce(spec: ContainerSpec, req: DiagnoseRequestContext): Promise<RawRun> {
-    const context = this.containers.acquire(spec, `${req.owner}-why`, req.customSeccomp, { throwaway: true, seccompNotify: true });
+    const context = this.containers.acquire(spec, `${req.owner}-why`, req.customSeccomp, { throwaway: true, seccompNotify: true, ...(req.machine ? { machine: req.machine } : {}) });
     const args = ['--status-fd', '3', ...launcherArgs(spec, context.ctx), '--', '/bin/sh', '-l', '-c', `exec 2>&1\n${req.command}`];
     return new Promise<RawRun>((resolve) => {
       const output = new BoundedOutput(OUTPUT_HEAD_BYTES, OUTPUT_TAIL_BYTES);

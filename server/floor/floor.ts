@@ -67,3 +67,34 @@ export function refuseBelowFloor(spec: ContainerSpec): void {
     throw new LabError('forbidden', message, undefined, [{ path: ['spec', 'filesystem', 'rootMode'], message }]);
   }
 }
+
+/**
+ * A workshop learner's machine (runtime/learner-machine.ts) is named this: what a shell with the
+ * UTS namespace switched off sees as the hostname. Every learner's machine has the same name, in
+ * a UTS namespace of its own.
+ */
+export const MACHINE_HOSTNAME = 'my-machine';
+
+/**
+ * What each workshop container's user namespace may hold (/proc/sys/user's max_*, written by the
+ * launcher as the namespace's root before anything of the learner's runs; counted for every
+ * namespace made inside it too). The lessons make at most a few of each — lesson 10 nests a user
+ * namespace or two, lesson 3 a mount namespace, `unshare` in a shell one of each — so a handful
+ * is plenty; the kernel's defaults (tens of thousands) are for a whole host. Inotify is counted
+ * per user per namespace: these bound one container, the host's own per-uid limit (the learner's
+ * uid) bounds all of a learner's containers together.
+ */
+export const FLOOR_USERNS_LIMITS: Readonly<Record<string, number>> = {
+  max_user_namespaces: 8,
+  max_mnt_namespaces: 32,
+  max_pid_namespaces: 8,
+  max_net_namespaces: 8,
+  max_ipc_namespaces: 8,
+  max_uts_namespaces: 8,
+  max_cgroup_namespaces: 8,
+  max_time_namespaces: 8,
+  max_inotify_instances: 32,
+  max_inotify_watches: 8192,
+  max_fanotify_groups: 0,
+  max_fanotify_marks: 0,
+};

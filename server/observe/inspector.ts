@@ -7,10 +7,11 @@ import type { PartialProbeReport } from '../../common/probe.js';
 import type { Introspect } from '../runtime/native-addon.js';
 import type { Prober } from './probe.js';
 
-export async function inspectorView(containerPid: number | null, prober: Prober, introspect: Introspect): Promise<InspectorView> {
+/** MACHINE_PID: a workshop learner's machine, which stands for the host beside their shell (Prober.hostFor). */
+export async function inspectorView(containerPid: number | null, prober: Prober, introspect: Introspect, machinePid?: number): Promise<InspectorView> {
   const errors: string[] = [];
   const [host, container] = await Promise.all([
-    prober.host().catch((err: Error) => {
+    prober.hostFor(machinePid).catch((err: Error) => {
       errors.push(`host: ${err.message}`);
       return null;
     }),
@@ -23,5 +24,5 @@ export async function inspectorView(containerPid: number | null, prober: Prober,
           return namespaces ? { probe: 2, sections: ['ns'], subject: null, namespaces } : null;
         }),
   ]);
-  return { containerPid, container, host, error: errors.length ? errors.join('; ') : null, takenAt: new Date().toISOString() };
+  return { containerPid, container, host, hostIs: machinePid === undefined ? 'host' : 'machine', error: errors.length ? errors.join('; ') : null, takenAt: new Date().toISOString() };
 }

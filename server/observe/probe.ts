@@ -64,6 +64,8 @@ export async function pidInsideContainer(hostPid: number): Promise<number> {
 
 export class Prober {
   private hostCache: { at: number; report: Promise<ProbeReport> } | undefined;
+  /** The same for each workshop learner's machine, by its PID. */
+  private readonly machineCache = new Map<number, { at: number; report: Promise<ProbeReport> }>();
 
   /** `rootfs` (the image, for its static busybox) is needed only for the System V and mqueue readers. */
   constructor(private readonly paths: Pick<LabPaths, 'launcher' | 'probe'> & Partial<Pick<LabPaths, 'rootfs'>>) {}
@@ -77,6 +79,28 @@ export class Prober {
       this.hostCache = { at: now, report };
     }
     return this.hostCache.report;
+  }
+
+  /**
+   * What stands for the host beside a shell: the host itself, or on a workshop server the learner's
+   * machine (runtime/learner-machine.ts), whose network, IPC and UTS namespaces a shell shares
+   * when a lesson switches its own off. The probe runs joined to the machine (--join enters the
+   * namespaces that differ from the host's) and reports itself, as on the host.
+   */
+  hostFor(machinePid: number | undefined): Promise<ProbeReport> {
+    if (machinePid === undefined) return this.host();
+    if (!Number.isSafeInteger(machinePid) || machinePid <= 0) return Promise.reject(new Error(`bad pid ${machinePid}`));
+    const now = Date.now();
+    let cached = this.machineCache.get(machinePid);
+    if (!cached || now - cached.at > HOST_PROBE_TTL_MS) {
+      // Machines come and go with learners: entries older than the TTL go as the next one is made.
+      for (const [pid, entry] of this.machineCache) if (now - entry.at > HOST_PROBE_TTL_MS) this.machineCache.delete(pid);
+      const report = runProbe(this.paths.launcher, ['--join', String(machinePid), '--', this.paths.probe], ProbeReport);
+      report.catch(() => this.machineCache.delete(machinePid));
+      cached = { at: now, report };
+      this.machineCache.set(machinePid, cached);
+    }
+    return cached.report;
   }
 
   /**

@@ -18,13 +18,8 @@ import type { LabPaths } from '../base/paths.js';
 import type { LaunchContext, SeccompProgram } from './launcher.js';
 import { SeccompCompiledLine } from './status-lines.js';
 
-/**
- * User namespace ranges: container N maps 0…65535 inside to BASE + 65536·N outside, so no two
- * containers are the same user to the host (nor to each other's files). 16384 ranges fit below 2^31.
- */
-const USERNS_BASE = 100000;
-const USERNS_SIZE = 65536;
-const USERNS_RANGES = 16384;
+import type { LearnerMachine } from './learner-machine.js';
+import { UidRanges, type UidRange } from './uid-ranges.js';
 
 /** Building a filter takes milliseconds; a launcher still busy after this is stuck. */
 const SECCOMP_COMPILE_TIMEOUT_MS = 5_000;
@@ -34,8 +29,6 @@ const LAST_HOST = 65534;
 
 export class ContainerContexts {
   private readonly usedHosts = new Set<number>();
-  private readonly usedRanges = new Set<number>();
-  private nextRange = 0;
   private nextHost = FIRST_HOST;
   private launches = 0;
   private device: string | null | undefined;
@@ -67,6 +60,8 @@ export class ContainerContexts {
     private readonly containersDir: string,
     private readonly dockerDefaultProfilePath: string,
     private readonly launcher: string,
+    /** Host-wide (uid-ranges.ts): a learner's machine, or a container outside one, gets a range of its own. */
+    readonly uidRanges: UidRanges = new UidRanges(),
   ) {
     // 0700 root: a container's changes are its learner's business, not other local users'.
     mkdirSync(containersDir, { recursive: true, mode: 0o700 });
@@ -88,19 +83,22 @@ export class ContainerContexts {
     spec: ContainerSpec,
     owner: string,
     customSeccomp?: SeccompProfile,
-    opts: { throwaway?: boolean; seccompNotify?: boolean } = {},
+    opts: { throwaway?: boolean; seccompNotify?: boolean; machine?: LearnerMachine } = {},
   ): { ctx: LaunchContext; release(): void } {
     const ctx: LaunchContext = { rootfsDir: this.rootfsDir };
     if (spec.seccomp !== 'unconfined') ctx.seccomp = this.seccompProgram(spec, customSeccomp, opts.seccompNotify ?? false);
     let host: number | undefined;
-    let range: number | undefined;
-    if (spec.namespaces.user) {
-      range = this.allocate(this.usedRanges, () => {
-        const r = this.nextRange;
-        this.nextRange = (r + 1) % USERNS_RANGES;
-        return r;
-      }, USERNS_RANGES, 'no free user namespace range left');
-      ctx.usernsHostId = USERNS_BASE + USERNS_SIZE * range;
+    let range: UidRange | undefined;
+    // A workshop learner's container is built in their machine (learner-machine.ts): it shares the
+    // machine's network, IPC and UTS namespaces where it makes none of its own, and its user
+    // namespace is the learner's range, made by the learner's own uid.
+    const machine = opts.machine;
+    if (machine) {
+      ctx.machine = { pid: machine.pid, usernsLimits: machine.usernsLimits };
+      if (spec.namespaces.user) ctx.usernsHostId = machine.usernsHostId;
+    } else if (spec.namespaces.user) {
+      range = this.uidRanges.acquire();
+      ctx.usernsHostId = range.hostId;
     }
     // Unique per launch (the old shell's cgroup may still be being torn down when the new one
     // starts); ends in the server's pid, so a later server can tell its own leftovers from others'.
@@ -128,7 +126,7 @@ export class ContainerContexts {
         if (released) return;
         released = true;
         if (host !== undefined) this.usedHosts.delete(host);
-        if (range !== undefined) this.usedRanges.delete(range);
+        range?.release();
         // The launcher removed upper, work and merged (--overlay-upper-remove); this is their parent.
         if (containerDir) rmSync(containerDir, { recursive: true, force: true });
       },

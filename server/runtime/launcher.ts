@@ -12,8 +12,14 @@ export interface LaunchContext {
   rootfsDevice?: string;
   /** The container's address on the isolab bridge, e.g. "10.88.0.7/16". */
   netAddress?: string;
-  /** First host uid/gid of this container's user namespace map (each container its own range). */
+  /** First host uid/gid of this container's user namespace map (each container, or learner's machine, its own range). */
   usernsHostId?: number;
+  /**
+   * The learner's machine the container is built in (workshop: learner-machine.ts): its PID, whose
+   * network, IPC and UTS namespaces the container shares where it makes none of its own. Its user
+   * namespace is then made by the range's own uid, within these limits (/proc/sys/user's max_*).
+   */
+  machine?: { pid: number; usernsLimits: Readonly<Record<string, number>> };
   /** The overlay's upper directory on the host (empty, in a root-owned 0700 directory). */
   overlayUpper?: string;
   /**
@@ -48,7 +54,12 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
   const args: string[] = [];
   const unshare = NAMESPACE_KINDS.filter((ns) => spec.namespaces[ns]);
   if (unshare.length) args.push('--unshare', unshare.join(','));
+  if (ctx.machine) args.push('--machine', String(ctx.machine.pid));
   if (spec.namespaces.user) args.push('--userns-map', `0:${ctx.usernsHostId ?? spec.userns.hostId}:65536`);
+  if (spec.namespaces.user && ctx.machine && ctx.usernsHostId !== undefined) {
+    args.push('--userns-owner', String(ctx.usernsHostId));
+    for (const [name, value] of Object.entries(ctx.machine.usernsLimits)) args.push('--userns-limit', `${name}=${value}`);
+  }
   if (spec.namespaces.time && spec.timeOffsetSeconds !== 0) {
     args.push('--time-offset-monotonic', String(spec.timeOffsetSeconds), '--time-offset-boottime', String(spec.timeOffsetSeconds));
   }
@@ -117,9 +128,15 @@ function hardeningArgs(spec: ContainerSpec, ctx: LaunchContext): string[] {
     if (spec.landlock.readOnly.length) args.push('--landlock-ro', spec.landlock.readOnly.join(':'));
     if (spec.landlock.readWrite.length) args.push('--landlock-rw', spec.landlock.readWrite.join(':'));
   }
+  // In a learner's machine CAP_SYS_RESOURCE is never held: it would let the container raise its
+  // user namespace's limits (--userns-limit), and no lesson needs it.
+  const withheld = ctx.machine ? ['SYS_RESOURCE'] : [];
   if (spec.capabilities !== 'all') {
+    const kept = spec.capabilities.filter((c) => !withheld.includes(c));
     args.push('--cap-drop', 'ALL');
-    if (spec.capabilities.length) args.push('--cap-add', spec.capabilities.join(','));
+    if (kept.length) args.push('--cap-add', kept.join(','));
+  } else if (withheld.length) {
+    args.push('--cap-drop', withheld.join(','));
   }
   if (spec.user) args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
   if (spec.noNewPrivs) args.push('--no-new-privs');

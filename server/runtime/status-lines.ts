@@ -42,11 +42,18 @@ export const SeccompNotifyLine = z.object({
   comm: z.string(),
   args: z.array(z.string()).length(6),
 });
-export const StatusLine = z.discriminatedUnion('type', [ReadyLine, ErrorLine, ExitLine, UpdatedLine, SeccompNotifyLine]);
+/** `--machine-hold`: a learner's machine holds its namespaces (their inodes), under this PID. */
+export const MachineReadyLine = z.object({
+  type: z.literal('machine-ready'),
+  pid: z.number().int().positive(),
+  namespaces: z.object({ net: z.number(), ipc: z.number(), uts: z.number() }),
+});
+export const StatusLine = z.discriminatedUnion('type', [ReadyLine, ErrorLine, ExitLine, UpdatedLine, SeccompNotifyLine, MachineReadyLine]);
 export type ReadyLine = z.infer<typeof ReadyLine>;
 export type ErrorLine = z.infer<typeof ErrorLine>;
 export type StatusLine = z.infer<typeof StatusLine>;
 export type SeccompNotifyLine = z.infer<typeof SeccompNotifyLine>;
+export type MachineReadyLine = z.infer<typeof MachineReadyLine>;
 
 /** What `isolab-launcher --seccomp-compile` prints on success. */
 export const SeccompCompiledLine = z.object({

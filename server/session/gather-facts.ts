@@ -10,6 +10,7 @@ import type { Prober } from '../observe/probe.js';
 import { descendantsOf, listProcesses } from '../observe/proc.js';
 import { openFiles, shellIdentity, withIdentity } from '../observe/process-view.js';
 import { joinArgs } from '../runtime/launcher.js';
+import type { LearnerMachine } from '../runtime/learner-machine.js';
 import type { Shell } from './launch.js';
 
 /** The session whose facts are gathered: its shell and settings now (read again after the waits). */
@@ -22,21 +23,27 @@ export interface FactsDeps {
   paths: Pick<LabPaths, 'rootfs'>;
   prober: Prober;
   hostHostnameAtStart: string;
+  /**
+   * A workshop learner's machine: what stands for the host beside their shell (its network, IPC
+   * and UTS namespaces are what a shell shares with a switch off), so "host" facts are its.
+   */
+  machine?: LearnerMachine | undefined;
 }
 
 export async function gatherFacts(subject: FactsSubject, deps: FactsDeps): Promise<CheckFacts> {
   const current = subject.shell();
   const pid = current?.pid ?? null;
-  const { prober } = deps;
+  const { prober, machine } = deps;
   const [host, container, processes, shell, hostIpc, containerIpc, hostQueues] = await Promise.all([
-    prober.host(),
+    prober.hostFor(machine?.pid),
     // Confined as the shell is (its cgroup, capabilities, seccomp...), as docker exec would be.
     pid && current ? prober.container(pid, joinArgs(current.spec, current.ctx)).catch(() => null) : Promise.resolve(null),
     listProcesses(),
     pid ? shellView(pid) : Promise.resolve(null),
-    hostSysvIpc(),
+    machine ? prober.containerSysvIpc(machine.pid) : hostSysvIpc(),
     pid ? prober.containerSysvIpc(pid).catch(() => null) : Promise.resolve(null),
-    hostMqueues(),
+    // A machine mounts no message queue filesystem: it has none to show.
+    machine ? Promise.resolve(null) : hostMqueues(),
   ]);
   const containerQueues = pid && shell && hasMqueueMount(shell.mounts) ? await prober.containerMqueues(pid).catch(() => null) : null;
   // A shell replaced meanwhile has no upper layer of its own to show.
@@ -64,7 +71,7 @@ export async function gatherFacts(subject: FactsSubject, deps: FactsDeps): Promi
     session: {
       shellPid: pid,
       spec: subject.spec(),
-      hostHostnameAtStart: deps.hostHostnameAtStart,
+      hostHostnameAtStart: machine?.hostname ?? deps.hostHostnameAtStart,
       descendants: pid ? await withIdentity(pid, below) : [],
       openFiles: await openFiles(below),
     },

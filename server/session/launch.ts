@@ -10,6 +10,7 @@ import type { DisposableStore, Disposer } from '../base/disposable.js';
 import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
 import type { ContainerContexts } from '../runtime/container-context.js';
+import type { LearnerMachine } from '../runtime/learner-machine.js';
 import { launcherArgs, shellCommand, shellEnv, type LaunchContext } from '../runtime/launcher.js';
 import type { ReadyLine, StatusLine, StatusServer } from '../runtime/status-lines.js';
 import { stopPty } from '../runtime/stop-process.js';
@@ -40,6 +41,8 @@ export interface LaunchRequest {
   owner: string;
   /** The learner's seccomp profile, for spec.seccomp "custom". */
   customProfile: SeccompProfile | undefined;
+  /** A workshop learner's machine, in which the container is built (runtime/learner-machine.ts). */
+  machine?: LearnerMachine | undefined;
 }
 
 export interface LaunchDeps {
@@ -101,7 +104,7 @@ export function launchShell(req: LaunchRequest, deps: LaunchDeps, store: Disposa
     try {
       // Preparing the launch may refuse the settings (a seccomp profile that does not compile,
       // an option the launcher lacks): a failed launch like any other, reported to the page.
-      context = deps.containers.acquire(req.spec, req.owner, req.customProfile);
+      context = deps.containers.acquire(req.spec, req.owner, req.customProfile, req.machine ? { machine: req.machine } : {});
       const args = [
         '--status-socket', deps.status.socketPath, '--status-token', token,
         ...launcherArgs(req.spec, context.ctx), '--', ...shellCommand(req.spec),

@@ -30,7 +30,7 @@ import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
 import { SlidingWindow } from '../base/rate-window.js';
 import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from '../diagnose/diagnose.js';
-import { FLOOR_TOGGLES, raiseToFloor, refuseBelowFloor } from '../floor/floor.js';
+import { FLOOR_TOGGLES, FLOOR_USERNS_LIMITS, MACHINE_HOSTNAME, raiseToFloor, refuseBelowFloor } from '../floor/floor.js';
 import type { LessonCatalog } from '../lessons/catalog.js';
 import type { CheckFacts } from '../lessons/facts.js';
 import { inspectorView } from '../observe/inspector.js';
@@ -48,6 +48,7 @@ import { CheckLoop } from './check-loop.js';
 import { gatherFacts } from './gather-facts.js';
 import { launchShell, type Shell } from './launch.js';
 import { Learner } from './learner.js';
+import { MachineKeeper } from './machine-keeper.js';
 import { changeLimitsLive } from './live-limits.js';
 import { describeOtherChanges } from './spec-diff.js';
 import { TerminalOutput, type HeldOutput, type TerminalTap } from './terminal-output.js';
@@ -100,6 +101,8 @@ export class Session {
   private readonly diagnoses = new SlidingWindow(MAX_DIAGNOSES_PER_MINUTE, 60_000);
   /** Names this session's cgroups (ps and the host's cgroup tree show whose container it is). */
   private readonly owner = `isolab-${randomBytes(4).toString('hex')}`;
+  /** On a workshop server: the learner's machine, in which each of their containers is built. */
+  private readonly machine: MachineKeeper | undefined;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -115,6 +118,17 @@ export class Session {
       report: (status) => out.lessonStatus(this.learner.recordStatus(status)),
     });
     this.spec = this.withFloor(deps.lessons.first()?.settings ?? PLAIN_PROCESS);
+    if (this.hasFloor) {
+      const machine = new MachineKeeper({
+        launcher: deps.paths.launcher,
+        uidRanges: deps.containers.uidRanges,
+        hostname: MACHINE_HOSTNAME,
+        usernsLimits: FLOOR_USERNS_LIMITS,
+      });
+      this.machine = machine;
+      // Registered first, so released last: after every shell in it has been stopped.
+      this.store.add(() => void machine.retire());
+    }
   }
 
   get currentSpec(): ContainerSpec {
@@ -328,6 +342,7 @@ export class Session {
         owner: this.owner,
         floorToggles: this.floorToggles,
         ...(this.customProfile ? { customSeccomp: this.customProfile } : {}),
+        machine: await this.ownMachine(),
         signal: ended.signal,
       });
     } finally {
@@ -342,12 +357,12 @@ export class Session {
   }
 
   inspect(): Promise<InspectorView> {
-    return inspectorView(this.shellPid, this.deps.prober, this.deps.introspect);
+    return inspectorView(this.shellPid, this.deps.prober, this.deps.introspect, this.machine?.current?.pid);
   }
 
   /** The real state the open lesson's checks look at (gather-facts.ts). */
   gatherFacts(): Promise<CheckFacts> {
-    return gatherFacts({ shell: () => this.shell, spec: () => this.spec }, this.deps);
+    return gatherFacts({ shell: () => this.shell, spec: () => this.spec }, { ...this.deps, machine: this.machine?.current });
   }
 
   dispose(): void {
@@ -377,6 +392,18 @@ export class Session {
     });
   }
 
+  /** The learner's machine on a workshop server (made with the first shell), else undefined. A failure reaches the page as a failed start. */
+  private async ownMachine() {
+    if (!this.machine) return undefined;
+    try {
+      return await this.machine.get();
+    } catch (err) {
+      const labError = err instanceof LabError ? err : new LabError('launch_failed', `your machine could not be made: ${(err as Error).message}`, 'machine');
+      if (!this.store.isDisposed) this.out.error({ code: labError.code, message: labError.message, ...(labError.step ? { step: labError.step } : {}) });
+      throw labError;
+    }
+  }
+
   /** A workshop server (`--mode workshop`) keeps a floor of isolation under every learner. */
   private get hasFloor(): boolean {
     return this.deps.mode === 'workshop';
@@ -393,12 +420,14 @@ export class Session {
    * error. The two can run side by side because every launch has a cgroup, bridge address, uid
    * range and upper directory of its own (runtime/container-context.ts).
    */
-  private respawn(spec: ContainerSpec, changes: string[]): Promise<void> {
-    const request = { spec, size: this.size, owner: this.owner, customProfile: this.customProfile };
+  private async respawn(spec: ContainerSpec, changes: string[]): Promise<void> {
+    const machine = await this.ownMachine();
+    const request = { spec, size: this.size, owner: this.owner, customProfile: this.customProfile, machine };
     let output: HeldOutput | undefined;
     return launchShell(request, this.deps, this.store, {
       spawned: (shell) => {
         this.starting = shell;
+        this.machine?.track(shell.pty);
       },
       attach: (pty) => {
         output = this.terminal.attach(pty);

@@ -15,6 +15,7 @@ const view = (container: PartialProbeReport | null, host: PartialProbeReport | n
   containerPid,
   container,
   host,
+  hostIs: 'host',
   error: null,
   takenAt: '2025-01-01T00:00:00.000Z',
 });

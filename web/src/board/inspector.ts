@@ -76,12 +76,14 @@ export class Inspector {
     this.previous = view;
     this.deps.changed?.(groups.reduce((n, g) => n + g.changed, 0));
     const animate = !prefersReducedMotion();
-    this.groupsHost.replaceChildren(...groups.map((g) => this.group(g, animate)));
+    const hostName = view.hostIs === 'machine' ? 'Your machine' : 'Host';
+    this.groupsHost.replaceChildren(...groups.map((g) => this.group(g, animate, hostName)));
     const taken = new Date(view.takenAt);
     this.summary.textContent = inspectorSummary(view) + (Number.isNaN(taken.getTime()) ? '' : ` Read at ${taken.toLocaleTimeString()}.`);
   }
 
-  private group(g: InspectorGroup, animate: boolean): HTMLElement {
+  /** HOST_NAME heads the right column: "Host", or on a workshop server "Your machine" (what stands for the host there). */
+  private group(g: InspectorGroup, animate: boolean, hostName: string): HTMLElement {
     // Open by default: namespaces, and any group where something differs or just changed.
     const open = this.openByChoice.get(g.id) ?? (g.id === 'namespaces' || g.differing > 0 || g.changed > 0);
     const counts = [g.differing ? `${g.differing} ≠` : '', g.changed ? `${g.changed} changed` : ''].filter(Boolean).join(', ');
@@ -92,7 +94,7 @@ export class Inspector {
       h(
         'table',
         { class: 'inspector-table' },
-        h('caption', { class: 'visually-hidden' }, `${g.title}: the shell and the host`),
+        h('caption', { class: 'visually-hidden' }, `${g.title}: the shell and ${hostName === 'Host' ? 'the host' : 'your machine'}`),
         h(
           'thead',
           {},
@@ -102,7 +104,7 @@ export class Inspector {
             h('th', { scope: 'col' }, 'What'),
             h('th', { scope: 'col' }, 'Shell'),
             h('th', { scope: 'col', class: 'marker' }, h('span', { class: 'visually-hidden' }, 'Same or differs')),
-            h('th', { scope: 'col' }, 'Host'),
+            h('th', { scope: 'col', ...(hostName === 'Host' ? {} : { title: 'On this workshop server your shell never shares the real host\'s namespaces: a switch turned off shares your machine\'s (its network, IPC and hostname are yours alone)' }) }, hostName),
           ),
         ),
         h('tbody', {}, ...g.lines.map((line) => this.row(line, animate))),
