@@ -204,6 +204,8 @@ void lab_time_prepare(void);          /* ns.c: unshare(CLONE_NEWTIME), offsets *
 void lab_userns_prepare(void);        /* userns.c: with --rootfs, the image as a detached mount to idmap */
 void lab_cgroup_prepare(void);        /* cgroup.c: create the cgroup, write the limits */
 void lab_machine_enter(void);         /* machine.c: --machine PID: into the learner's machine's net, ipc, uts */
+/* machine.c, in the child: the machine's sysfs (made by lab_machine_enter) at TARGET; false if none */
+bool lab_machine_take_sysfs(const char *target);
 /* userns.c: --userns-owner, around clone(): the owner's effective uid, capabilities kept */
 void lab_userns_owner_begin(void);
 void lab_userns_owner_end(void);

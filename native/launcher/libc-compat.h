@@ -44,6 +44,24 @@ static inline int lab_move_mount(int from_dirfd, const char *from_path, int to_d
 }
 #define move_mount lab_move_mount
 
+static inline int lab_fsopen(const char *fs_name, unsigned int flags)
+{
+	return (int)syscall(SYS_fsopen, fs_name, flags);
+}
+#define fsopen lab_fsopen
+
+static inline int lab_fsconfig(int fd, unsigned int cmd, const char *key, const void *value, int aux)
+{
+	return (int)syscall(SYS_fsconfig, fd, cmd, key, value, aux);
+}
+#define fsconfig lab_fsconfig
+
+static inline int lab_fsmount(int fd, unsigned int flags, unsigned int attr_flags)
+{
+	return (int)syscall(SYS_fsmount, fd, flags, attr_flags);
+}
+#define fsmount lab_fsmount
+
 static inline int lab_close_range(unsigned int first, unsigned int last, int flags)
 {
 	return (int)syscall(SYS_close_range, first, last, flags);

@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -166,6 +167,40 @@ void lab_machine_hold_mode(void)
 
 /* ---- --machine PID ---- */
 
+/* A sysfs shows the network devices of the namespace of whoever mounts it. A container that
+ * shares its machine's network cannot mount one (its user namespace does not own that network),
+ * and the read-only view of the host's /sys it would get instead lists the host's devices. So,
+ * standing in the machine's network, we make it one — a detached, read-only mount that the child
+ * inherits and puts at /sys (lab_machine_take_sysfs). */
+static int sysfs_fd = -1;
+
+static void prepare_sysfs(void)
+{
+	lab_step("machine_sysfs");
+	int fs = fsopen("sysfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		die_with_error("machine_sysfs", "fsopen(\"sysfs\")");
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		die_with_error("machine_sysfs", "fsconfig(sysfs, FSCONFIG_CMD_CREATE)");
+	sysfs_fd = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (sysfs_fd < 0)
+		die_with_error("machine_sysfs", "fsmount(sysfs, read-only)");
+	if (close(fs) < 0)
+		die_with_error("machine_sysfs", "close(sysfs context)");
+}
+
+bool lab_machine_take_sysfs(const char *target)
+{
+	if (sysfs_fd < 0)
+		return false;
+	if (move_mount(sysfs_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		die_with_error("sysfs", "move_mount(the machine's sysfs, \"%s\")", target);
+	if (close(sysfs_fd) < 0)
+		die_with_error("sysfs", "close(the machine's sysfs)");
+	sysfs_fd = -1;
+	return true;
+}
+
 void lab_machine_enter(void)
 {
 	if (!machine_pid)
@@ -180,4 +215,6 @@ void lab_machine_enter(void)
 		die_with_error("machine", "setns(pidfd of %d, net|ipc|uts)", machine_pid);
 	if (close(pidfd) < 0)
 		die_with_error("machine", "close(pidfd)");
+	if (config->rootfs != NULL && !(config->clone_flags & CLONE_NEWNET))
+		prepare_sysfs();
 }

@@ -223,6 +223,9 @@ static void mount_mqueue(void)
 static void mount_sys(unsigned long ns_flags)
 {
 	const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	/* In a learner's machine, sharing its network: a sysfs of the machine's (machine.c). */
+	if (!(ns_flags & CLONE_NEWNET) && lab_machine_take_sysfs("sys"))
+		return;
 	if (ns_flags & CLONE_NEWNET) {
 		if (mount("sysfs", "sys", "sysfs", ro, NULL) < 0)
 			die_with_error("sysfs", "mount(\"sysfs\", \"sys\", MS_RDONLY)");
