@@ -1,7 +1,7 @@
 // The escape suite's tools (test/integration/escape/): a workshop learner with every switch the
 // floor lets go switched to its weakest, and ways to look at the host from the host's side.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -47,6 +47,8 @@ export function namespaceOf(pid: number | 'self', kind: string): string {
 /** Builds the static helper NAME (test/helpers/NAME.c) once per run, into a directory of its own. */
 export function buildStaticHelper(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'isolab-escape-'));
+  // Readable by a container's root too (an unprivileged uid outside) when run by path, not by --join's descriptor.
+  chmodSync(dir, 0o755);
   const out = join(dir, name);
   const cc = spawnSync('cc', ['-O2', '-Wall', '-static', '-o', out, join(REPO_ROOT, 'test/helpers', `${name}.c`)], { encoding: 'utf8' });
   if (cc.status !== 0) throw new Error(`cc ${name}.c: ${cc.stderr}`);
@@ -58,4 +60,18 @@ export function runInside(pid: number, program: string[]): string {
   const out = spawnSync(defaultPaths().launcher, ['--join', String(pid), '--', ...program], { encoding: 'utf8', timeout: 10_000 });
   if (out.status !== 0) throw new Error(`--join ${pid} ${program.join(' ')}: ${out.stderr}`);
   return out.stdout;
+}
+
+/** Starts PROGRAM inside the shell of PID (as runInside) and waits for its first line; stop() kills it. */
+export async function holdInside(pid: number, program: string[]): Promise<{ line: string; stop(): void }> {
+  const child = spawn(defaultPaths().launcher, ['--join', String(pid), '--', ...program], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(text.split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${program.join(' ')} exited (${code}) before it said anything`)));
+  });
+  return { line, stop: () => child.kill('SIGKILL') };
 }

@@ -34,14 +34,14 @@ describe('escape: the host network and sockets', () => {
   let loopback: Awaited<ReturnType<typeof listen>>;
   let everywhere: Awaited<ReturnType<typeof listen>>;
   let abstract: Awaited<ReturnType<typeof listen>>;
-  let connectAbstract: string;
+  let escapeTool: string;
 
   beforeAll(async () => {
     loopback = await listen({ host: '127.0.0.1', port: 0 });
     everywhere = await listen({ host: '0.0.0.0', port: 0 });
     // A leading NUL: Node binds the name in the abstract namespace (the CVE-2020-15257 class of socket).
     abstract = await listen({ path: `\0${abstractName}` });
-    connectAbstract = buildStaticHelper('abstract-connect');
+    escapeTool = buildStaticHelper('escape-tool');
   });
   afterAll(() => {
     for (const c of clients) c.close();
@@ -61,7 +61,7 @@ describe('escape: the host network and sockets', () => {
     for (const address of Object.values(networkInterfaces()).flat()) {
       if (address?.family === 'IPv4') expect(await reach(client, address.address, everywhere.port), address.address).toBe('closed');
     }
-    const tried = JSON.parse(runInside(pid, [connectAbstract, abstractName])) as { connected: boolean; errno: number };
+    const tried = JSON.parse(runInside(pid, [escapeTool, 'abstract-connect', abstractName])) as { connected: boolean; errno: number };
     expect(tried).toEqual({ connected: false, errno: 111 }); // ECONNREFUSED: no such name in here
     // What the shell sees of sockets and interfaces: its machine's (lo), none of the host's.
     expect(await client.run('cat /proc/net/unix')).not.toContain(abstractName);
