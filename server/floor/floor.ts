@@ -7,13 +7,18 @@ import { LabError } from '../base/errors.js';
 
 /**
  * In workshop mode the shared server never hands out a shell without these. The user namespace is
- * the heart of it: root inside is an unprivileged uid outside (each container its own range), so
- * the capabilities a learner holds inside reach only namespaces their container owns — they can
- * still rename their container, mount a tmpfs or unshare in a lesson, but not touch the host. On top:
- * own root and /proc, docker's masked paths and seccomp profile, no_new_privs, and cgroup limits so
- * one learner's fork bomb or memory hog stays in their own container. The page shows the lock.
+ * the heart of it: root inside is an unprivileged uid outside (each learner their own range, made
+ * by that uid), so the capabilities a learner holds inside reach only namespaces their container
+ * owns — they can still rename their container, mount a tmpfs or unshare in a lesson, but not
+ * touch the host. On top: own root and /proc, docker's masked paths and seccomp profile,
+ * no_new_privs, cgroup limits so one learner's fork bomb or memory hog stays in their own
+ * container, and an own cgroup namespace (off would share the host's: a learner's container can
+ * join no namespace of their machine's there, see learner-machine.ts). The page shows the lock.
+ *
+ * The network, IPC and UTS switches stay the learner's: off shares their machine's
+ * (runtime/learner-machine.ts), never the host's.
  */
-export const FLOOR_TOGGLES: readonly ToggleId[] = ['mount', 'pid', 'rootfs', 'user', 'masked', 'limits', 'seccomp', 'nnp'];
+export const FLOOR_TOGGLES: readonly ToggleId[] = ['mount', 'pid', 'rootfs', 'user', 'masked', 'limits', 'seccomp', 'nnp', 'cgroupns'];
 /** Where each switch lives in the settings, to point at it when an edit turns a locked one off. */
 export const TOGGLE_FIELD: Record<ToggleId, (string | number)[]> = {
   uts: ['namespaces', 'uts'],

@@ -13,6 +13,7 @@ export class MachineKeeper {
   private machine: LearnerMachine | undefined;
   private readonly launchers = new Set<IPty>();
   private retired = false;
+  private retiring: Promise<void> | undefined;
   private allGone: (() => void) | undefined;
 
   constructor(private readonly options: MachineOptions) {}
@@ -48,9 +49,13 @@ export class MachineKeeper {
     });
   }
 
-  /** The session ended (its shells are being stopped): end the machine once they have exited. */
-  async retire(): Promise<void> {
-    if (this.retired) return;
+  /** The session ended (its shells are being stopped): end the machine once they have exited. Idempotent. */
+  retire(): Promise<void> {
+    this.retiring ??= this.retireOnce();
+    return this.retiring;
+  }
+
+  private async retireOnce(): Promise<void> {
     this.retired = true;
     if (this.launchers.size > 0) {
       await new Promise<void>((resolve) => {

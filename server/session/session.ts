@@ -369,6 +369,12 @@ export class Session {
     this.store.dispose();
   }
 
+  /** Disposes of the session and resolves once everything of it outside the server is gone (its machine). */
+  async close(): Promise<void> {
+    this.dispose();
+    await this.machine?.retire();
+  }
+
   /**
    * Apply new settings: respawn the shell when they differ (in the change queue, rate-limited).
    * `headline` starts the banner; `always` is a change the settings do not show (a new seccomp

@@ -162,7 +162,8 @@ export function createApp(deps: AppDeps): LabApp {
     },
     async close() {
       deps.compare?.close();
-      for (const s of sessions.values()) s.dispose();
+      // Each session's machine goes once its shells have exited (a learner's uid range with it).
+      await Promise.all([...sessions.values()].map((s) => s.close()));
       sessions.clear();
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
