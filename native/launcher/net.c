@@ -28,7 +28,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <linux/netlink.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -381,6 +383,22 @@ static void tbf_add(int sock, int index, const char *step)
 
 /* ---- the parent ---- */
 
+/* Whether NAME, in our network namespace, is a bridge: `ethtool -i NAME` says driver "bridge". */
+static bool is_bridge(const char *name)
+{
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		die_with_error("net_bridge", "socket(AF_INET, SOCK_DGRAM)");
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&info;
+	bool bridge_driver = ioctl(sock, SIOCETHTOOL, &ifr) == 0 && strcmp(info.driver, "bridge") == 0;
+	close(sock);
+	return bridge_driver;
+}
+
 /* The bridge: created by whichever launcher comes first. "Create, and fail if it exists"
  * (NLM_F_EXCL) is atomic in the kernel, so two launchers starting at once cannot both create it:
  * the other one's EEXIST just means it is there. Its address and "up" are as idempotent. It is
@@ -398,10 +416,10 @@ static int bridge_ensure(int sock)
 	if (err < 0 && err != -EEXIST)
 		nl_die(err, "net_bridge", "RTM_NEWLINK bridge \"%s\"", bridge);
 
-	/* A device of that name that is not a bridge is someone else's: leave it alone. */
-	char path[64];
-	snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", bridge);
-	if (access(path, F_OK) < 0)
+	/* A device of that name that is not a bridge is someone else's: leave it alone. Asked of the
+	 * device's driver, in the network namespace we stand in (/sys/class/net would answer for
+	 * the one that mounted /sys, which in a learner's machine is the host's). */
+	if (!is_bridge(bridge))
 		die("net_bridge", "--net-bridge %s: a device of that name exists and is not a bridge", bridge);
 	int index = link_index(bridge, "net_bridge");
 	address_add(sock, index, gateway.addr, gateway.prefix, "net_bridge");
