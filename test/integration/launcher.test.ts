@@ -504,6 +504,8 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   user: () => [...USERNS_ALL, '--user', '1000:1000'],
   no_new_privs: () => ['--no-new-privs'],
   machine: () => ['--machine', String(machinePid)],
+  // Only a container sharing the machine's network gets the machine's sysfs.
+  machine_sysfs: () => ['--machine', String(machinePid), '--unshare', 'mount,uts,ipc,pid'],
   userns_owner: () => [...USERNS_ALL, '--userns-owner', '100000'],
   userns_limits: () => [...USERNS_ALL, '--userns-limit', 'max_user_namespaces=4'],
 };
