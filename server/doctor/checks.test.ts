@@ -193,6 +193,7 @@ describe('why an unprivileged user namespace failed, from the step', () => {
     ['clone', 1, 'kernel.unprivileged_userns_clone'],
     ['userns_enter', 1, 'kernel.apparmor_restrict_unprivileged_userns'],
     ['hostname', 1, 'kernel.apparmor_restrict_unprivileged_userns'],
+    ['exec', 13, 'chmod o+x'],
   ] as const)('step %s, errno %i: points at %s', (step, errno, sysctl) => {
     const facts = healthy();
     facts.trials.unprivilegedUserns = failed(step, errno, `step "${step}": failed`);

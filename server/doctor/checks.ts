@@ -106,7 +106,7 @@ function usernsHint(t: Extract<Trial<unknown>, { ok: false }>): string {
   if (t.errno === 28) return 'ENOSPC: the per-user limit is reached (user.max_user_namespaces)';
   if (t.step === 'clone' && t.errno === 1) return 'the kernel refuses unprivileged user namespaces (kernel.unprivileged_userns_clone, or a security module)';
   if ((t.step === 'userns_enter' || t.step === 'hostname') && t.errno === 1) return 'the namespace was made but its root has no capabilities in it (kernel.apparmor_restrict_unprivileged_userns)';
-  if (t.step === null && /EACCES|permission denied/i.test(t.message)) return `uid ${TRIAL_UID} cannot reach the launcher: every directory above it must be searchable by others`;
+  if (t.errno === 13 || /EACCES|permission denied/i.test(t.message)) return `uid ${TRIAL_UID} cannot reach the launcher or the probe: every directory above the checkout must be searchable by others (chmod o+x)`;
   return 'see the sysctls above';
 }
 

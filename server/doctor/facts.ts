@@ -244,30 +244,31 @@ export async function gatherHostFacts(paths: LabPaths): Promise<HostFacts> {
   const built = existsSync(paths.launcher) && existsSync(paths.probe) && existsSync(paths.rootfs);
   const notBuilt: Trial<never> = { ok: false, step: null, errno: null, message: `${paths.launcher}, ${paths.probe} or ${paths.rootfs} is missing` };
   const cgroupNames = Object.keys(CGROUP_TRIALS) as CgroupTrialName[];
+  const tryIt = <T>(trial: (p: LabPaths) => Promise<Trial<T>>): Promise<Trial<T>> => (built ? trial(paths) : Promise.resolve(notBuilt));
   // Independent of each other (distinct cgroups, namespaces of their own): all at once.
-  const [lsm, userns, overlay, seccomp, floor, ...cgroups] = await Promise.all([
-    built ? lsmStatus(paths.launcher) : notBuilt,
-    built ? unprivilegedUserns(paths) : notBuilt,
-    built ? overlayInUserns(paths) : notBuilt,
-    built ? seccompTrial(paths) : notBuilt,
-    built ? floorShell(paths) : notBuilt,
-    ...cgroupNames.map((name) => (built ? cgroupTrial(paths, name) : notBuilt)),
+  const [lsm, unprivileged, overlay, seccomp, floor, cgroups] = await Promise.all([
+    tryIt((p) => lsmStatus(p.launcher)),
+    tryIt(unprivilegedUserns),
+    tryIt(overlayInUserns),
+    tryIt(seccompTrial),
+    tryIt(floorShell),
+    Promise.all(cgroupNames.map((name) => tryIt((p) => cgroupTrial(p, name)))),
   ]);
   return {
     kernelRelease: release(),
     sysctls,
     launcher: { path: paths.launcher, built },
-    lsm: lsm as Trial<LsmStatusLine>,
+    lsm,
     capabilities: ownCapabilities('CapBnd'),
     cgroup: cgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8'), (dir) => readOrNull(join(dir, 'cgroup.controllers'))),
     swapTotalKiB: swapTotalKiB(),
     containersDir,
     trials: {
-      unprivilegedUserns: userns as HostFacts['trials']['unprivilegedUserns'],
-      overlayInUserns: overlay as Trial<null>,
-      cgroup: Object.fromEntries(cgroupNames.map((name, i) => [name, cgroups[i]])) as HostFacts['trials']['cgroup'],
-      seccomp: seccomp as HostFacts['trials']['seccomp'],
-      floorShell: floor as Trial<null>,
+      unprivilegedUserns: unprivileged,
+      overlayInUserns: overlay,
+      cgroup: Object.fromEntries(cgroupNames.map((name, i) => [name, cgroups[i]!])) as HostFacts['trials']['cgroup'],
+      seccomp,
+      floorShell: floor,
     },
     elapsedMs: Math.round(performance.now() - started),
   };
