@@ -256,9 +256,9 @@ function ioUring(f: HostFacts): Check {
   const seen = tried(f, 'io_uring_setup');
   const fix = sysctlFix(name, 2);
   if (learnerReaches(f, 'io_uring_setup') || v === '0') {
-    return check('io_uring', name, false, 'weaker', `${v ?? 'absent'}: any process may create io_uring rings; only the guard seccomp filter keeps learners from them${seen}`, fix);
+    return check('io_uring', name, false, 'weaker', `${v ?? 'absent'}: any process may create io_uring rings; only the floor's seccomp filter keeps learners from them${seen}`, fix);
   }
-  if (v === null) return check('io_uring', name, false, 'weaker', `absent (Linux < 6.6): only the guard seccomp filter keeps learners from io_uring${seen}`, 'Linux 6.6 or newer, then ' + fix);
+  if (v === null) return check('io_uring', name, false, 'weaker', `absent (Linux < 6.6): only the floor's seccomp filter keeps learners from io_uring${seen}`, 'Linux 6.6 or newer, then ' + fix);
   return check('io_uring', name, false, 'ok', `${v}: ${v === '2' ? 'no process' : 'only root and kernel.io_uring_group'} may create io_uring rings${seen}`);
 }
 
@@ -267,7 +267,7 @@ function unprivilegedBpf(f: HostFacts): Check {
   const v = f.sysctls[name];
   const seen = tried(f, 'bpf');
   if (learnerReaches(f, 'bpf') || v === '0' || v === null) {
-    return check('bpf', name, false, 'weaker', `${v ?? 'absent'}: unprivileged processes may load BPF programs; only the guard seccomp filter keeps learners from bpf()${seen}`, sysctlFix(name, 2));
+    return check('bpf', name, false, 'weaker', `${v ?? 'absent'}: unprivileged processes may load BPF programs; only the floor's seccomp filter keeps learners from bpf()${seen}`, sysctlFix(name, 2));
   }
   return check('bpf', name, false, 'ok', `${v}: only CAP_BPF on the host may load BPF programs${seen}`);
 }
@@ -277,7 +277,7 @@ function perfEvents(f: HostFacts): Check {
   const v = f.sysctls[name];
   const seen = tried(f, 'perf_event_open');
   if (learnerReaches(f, 'perf_event_open') || v === null || Number(v) < 2) {
-    return check('perf', name, false, 'weaker', `${v ?? 'absent'}: unprivileged processes may watch kernel events; only the guard seccomp filter keeps learners from perf_event_open${seen}`, sysctlFix(name, 3));
+    return check('perf', name, false, 'weaker', `${v ?? 'absent'}: unprivileged processes may watch kernel events; only the floor's seccomp filter keeps learners from perf_event_open${seen}`, sysctlFix(name, 3));
   }
   return check('perf', name, false, 'ok', `${v}: unprivileged processes may measure ${Number(v) >= 3 ? 'nothing' : 'only their own user-space code'}${seen}`);
 }
