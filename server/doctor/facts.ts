@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { Capability } from '../../common/capabilities.js';
+import type { z } from 'zod';
 import { PartialProbeReport, TrySyscallReport, type TrySyscallResult } from '../../common/probe.js';
 import { PLAIN_PROCESS } from '../../common/spec.js';
 import { parseMountinfo } from '../base/mountinfo.js';
@@ -159,7 +160,7 @@ function failure(run: LaunchOnceResult, what: string): Trial<never> {
   return { ok: false, step: null, errno: null, message: run.problem ?? `${what} exited with ${run.code}${said ? `: ${said.slice(0, 300)}` : ''}` };
 }
 
-function parsed<T>(text: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }): T | null {
+function parsed<T>(text: string, schema: z.ZodType<T>): T | null {
   try {
     const r = schema.safeParse(JSON.parse(text));
     return r.success ? r.data : null;
@@ -195,7 +196,7 @@ async function overlayInUserns(paths: LabPaths): Promise<Trial<null>> {
 
 async function cgroupTrial(paths: LabPaths, name: CgroupTrialName): Promise<Trial<{ version: 'v1' | 'v2'; dir: string }>> {
   const trial = CGROUP_TRIALS[name];
-  // Unique on the host and ending in our pid, as the server's names do (a later server removes a dead one's).
+  // Unique on the host, ending in our pid as the server's names do; the launcher removes it as it exits.
   const run = await launchOnce(paths.launcher, ['--cgroup', `doctor-${name}-${process.pid}`, ...trial.args, '--', paths.probe, '--sections', 'cgroup']);
   if (run.code !== 0) return failure(run, 'the container');
   const cgroup = parsed(run.stdout, PartialProbeReport)?.cgroup;
