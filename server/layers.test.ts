@@ -14,7 +14,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['floor'],
   ['observe'],
   ['lessons'],
-  ['diagnose', 'compare', 'demos'],
+  ['diagnose', 'compare', 'demos', 'doctor'],
   ['session'],
   ['transport'],
   ['main'],

@@ -304,7 +304,9 @@ void lab_userns_prepare(void)
 		/* With deny the container can never drop a supplementary group: make sure it is born
 		 * with none of ours. */
 		lab_step("userns_groups");
-		if (setgroups(0, NULL) < 0)
+		/* Already none (a launcher started without groups, as `isolab doctor` starts one as an
+		 * unprivileged uid): nothing to drop, and without CAP_SETGID setgroups() is EPERM. */
+		if (getgroups(0, NULL) != 0 && setgroups(0, NULL) < 0)
 			die_with_error("userns_groups", "setgroups(0, NULL)");
 	}
 	if (config->rootfs == NULL)

@@ -21,6 +21,7 @@ import { launcherArgs, shellCommand } from '../runtime/launcher.js';
 import { failedStep, readStatusLines, type ErrorLine } from '../runtime/status-lines.js';
 import { validateLessonsDir } from '../lessons/index.js';
 import { serve } from './serve.js';
+import { formatDoctorReport, refusalText, runDoctor, warnings } from '../doctor/report.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons-verify.js';
 import { defaultPaths, type LabPaths } from '../base/paths.js';
 import { PlayError, play } from './play.js';
@@ -39,6 +40,7 @@ Usage:
   isolab run [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
                                    (isolab run --help lists them)
   isolab export [--format docker|oci] [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
+  isolab doctor [--json]           (can this host give the workshop floor? docs/doctor.md)
   isolab lessons validate [DIR]
   isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
   isolab demos validate [DIR]
@@ -60,6 +62,8 @@ Exit status 2 for a refused option.`;
 /** `isolab run` exits with its program's status, so its own failures use docker's 125 (2 could be the program's). */
 const EXIT_RUN_FAILED = 125;
 const EXIT_USAGE = 2;
+/** `isolab doctor`, and `serve --mode workshop` refusing to start: an essential of the floor is missing. */
+const EXIT_FLOOR_MISSING = 1;
 
 /** Every command, by the word that names it; help and unknown words are main's. */
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
@@ -71,6 +75,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   demos: (args) => demos(args),
   play: (args) => play(args),
   compare: (args) => compareCommand(args),
+  doctor: (args) => doctor(args),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -186,6 +191,18 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   const paths = defaultPaths();
   requireBuilt(paths);
 
+  if (mode === 'workshop') {
+    // The floor is promised to every learner: without what it is made of, do not start.
+    const report = await runDoctor(paths);
+    const refusal = refusalText(report);
+    if (refusal) {
+      console.error(`isolab: ${refusal}`);
+      return EXIT_FLOOR_MISSING;
+    }
+    for (const w of warnings(report)) console.error(`[isolab] warning: ${w}`);
+    console.log(`[isolab] this host gives the workshop floor (isolab doctor's ${report.checks.length} checks, ${report.elapsedMs} ms)`);
+  }
+
   const audience = typeof values.audience === 'string' ? parseAudience(values.audience) : undefined;
   const token = typeof values.token === 'string' ? values.token : randomBytes(18).toString('base64url');
   const server = await serve({
@@ -224,6 +241,16 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
   return new Promise<number>(() => {}); // serve until signalled
+}
+
+/** `isolab doctor [--json]`: whether this host can give the workshop floor, check by check. */
+async function doctor(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean', default: false } });
+  if (positionals.length) throw new UsageError('usage: isolab doctor [--json]');
+  requireRoot('isolab doctor');
+  const report = await runDoctor(defaultPaths());
+  console.log(values.json ? JSON.stringify(report) : formatDoctorReport(report));
+  return report.ok ? 0 : EXIT_FLOOR_MISSING;
 }
 
 /** What `isolab run`'s flag parser needs from the outside world. */

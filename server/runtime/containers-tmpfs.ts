@@ -33,7 +33,8 @@ export type ContainersStorage =
   | { kind: 'own-tmpfs'; how: 'already' | 'mounted' }
   | { kind: 'elsewhere'; why: string };
 
-function isOurs(dir: string): boolean {
+/** Whether isolab's own tmpfs is mounted on DIR now (`isolab doctor` asks without mounting one). */
+export function isContainersTmpfs(dir: string): boolean {
   // The topmost mount at exactly DIR, if any, is the one paths under it reach.
   const top = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.target === dir).at(-1);
   return top?.fstype === 'tmpfs' && top.source === CONTAINERS_TMPFS_SOURCE;
@@ -46,7 +47,7 @@ function isOurs(dir: string): boolean {
  * Never fails: without the tmpfs the lab works as before, only slower, and the answer says why.
  */
 export function keepContainersInMemory(dir: string): ContainersStorage {
-  if (isOurs(dir)) return { kind: 'own-tmpfs', how: 'already' };
+  if (isContainersTmpfs(dir)) return { kind: 'own-tmpfs', how: 'already' };
   const inUse = readdirSync(dir);
   if (inUse.length > 0) {
     return { kind: 'elsewhere', why: `${dir} still holds ${inUse.length === 1 ? 'an entry' : `${inUse.length} entries`} of another running server (${inUse[0]}), which a tmpfs mounted over it would hide` };
@@ -58,7 +59,7 @@ export function keepContainersInMemory(dir: string): ContainersStorage {
     const stderr = (err as { stderr?: Buffer }).stderr?.toString().trim();
     return { kind: 'elsewhere', why: `mounting a tmpfs on ${dir} failed: ${stderr || (err as Error).message}` };
   }
-  return isOurs(dir) ? { kind: 'own-tmpfs', how: 'mounted' } : { kind: 'elsewhere', why: `${MOUNT} succeeded but ${dir} shows no ${CONTAINERS_TMPFS_SOURCE} tmpfs` };
+  return isContainersTmpfs(dir) ? { kind: 'own-tmpfs', how: 'mounted' } : { kind: 'elsewhere', why: `${MOUNT} succeeded but ${dir} shows no ${CONTAINERS_TMPFS_SOURCE} tmpfs` };
 }
 
 export function describeContainersStorage(dir: string, storage: ContainersStorage): string {

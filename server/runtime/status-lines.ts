@@ -65,6 +65,19 @@ export const SeccompCompiledLine = z.object({
 });
 
 
+/** What `isolab-launcher --lsm-status` prints (native/README.md, "isolab-launcher --lsm-status"). */
+const LsmAvailability = z.object({ available: z.boolean(), reason: z.string().optional() });
+export const LsmStatusLine = z.object({
+  type: z.literal('lsm-status'),
+  active: z.array(z.string()).nullable(),
+  activeFrom: z.string().nullable(),
+  apparmor: LsmAvailability,
+  selinux: LsmAvailability.extend({ mode: z.enum(['enforcing', 'permissive']).optional() }),
+  landlock: LsmAvailability.extend({ abi: z.number().int().positive().optional() }),
+});
+export type LsmStatusLine = z.infer<typeof LsmStatusLine>;
+
+
 /** A status stream is a handful of short lines; a line this long is not our launcher's. */
 export const MAX_STATUS_LINE_BYTES = 64 * 1024;
 
