@@ -83,38 +83,39 @@ function maxUserNamespaces(f: HostFacts): Check {
   return check('userns.max', name, true, 'ok', `${v} user namespaces per user`);
 }
 
+// The launcher makes each learner's user namespace as the learner's uid but holding root's
+// capabilities (--userns-owner: only the effective uid changes, with SECBIT_NO_SETUID_FIXUP), and
+// both switches below let a capable process through: they restrict other programs on the host,
+// not isolab. They are reported, not required.
 function debianUsernsClone(f: HostFacts): Check {
   const name = 'kernel.unprivileged_userns_clone';
   const v = f.sysctls[name];
-  if (v === null) return check('userns.debian', name, true, 'ok', 'not on this kernel (a Debian patch): nothing stops an unprivileged uid here');
-  if (v === '0') return check('userns.debian', name, true, 'missing', '0: only root may create a user namespace, and each learner\'s must be created by their own uid', sysctlFix(name, 1));
-  return check('userns.debian', name, true, 'ok', `${v}: unprivileged uids may create user namespaces`);
+  if (v === null) return check('userns.debian', name, false, 'ok', 'not on this kernel (a Debian patch)');
+  if (v === '0') return check('userns.debian', name, false, 'ok', "0: only a process holding CAP_SYS_ADMIN may create a user namespace; isolab's launcher holds it while it makes each learner's (as their uid)");
+  return check('userns.debian', name, false, 'ok', `${v}: unprivileged uids may create user namespaces`);
 }
 
 function ubuntuApparmorRestrict(f: HostFacts): Check {
   const name = 'kernel.apparmor_restrict_unprivileged_userns';
   const v = f.sysctls[name];
-  if (v === null) return check('userns.apparmor', name, true, 'ok', 'not on this kernel (an Ubuntu switch)');
-  if (v !== '0') {
-    return check('userns.apparmor', name, true, 'missing', `${v}: a user namespace an unprivileged uid creates gets no capabilities in it (AppArmor's restriction)`, `${sysctlFix(name, 0)} (or load an AppArmor profile for the launcher that allows "userns,")`);
-  }
-  return check('userns.apparmor', name, true, 'ok', '0: AppArmor does not restrict unprivileged user namespaces');
+  if (v === null) return check('userns.apparmor', name, false, 'ok', 'not on this kernel (an Ubuntu switch)');
+  if (v !== '0') return check('userns.apparmor', name, false, 'ok', `${v}: AppArmor restricts user namespaces made without CAP_SYS_ADMIN; isolab's launcher holds it while it makes each learner's (as their uid)`);
+  return check('userns.apparmor', name, false, 'ok', '0: AppArmor does not restrict unprivileged user namespaces');
 }
 
 /** Why an unprivileged user namespace could not be made, from where the launcher failed. */
 function usernsHint(t: Extract<Trial<unknown>, { ok: false }>): string {
   if (t.errno === 28) return 'ENOSPC: the per-user limit is reached (user.max_user_namespaces)';
-  if (t.step === 'clone' && t.errno === 1) return 'the kernel refuses unprivileged user namespaces (kernel.unprivileged_userns_clone, or a security module)';
+  if (t.step === 'clone' && t.errno === 1) return 'the kernel refused it to a launcher holding CAP_SYS_ADMIN: a security module (kernel.unprivileged_userns_clone does not apply to it)';
   if ((t.step === 'userns_enter' || t.step === 'hostname') && t.errno === 1) return 'the namespace was made but its root has no capabilities in it (kernel.apparmor_restrict_unprivileged_userns)';
-  if (t.errno === 13 || /EACCES|permission denied/i.test(t.message)) return `uid ${TRIAL_UID} cannot reach the launcher or the probe: every directory above the checkout must be searchable by others (chmod o+x)`;
   return 'see the sysctls above';
 }
 
 function unprivilegedUserns(f: HostFacts): Check {
   const t = f.trials.unprivilegedUserns;
-  const title = 'user namespace by an unprivileged uid';
-  if (t.ok) return check('userns.unprivileged', title, true, 'ok', `tried: uid ${TRIAL_UID} created a user namespace and, as its root, set the hostname of a UTS namespace it owns`);
-  return check('userns.unprivileged', title, true, 'missing', `tried as uid ${TRIAL_UID}: ${t.message} — ${usernsHint(t)}`, 'fix the user namespace sysctls above');
+  const title = 'user namespace owned by an unprivileged uid';
+  if (t.ok) return check('userns.unprivileged', title, true, 'ok', `tried: the launcher made a user namespace owned by uid ${TRIAL_UID}, whose root set the hostname of a UTS namespace it owns`);
+  return check('userns.unprivileged', title, true, 'missing', `tried with uid ${TRIAL_UID} as owner: ${t.message} — ${usernsHint(t)}`, 'fix the user namespace sysctls above');
 }
 
 function overlayInUserns(f: HostFacts): Check {

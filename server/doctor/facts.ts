@@ -93,7 +93,7 @@ export interface HostFacts {
   swapTotalKiB: number | null;
   containersDir: { path: string; ownTmpfs: boolean; entries: number | null };
   trials: {
-    /** As TRIAL_UID: a user namespace (and a UTS namespace it owns, with a hostname set), then KERNEL_SURFACE_CALLS from in there. */
+    /** Owned by TRIAL_UID (--userns-owner): a user namespace (and a UTS namespace it owns, with a hostname set), then KERNEL_SURFACE_CALLS from in there. */
     unprivilegedUserns: Trial<TrySyscallResult[]>;
     /** An overlay of the image as the root of a user namespace (idmapped lower layer), as every workshop shell has. */
     overlayInUserns: Trial<null>;
@@ -182,8 +182,8 @@ async function lsmStatus(launcher: string): Promise<Trial<LsmStatusLine>> {
 async function unprivilegedUserns(paths: LabPaths): Promise<Trial<TrySyscallResult[]>> {
   const run = await launchOnce(
     paths.launcher,
-    ['--unshare', 'user,uts', '--userns-map', `0:${TRIAL_UID}:1`, '--setgroups', 'deny', '--hostname', 'isolab-doctor', '--', paths.probe, 'try-syscall', ...KERNEL_SURFACE_CALLS],
-    { uid: TRIAL_UID, gid: TRIAL_UID },
+    // As the server makes each learner's: by root's launcher, as the unprivileged uid (--userns-owner).
+    ['--unshare', 'user,uts', '--userns-map', `0:${TRIAL_UID}:1`, '--userns-owner', String(TRIAL_UID), '--setgroups', 'deny', '--hostname', 'isolab-doctor', '--', paths.probe, 'try-syscall', ...KERNEL_SURFACE_CALLS],
   );
   const report = run.code === 0 ? parsed(run.stdout, TrySyscallReport) : null;
   return report ? { ok: true, value: report.trySyscall } : failure(run, 'the unprivileged launcher');
