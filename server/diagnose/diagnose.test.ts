@@ -105,9 +105,9 @@ describe('liftsFor', () => {
 
   it('never lifts what a workshop server keeps on, and says why', () => {
     const { lifts, notLifted } = liftsFor(throwaway(EVERYTHING).spec, FLOOR_TOGGLES);
-    expect(notLifted.map((n) => n.layer)).toEqual(['seccomp', 'masked-paths', 'device-cgroup', 'user-namespace', 'no-new-privs']);
+    expect(notLifted.map((n) => n.layer)).toEqual(['seccomp', 'masked-paths', 'device-cgroup', 'user-namespace']);
     expect(notLifted.every((n) => n.reason === FLOOR_KEEPS_ON)).toBe(true);
-    expect(lifts.map((l) => l.layer)).toEqual(['capabilities', 'read-only-root', 'landlock', 'lsm', 'rlimits', 'user']);
+    expect(lifts.map((l) => l.layer)).toEqual(['capabilities', 'read-only-root', 'landlock', 'no-new-privs', 'lsm', 'rlimits', 'user']);
   });
 });
 

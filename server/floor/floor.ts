@@ -16,9 +16,13 @@ import { LabError } from '../base/errors.js';
  * join no namespace of their machine's there, see learner-machine.ts). The page shows the lock.
  *
  * The network, IPC and UTS switches stay the learner's: off shares their machine's
- * (runtime/learner-machine.ts), never the host's.
+ * (runtime/learner-machine.ts), never the host's. So does no_new_privs (lesson 13): in a user
+ * namespace of the learner's own, a set-user-ID-root program makes its caller root of that
+ * namespace — what every workshop shell is to begin with — and never more (the image is idmapped:
+ * its root-owned files belong to the container's root, and file capabilities are honoured only
+ * inside the namespace). Off, it takes nothing from the floor.
  */
-export const FLOOR_TOGGLES: readonly ToggleId[] = ['mount', 'pid', 'rootfs', 'user', 'masked', 'limits', 'seccomp', 'nnp', 'cgroupns'];
+export const FLOOR_TOGGLES: readonly ToggleId[] = ['mount', 'pid', 'rootfs', 'user', 'masked', 'limits', 'seccomp', 'cgroupns'];
 /** Where each switch lives in the settings, to point at it when an edit turns a locked one off. */
 export const TOGGLE_FIELD: Record<ToggleId, (string | number)[]> = {
   uts: ['namespaces', 'uts'],

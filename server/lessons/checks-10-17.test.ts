@@ -205,7 +205,7 @@ describe('lessons 10–17', () => {
       expect(status('13-no-new-privs', facts(spec(), { container: learner, descendants: [escalated, held] })).allPassed).toBe(true);
     });
 
-    it('a workshop shell (no_new_privs on) cannot escalate, and the hint says so; the no_new_privs task still passes', () => {
+    it('a shell with no_new_privs on cannot escalate, and the hint says to switch it off; the no_new_privs task still passes', () => {
       const s = status('13-no-new-privs', facts(spec(), { container: { uid: 1000, noNewPrivs: true }, descendants: [{ ...held, comm: 'sleep' }] }));
       expect(passed(s)).toEqual([
         ['shell-is-learner', false],
@@ -213,7 +213,7 @@ describe('lessons 10–17', () => {
         ['root-is-contained', true],
         ['sleep-stays-user', true],
       ]);
-      expect(hint(s, 'shell-is-learner')).toMatch(/instructor's screen/);
+      expect(hint(s, 'shell-is-learner')).toMatch(/Turn the no_new_privs switch off\.$/);
     });
 
     it('a sleep that became the host\'s root (user namespace off) fails the containment check', () => {
