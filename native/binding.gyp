@@ -37,6 +37,7 @@
           'launcher/caps.c',
           'launcher/nnp.c',
           'launcher/seccomp.c',
+          'launcher/seccomp_guard.c',
           'launcher/seccomp_notify.c',
           'launcher/status.c',
           'launcher/join.c',
