@@ -72,6 +72,7 @@
         'probe/fs.c',
         'probe/net.c',
         'probe/syscalls.c',
+        'probe/keep.c',
         'parse-number.c',
       ],
       'cflags!': ['-O3', '-Wno-unused-parameter'],
