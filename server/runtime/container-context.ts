@@ -32,6 +32,19 @@ const SECCOMP_COMPILE_TIMEOUT_MS = 5_000;
 const FIRST_HOST = 2;
 const LAST_HOST = 65534;
 
+/**
+ * The capabilities a seccomp profile is compiled for: the container's, as Docker does. A workshop
+ * shell is always in a user namespace of its own, where the ones the kernel honours only in the
+ * initial namespace are held on paper only: the profile is compiled without them, so it opens no
+ * call for them (INITIAL_USER_NAMESPACE_ONLY; docs/floor.md). Outside a workshop the lessons
+ * compare with Docker exactly: there the profile follows the list as given.
+ */
+export function profileCapabilities(spec: ContainerSpec, workshop: boolean): readonly Capability[] {
+  const held = spec.capabilities === 'all' ? CAPABILITIES : spec.capabilities;
+  if (!workshop || !spec.namespaces.user) return held;
+  return held.filter((c) => !INITIAL_USER_NAMESPACE_ONLY.includes(c));
+}
+
 export interface ContainerContextOptions {
   /**
    * A workshop server's floor (docs/floor.md): the guard seccomp filter under every container, and
@@ -164,7 +177,7 @@ export class ContainerContexts {
     } else {
       profile = this.dockerDefaultProfile ??= parseSeccompProfileJson(readFileSync(this.dockerDefaultProfilePath, 'utf8'));
     }
-    const capabilities = this.profileCapabilities(spec).map((c) => `CAP_${c}`);
+    const capabilities = profileCapabilities(spec, this.opts.workshop ?? false).map((c) => `CAP_${c}`);
     const compiled = compileSeccompProfile(profile, { arch: nativeArch(), capabilities, kernelRelease: release() });
     if (compiled === null) return null;
     const notifying = notify ? notifyingProfile(compiled) : null;
@@ -176,19 +189,6 @@ export class ContainerContexts {
       this.seccompPrograms.set(hash, program);
     }
     return notifying ? { ...program, notify: notifying.answers } : program;
-  }
-
-  /**
-   * The capabilities a profile is compiled for: the container's, as Docker does. A workshop shell is
-   * always in a user namespace of its own, where the ones the kernel honours only in the initial
-   * namespace are held on paper only: the profile is compiled without them, so it opens no call
-   * for them (INITIAL_USER_NAMESPACE_ONLY). Outside a workshop, a learner's lesson may compare with
-   * Docker's behaviour exactly: there the profile follows the list as given.
-   */
-  profileCapabilities(spec: ContainerSpec): readonly Capability[] {
-    const held = spec.capabilities === 'all' ? CAPABILITIES : spec.capabilities;
-    if (!this.opts.workshop || !spec.namespaces.user) return held;
-    return held.filter((c) => !INITIAL_USER_NAMESPACE_ONLY.includes(c));
   }
 
   /** isolab-launcher --seccomp-guard-compile FILE, once per server (the guard does not depend on the container). */
