@@ -65,6 +65,8 @@ export class ContainerContexts {
   private readonly seccompPrograms = new Map<string, SeccompProgram>();
   /** The guard's program, built at the first launch of a workshop server. */
   private seccompGuard: string | undefined;
+  /** Containers' directories not yet released: a server stopping now must not leave them behind. */
+  private readonly liveDirs = new Set<string>();
 
   /** Where containers' writes land: set by forLab (a directory of a test's own stays as it is). */
   storage: ContainersStorage | undefined;
@@ -136,6 +138,7 @@ export class ContainerContexts {
       mkdirSync(containerDir, { mode: 0o700 });
       mkdirSync(join(containerDir, 'upper'), { mode: 0o755 });
       ctx.overlayUpper = join(containerDir, 'upper');
+      this.liveDirs.add(containerDir);
     }
     if (spec.resources.cgroup) {
       ctx.cgroupName = name;
@@ -155,7 +158,10 @@ export class ContainerContexts {
         if (host !== undefined) this.usedHosts.delete(host);
         if (range !== undefined) this.usedRanges.delete(range);
         // The launcher removed upper, work and merged (--overlay-upper-remove); this is their parent.
-        if (containerDir) rmSync(containerDir, { recursive: true, force: true });
+        if (containerDir) {
+          rmSync(containerDir, { recursive: true, force: true });
+          this.liveDirs.delete(containerDir);
+        }
       },
     };
   }
@@ -245,8 +251,14 @@ export class ContainerContexts {
     }, LAST_HOST - FIRST_HOST + 1, 'no free address left on the isolab bridge');
   }
 
-  /** Removes the built seccomp programs (once no launcher is still to load them). Idempotent. */
+  /**
+   * Removes the built seccomp programs (once no launcher is still to load them) and the directories
+   * of containers whose launchers were told to stop but have not been seen to exit: a server that is
+   * shutting down (SIGTERM) does not wait for them, and nothing else would remove these. Idempotent.
+   */
   dispose(): void {
+    for (const dir of this.liveDirs) rmSync(dir, { recursive: true, force: true });
+    this.liveDirs.clear();
     for (const program of this.seccompPrograms.values()) rmSync(program.bpf, { force: true });
     this.seccompPrograms.clear();
     if (this.seccompGuard) rmSync(this.seccompGuard, { force: true });
