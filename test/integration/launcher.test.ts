@@ -478,6 +478,7 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   apparmor: () => ['--apparmor', 'unconfined'],
   selinux: () => ['--selinux-label', 'system_u:system_r:container_t:s0'],
   landlock: () => ['--landlock-ro', '/'],
+  seccomp_guard: () => ['--seccomp-guard', guardProgram],
   seccomp: () => ['--seccomp', seccompProfile],
   seccomp_supervisor: () => ['--seccomp', notifyProfile, '--seccomp-notify', '1'],
   seccomp_hand_over: () => ['--seccomp', notifyProfile, '--seccomp-notify', '1'],
@@ -524,6 +525,7 @@ const STEP_UNAVAILABLE: Record<string, string | undefined> = {
 };
 let seccompProfile: string;
 let notifyProfile: string;
+let guardProgram: string;
 
 /** Directories named isolab/NAME in any cgroup hierarchy (v1 controllers, unified, or a v2 root). */
 function cgroupDirs(name: string): string[] {
@@ -545,6 +547,10 @@ describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
     // One call handed to the supervisor (--seccomp-notify): the supervisor is forked, the listener handed over.
     notifyProfile = join(workDir, 'notify.seccomp');
     writeFileSync(notifyProfile, 'isolab-seccomp 1\ndefault allow\nsyscall swapon notify\n');
+    // The workshop's guard filter, built as a server builds it.
+    guardProgram = join(workDir, 'guard.bpf');
+    const built = spawnSync(LAUNCHER, ['--seccomp-guard-compile', guardProgram], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
     sleeper = start([...FULL, '--rootfs', image, '--cgroup', sleeperCgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')], ['/bin/sleep', '300']);
     sleeperPid = (await sleeper.ready).pid;
   });
