@@ -210,7 +210,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     if (!avail.ok) console.log(`  comparison panel: no ${what} column — ${avail.message}`);
   }
   if (mode === 'workshop') {
-    console.log("  workshop mode keeps every learner in a user namespace (root inside is nobody outside), with its own root,\n  PID and mount namespaces, docker's masked paths and seccomp profile, no_new_privs and cgroup limits.");
+    console.log("  workshop mode keeps every learner in a user namespace (root inside is nobody outside), with its own root,\n  PID and mount namespaces, docker's masked paths and seccomp profile, no_new_privs and cgroup limits,\n  and a guard seccomp filter under every profile that no profile can lift (docs/floor.md).");
   }
   if (server.audienceUrls.length) {
     console.log(`  the audience's read-only view listens on ${server.audienceUrls.join(', ')} (links appear when the speaker shares)`);

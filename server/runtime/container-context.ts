@@ -79,6 +79,8 @@ export class ContainerContexts {
   static forLab(paths: LabPaths, opts: ContainerContextOptions = {}): ContainerContexts {
     const contexts = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher, opts);
     contexts.storage = keepContainersInMemory(paths.containers);
+    // Built now, so a workshop server that cannot have its guard does not start (not: fails each launch).
+    if (opts.workshop) contexts.guardProgram();
     return contexts;
   }
 
