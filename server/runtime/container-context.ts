@@ -68,6 +68,11 @@ export class ContainerContexts {
   /** Containers' directories not yet released: a server stopping now must not leave them behind. */
   private readonly liveDirs = new Set<string>();
 
+  /** Whether every container gets a workshop's guard filter (docs/floor.md). */
+  get guarded(): boolean {
+    return this.opts.workshop ?? false;
+  }
+
   /** Where containers' writes land: set by forLab (a directory of a test's own stays as it is). */
   storage: ContainersStorage | undefined;
 
