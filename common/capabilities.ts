@@ -19,6 +19,21 @@ export const DOCKER_DEFAULT_CAPABILITIES: readonly Capability[] = [
   'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
 ];
 
+/**
+ * Capabilities the kernel honours only in the initial user namespace (it checks them with
+ * capable(), never ns_capable()): root in a container's own user namespace holds them on paper and
+ * can do nothing with them. Docker's seccomp profile opens system calls for some of them (moby's
+ * includes: init_module for SYS_MODULE, bpf for BPF, settimeofday for SYS_TIME, ...), so compiling
+ * it as if they were held would let those calls run their code up to the capability check. Each
+ * with the check that makes it so: SYS_MODULE (init_module, delete_module), SYS_RAWIO (iopl,
+ * ioperm), SYS_PACCT (acct), SYS_TIME (settimeofday, clock_settime: cap_settime), SYS_TTY_CONFIG
+ * (vhangup), SYSLOG (syslog: check_syslog_permissions), BPF (bpf_capable), PERFMON
+ * (perfmon_capable).
+ */
+export const INITIAL_USER_NAMESPACE_ONLY: readonly Capability[] = [
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_PACCT', 'SYS_TIME', 'SYS_TTY_CONFIG', 'SYSLOG', 'BPF', 'PERFMON',
+];
+
 /** "cap_net_admin", "NET_ADMIN", "CAP_NET_ADMIN" → "NET_ADMIN"; undefined when not a capability. */
 export function capabilityName(input: string): Capability | undefined {
   const name = input.trim().toUpperCase().replace(/^CAP_/, '');

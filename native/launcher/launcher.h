@@ -185,7 +185,7 @@ struct lab_module {
 };
 extern const struct lab_module lab_cgroup_module, lab_userns_module, lab_time_module, lab_net_module,
 	lab_fs_module, lab_rlimit_module, lab_lsm_module, lab_landlock_module, lab_caps_module, lab_nnp_module,
-	lab_seccomp_module, lab_seccomp_notify_module, lab_machine_module;
+	lab_seccomp_module, lab_seccomp_notify_module, lab_seccomp_guard_module, lab_machine_module;
 
 /* Clean-up the parent runs (last registered first) when it tears a container down, after every
  * process is reaped, whether setup failed or the container ended: what lives outside the
@@ -239,6 +239,7 @@ void lab_lsm_apply(void);             /* lsm.c: AppArmor exec profile, SELinux e
 void lab_landlock_apply(void);        /* landlock.c */
 bool lab_nnp_requested(void);         /* nnp.c */
 void lab_nnp_apply(void);             /* nnp.c */
+void lab_seccomp_guard_apply(void);   /* seccomp_guard.c: the workshop's guard, before the container's own */
 void lab_seccomp_apply(void);         /* seccomp.c */
 bool lab_seccomp_notify_requested(void);       /* seccomp_notify.c: --seccomp-notify given */
 void lab_seccomp_notify_hand_over(int listener); /* seccomp_notify.c: the loaded filter's listener to the supervisor */
@@ -274,6 +275,16 @@ void lab_seccomp_compile_mode(void);
 void lab_machine_hold_mode(void);
 bool lab_machine_standalone(void);
 bool lab_seccomp_standalone(void);
+/* modes of their own: --seccomp-guard-compile FILE, --seccomp-guard-list (seccomp_guard.c) */
+void lab_seccomp_guard_mode(void);
+bool lab_seccomp_guard_standalone(void);
+/* A program --seccomp-compile or --seccomp-guard-compile wrote, read and checked for OPTION;
+ * NULL when fine, else the problem (seccomp.c). */
+struct sock_fprog;
+const char *lab_seccomp_read_program(const char *option, const char *path, struct sock_fprog *prog);
+/* CTX (a libseccomp scmp_filter_ctx) written to OUT as a raw program, then the "seccomp-compiled"
+ * answer with FLAGS_JSON (seccomp.c). */
+noreturn void lab_seccomp_export(void *ctx, const char *out, const char *flags_json, int64_t started_us);
 
 /* ---- primitives ---- */
 

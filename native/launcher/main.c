@@ -41,6 +41,8 @@
 	"       isolab-launcher --list-steps      (STEP<TAB>parent|child|join|both, one a line)\n" \
 	"       isolab-launcher --lsm-status      (one JSON line: AppArmor, SELinux, Landlock here)\n" \
 	"       isolab-launcher --seccomp-compile PROFILE --seccomp-out FILE.bpf   (build a filter once)\n" \
+	"       isolab-launcher --seccomp-guard-compile FILE.bpf   (build the workshop's guard filter once)\n" \
+	"       isolab-launcher --seccomp-guard-list               (the guard's table, one JSON line each)\n" \
 	"  --status-fd N          write status JSON lines to file descriptor N (>= 3)\n" \
 	"  --status-socket PATH   or to the unix socket PATH, after a hello line\n" \
 	"  --status-token HEX     carrying this token\n" \
@@ -103,7 +105,7 @@ bool lab_sync_child_failed(int sync_fd)
 static const struct lab_module *const modules[] = {
 	&lab_time_module, &lab_cgroup_module, &lab_userns_module, &lab_net_module, &lab_fs_module,
 	&lab_rlimit_module, &lab_lsm_module, &lab_landlock_module, &lab_caps_module, &lab_nnp_module,
-	&lab_seccomp_module, &lab_seccomp_notify_module, &lab_machine_module,
+	&lab_seccomp_guard_module, &lab_seccomp_module, &lab_seccomp_notify_module, &lab_machine_module,
 };
 #define MODULE_COUNT (sizeof(modules) / sizeof(modules[0]))
 
@@ -219,7 +221,7 @@ static const char *parse_args(int argc, char **argv, struct lab_config *cfg)
 
 	if (i + 1 < argc && argv[i + 1][0] != '\0')
 		cfg->program = &argv[i + 1];
-	else if (!lab_cgroup_standalone() && !lab_seccomp_standalone() && !lab_machine_standalone())
+	else if (!lab_cgroup_standalone() && !lab_seccomp_standalone() && !lab_seccomp_guard_standalone() && !lab_machine_standalone())
 		PROBLEM("missing -- PROGRAM [ARG...]");
 	if (cfg->status_fd >= 0 && (cfg->status_socket || cfg->status_token))
 		PROBLEM("--status-fd and --status-socket are alternatives");
@@ -283,20 +285,24 @@ static void wait_for_go(int go_fd, const char *step_name)
 
 /* The last steps before exec, in runc's order. A seccomp filter goes in while we still hold
  * CAP_SYS_ADMIN, unless no_new_privs is asked for: then it goes in last, so it filters nothing of
- * our own set-up and the kernel accepts it without the capability. --join's child calls this too
+ * our own set-up and the kernel accepts it without the capability. The workshop's guard filter
+ * (seccomp_guard.c) goes in just before the container's own, so that one is stacked above it. --join's child calls this too
  * (join.c): a process run inside a container gets the container's confinement, as docker exec's. */
 void lab_harden(void)
 {
 	lab_rlimits_apply();
 	lab_lsm_apply();
 	lab_landlock_apply();
-	if (!lab_nnp_requested())
+	if (!lab_nnp_requested()) {
+		lab_seccomp_guard_apply();
 		lab_seccomp_apply();
+	}
 	lab_caps_drop_bounding();
 	lab_userns_switch_user();
 	lab_caps_apply();
 	if (lab_nnp_requested()) {
 		lab_nnp_apply();
+		lab_seccomp_guard_apply();
 		lab_seccomp_apply();
 	}
 }
@@ -633,6 +639,7 @@ int main(int argc, char **argv)
 	lab_step("args");
 	lab_cgroup_update_mode();
 	lab_seccomp_compile_mode();
+	lab_seccomp_guard_mode();
 	lab_machine_hold_mode();
 	if (cfg.rootfs != NULL) {
 		/* Opened now, on the host, so the child can stand in it after covering its path. */

@@ -309,25 +309,27 @@ static const char *read_profile(FILE *f)
 	return NULL;
 }
 
-/* A program from --seccomp-compile: the kernel's verifier checks what the instructions do when it
- * loads them; here, that the file is one we would have written. It is trusted with every system
- * call of the container, so, like an image, it must be root's and writable by nobody else. */
-static const char *read_bpf(void)
+/* A program from --seccomp-compile (or --seccomp-guard-compile), read for OPTION: the kernel's
+ * verifier checks what the instructions do when it loads them; here, that the file is one we would
+ * have written. It is trusted with every system call of the container, so, like an image, it must
+ * be root's and writable by nobody else. NULL when fine, else the problem. */
+const char *lab_seccomp_read_program(const char *option, const char *path, struct sock_fprog *prog)
 {
 	const char *why = NULL;
-	int fd = open(bpf_source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 && errno == ELOOP) {
 		/* O_NOFOLLOW's answer when the path names a symbolic link (or a loop of them on the way).
 		 * Said plainly: the two libcs word ELOOP differently, and neither names the link. */
-		return lab_problem("--seccomp-bpf %s: a symbolic link (ELOOP): give the file's own path", bpf_source);
+		return lab_problem("%s %s: a symbolic link (ELOOP): give the file's own path", option, path);
 	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		const char *problem = lab_problem("--seccomp-bpf %s: %s", bpf_source, strerror(errno));
+		const char *problem = lab_problem("%s %s: %s", option, path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return problem;
 	}
+	struct sock_filter *program = NULL;
 	if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
 	else if (st.st_uid != 0 || (st.st_mode & 022) != 0)
@@ -337,22 +339,35 @@ static const char *read_bpf(void)
 	else if (st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
 		why = "more instructions than the kernel takes in one program (BPF_MAXINSNS, 4096)";
 	if (why == NULL) {
-		bpf_program = malloc((size_t)st.st_size);
-		if (bpf_program == NULL)
+		program = malloc((size_t)st.st_size);
+		if (program == NULL)
 			why = "out of memory";
-		else if (read(fd, bpf_program, (size_t)st.st_size) != st.st_size)
+		else if (read(fd, program, (size_t)st.st_size) != st.st_size)
 			why = "short read";
-		bpf_length = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
 	}
+	close(fd);
+	if (why != NULL) {
+		free(program);
+		return lab_problem("%s %s: %s", option, path, why);
+	}
+	*prog = (struct sock_fprog){ .len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter)), .filter = program };
+	return NULL;
+}
+
+static const char *read_bpf(void)
+{
+	struct sock_fprog prog;
+	const char *problem = lab_seccomp_read_program("--seccomp-bpf", bpf_source, &prog);
+	if (problem != NULL)
+		return problem;
+	bpf_program = prog.filter;
+	bpf_length = prog.len;
 	/* A program built from "notify" rules returns SECCOMP_RET_USER_NOTIF somewhere: then it needs
 	 * a listener, and a supervisor to answer (--seccomp-notify). */
-	for (unsigned i = 0; why == NULL && i < bpf_length; i++)
+	for (unsigned i = 0; i < bpf_length; i++)
 		if (bpf_program[i].code == (BPF_RET | BPF_K) && (bpf_program[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF)
 			profile_notifies = true;
-	close(fd);
-	if (why == NULL)
-		return NULL;
-	return lab_problem("--seccomp-bpf %s: %s", bpf_source, why);
+	return NULL;
 }
 
 /* The profile is read and checked up front, so a bad one is refused before anything exists. */
@@ -487,9 +502,42 @@ bool lab_seccomp_standalone(void)
 	return compile_mode;
 }
 
-/* --seccomp-compile: the filter libseccomp builds, written as the raw program (an array of
- * struct sock_filter) to a temporary file beside OUT, then renamed onto OUT: a container starting
- * meanwhile reads the old program or the new one, never half of one. */
+/* The filter CTX as the raw program (an array of struct sock_filter), written to a temporary file
+ * beside OUT, then renamed onto OUT: a container starting meanwhile reads the old program or the
+ * new one, never half of one. Then the one answer, a "seccomp-compiled" line (FLAGS_JSON: the
+ * filter flags the program goes with, as a JSON list). */
+noreturn void lab_seccomp_export(void *ctx, const char *out, const char *flags_json, int64_t started_us)
+{
+	char temp[PATH_MAX];
+	if (snprintf(temp, sizeof(temp), "%s.XXXXXX", out) >= (int)sizeof(temp))
+		die("seccomp", "%s: path too long", out);
+	int fd = mkostemp(temp, O_CLOEXEC); /* mode 0600, ours (root's) */
+	if (fd < 0)
+		die_with_error("seccomp", "mkostemp(\"%s\")", temp);
+	int rc = seccomp_export_bpf(ctx, fd);
+	struct stat st;
+	if (rc < 0 || fstat(fd, &st) < 0 || close(fd) < 0 || rename(temp, out) < 0) {
+		int err = rc < 0 ? -rc : errno;
+		unlink(temp);
+		die_with_errno(err, "seccomp", "%s the program to %s", rc < 0 ? "seccomp_export_bpf()" : "writing", out);
+	}
+	seccomp_release(ctx);
+	lab_step_end();
+
+	struct lab_json j = { .len = 0 };
+	lab_json_raw(&j, "{\"type\":\"seccomp-compiled\",\"out\":");
+	lab_json_str(&j, out);
+	lab_json_raw(&j, ",\"instructions\":");
+	lab_json_int(&j, (long long)(st.st_size / (off_t)sizeof(struct sock_filter)));
+	lab_json_raw(&j, ",\"flags\":");
+	lab_json_raw(&j, flags_json);
+	lab_json_raw(&j, ",\"us\":");
+	lab_json_int(&j, lab_now_us() - started_us);
+	lab_json_raw(&j, "}");
+	lab_status_answer(&j);
+}
+
+/* --seccomp-compile: the filter libseccomp builds from the profile, written for --seccomp-bpf. */
 void lab_seccomp_compile_mode(void)
 {
 	if (!compile_mode)
@@ -497,33 +545,6 @@ void lab_seccomp_compile_mode(void)
 	int64_t started = lab_now_us();
 	lab_step("seccomp");
 	scmp_filter_ctx ctx = build_filter();
-	char temp[PATH_MAX];
-	if (snprintf(temp, sizeof(temp), "%s.XXXXXX", compile_out) >= (int)sizeof(temp))
-		die("seccomp", "--seccomp-out %s: path too long", compile_out);
-	int fd = mkostemp(temp, O_CLOEXEC); /* mode 0600, ours (root's) */
-	if (fd < 0)
-		die_with_error("seccomp", "mkostemp(\"%s\")", temp);
-	int rc = seccomp_export_bpf(ctx, fd);
-	struct stat st;
-	if (rc < 0 || fstat(fd, &st) < 0 || close(fd) < 0 || rename(temp, compile_out) < 0) {
-		int err = rc < 0 ? -rc : errno;
-		unlink(temp);
-		die_with_errno(err, "seccomp", "%s the program to %s", rc < 0 ? "seccomp_export_bpf()" : "writing", compile_out);
-	}
-	seccomp_release(ctx);
-	lab_step_end();
-
-	struct lab_json j = { .len = 0 };
-	lab_json_raw(&j, "{\"type\":\"seccomp-compiled\",\"out\":");
-	lab_json_str(&j, compile_out);
-	lab_json_raw(&j, ",\"instructions\":");
-	lab_json_int(&j, (long long)(st.st_size / (off_t)sizeof(struct sock_filter)));
-	lab_json_raw(&j, ",\"flags\":[");
-	lab_json_raw(&j, flag_log ? "\"log\"" : "");
-	lab_json_raw(&j, flag_log && flag_spec_allow ? "," : "");
-	lab_json_raw(&j, flag_spec_allow ? "\"spec_allow\"" : "");
-	lab_json_raw(&j, "],\"us\":");
-	lab_json_int(&j, lab_now_us() - started);
-	lab_json_raw(&j, "}");
-	lab_status_answer(&j);
+	const char *flags = flag_log && flag_spec_allow ? "[\"log\",\"spec_allow\"]" : flag_log ? "[\"log\"]" : flag_spec_allow ? "[\"spec_allow\"]" : "[]";
+	lab_seccomp_export(ctx, compile_out, flags, started);
 }

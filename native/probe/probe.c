@@ -4,6 +4,7 @@
  *   isolab-probe --list-sections                 SECTION<TAB>what it reports, one a line
  *   isolab-probe try-syscall NAME...|all         each syscall with harmless arguments → errno
  *   isolab-probe try-syscall --list              the calls, their arguments and why they are harmless
+ *   isolab-probe try-keep NAME SECONDS           make one kernel object for real and hold it (keep.c)
  *
  * Run on the host, or inside a container through `isolab-launcher --join PID`. Static, so it runs
  * in any root filesystem. To add a section: write a function that emits `"key":value` pairs, add
@@ -585,6 +586,7 @@ static void usage(FILE *out)
 	      "       isolab-probe --list-sections\n"
 	      "       isolab-probe try-syscall NAME...|all\n"
 	      "       isolab-probe try-syscall --list\n"
+	      "       isolab-probe try-keep NAME SECONDS   (names: try-keep --list)\n"
 	      "  --sections LIST   comma-separated sections to report (default: all; see --list-sections)\n"
 	      "  --pid N           report process N's attributes (as numbered in the /proc seen here)\n"
 	      "                    instead of the probe's own\n",
@@ -615,6 +617,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, out, _IOFBF, sizeof(out));
 	if (argc > 1 && strcmp(argv[1], "try-syscall") == 0)
 		return try_syscall_main(argc - 2, argv + 2);
+	if (argc > 1 && strcmp(argv[1], "try-keep") == 0)
+		return try_keep_main(argc - 2, argv + 2);
 
 	bool selected[SECTION_COUNT] = { false };
 	bool any = false;

@@ -8,6 +8,7 @@
  *   fs.c        the mount table, the root filesystem, masked and read-only paths, /dev
  *   net.c       interfaces, addresses and the default route
  *   syscalls.c  try-syscall: each call with arguments that cannot do harm, and the errno it got
+ *   keep.c      try-keep: one kernel object made for real and held, for the host to look at
  *
  * Every section reads what the kernel shows from where the probe runs; a file that is missing or
  * unreadable gives null (with a reason where one helps), never a crash. */
@@ -66,5 +67,6 @@ void section_net(void);       /* net.c */
 /* ---- try-syscall (syscalls.c) ---- */
 
 int try_syscall_main(int argc, char **argv);
+int try_keep_main(int argc, char **argv);     /* keep.c */
 
 #endif

@@ -585,6 +585,60 @@ static long call_vserver(void)
 	return syscall(SYS_vserver);
 }
 
+/* socket() of a family with a type no family has (15 >= SOCK_MAX): __sock_create refuses the type
+ * with EINVAL before it looks the family up, so no family code runs and no module is loaded. A
+ * filter refusing the family answers first (the workshop's guard: EAFNOSUPPORT). */
+#define NO_SUCH_SOCKET_TYPE 15
+static long call_socket_vsock(void)
+{
+	return syscall(SYS_socket, 40 /* AF_VSOCK */, NO_SUCH_SOCKET_TYPE, 0);
+}
+static long call_socket_alg(void)
+{
+	return syscall(SYS_socket, 38 /* AF_ALG */, NO_SUCH_SOCKET_TYPE, 0);
+}
+static long call_socket_packet(void)
+{
+	return syscall(SYS_socket, 17 /* AF_PACKET */, NO_SUCH_SOCKET_TYPE, 0);
+}
+static long call_socket_netlink_netfilter(void)
+{
+	return syscall(SYS_socket, 16 /* AF_NETLINK */, NO_SUCH_SOCKET_TYPE, 12 /* NETLINK_NETFILTER */);
+}
+
+/* The other ways into an x86-64 kernel: the 32-bit gate (int $0x80, where getpid is 20) and the
+ * x32 ABI (x86-64 numbers with bit 30 set). A filter that checks only x86-64 numbers misses both. */
+#if defined(__x86_64__)
+#define SYS_int80_getpid 20
+#define SYS_x32_getpid (0x40000000 | 39)
+static long call_int80_getpid(void)
+{
+	long ret;
+	/* The kernel clobbers r8-r11 on this path (it saves none of the 64-bit registers the 32-bit ABI lacks). */
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(SYS_int80_getpid) : "r8", "r9", "r10", "r11", "memory");
+	if (ret < 0 && ret > -4096) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+static long call_x32_getpid(void)
+{
+	return syscall(SYS_x32_getpid);
+}
+#else
+#define SYS_int80_getpid -1
+#define SYS_x32_getpid -1
+static long call_int80_getpid(void)
+{
+	return -1;
+}
+static long call_x32_getpid(void)
+{
+	return -1;
+}
+#endif
+
 /* ---- the table ---- */
 
 enum reveals { SECCOMP, SECCOMP_AND_PRIVILEGE };
@@ -725,6 +779,18 @@ static const struct trial {
 	{ "tuxcall", SYS_tuxcall, call_tuxcall, { ENOSYS }, SECCOMP, "tuxcall()", "never implemented" },
 	{ "security", SYS_security, call_security, { ENOSYS }, SECCOMP, "security()", "never implemented" },
 	{ "vserver", SYS_vserver, call_vserver, { ENOSYS }, SECCOMP, "vserver()", "never implemented" },
+	{ "socket_vsock", SYS_socket, call_socket_vsock, { EINVAL }, SECCOMP, "socket(AF_VSOCK, 15, 0)",
+	  "no such socket type: refused before the family is looked up" },
+	{ "socket_alg", SYS_socket, call_socket_alg, { EINVAL }, SECCOMP, "socket(AF_ALG, 15, 0)",
+	  "no such socket type: refused before the family is looked up" },
+	{ "socket_packet", SYS_socket, call_socket_packet, { EINVAL }, SECCOMP, "socket(AF_PACKET, 15, 0)",
+	  "no such socket type: refused before the family is looked up" },
+	{ "socket_netlink_netfilter", SYS_socket, call_socket_netlink_netfilter, { EINVAL }, SECCOMP,
+	  "socket(AF_NETLINK, 15, NETLINK_NETFILTER)", "no such socket type: refused before the family is looked up" },
+	{ "int80_getpid", SYS_int80_getpid, call_int80_getpid, { 0 }, SECCOMP, "int $0x80 with eax=20 (i386 getpid)",
+	  "reads the caller's PID" },
+	{ "x32_getpid", SYS_x32_getpid, call_x32_getpid, { 0, ENOSYS }, SECCOMP, "syscall(__X32_SYSCALL_BIT|39) (x32 getpid)",
+	  "reads the caller's PID (ENOSYS: a kernel built without x32)" },
 };
 #define TRIAL_COUNT (sizeof(trials) / sizeof(trials[0]))
 
@@ -825,7 +891,8 @@ static void put_trial(const struct trial *t)
 	json_string_or_null(sig != 0 ? signame : NULL);
 
 	/* allowed: the expected answer; denied: EPERM/EACCES; unavailable: ENOSYS (the kernel was
-	 * built without it, or a filter answers ENOSYS, as Docker's does for clone3); killed: a
+	 * built without it, or a filter answers ENOSYS, as Docker's does for clone3), and for a socket
+	 * family or netlink protocol EAFNOSUPPORT/EPROTONOSUPPORT (the workshop's guard); killed: a
 	 * signal; skipped: not tried (see note); other: anything else (see error). */
 	const char *verdict;
 	int got = a.ret < 0 ? a.err : 0;
@@ -839,8 +906,8 @@ static void put_trial(const struct trial *t)
 		verdict = "allowed";
 	else if (got == EPERM || got == EACCES)
 		verdict = "denied";
-	else if (got == ENOSYS)
-		verdict = "unavailable";
+	else if (got == ENOSYS || got == EAFNOSUPPORT || got == EPROTONOSUPPORT)
+		verdict = "unavailable"; /* the last two: the same for a socket family or a netlink protocol */
 	else
 		verdict = "other";
 	json_key("verdict");

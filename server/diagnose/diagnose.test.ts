@@ -281,6 +281,12 @@ describe('conclusionFor', () => {
     expect(conclusionFor(facts({}))).toMatch(/^None of the layers that could refuse it is switched on/);
   });
 
+  it("on a workshop server, names the guard filter among what the switches do not control (its refusals are never handed over)", () => {
+    const layers = [layer('capabilities', 'capabilities', 'no-change')];
+    expect(conclusionFor(facts({ layers, guarded: true }))).toMatch(/or this workshop server's guard filter, which refuses io_uring, the keyrings, bpf, .* under every profile\.$/);
+    expect(conclusionFor(facts({ layers }))).not.toMatch(/guard/);
+  });
+
   it('says what a workshop server kept on, and that the filter\'s refusal is still real', () => {
     const text = conclusionFor(
       facts({

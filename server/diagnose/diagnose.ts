@@ -384,6 +384,11 @@ export type VerdictFacts = Omit<DiagnoseVerdict, 'conclusion'> & {
   capability?: Capability | null;
   /** Every layer was also lifted at once (when no single one cleared it). */
   allLiftedTried?: boolean;
+  /**
+   * A workshop server's guard filter was under every re-run (docs/floor.md). It answers with an
+   * errno of its own, before any profile's supervisor is asked, so its refusals are never named.
+   */
+  guarded?: boolean;
 };
 
 export function conclusionFor(v: VerdictFacts): string {
@@ -421,7 +426,9 @@ export function conclusionFor(v: VerdictFacts): string {
     );
     sentences.push(
       b.outcome === 'refused'
-        ? 'The refusal comes from something the switches do not control: the file\'s own owner and mode, the kernel itself, or the namespaces the re-run adds for safety.'
+        ? v.guarded
+          ? 'The refusal comes from something the switches do not control: the file\'s own owner and mode, the kernel itself, the namespaces the re-run adds for safety, or this workshop server\'s guard filter, which refuses io_uring, the keyrings, bpf, perf events, userfaultfd, rare socket families and 32-bit calls under every profile.'
+          : 'The refusal comes from something the switches do not control: the file\'s own owner and mode, the kernel itself, or the namespaces the re-run adds for safety.'
         : 'It fails for another reason than isolation: read its message.',
     );
   }
@@ -586,11 +593,13 @@ export class Diagnoser {
       elapsedMs: Date.now() - started,
       ...(capability !== undefined ? { capability } : {}),
       allLiftedTried,
+      guarded: this.containers.guarded,
     };
     const conclusion = conclusionFor(facts);
     // Said in the conclusion; not part of the protocol.
     delete facts.capability;
     delete facts.allLiftedTried;
+    delete facts.guarded;
     return { ...facts, conclusion };
   }
 

@@ -227,7 +227,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     if (!avail.ok) console.log(`  comparison panel: no ${what} column — ${avail.message}`);
   }
   if (mode === 'workshop') {
-    console.log("  workshop mode gives every learner a machine of their own (network, IPC, hostname: no way to the host or to\n  another learner) and keeps each shell in a user namespace made by the learner's own uid, with its own root,\n  PID, mount and cgroup namespaces, docker's masked paths and seccomp profile and cgroup limits.");
+    console.log("  workshop mode gives every learner a machine of their own (network, IPC, hostname: no way to the host or to\n  another learner) and keeps each shell in a user namespace made by the learner's own uid, with its own root,\n  PID, mount and cgroup namespaces, docker's masked paths and seccomp profile and cgroup limits, and a guard\n  seccomp filter under every profile that no profile can lift (docs/floor.md).");
   }
   if (server.audienceUrls.length) {
     console.log(`  the audience's read-only view listens on ${server.audienceUrls.join(', ')} (links appear when the speaker shares)`);

@@ -36,9 +36,9 @@ export async function verifyDemos(opts: { dir: string; paths: LabPaths; only?: r
   const chosen = opts.only?.length ? demos.filter((d) => opts.only!.includes(d.view.id)) : demos;
   const status = await StatusServer.start();
   const verdicts: DemoVerdict[] = [];
+  // A speaker's lab is a solo one: demos switch everything, down to a plain process.
+  const deps = sessionDeps({ paths: opts.paths, status, lessons: catalogOf([]), mode: 'solo' });
   try {
-    // A speaker's lab is a solo one: demos switch everything, down to a plain process.
-    const deps = sessionDeps({ paths: opts.paths, status, lessons: catalogOf([]), mode: 'solo' });
     for (const demo of chosen) {
       const verdict = await verifyOne(demo, (out) => new Session(deps, out), opts.transcript ?? false);
       verdicts.push(verdict);
@@ -46,6 +46,7 @@ export async function verifyDemos(opts: { dir: string; paths: LabPaths; only?: r
     }
   } finally {
     await status.close();
+    deps.containers.dispose(); // the seccomp programs built for the demos' shells
   }
   return { verdicts, loadErrors: errors.map((e) => e.message) };
 }

@@ -72,8 +72,8 @@ export async function verifyLessons(opts: VerifyOptions): Promise<VerifyReport> 
   const unknown = (opts.only ?? []).filter((id) => !lessons.some((l) => l.id === id));
   const status = await StatusServer.start();
   const verdicts: LessonVerdict[] = [];
+  const deps = sessionDeps({ paths: opts.paths, status, lessons: catalogOf(lessons), mode: opts.mode ?? 'solo' });
   try {
-    const deps = sessionDeps({ paths: opts.paths, status, lessons: catalogOf(lessons), mode: opts.mode ?? 'solo' });
     for (const lesson of chosen) {
       const verdict = await verifyOne(lesson, (out) => new Session(deps, out), opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS, opts.mode ?? 'solo');
       verdicts.push(verdict);
@@ -81,6 +81,8 @@ export async function verifyLessons(opts: VerifyOptions): Promise<VerifyReport> 
     }
   } finally {
     await status.close();
+    // The built seccomp programs (the guard's too) are files in the containers directory.
+    deps.containers.dispose();
   }
   return { verdicts, loadErrors: errors.map((e) => e.message), warnings: warnings.map((e) => e.message), unknown };
 }

@@ -94,6 +94,9 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     await app.close();
     await status.close();
     progress.close();
+    // The seccomp programs built for this server's containers (--seccomp-compile, the guard): files
+    // in the containers directory that no later server would use (7b of issue #11).
+    session.containers.dispose();
   };
   let address: AddressInfo;
   try {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { CAPABILITIES } from '../../common/capabilities.js';
+import { CAPABILITIES, INITIAL_USER_NAMESPACE_ONLY, type Capability } from '../../common/capabilities.js';
 import type { ContainerSpec } from '../../common/spec.js';
 import { notifyingProfile } from './seccomp/notify.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson, type SeccompProfile } from './seccomp/profile.js';
@@ -27,6 +27,27 @@ const SECCOMP_COMPILE_TIMEOUT_MS = 5_000;
 const FIRST_HOST = 2;
 const LAST_HOST = 65534;
 
+/**
+ * The capabilities a seccomp profile is compiled for: the container's, as Docker does. A workshop
+ * shell is always in a user namespace of its own, where the ones the kernel honours only in the
+ * initial namespace are held on paper only: the profile is compiled without them, so it opens no
+ * call for them (INITIAL_USER_NAMESPACE_ONLY; docs/floor.md). Outside a workshop the lessons
+ * compare with Docker exactly: there the profile follows the list as given.
+ */
+export function profileCapabilities(spec: ContainerSpec, workshop: boolean): readonly Capability[] {
+  const held = spec.capabilities === 'all' ? CAPABILITIES : spec.capabilities;
+  if (!workshop || !spec.namespaces.user) return held;
+  return held.filter((c) => !INITIAL_USER_NAMESPACE_ONLY.includes(c));
+}
+
+export interface ContainerContextOptions {
+  /**
+   * A workshop server's floor (docs/floor.md): the guard seccomp filter under every container, and
+   * Docker's profile compiled for the capabilities a shell in its own user namespace really holds.
+   */
+  workshop?: boolean;
+}
+
 export class ContainerContexts {
   private readonly usedHosts = new Set<number>();
   private nextHost = FIRST_HOST;
@@ -35,6 +56,15 @@ export class ContainerContexts {
   private dockerDefaultProfile: SeccompProfile | undefined;
   /** Built filters by the hash of their compiled profile: most containers share one (docker's, for the same caps). */
   private readonly seccompPrograms = new Map<string, SeccompProgram>();
+  /** The guard's program, built at the first launch of a workshop server. */
+  private seccompGuard: string | undefined;
+  /** Containers' directories not yet released: a server stopping now must not leave them behind. */
+  private readonly liveDirs = new Set<string>();
+
+  /** Whether every container gets a workshop's guard filter (docs/floor.md). */
+  get guarded(): boolean {
+    return this.opts.workshop ?? false;
+  }
 
   /** Where containers' writes land: set by forLab (a directory of a test's own stays as it is). */
   storage: ContainersStorage | undefined;
@@ -44,9 +74,11 @@ export class ContainerContexts {
    * containers directory on a tmpfs of isolab's own (containers-tmpfs.ts). The server, the CLI and the
    * benchmark take this one.
    */
-  static forLab(paths: LabPaths): ContainerContexts {
-    const contexts = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
+  static forLab(paths: LabPaths, opts: ContainerContextOptions = {}): ContainerContexts {
+    const contexts = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher, opts);
     contexts.storage = keepContainersInMemory(paths.containers);
+    // Built now, so a workshop server that cannot have its guard does not start (not: fails each launch).
+    if (opts.workshop) contexts.guardProgram();
     return contexts;
   }
 
@@ -60,6 +92,7 @@ export class ContainerContexts {
     private readonly containersDir: string,
     private readonly dockerDefaultProfilePath: string,
     private readonly launcher: string,
+    private readonly opts: ContainerContextOptions = {},
     /** Host-wide (uid-ranges.ts): a learner's machine, or a container outside one, gets a range of its own. */
     readonly uidRanges: UidRanges = new UidRanges(),
   ) {
@@ -86,6 +119,7 @@ export class ContainerContexts {
     opts: { throwaway?: boolean; seccompNotify?: boolean; machine?: LearnerMachine } = {},
   ): { ctx: LaunchContext; release(): void } {
     const ctx: LaunchContext = { rootfsDir: this.rootfsDir };
+    if (this.opts.workshop) ctx.seccompGuard = this.guardProgram();
     if (spec.seccomp !== 'unconfined') ctx.seccomp = this.seccompProgram(spec, customSeccomp, opts.seccompNotify ?? false);
     let host: number | undefined;
     let range: UidRange | undefined;
@@ -109,6 +143,7 @@ export class ContainerContexts {
       mkdirSync(containerDir, { mode: 0o700 });
       mkdirSync(join(containerDir, 'upper'), { mode: 0o755 });
       ctx.overlayUpper = join(containerDir, 'upper');
+      this.liveDirs.add(containerDir);
     }
     if (spec.resources.cgroup) {
       ctx.cgroupName = name;
@@ -128,7 +163,10 @@ export class ContainerContexts {
         if (host !== undefined) this.usedHosts.delete(host);
         range?.release();
         // The launcher removed upper, work and merged (--overlay-upper-remove); this is their parent.
-        if (containerDir) rmSync(containerDir, { recursive: true, force: true });
+        if (containerDir) {
+          rmSync(containerDir, { recursive: true, force: true });
+          this.liveDirs.delete(containerDir);
+        }
       },
     };
   }
@@ -150,7 +188,7 @@ export class ContainerContexts {
     } else {
       profile = this.dockerDefaultProfile ??= parseSeccompProfileJson(readFileSync(this.dockerDefaultProfilePath, 'utf8'));
     }
-    const capabilities = (spec.capabilities === 'all' ? CAPABILITIES : spec.capabilities).map((c) => `CAP_${c}`);
+    const capabilities = profileCapabilities(spec, this.opts.workshop ?? false).map((c) => `CAP_${c}`);
     const compiled = compileSeccompProfile(profile, { arch: nativeArch(), capabilities, kernelRelease: release() });
     if (compiled === null) return null;
     const notifying = notify ? notifyingProfile(compiled) : null;
@@ -164,24 +202,34 @@ export class ContainerContexts {
     return notifying ? { ...program, notify: notifying.answers } : program;
   }
 
+  /** isolab-launcher --seccomp-guard-compile FILE, once per server (the guard does not depend on the container). */
+  private guardProgram(): string {
+    if (this.seccompGuard) return this.seccompGuard;
+    const out = join(this.containersDir, `seccomp-guard-${process.pid}.bpf`);
+    this.seccompGuard = this.runCompile(['--seccomp-guard-compile', out], 'the seccomp guard filter').bpf;
+    return this.seccompGuard;
+  }
+
   /** isolab-launcher --seccomp-compile BASE.txt --seccomp-out BASE.bpf; the text goes once it is built. */
   private buildSeccompProgram(text: string, base: string): SeccompProgram {
     const textFile = `${base}.txt`;
     writeFileSync(textFile, text, { mode: 0o600 });
     try {
-      // Synchronous, once per distinct profile: a few milliseconds of libseccomp.
-      const stdout = execFileSync(this.launcher, ['--seccomp-compile', textFile, '--seccomp-out', `${base}.bpf`], {
-        encoding: 'utf8',
-        timeout: SECCOMP_COMPILE_TIMEOUT_MS,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      return this.runCompile(['--seccomp-compile', textFile, '--seccomp-out', `${base}.bpf`], 'the seccomp filter');
+    } finally {
+      rmSync(textFile, { force: true });
+    }
+  }
+
+  /** One of the launcher's compile modes; its seccomp-compiled line. Synchronous: a few milliseconds of libseccomp. */
+  private runCompile(args: string[], what: string): SeccompProgram {
+    try {
+      const stdout = execFileSync(this.launcher, args, { encoding: 'utf8', timeout: SECCOMP_COMPILE_TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
       const line = SeccompCompiledLine.parse(JSON.parse(stdout));
       return { bpf: line.out, flags: line.flags };
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new LabError('launch_failed', `the seccomp filter could not be built: ${(e.stderr || e.message).trim().slice(0, 300)}`, 'seccomp');
-    } finally {
-      rmSync(textFile, { force: true });
+      throw new LabError('launch_failed', `${what} could not be built: ${(e.stderr || e.message).trim().slice(0, 300)}`, 'seccomp');
     }
   }
 
@@ -208,10 +256,18 @@ export class ContainerContexts {
     }, LAST_HOST - FIRST_HOST + 1, 'no free address left on the isolab bridge');
   }
 
-  /** Removes the built seccomp programs (once no launcher is still to load them). Idempotent. */
+  /**
+   * Removes the built seccomp programs (once no launcher is still to load them) and the directories
+   * of containers whose launchers were told to stop but have not been seen to exit: a server that is
+   * shutting down (SIGTERM) does not wait for them, and nothing else would remove these. Idempotent.
+   */
   dispose(): void {
+    for (const dir of this.liveDirs) rmSync(dir, { recursive: true, force: true });
+    this.liveDirs.clear();
     for (const program of this.seccompPrograms.values()) rmSync(program.bpf, { force: true });
     this.seccompPrograms.clear();
+    if (this.seccompGuard) rmSync(this.seccompGuard, { force: true });
+    this.seccompGuard = undefined;
   }
 
   /** "MAJ:MIN" of the disk behind the image, looked up once (imageDisk). */

@@ -36,6 +36,15 @@ describe('launcherArgs', () => {
     expect(launcherArgs(spec, { ...ctx, seccomp: null })).toEqual(['--seccomp', 'unconfined']);
     expect(() => launcherArgs(spec, ctx)).toThrow(/seccomp needs a compiled profile/);
   });
+  it("passes a workshop's guard filter before the container's own, also when the profile is unconfined and to joined processes", () => {
+    const guarded = { ...ctx, seccompGuard: '/g.bpf' };
+    expect(launcherArgs(PLAIN_PROCESS, guarded)).toEqual(['--seccomp-guard', '/g.bpf']);
+    const custom: ContainerSpec = { ...PLAIN_PROCESS, seccomp: 'custom' };
+    expect(launcherArgs(custom, { ...guarded, seccomp: { bpf: '/p.bpf', flags: [] } })).toEqual(['--seccomp-guard', '/g.bpf', '--seccomp-bpf', '/p.bpf']);
+    expect(launcherArgs(custom, { ...guarded, seccomp: null })).toEqual(['--seccomp-guard', '/g.bpf', '--seccomp', 'unconfined']);
+    expect(joinArgs(custom, { ...guarded, seccomp: { bpf: '/p.bpf', flags: [] } })).toEqual(['--seccomp-guard', '/g.bpf', '--seccomp-bpf', '/p.bpf']);
+    expect(launcherArgs(custom, { ...ctx, seccomp: { bpf: '/p.bpf', flags: [] } })).not.toContain('--seccomp-guard');
+  });
   it('refuses to build a command line that would silently drop a primitive', () => {
     expect(() => launcherArgs(DOCKER_RUN_DEFAULT, ctx)).toThrow(/cgroup name/);
   });

@@ -28,6 +28,11 @@ export interface LaunchContext {
    * asks for no filter at all.
    */
   seccomp?: SeccompProgram | null;
+  /**
+   * A workshop server's guard filter (native/launcher/seccomp_guard.c, docs/floor.md), built once
+   * per server: loaded under every container's own filter, whatever spec.seccomp says.
+   */
+  seccompGuard?: string;
 }
 
 /** A filter built by `isolab-launcher --seccomp-compile` (native/README.md), loaded with --seccomp-bpf. */
@@ -140,6 +145,7 @@ function hardeningArgs(spec: ContainerSpec, ctx: LaunchContext): string[] {
   }
   if (spec.user) args.push('--user', `${spec.user.uid}:${spec.user.gid}`);
   if (spec.noNewPrivs) args.push('--no-new-privs');
+  if (ctx.seccompGuard) args.push('--seccomp-guard', ctx.seccompGuard);
   if (spec.seccomp !== 'unconfined') {
     if (ctx.seccomp === undefined) throw new Error('launcherArgs: seccomp needs a compiled profile');
     if (ctx.seccomp === null) args.push('--seccomp', 'unconfined');

@@ -61,9 +61,15 @@ export async function gatherFacts(subject: FactsSubject, deps: FactsDeps): Promi
   });
   const identity = pid ? await shellIdentity(pid) : null;
   const below = pid ? await withNsPids(pid, descendantsOf(pid, processes)) : [];
+  // A workshop server's guard filter sits under every shell's own (docs/floor.md). The lessons count
+  // the filters the settings and the learner stacked, so the guard is not counted (lessons/README.md).
+  const guard = current?.ctx.seccompGuard ? 1 : 0;
+  const descendants = pid ? (await withIdentity(pid, below)).map((p) => ({ ...p, seccompFilters: Math.max(0, p.seccompFilters - guard) })) : [];
   return {
     ...containerView,
-    container,
+    container: container && guard && container.seccomp.filters !== null
+      ? { ...container, seccomp: { ...container.seccomp, filters: Math.max(0, container.seccomp.filters - guard) } }
+      : container,
     host,
     shell: shell && identity ? { ...shell, ...identity } : null,
     sysvipc: { host: hostIpc, container: containerIpc },
@@ -72,7 +78,7 @@ export async function gatherFacts(subject: FactsSubject, deps: FactsDeps): Promi
       shellPid: pid,
       spec: subject.spec(),
       hostHostnameAtStart: machine?.hostname ?? deps.hostHostnameAtStart,
-      descendants: pid ? await withIdentity(pid, below) : [],
+      descendants,
       openFiles: await openFiles(below),
     },
   };

@@ -23,7 +23,7 @@ export function sessionDeps(opts: {
   progress?: ProgressStore;
 }): SessionDeps {
   const { paths } = opts;
-  const containers = ContainerContexts.forLab(paths);
+  const containers = ContainerContexts.forLab(paths, { workshop: opts.mode === 'workshop' });
   return {
     paths,
     status: opts.status,

@@ -480,6 +480,7 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   apparmor: () => ['--apparmor', 'unconfined'],
   selinux: () => ['--selinux-label', 'system_u:system_r:container_t:s0'],
   landlock: () => ['--landlock-ro', '/'],
+  seccomp_guard: () => ['--seccomp-guard', guardProgram],
   seccomp: () => ['--seccomp', seccompProfile],
   seccomp_supervisor: () => ['--seccomp', notifyProfile, '--seccomp-notify', '1'],
   seccomp_hand_over: () => ['--seccomp', notifyProfile, '--seccomp-notify', '1'],
@@ -533,6 +534,7 @@ const STEP_UNAVAILABLE: Record<string, string | undefined> = {
 };
 let seccompProfile: string;
 let notifyProfile: string;
+let guardProgram: string;
 
 /** Directories named isolab/NAME in any cgroup hierarchy (v1 controllers, unified, or a v2 root). */
 function cgroupDirs(name: string): string[] {
@@ -557,6 +559,10 @@ describe.skipIf(!hasOverlay)('a failed start leaves nothing behind', () => {
     const machine = await startMachine({ launcher: LAUNCHER, uidRanges: new UidRanges(), hostname: 'failat-machine', usernsLimits: {} });
     machineStop = () => machine.stop();
     machinePid = machine.pid;
+    // The workshop's guard filter, built as a server builds it.
+    guardProgram = join(workDir, 'guard.bpf');
+    const built = spawnSync(LAUNCHER, ['--seccomp-guard-compile', guardProgram], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
     sleeper = start([...FULL, '--rootfs', image, '--cgroup', sleeperCgroup, '--unshare', [...ALL_NAMESPACES, 'cgroup'].join(',')], ['/bin/sleep', '300']);
     sleeperPid = (await sleeper.ready).pid;
   });
