@@ -7,6 +7,7 @@ import { connect, createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaticHelper, namespaceOf, runInside, shellPid, weakestLearner } from '../../helpers/escape.js';
+import { BUSYBOX } from '../../helpers/launcher-run.js';
 import type { LabClient } from '../../helpers/lab.js';
 import { useLab } from '../../helpers/use-lab.js';
 
@@ -98,7 +99,6 @@ describe('escape: the host network and sockets', () => {
   });
 
   it('learners\' bridged containers reach neither each other nor the host, and the host gains no device', async () => {
-    const hostDevices = readdirSync('/sys/class/net').sort();
     const [a, b] = await Promise.all([weakestLearner(lab), weakestLearner(lab)]);
     clients.push(a.client, b.client);
     for (const { client } of [a, b]) {
@@ -121,8 +121,16 @@ describe('escape: the host network and sockets', () => {
       if (address?.family === 'IPv4') expect(await reach(b.client, address.address, everywhere.port), address.address).toBe('closed');
     }
     expect(everywhere.accepted()).toBe(0);
-    // The bridges and veths live in the learners' machines: the host's own devices are as they were.
-    expect(readdirSync('/sys/class/net').sort()).toEqual(hostDevices);
+    // The bridges and veths live in the learners' machines: the host has no veth of theirs (each is
+    // named after the shell's host PID; other tests' containers may have theirs on the host).
+    const hostDevices = readdirSync('/sys/class/net');
+    for (const { client } of [a, b]) {
+      const veth = `isolab${shellPid(client)}`;
+      expect(hostDevices).not.toContain(veth);
+      // The control: it is in the learner's machine, where the shell's launcher (its parent) stands.
+      const launcher = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${shellPid(client)}/status`, 'utf8'))![1]);
+      expect(runInside(launcher, [BUSYBOX, 'ip', '-o', 'link'])).toContain(veth);
+    }
     // The control: A's listener was reachable all along, from A's own machine (its gateway's side).
     expect(await reach(a.client, aAddress!, 8080)).toBe('open');
   });
