@@ -11,6 +11,8 @@
 //      config.json, side by side, and what each costs in memory beyond the shell (bench/runtimes.ts)
 //   7. a talk's audience: 200 viewers watching the speaker's terminal live, the speaker's echo with
 //      and without them, and each viewer's lag (bench/audience.ts)
+//   8. a workshop learner's machine: making one, its memory, and a container start in one beside
+//      the same start on the host (bench/machine.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ import { REPO_ROOT, defaultPaths } from '../server/base/paths.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
 import { benchAudience } from './audience.js';
 import { benchCompare } from './compare.js';
+import { benchMachine } from './machine.js';
 import { benchRuntimes } from './runtimes.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -190,9 +193,14 @@ async function main(): Promise<void> {
     console.log(`  viewer lag (keystroke → a viewer's screen): ${fmt(audience.viewerLag)}; tokens missed ${audience.missed}   [target p99 ≤ 500 ms]; load ${audience.load.map((l) => l.toFixed(2)).join(' ')}`);
     const compare = await benchCompare();
     const runtimes = await benchRuntimes();
+    const machine = await benchMachine();
+    console.log(`a learner's machine (workshop): made in ${fmt(machine.make)}; ${machine.pssKiBPerMachine.toFixed(0)} KiB PSS each`);
+    console.log(
+      `  a workshop container start on the host ${fmt(machine.startOnHost)}; in a machine ${fmt(machine.startInMachine)} (ratio ${(machine.startInMachine.median / machine.startOnHost.median).toFixed(2)}); load ${machine.load.map((l) => l.toFixed(2)).join(' ')}`,
+    );
     const out = join(REPO_ROOT, 'build', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, compare, runtimes }, null, 2));
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, compare, runtimes, machine }, null, 2));
     console.log(`\nwritten to build/bench/results.json`);
   } finally {
     await lab.close();
