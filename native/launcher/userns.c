@@ -9,6 +9,7 @@
  *   parent, before clone()   with --rootfs: the image as a detached mount, to be idmapped
  *   parent, after clone()    setgroups, uid_map, gid_map; the image's idmapping
  *   child, first thing       setresgid/setresuid(0): become the root the maps speak of
+ *   child, right after       --userns-limit: this namespace's /proc/sys/user counters' ceilings
  *   child, last              --user UID:GID (with or without a user namespace)
  */
 #define _GNU_SOURCE
@@ -56,6 +57,17 @@ static gid_t user_gid;
 static gid_t groups[LAB_MAX_GROUPS];    /* --group-add */
 static int group_count;
 static int image_tree_fd = -1;          /* --rootfs with a user namespace: the image, detached */
+
+/* --userns-limit NAME=N: the kernel counts inotify instances and watches, namespaces and fanotify
+ * groups per user *per user namespace* and charges each count to every namespace above it too;
+ * /proc/sys/user/NAME is the ceiling in the namespace of whoever reads it. Written by the child as
+ * soon as it is this namespace's root, before anything of the container runs. */
+#define LAB_MAX_USERNS_LIMITS 16
+static struct {
+	char name[32];
+	unsigned long value;
+} userns_limits[LAB_MAX_USERNS_LIMITS];
+static int userns_limit_count;
 
 /* ---- options ---- */
 
@@ -139,6 +151,27 @@ static const char *parse_group_add(const struct lab_option *option, const char *
 	return NULL;
 }
 
+/* NAME=N, NAME one of /proc/sys/user's (max_inotify_instances, max_user_namespaces, ...): only
+ * letters and "_", so that it can only name a file in that directory. */
+static const char *parse_userns_limit(const struct lab_option *option, const char *value)
+{
+	(void)option;
+	const char *eq = strchr(value, '=');
+	size_t len = eq ? (size_t)(eq - value) : 0;
+	if (len == 0 || len >= sizeof(userns_limits[0].name) || strspn(value, "abcdefghijklmnopqrstuvwxyz_") != len)
+		return lab_problem("--userns-limit: expected NAME=N with NAME a file of /proc/sys/user, got \"%.64s\"", value);
+	uint64_t v;
+	const char *end = lab_scan_u64(eq + 1, 2147483647, &v); /* the sysctl's bound: INT_MAX */
+	if (end == NULL || *end != '\0')
+		return lab_problem("--userns-limit %.*s: expected a decimal number up to 2147483647", (int)len, value);
+	if (userns_limit_count == LAB_MAX_USERNS_LIMITS)
+		return lab_problem("--userns-limit: at most %d", LAB_MAX_USERNS_LIMITS);
+	memcpy(userns_limits[userns_limit_count].name, value, len);
+	userns_limits[userns_limit_count].name[len] = '\0';
+	userns_limits[userns_limit_count++].value = (unsigned long)v;
+	return NULL;
+}
+
 /* True when ID, as seen inside, is in MAP. */
 static bool is_mapped(const struct id_map *map, unsigned long id)
 {
@@ -188,6 +221,8 @@ static const char *userns_validate(const struct lab_config *cfg)
 	bool any_map = both_map.count > 0 || uid_map.count > 0 || gid_map.count > 0;
 	if (!userns && (any_map || setgroups_given))
 		return "--userns-map, --uid-map, --gid-map and --setgroups need the user namespace (--unshare user)";
+	if (!userns && userns_limit_count > 0)
+		return "--userns-limit needs the user namespace (--unshare user): without one it would set the host's own";
 	if (both_map.count > 0 && (uid_map.count > 0 || gid_map.count > 0))
 		return "--userns-map sets both maps: give it, or --uid-map with --gid-map, not both";
 	if ((uid_map.count == 0) != (gid_map.count == 0))
@@ -231,6 +266,7 @@ static const struct lab_option options[] = {
 	{ "--setgroups", true, parse_setgroups, NULL, 0 },
 	{ "--user", true, parse_user, NULL, 0 },
 	{ "--group-add", true, parse_group_add, NULL, 0 },
+	{ "--userns-limit", true, parse_userns_limit, NULL, 0 },
 	{ NULL },
 };
 const struct lab_module lab_userns_module = { "userns", options, userns_validate };
@@ -331,6 +367,27 @@ void lab_userns_map(pid_t child)
  * (unmapped in here: "nobody"). Become the namespace's root — host uid 100000 with the default
  * map — so that what we create (the scratch tmpfs, the overlay's upper layer) has an owner that
  * exists in here. Going from an unmapped uid to the namespace's root keeps every capability. */
+/* Still the host's /proc (the container's own comes later), but /proc/sys/user shows the table
+ * of the reader's user namespace: ours. Its root may write it (CAP_SYS_RESOURCE there). */
+static void write_userns_limits(void)
+{
+	if (userns_limit_count == 0)
+		return;
+	lab_step("userns_limits");
+	for (int i = 0; i < userns_limit_count; i++) {
+		char path[96], text[16];
+		snprintf(path, sizeof(path), "/proc/sys/user/%.31s", userns_limits[i].name);
+		int len = snprintf(text, sizeof(text), "%lu", userns_limits[i].value);
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			die_with_error("userns_limits", "open(\"%s\")", path);
+		if (write(fd, text, (size_t)len) != len)
+			die_with_error("userns_limits", "write(\"%s\", \"%s\")", path, text);
+		if (close(fd) < 0)
+			die_with_error("userns_limits", "close(\"%s\")", path);
+	}
+}
+
 void lab_userns_enter(void)
 {
 	if (!userns)
@@ -345,6 +402,7 @@ void lab_userns_enter(void)
 	if (setresuid(0, 0, 0) < 0)
 		die_with_error("userns_enter", "setresuid(0, 0, 0)");
 	lab_pdeathsig("userns_enter"); /* changing ids disarmed it */
+	write_userns_limits();
 }
 
 bool lab_userns_image_idmapped(void)
