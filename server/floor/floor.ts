@@ -4,6 +4,7 @@
 import type { FieldIssue } from '../../common/protocol.js';
 import { TOGGLES, applyToggle, isToggleOn, type ContainerSpec, type ToggleId } from '../../common/spec.js';
 import { LabError } from '../base/errors.js';
+import { capToCeilings, refuseAboveCeilings, type Ceilings } from './ceilings.js';
 
 /**
  * In workshop mode the shared server never hands out a shell without these. The user namespace is
@@ -45,15 +46,19 @@ export function floorRootMode(spec: ContainerSpec): ContainerSpec {
   return { ...spec, filesystem: { ...spec.filesystem, rootMode: 'pivot' } };
 }
 
-/** SPEC raised to the floor: every floor switch on, and pivot_root for an own root. */
-export function raiseToFloor(spec: ContainerSpec): ContainerSpec {
+/**
+ * SPEC raised to the floor: every floor switch on, pivot_root for an own root, and every limit
+ * at most its ceiling (a missing one at the ceiling). A switch already on is left as it is: turned
+ * on again, "cgroup limits" would bring the teaching limits in place of the learner's nulls.
+ */
+export function raiseToFloor(spec: ContainerSpec, ceilings: Ceilings): ContainerSpec {
   let floored = spec;
-  for (const id of FLOOR_TOGGLES) floored = applyToggle(floored, id, true).spec;
-  return floorRootMode(floored);
+  for (const id of FLOOR_TOGGLES) if (!isToggleOn(floored, id)) floored = applyToggle(floored, id, true).spec;
+  return capToCeilings(floorRootMode(floored), ceilings);
 }
 
-/** Throws `forbidden`, naming each field, when SPEC (a whole Settings apply) is below the floor. */
-export function refuseBelowFloor(spec: ContainerSpec): void {
+/** Throws `forbidden`, naming each field, when SPEC (a whole Settings apply) is below the floor or above a ceiling. */
+export function refuseBelowFloor(spec: ContainerSpec, ceilings: Ceilings): void {
   const below = FLOOR_TOGGLES.filter((id) => !isToggleOn(spec, id));
   if (below.length) {
     const issues: FieldIssue[] = below.map((id) => ({
@@ -66,4 +71,5 @@ export function refuseBelowFloor(spec: ContainerSpec): void {
     const message = 'this workshop server always uses pivot_root: under chroot the host\'s files are one climb away (lesson 4)';
     throw new LabError('forbidden', message, undefined, [{ path: ['spec', 'filesystem', 'rootMode'], message }]);
   }
+  refuseAboveCeilings(spec, ceilings);
 }

@@ -22,6 +22,8 @@ export interface LaunchContext {
    * asks for no filter at all.
    */
   seccomp?: SeccompProgram | null;
+  /** Ceilings of the container's own user namespace's per-user counters, /proc/sys/user/NAME (the workshop's inotify ceilings). */
+  usernsLimits?: Readonly<Record<string, number>>;
 }
 
 /** A filter built by `isolab-launcher --seccomp-compile` (native/README.md), loaded with --seccomp-bpf. */
@@ -48,7 +50,10 @@ export function launcherArgs(spec: ContainerSpec, ctx: LaunchContext): string[] 
   const args: string[] = [];
   const unshare = NAMESPACE_KINDS.filter((ns) => spec.namespaces[ns]);
   if (unshare.length) args.push('--unshare', unshare.join(','));
-  if (spec.namespaces.user) args.push('--userns-map', `0:${ctx.usernsHostId ?? spec.userns.hostId}:65536`);
+  if (spec.namespaces.user) {
+    args.push('--userns-map', `0:${ctx.usernsHostId ?? spec.userns.hostId}:65536`);
+    for (const [name, n] of Object.entries(ctx.usernsLimits ?? {})) args.push('--userns-limit', `${name}=${n}`);
+  }
   if (spec.namespaces.time && spec.timeOffsetSeconds !== 0) {
     args.push('--time-offset-monotonic', String(spec.timeOffsetSeconds), '--time-offset-boottime', String(spec.timeOffsetSeconds));
   }

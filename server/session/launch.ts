@@ -40,6 +40,8 @@ export interface LaunchRequest {
   owner: string;
   /** The learner's seccomp profile, for spec.seccomp "custom". */
   customProfile: SeccompProfile | undefined;
+  /** The workshop's ceilings on the user namespace's counters (LaunchContext.usernsLimits); absent on a solo server. */
+  usernsLimits?: Readonly<Record<string, number>>;
 }
 
 export interface LaunchDeps {
@@ -102,6 +104,7 @@ export function launchShell(req: LaunchRequest, deps: LaunchDeps, store: Disposa
       // Preparing the launch may refuse the settings (a seccomp profile that does not compile,
       // an option the launcher lacks): a failed launch like any other, reported to the page.
       context = deps.containers.acquire(req.spec, req.owner, req.customProfile);
+      if (req.usernsLimits) context.ctx.usernsLimits = req.usernsLimits;
       const args = [
         '--status-socket', deps.status.socketPath, '--status-token', token,
         ...launcherArgs(req.spec, context.ctx), '--', ...shellCommand(req.spec),

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import type { ServerMode } from '../../common/protocol.js';
 import { ContainerContexts } from '../runtime/container-context.js';
 import { Diagnoser } from '../diagnose/diagnose.js';
+import { DEFAULT_CEILINGS, type Ceilings } from '../floor/ceilings.js';
 import type { StatusServer } from '../runtime/status-lines.js';
 import type { LessonCatalog } from '../lessons/catalog.js';
 import { introspect } from '../runtime/native-addon.js';
@@ -21,6 +22,8 @@ export function sessionDeps(opts: {
   mode: ServerMode;
   /** Where learners' progress is saved; default nowhere (lesson verification saves none). */
   progress?: ProgressStore;
+  /** A workshop server's ceilings; default DEFAULT_CEILINGS. */
+  ceilings?: Ceilings;
 }): SessionDeps {
   const { paths } = opts;
   const containers = ContainerContexts.forLab(paths);
@@ -37,5 +40,6 @@ export function sessionDeps(opts: {
     progress: opts.progress ?? new DisabledProgressStore('progress is not saved by this command'),
     seccompProfile: new ShippedSeccompProfile(paths.dockerSeccompProfile),
     diagnoser: new Diagnoser(paths.launcher, containers),
+    ceilings: opts.ceilings ?? DEFAULT_CEILINGS,
   };
 }

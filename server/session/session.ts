@@ -30,6 +30,7 @@ import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
 import { SlidingWindow } from '../base/rate-window.js';
 import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from '../diagnose/diagnose.js';
+import { usernsLimits, type Ceilings } from '../floor/ceilings.js';
 import { FLOOR_TOGGLES, raiseToFloor, refuseBelowFloor } from '../floor/floor.js';
 import type { LessonCatalog } from '../lessons/catalog.js';
 import type { CheckFacts } from '../lessons/facts.js';
@@ -69,6 +70,8 @@ export interface SessionDeps {
   seccompProfile: ShippedSeccompProfile;
   /** "Why did that fail?" (server-wide: it limits how many run at once). */
   diagnoser: Diagnoser;
+  /** The most of each resource a workshop learner's shell may have (`isolab serve --learner-…`); a solo server has none. */
+  ceilings: Ceilings;
 }
 
 /** What a session tells its browser. */
@@ -207,7 +210,7 @@ export class Session {
    * a shell script run inside it as the shell is confined (docker exec's way), not typed.
    */
   async resetToStep(spec: ContainerSpec, headline: string, setup: string | null): Promise<ContainerSpec> {
-    if (this.hasFloor) refuseBelowFloor(spec);
+    if (this.hasFloor) refuseBelowFloor(spec, this.deps.ceilings);
     await this.change(this.withFloor(spec), { headline, always: 'a fresh shell' });
     if (setup !== null) await this.runInShell(setup);
     return this.spec;
@@ -240,12 +243,13 @@ export class Session {
 
   /** The settings editor's Apply: the whole spec (already validated), refused if it goes below the floor. */
   async applySpec(spec: ContainerSpec): Promise<ApplyResult> {
-    if (this.hasFloor) refuseBelowFloor(spec);
+    if (this.hasFloor) refuseBelowFloor(spec, this.deps.ceilings);
     if (spec.seccomp === 'custom' && !this.customProfile) {
       const message = 'seccomp "custom" needs your profile first: apply one in the Seccomp tab';
       throw new LabError('bad_request', message, undefined, [{ path: ['spec', 'seccomp'], message }]);
     }
-    return this.change(spec, { headline: 'settings edited' });
+    // A limit left out is the ceiling.
+    return this.change(this.withFloor(spec), { headline: 'settings edited' });
   }
 
   /** What the seccomp editor opens with. */
@@ -261,7 +265,7 @@ export class Session {
     this.customProfile = profile;
     const rules = profile.syscalls?.length ?? 0;
     const note = `seccomp: your profile (default ${profile.defaultAction ?? 'none'}, ${rules} rule${rules === 1 ? '' : 's'})`;
-    return this.change({ ...this.spec, seccomp: 'custom' }, { always: note });
+    return this.change(this.withFloor({ ...this.spec, seccomp: 'custom' }), { always: note });
   }
 
   /** This learner's saved progress (or why it is not saved). */
@@ -285,6 +289,7 @@ export class Session {
         paths: this.deps.paths,
         spec: this.spec,
         change,
+        ceilings: this.hasFloor ? this.deps.ceilings : null,
         shell: () => this.shell,
         admit: () => this.changes.admit(),
       });
@@ -383,7 +388,7 @@ export class Session {
   }
 
   private withFloor(spec: ContainerSpec): ContainerSpec {
-    return this.hasFloor ? raiseToFloor(spec) : spec;
+    return this.hasFloor ? raiseToFloor(spec, this.deps.ceilings) : spec;
   }
 
   /**
@@ -394,7 +399,15 @@ export class Session {
    * range and upper directory of its own (runtime/container-context.ts).
    */
   private respawn(spec: ContainerSpec, changes: string[]): Promise<void> {
-    const request = { spec, size: this.size, owner: this.owner, customProfile: this.customProfile };
+    // Every path to a new shell ends here: whatever it was, a workshop shell starts on the floor.
+    if (this.hasFloor) refuseBelowFloor(spec, this.deps.ceilings);
+    const request = {
+      spec,
+      size: this.size,
+      owner: this.owner,
+      customProfile: this.customProfile,
+      ...(this.hasFloor ? { usernsLimits: usernsLimits(this.deps.ceilings) } : {}),
+    };
     let output: HeldOutput | undefined;
     return launchShell(request, this.deps, this.store, {
       spawned: (shell) => {
