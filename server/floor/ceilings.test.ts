@@ -11,6 +11,7 @@ import {
   parseCeilings,
   refuseAboveCeilings,
   usernsLimits,
+  weighCeilings,
   type Ceilings,
 } from './ceilings.js';
 import { raiseToFloor, refuseBelowFloor } from './floor.js';
@@ -157,4 +158,20 @@ describe('liveLimitsUnderCeilings: sandbox:limits under the ceilings', () => {
     expect(liveLimitsUnderCeilings(raiseToFloor(FULL_ISOLATION, swap), { memoryBytes: 32 * MiB }, swap)).toEqual({ memoryBytes: 32 * MiB, memorySwapBytes: 48 * MiB });
   });
 
+});
+
+describe('weighCeilings: serve weighs the ceilings against the host', () => {
+  // This machine: 2 cores, 24 GiB, and the kernel's own pid_max default (systemd raises it to 4194304).
+  const host = { memoryBytes: 24 * 1024 * MiB, pidMax: 32768, tasks: 300, cpus: 2 };
+
+  it('says how many learners can be at their memory ceiling at once', () => {
+    const { lines, warnings } = weighCeilings(DEFAULT_CEILINGS, 500, { ...host, pidMax: 4_194_304 });
+    expect(lines[0]).toBe("500 learners at their memory ceiling would need 125 GiB of this host's 24 GiB: about 96 can be at it at once");
+    expect(warnings).toEqual([]);
+  });
+
+  it('warns when the learners\' PIDs would not fit in the host\'s', () => {
+    const { warnings } = weighCeilings(DEFAULT_CEILINGS, 500, host);
+    expect(warnings).toEqual([expect.stringMatching(/^500 learners at 64 processes each \(and their launchers\) need 32500 PIDs, but kernel.pid_max leaves 32468 /)]);
+  });
 });

@@ -60,12 +60,12 @@ type CeilingKind = 'size' | 'count' | 'cpus';
 /** `isolab serve`'s flags, one per ceiling, with the bounds a value must keep to (the settings' own, or what a shell needs to start). */
 export const CEILING_FLAGS: readonly { flag: string; key: keyof Ceilings; kind: CeilingKind; min: number; max: number; help: string }[] = [
   { flag: 'learner-memory', key: 'memoryBytes', kind: 'size', min: 6 * MiB, max: 2 ** 50, help: 'RAM per learner' },
-  { flag: 'learner-swap', key: 'swapBytes', kind: 'size', min: 0, max: 2 ** 50, help: 'swap on top of it (0: none)' },
+  { flag: 'learner-swap', key: 'swapBytes', kind: 'size', min: 0, max: 2 ** 50, help: 'swap beyond the RAM, 0 = none' },
   // The probe and the lesson checks join the shell's cgroup: a ceiling must leave them room beside the shell.
   { flag: 'learner-pids', key: 'pids', kind: 'count', min: 16, max: 4_194_304, help: 'processes and threads at once' },
   { flag: 'learner-cpu', key: 'cpus', kind: 'cpus', min: 0.01, max: 1024, help: "CPUs' worth of time" },
   { flag: 'learner-tmpfs', key: 'tmpfsBytes', kind: 'size', min: 4096, max: 1024 ** 3, help: 'size of each tmpfs' },
-  { flag: 'learner-open-files', key: 'openFiles', kind: 'count', min: 64, max: 1_048_576, help: 'open files per process (RLIMIT_NOFILE)' },
+  { flag: 'learner-open-files', key: 'openFiles', kind: 'count', min: 64, max: 1_048_576, help: 'open files per process, RLIMIT_NOFILE' },
   { flag: 'learner-inotify-instances', key: 'inotifyInstances', kind: 'count', min: 1, max: 2 ** 31 - 1, help: 'inotify instances' },
   { flag: 'learner-inotify-watches', key: 'inotifyWatches', kind: 'count', min: 1, max: 2 ** 31 - 1, help: 'inotify watches' },
 ];
@@ -114,6 +114,38 @@ export function describeCeilings(c: Ceilings): string[] {
     `${c.openFiles} open files per process`,
     `${c.inotifyInstances} inotify instances, ${c.inotifyWatches} watches`,
   ];
+}
+
+/** What this host has, against which `serve` weighs the ceilings times its learners. */
+export interface HostCapacity {
+  memoryBytes: number;
+  /** kernel.pid_max: every task takes a PID on the host, whatever PID namespace it is in. */
+  pidMax: number;
+  /** Tasks the host runs already (/proc/loadavg's fourth field). */
+  tasks: number;
+  cpus: number;
+}
+
+/**
+ * `serve`'s words on LEARNERS all at their ceilings at once, against HOST: memory is not reserved
+ * (an idle shell uses a few MiB), so more than the host has is an overcommit, said as one; PIDs
+ * are a hard end for everyone, the host included, so too many is a warning.
+ */
+export function weighCeilings(c: Ceilings, learners: number, host: HostCapacity): { lines: string[]; warnings: string[] } {
+  const memory = learners * (c.memoryBytes + c.swapBytes);
+  // Each learner's launcher is a process of its own beside the cgroup's.
+  const pids = learners * (c.pids + 1);
+  const atOnce = Math.floor(host.memoryBytes / (c.memoryBytes + c.swapBytes));
+  const lines = [
+    `${learners} learners at their memory ceiling would need ${formatBytes(memory)} of this host's ${formatBytes(host.memoryBytes)}: about ${atOnce} can be at it at once`,
+    `${learners} learners at their CPU ceiling would need ${learners * c.cpus} CPUs of this host's ${host.cpus}: equal weights share them`,
+  ];
+  const free = host.pidMax - host.tasks;
+  const warnings =
+    pids > free
+      ? [`${learners} learners at ${c.pids} processes each (and their launchers) need ${pids} PIDs, but kernel.pid_max leaves ${free} (${host.pidMax} less the ${host.tasks} running): raise it (sysctl kernel.pid_max=4194304) or lower --learner-pids or --max-sessions`]
+      : [];
+  return { lines, warnings };
 }
 
 /** The limit each field may not exceed, in SPEC's own terms (memory+swap follows the memory limit). */

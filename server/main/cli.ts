@@ -3,11 +3,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { constants, machine, release } from 'node:os';
+import { constants, machine, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ociConfigJson, toDockerRun, toOciConfig } from '../../common/export.js';
+import { formatSize, ociConfigJson, toDockerRun, toOciConfig } from '../../common/export.js';
 import { ownCapabilities } from '../runtime/host-capabilities.js';
 import { dockerHostFacts, imageDisk } from '../runtime/block-device.js';
 import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.js';
@@ -27,6 +27,19 @@ import { PlayError, play } from './play.js';
 import { loadDemos } from '../demos/load.js';
 import { formatDemoVerdict, verifyDemos } from './demos-verify.js';
 import { SeccompProfileError, parseSeccompProfileJson } from '../runtime/seccomp/profile.js';
+import { CEILING_FLAGS, DEFAULT_CEILINGS, describeCeilings, parseCeilings, weighCeilings, type Ceilings } from '../floor/ceilings.js';
+import { onlineCpus } from '../runtime/host-limits.js';
+
+/** The workshop's ceilings, one flag a line, with its default. */
+const CEILINGS_USAGE = [
+  '               workshop ceilings per learner (a learner may ask for less, never for more):',
+  ...CEILING_FLAGS.map(({ flag, key, help }) => `                 --${flag.padEnd(26)} ${help}; default ${describeDefault(key)}`),
+].join('\n');
+
+function describeDefault(key: keyof Ceilings): string {
+  const v = DEFAULT_CEILINGS[key];
+  return key === 'memoryBytes' || key === 'swapBytes' || key === 'tmpfsBytes' ? formatSize(v) : String(v);
+}
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive
 
@@ -35,6 +48,7 @@ Usage:
                [--allowed-host NAME]... [--token TOKEN]
                [--vm-pool N] [--vm-shells N] [--vm-idle-seconds N] [--gvisor-shells N]
                [--audience [HOST:]PORT]   (the audience's read-only view of a shared terminal)
+${CEILINGS_USAGE}
   isolab present [DEMO] [SERVE OPTIONS]   (a solo lab in presenter mode; docs/demos.md)
   isolab run [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
                                    (isolab run --help lists them)
@@ -160,6 +174,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     'vm-shells': { type: 'string', default: '6' },
     'vm-idle-seconds': { type: 'string', default: '300' },
     'gvisor-shells': { type: 'string', default: '8' },
+    ...Object.fromEntries(CEILING_FLAGS.map(({ flag }) => [flag, { type: 'string' } as const])),
   });
   const count = (flag: string, min: number, max: number): number => {
     const v = Number(values[flag as keyof typeof values]);
@@ -182,6 +197,16 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   }
   const maxSessions = values['max-sessions'] === undefined ? (mode === 'solo' ? 8 : 500) : Number(values['max-sessions']);
   if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new UsageError('--max-sessions must be a positive integer');
+  const cpuCount = onlineCpus().members.size;
+  let ceilings: Ceilings;
+  try {
+    ceilings = parseCeilings(values, cpuCount);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (mode === 'solo' && CEILING_FLAGS.some(({ flag }) => values[flag as keyof typeof values] !== undefined)) {
+    throw new UsageError('the --learner-… ceilings are a workshop server\'s (--mode workshop): a solo lab lets its one learner switch every limit off');
+  }
   requireRoot('isolab serve');
   const paths = defaultPaths();
   requireBuilt(paths);
@@ -194,6 +219,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     host,
     port,
     mode,
+    ceilings,
     maxSessions,
     allowedHosts: values['allowed-host'] as string[],
     accessToken: token,
@@ -211,6 +237,10 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   }
   if (mode === 'workshop') {
     console.log("  workshop mode keeps every learner in a user namespace (root inside is nobody outside), with its own root,\n  PID and mount namespaces, docker's masked paths and seccomp profile, no_new_privs and cgroup limits.");
+    console.log(`  ceilings per learner: ${describeCeilings(ceilings).join(', ')}`);
+    const weighed = weighCeilings(ceilings, maxSessions, hostCapacity(cpuCount));
+    for (const line of weighed.lines) console.log(`    ${line}`);
+    for (const warning of weighed.warnings) console.error(`[isolab] warning: ${warning}`);
   }
   if (server.audienceUrls.length) {
     console.log(`  the audience's read-only view listens on ${server.audienceUrls.join(', ')} (links appear when the speaker shares)`);
@@ -224,6 +254,13 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
   return new Promise<number>(() => {}); // serve until signalled
+}
+
+/** This host's memory, PID space and CPUs, for weighing the ceilings. */
+function hostCapacity(cpus: number) {
+  const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
+  const tasks = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]?.split('/')[1]);
+  return { memoryBytes: totalmem(), pidMax, tasks, cpus };
 }
 
 /** What `isolab run`'s flag parser needs from the outside world. */
