@@ -5,15 +5,17 @@
 // cgroup stays at its ceiling, the host's own fork and inotify_init still work, and a neighbour's
 // shell still echoes.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statfsSync, watch } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, statfsSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionInfo } from '../../../common/protocol.js';
 import { PLAIN_PROCESS, type ContainerSpec } from '../../../common/spec.js';
 import { parseCeilings } from '../../../server/floor/ceilings.js';
 import { raiseToFloor } from '../../../server/floor/floor.js';
 import { onlineCpus } from '../../../server/runtime/host-limits.js';
+import { cgroupDir, isCgroupV1, keyedValue, readCgroup } from '../../helpers/cgroup-of.js';
+import { buildHoldFds, installHoldFds } from '../../helpers/hold-fds.js';
 import { LabClient } from '../../helpers/lab.js';
 import { useLab } from '../../helpers/use-lab.js';
 
@@ -34,23 +36,12 @@ const CEILINGS = parseCeilings(
 
 const lab = useLab({ mode: 'workshop', ceilings: CEILINGS });
 const clients: LabClient[] = [];
-let helperDir: string;
-let holdFds: string;
 
-beforeAll(() => {
-  // A static program the learner runs (they could bring any): it takes files, inotify instances or watches and holds them.
-  helperDir = mkdtempSync(join(tmpdir(), 'isolab-hold-fds-'));
-  holdFds = join(helperDir, 'hold-fds');
-  const cc = spawnSync('cc', ['-O2', '-Wall', '-static', '-o', holdFds, join(import.meta.dirname, '../../helpers/hold-fds.c')], { encoding: 'utf8' });
-  expect(cc.status, cc.stderr).toBe(0);
-});
+// A static program the learner runs (they could bring any): it takes files, inotify instances or watches and holds them.
+beforeAll(() => void buildHoldFds());
 
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();
-});
-
-afterAll(() => {
-  rmSync(helperDir, { recursive: true, force: true });
 });
 
 async function learner(): Promise<{ client: LabClient; info: SessionInfo }> {
@@ -86,17 +77,9 @@ async function weakestLearner(): Promise<{ client: LabClient; pid: number }> {
   return { client, pid: ready.pid };
 }
 
-/** The host's directory of CONTROLLER's cgroup for PID (v1: its own hierarchy; v2: the unified one). */
-function cgroupDir(pid: number, controller: 'pids' | 'memory' | 'cpu'): string {
-  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
-  const v1 = lines.map((l) => l.split(':')).find(([, list]) => list!.split(',').includes(controller));
-  if (v1) return `/sys/fs/cgroup/${v1[1]}${v1[2]}`;
-  return `/sys/fs/cgroup${lines.find((l) => l.startsWith('0::'))!.slice(3)}`;
-}
-
-const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8').trim();
-const keyed = (text: string, key: string) => Number(new RegExp(`^${key} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
-const isV1 = (dir: string) => existsSync(join(dir, 'memory.limit_in_bytes'));
+const read = readCgroup;
+const keyed = keyedValue;
+const isV1 = isCgroupV1;
 
 /** The host itself and a neighbour are unaffected: fork, inotify_init (fs.watch), and a neighbour's echo. */
 async function hostAndNeighbourStillWork(neighbour: LabClient): Promise<void> {
@@ -210,9 +193,7 @@ describe('resource bombs in one workshop learner [escape]', () => {
   it('open files and inotify instances and watches stop at their ceilings', async () => {
     const neighbour = (await learner()).client;
     const { client, pid } = await weakestLearner();
-    // Written as the container's root (the host's root is nobody in there: its idmapped overlay refuses it).
-    const copied = spawnSync('nsenter', ['-t', String(pid), '-U', '-m', '-r', '--', '/bin/sh', '-c', 'cat > /tmp/hold-fds && chmod 755 /tmp/hold-fds'], { input: readFileSync(holdFds) });
-    expect(copied.status, String(copied.stderr)).toBe(0);
+    installHoldFds(pid);
     const files = JSON.parse(await client.run('/tmp/hold-fds files 100000 & sleep 0.5', 10_000)) as { held: number; errno: number };
     // stdin, stdout and stderr are three of the 256.
     expect(files).toEqual({ kind: 'files', held: 253, errno: 24 });
