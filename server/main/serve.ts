@@ -77,7 +77,9 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   // Never fails: a database that cannot be used is logged, and progress is simply not saved.
   const progress = await openProgressStore(progressFile);
   const session = sessionDeps({ paths, status, lessons, mode: opts.mode, progress, ...(opts.ceilings ? { ceilings: opts.ceilings } : {}) });
-  const compare = opts.compare ? new CompareService({ paths, prober: session.prober, ...opts.compare }) : undefined;
+  // The gVisor sandboxes are a learner's containers too: a workshop's ceilings hold over them.
+  const ceilings = opts.mode === 'workshop' ? { ceilings: session.ceilings } : {};
+  const compare = opts.compare ? new CompareService({ paths, prober: session.prober, ...opts.compare, ...ceilings }) : undefined;
   const demos = await DemoCatalog.load(paths.demos);
   const shares = new AudienceShares();
   let audienceUrls: string[] = [];
