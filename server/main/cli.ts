@@ -28,7 +28,8 @@ import { loadDemos } from '../demos/load.js';
 import { formatDemoVerdict, verifyDemos } from './demos-verify.js';
 import { SeccompProfileError, parseSeccompProfileJson } from '../runtime/seccomp/profile.js';
 import { CEILING_FLAGS, DEFAULT_CEILINGS, describeCeilings, parseCeilings, weighCeilings, type Ceilings } from '../floor/ceilings.js';
-import { onlineCpus } from '../runtime/host-limits.js';
+import { hostSwapBytes, onlineCpus } from '../runtime/host-limits.js';
+import { formatBytes } from '../../common/spec.js';
 
 /** The workshop's ceilings, one flag a line, with its default. */
 const CEILINGS_USAGE = [
@@ -241,6 +242,9 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     const weighed = weighCeilings(ceilings, maxSessions, hostCapacity(cpuCount));
     for (const line of weighed.lines) console.log(`    ${line}`);
     for (const warning of weighed.warnings) console.error(`[isolab] warning: ${warning}`);
+    if (!session.accountsSwap && hostSwapBytes() > 0) {
+      console.error(`[isolab] warning: this kernel does not account swap per cgroup, so the learners' swap is not bounded (${formatBytes(hostSwapBytes())} of swap here): boot with swapaccount=1, or turn swap off`);
+    }
   }
   if (server.audienceUrls.length) {
     console.log(`  the audience's read-only view listens on ${server.audienceUrls.join(', ')} (links appear when the speaker shares)`);

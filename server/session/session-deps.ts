@@ -4,6 +4,7 @@ import { AtWork } from './at-work.js';
 import { hostname } from 'node:os';
 import type { ServerMode } from '../../common/protocol.js';
 import { ContainerContexts } from '../runtime/container-context.js';
+import { hostAccountsSwap } from '../runtime/host-limits.js';
 import { Diagnoser } from '../diagnose/diagnose.js';
 import { DEFAULT_CEILINGS, type Ceilings } from '../floor/ceilings.js';
 import type { StatusServer } from '../runtime/status-lines.js';
@@ -41,5 +42,6 @@ export function sessionDeps(opts: {
     seccompProfile: new ShippedSeccompProfile(paths.dockerSeccompProfile),
     diagnoser: new Diagnoser(paths.launcher, containers),
     ceilings: opts.ceilings ?? DEFAULT_CEILINGS,
+    accountsSwap: hostAccountsSwap(),
   };
 }

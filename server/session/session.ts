@@ -72,6 +72,8 @@ export interface SessionDeps {
   diagnoser: Diagnoser;
   /** The most of each resource a workshop learner's shell may have (`isolab serve --learner-…`); a solo server has none. */
   ceilings: Ceilings;
+  /** Whether this host's kernel accounts swap per cgroup (runtime/host-limits.ts hostAccountsSwap). */
+  accountsSwap: boolean;
 }
 
 /** What a session tells its browser. */
@@ -388,7 +390,11 @@ export class Session {
   }
 
   private withFloor(spec: ContainerSpec): ContainerSpec {
-    return this.hasFloor ? raiseToFloor(spec, this.deps.ceilings) : spec;
+    if (!this.hasFloor) return spec;
+    const floored = raiseToFloor(spec, this.deps.ceilings);
+    // A host that does not account swap takes no memory+swap limit (the launcher refuses one); serve says so at start.
+    if (this.deps.accountsSwap || floored.resources.memorySwapBytes === null) return floored;
+    return { ...floored, resources: { ...floored.resources, memorySwapBytes: null } };
   }
 
   /**
