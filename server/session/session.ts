@@ -334,6 +334,7 @@ export class Session {
         command,
         owner: this.owner,
         floorToggles: this.floorToggles,
+        ...(this.hasFloor ? { ceilings: this.deps.ceilings } : {}),
         ...(this.customProfile ? { customSeccomp: this.customProfile } : {}),
         signal: ended.signal,
       });

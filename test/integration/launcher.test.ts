@@ -489,6 +489,7 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   userns_map: () => USERNS_ALL,
   idmap: () => USERNS_ALL,
   userns_enter: () => USERNS_ALL,
+  userns_limits: () => [...USERNS_ALL, '--userns-limit', 'max_inotify_instances=16'],
   idmap_attach: () => USERNS_ALL,
   net_bridge: () => NET_BRIDGE,
   net_veth: () => NET_BRIDGE,
