@@ -30,7 +30,7 @@ import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
 import { SlidingWindow } from '../base/rate-window.js';
 import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from '../diagnose/diagnose.js';
-import { usernsLimits, type Ceilings } from '../floor/ceilings.js';
+import { describeCeilings, usernsLimits, type Ceilings } from '../floor/ceilings.js';
 import { FLOOR_TOGGLES, raiseToFloor, refuseBelowFloor } from '../floor/floor.js';
 import type { LessonCatalog } from '../lessons/catalog.js';
 import type { CheckFacts } from '../lessons/facts.js';
@@ -148,6 +148,11 @@ export class Session {
   /** The switches this server's floor keeps on; none on a solo server. */
   get floorToggles(): readonly ToggleId[] {
     return this.hasFloor ? FLOOR_TOGGLES : [];
+  }
+
+  /** This server's ceilings in words, for the page; none on a solo server. */
+  get ceilingWords(): string[] {
+    return this.hasFloor ? describeCeilings(this.deps.ceilings) : [];
   }
 
   /** Flow-control statistics, for benchmarks and tests. */

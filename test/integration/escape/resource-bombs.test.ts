@@ -112,6 +112,11 @@ describe('resource bombs in one workshop learner [escape]', () => {
     expect(await client.run('ulimit -n 100000 2>&1; ulimit -Hn')).toMatch(/256\s*$/);
   });
 
+  it('the page is told the ceilings (the session enforces them)', async () => {
+    const { info } = await learner();
+    expect(info.ceilings).toEqual(['memory 96 MiB', 'swap none', '48 processes', '0.5 CPU (weight at most 1024)', 'tmpfs 16 MiB each', '256 open files per process', '8 inotify instances, 100 watches']);
+  });
+
   it('sandbox:limits cannot take a limit away or go above a ceiling', async () => {
     const { client, pid } = await weakestLearner();
     const pids = cgroupDir(pid, 'pids');
