@@ -14,7 +14,7 @@ describe('sandbox:limits (live) on a workshop server: refused above a ceiling, i
   const shell = { pid: 1234, ctx: { rootfsDir: '/nonexistent', cgroupName: 'isolab-test' } } as unknown as Shell;
   // A launcher that does not exist: a request that got past the ceilings fails there, as launch_failed.
   const live = (change: unknown, ceilings: Ceilings | null = C) =>
-    changeLimitsLive({ paths: { launcher: '/nonexistent/launcher' }, spec: floored, change: LimitsRequest.parse(change), ceilings, shell: () => shell, admit: () => {} });
+    changeLimitsLive({ paths: { launcher: '/nonexistent/launcher' }, spec: floored, change: LimitsRequest.parse(change), ceilings, accountsSwap: true, shell: () => shell, admit: () => {} });
 
   it.each([
     [{ memoryBytes: 2 ** 50 }, 'memoryBytes', 'this workshop server caps memory at 256 MiB'],

@@ -25,12 +25,15 @@ export async function changeLimitsLive(opts: {
   change: LimitsRequest;
   /** A workshop server's: a limit taken away is the ceiling, one above it refused. Null on a solo server. */
   ceilings: Ceilings | null;
+  /** Whether this host accounts swap per cgroup: where it does not, memory+swap does not follow a new memory limit (the launcher would refuse it). */
+  accountsSwap: boolean;
   shell: () => Shell | undefined;
   admit: () => void;
 }): Promise<LiveLimitsChange> {
   const shell = opts.shell();
   if (!shell || shell.pid === null) throw new LabError('not_started', 'no shell is running');
   const change = opts.ceilings ? liveLimitsUnderCeilings(opts.spec, opts.change, opts.ceilings) : opts.change;
+  if (!opts.accountsSwap && !('memorySwapBytes' in opts.change)) delete change.memorySwapBytes;
   const next = withLimits(opts.spec, change);
   // The settings as a whole, as every other path checks them (refused above, before anything is written).
   if (opts.ceilings) refuseAboveCeilings(next, opts.ceilings);

@@ -297,6 +297,7 @@ export class Session {
         spec: this.spec,
         change,
         ceilings: this.hasFloor ? this.deps.ceilings : null,
+        accountsSwap: this.deps.accountsSwap,
         shell: () => this.shell,
         admit: () => this.changes.admit(),
       });
