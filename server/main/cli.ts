@@ -55,7 +55,7 @@ ${CEILINGS_USAGE}
                                    (isolab run --help lists them)
   isolab export [--format docker|oci] [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
   isolab lessons validate [DIR]
-  isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
+  isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop [--learner-…]]
   isolab demos validate [DIR]
   isolab demos verify [DIR] [--only ID]... [--transcript]
 ${COMPARE_USAGE}
@@ -175,7 +175,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     'vm-shells': { type: 'string', default: '6' },
     'vm-idle-seconds': { type: 'string', default: '300' },
     'gvisor-shells': { type: 'string', default: '8' },
-    ...Object.fromEntries(CEILING_FLAGS.map(({ flag }) => [flag, { type: 'string' } as const])),
+    ...CEILING_OPTIONS,
   });
   const count = (flag: string, min: number, max: number): number => {
     const v = Number(values[flag as keyof typeof values]);
@@ -199,15 +199,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   const maxSessions = values['max-sessions'] === undefined ? (mode === 'solo' ? 8 : 500) : Number(values['max-sessions']);
   if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new UsageError('--max-sessions must be a positive integer');
   const cpuCount = onlineCpus().members.size;
-  let ceilings: Ceilings;
-  try {
-    ceilings = parseCeilings(values, cpuCount);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (mode === 'solo' && CEILING_FLAGS.some(({ flag }) => values[flag as keyof typeof values] !== undefined)) {
-    throw new UsageError('the --learner-… ceilings are a workshop server\'s (--mode workshop): a solo lab lets its one learner switch every limit off');
-  }
+  const ceilings = ceilingsFrom(values, mode, cpuCount);
   requireRoot('isolab serve');
   const paths = defaultPaths();
   requireBuilt(paths);
@@ -259,6 +251,21 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   process.once('SIGTERM', shutdown);
   return new Promise<number>(() => {}); // serve until signalled
 }
+
+/** CEILING_OPTIONS' values as ceilings; refused on a solo server, where they would mean nothing. */
+function ceilingsFrom(values: Readonly<Record<string, unknown>>, mode: string, cpuCount: number): Ceilings {
+  if (mode === 'solo' && CEILING_FLAGS.some(({ flag }) => values[flag] !== undefined)) {
+    throw new UsageError('the --learner-… ceilings are a workshop server\'s (--mode workshop): a solo lab lets its one learner switch every limit off');
+  }
+  try {
+    return parseCeilings(values, cpuCount);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The --learner-… options, for parseArgs. */
+const CEILING_OPTIONS = Object.fromEntries(CEILING_FLAGS.map(({ flag }) => [flag, { type: 'string' } as const]));
 
 /** This host's memory, PID space and CPUs, for weighing the ceilings. */
 function hostCapacity(cpus: number) {
@@ -457,12 +464,14 @@ async function lessonsVerify(args: string[]): Promise<number> {
     only: { type: 'string', multiple: true, default: [] },
     timeout: { type: 'string', default: String(DEFAULT_VERIFY_TIMEOUT_MS / 1000) },
     mode: { type: 'string', default: 'solo' },
+    ...CEILING_OPTIONS,
   });
-  if (positionals.length > 1) throw new UsageError('usage: isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]');
+  if (positionals.length > 1) throw new UsageError('usage: isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop [--learner-… ceilings]]');
   const timeout = Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) throw new UsageError(`--timeout must be a number of seconds, 0–600, got "${values.timeout}"`);
   const mode = String(values.mode);
   if (mode !== 'solo' && mode !== 'workshop') throw new UsageError(`--mode must be solo or workshop, got "${mode}"`);
+  const ceilings = ceilingsFrom(values, mode, onlineCpus().members.size);
   requireRoot('isolab lessons verify');
   const paths = defaultPaths();
   requireBuilt(paths);
@@ -473,6 +482,7 @@ async function lessonsVerify(args: string[]): Promise<number> {
     paths,
     timeoutMs: timeout * 1000,
     mode,
+    ceilings,
     only: values.only as string[],
     onResult: (v) => console.log(formatVerdict(v).map((l) => `  ${l}`).join('\n')),
   });
