@@ -1,6 +1,6 @@
 // Bombs in one workshop learner while a neighbour types: on a real workshop server with its default
 // ceilings, the neighbour's keystroke echo (client → server → pty → shell → client) with nobody
-// bombing, then during each bomb in another learner's shell — a fork bomb, a memory bomb (dd's
+// bombing, then during each bomb in another learner's shell — a fork bomb, busy loops, a memory bomb (dd's
 // buffer OOM-killed at the ceiling, again and again), a tmpfs fill (/dev/shm and the overlay,
 // filled and emptied in a loop), open files and inotify held at their ceilings — and all of them
 // at once. Beside each: the host's own fork+exec of /bin/true, and the load average. Target (issue
@@ -24,11 +24,13 @@ const HOST_FORK_ROUNDS = 50;
 /** What each bomb types into the bomber's shell (busybox ash); the fork bomb comes last, for after it nothing forks. */
 const BOMBS: Record<string, string[]> = {
   'fork bomb': ['bomb() { bomb | bomb & }; bomb'],
+  // At its ceiling a fork bomb's shells wait for children that never come: busy loops are the CPU bomb.
+  'busy loops': ['for i in 1 2 3 4 5 6 7 8; do while :; do :; done & done'],
   'memory bomb': ['while :; do dd if=/dev/zero of=/dev/null bs=400M count=1 2>/dev/null; done &'],
   'tmpfs fill': ['while :; do dd if=/dev/zero of=/dev/shm/f bs=1M count=100 2>/dev/null; dd if=/dev/zero of=/fill bs=1M count=100 2>/dev/null; rm -f /dev/shm/f /fill; done &'],
   'open files + inotify': ['cd /tmp; for i in 1 2 3 4; do ./hold-fds files 100000 & ./hold-fds inotify 1000 & done; mkdir -p w; (cd w && ../hold-fds watches 100000 &)'],
 };
-BOMBS['all at once'] = [...BOMBS['memory bomb']!, ...BOMBS['tmpfs fill']!, ...BOMBS['open files + inotify']!, ...BOMBS['fork bomb']!];
+BOMBS['all at once'] = [...BOMBS['busy loops']!, ...BOMBS['memory bomb']!, ...BOMBS['tmpfs fill']!, ...BOMBS['open files + inotify']!, ...BOMBS['fork bomb']!];
 
 export interface BombPhase {
   echo: Summary;

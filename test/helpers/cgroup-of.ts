@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The host's directory of CONTROLLER's cgroup for PID (v1: the controller's own hierarchy; v2: the unified one). */
-export function cgroupDir(pid: number, controller: 'pids' | 'memory' | 'cpu'): string {
+export function cgroupDir(pid: number, controller: 'pids' | 'memory' | 'cpu' | 'cpuacct'): string {
   const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
   const v1 = lines.map((l) => l.split(':')).find(([, list]) => list!.split(',').includes(controller));
   if (v1) return `/sys/fs/cgroup/${v1[1]}${v1[2]}`;

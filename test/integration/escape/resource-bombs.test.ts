@@ -1,7 +1,7 @@
 // Resource bombs in one workshop learner's shell, against a real workshop server (server/main/serve.ts,
 // as `isolab serve --mode workshop --learner-…` builds it) with the weakest settings it accepts: every
 // switch the floor leaves free off, every capability, and no limit of the learner's own. A fork bomb,
-// a memory bomb, a tmpfs fill, open files and inotify, each asserted from the host: the learner's
+// busy loops, a memory bomb, a tmpfs fill, open files and inotify, each asserted from the host: the learner's
 // cgroup stays at its ceiling, the host's own fork and inotify_init still work, and a neighbour's
 // shell still echoes.
 import { spawnSync } from 'node:child_process';
@@ -153,6 +153,21 @@ describe('resource bombs in one workshop learner [escape]', () => {
     await hostAndNeighbourStillWork(neighbour);
   });
 
+  it('busy loops on every CPU get half a CPU between them', async () => {
+    const neighbour = (await learner()).client;
+    const { client, pid } = await weakestLearner();
+    client.type('for i in 1 2 3 4; do while :; do :; done & done\r');
+    await new Promise((r) => setTimeout(r, 500));
+    const before = cpuUsageSeconds(pid);
+    const started = Date.now();
+    await new Promise((r) => setTimeout(r, 2_000));
+    const cpus = (cpuUsageSeconds(pid) - before) / ((Date.now() - started) / 1000);
+    // Half a CPU, with a little slack (CFS enforces the quota per 100 ms period).
+    expect(cpus).toBeGreaterThan(0.3);
+    expect(cpus).toBeLessThanOrEqual(0.55);
+    await hostAndNeighbourStillWork(neighbour);
+  });
+
   it('a memory bomb is killed at the memory ceiling, with no swap', async () => {
     const neighbour = (await learner()).client;
     const { client, pid } = await weakestLearner();
@@ -215,6 +230,13 @@ describe('resource bombs in one workshop learner [escape]', () => {
     await hostAndNeighbourStillWork(neighbour);
   });
 });
+
+/** CPU time used by PID's cgroup so far, in seconds (v1 cpuacct.usage, v2 cpu.stat's usage_usec). */
+function cpuUsageSeconds(pid: number): number {
+  const dir = cgroupDir(pid, 'cpuacct');
+  if (existsSync(join(dir, 'cpuacct.usage'))) return Number(read(dir, 'cpuacct.usage')) / 1e9;
+  return keyed(read(dir, 'cpu.stat'), 'usage_usec') / 1e6;
+}
 
 /** The inotify instances held by the processes of PID's container, counted from the host's /proc. */
 async function hostInotifyFdsOf(pid: number): Promise<number> {
