@@ -13,6 +13,8 @@
 //      and without them, and each viewer's lag (bench/audience.ts)
 //   8. a workshop learner's machine: making one, its memory, and a container start in one beside
 //      the same start on the host (bench/machine.ts)
+//   9. bombs in one workshop learner (fork, memory, tmpfs, open files and inotify) while a neighbour
+//      types: the neighbour's echo and the host's own fork+exec (bench/bombs.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +23,7 @@ import type { InspectorView, SessionInfo } from '../common/protocol.js';
 import { REPO_ROOT, defaultPaths } from '../server/base/paths.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
 import { benchAudience } from './audience.js';
+import { benchBombs, printBombs } from './bombs.js';
 import { benchCompare } from './compare.js';
 import { benchMachine } from './machine.js';
 import { benchRuntimes } from './runtimes.js';
@@ -191,6 +194,8 @@ async function main(): Promise<void> {
       `audience of ${audience.viewers}: speaker's echo alone ${fmt(audience.echoAlone)}; watched ${fmt(audience.echoWatched)}   [target p99 ≤ 5 ms]`,
     );
     console.log(`  viewer lag (keystroke → a viewer's screen): ${fmt(audience.viewerLag)}; tokens missed ${audience.missed}   [target p99 ≤ 500 ms]; load ${audience.load.map((l) => l.toFixed(2)).join(' ')}`);
+    const bombs = await benchBombs();
+    printBombs(bombs);
     const compare = await benchCompare();
     const runtimes = await benchRuntimes();
     const machine = await benchMachine();
@@ -200,7 +205,7 @@ async function main(): Promise<void> {
     );
     const out = join(REPO_ROOT, 'build', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, compare, runtimes, machine }, null, 2));
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, bombs, compare, runtimes, machine }, null, 2));
     console.log(`\nwritten to build/bench/results.json`);
   } finally {
     await lab.close();

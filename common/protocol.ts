@@ -294,6 +294,8 @@ export interface SessionInfo {
   lessons: LessonSummary[];
   /** Switches the server will not let this learner turn off: its floor (workshop mode). (Named on the wire as the page knows it; the server calls them floorToggles.) */
   lockedOn: string[];
+  /** This workshop server's ceilings on the learner's limits, in words ("memory 256 MiB"); empty on a solo server. The session enforces them; the page only shows them. */
+  ceilings: string[];
   /** What this learner did on earlier visits (empty when the page sent no learner id). */
   progress: LearnerProgress;
 }

@@ -256,6 +256,15 @@ export function formatBytes(bytes: number | null): string {
   return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
 }
 
+/** docker's units.RAMInBytes: 512, 512b, 512k, 1.5g, 64MiB, "64 m" — powers of 1024. */
+export function parseSize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const power = m[2] ? 'kmgtp'.indexOf(m[2].toLowerCase()) + 1 : 0;
+  const bytes = Math.floor(Number(m[1]) * 1024 ** power);
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
 const sameNames = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((n) => b.includes(n));
 
 /**

@@ -9,6 +9,7 @@
  *   parent, before clone()   with --rootfs: the image as a detached mount, to be idmapped
  *   parent, after clone()    setgroups, uid_map, gid_map; the image's idmapping
  *   child, first thing       setresgid/setresuid(0): become the root the maps speak of
+ *   child, right after       --userns-limit: this namespace's /proc/sys/user counters' ceilings
  *   child, last              --user UID:GID (with or without a user namespace)
  */
 #define _GNU_SOURCE

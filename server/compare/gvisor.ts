@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as nodePty from 'node-pty';
 import type { LabPaths } from '../base/paths.js';
+import type { Ceilings } from '../floor/ceilings.js';
 import { removeStaleRunDirs, type Availability } from './vm.js';
 
 export const RUNSC = '/usr/bin/runsc';
@@ -18,15 +19,30 @@ export const RUNSC = '/usr/bin/runsc';
 export const GVISOR_MEMORY_BYTES = 256 * 1024 * 1024;
 export const GVISOR_CPUS = 0.5;
 
+/** A sandbox's cgroup limits and open files. (No pids limit: runsc here refuses to start under one.) */
+export interface GvisorLimits {
+  memoryBytes: number;
+  cpus: number;
+  openFiles: number;
+}
+
+export const GVISOR_LIMITS: GvisorLimits = { memoryBytes: GVISOR_MEMORY_BYTES, cpus: GVISOR_CPUS, openFiles: 1024 };
+
+/** The sandbox's limits on a workshop server: its own, or the learner's ceilings where those are lower. */
+export function gvisorLimitsUnder(c: Pick<Ceilings, 'memoryBytes' | 'cpus' | 'openFiles'>): GvisorLimits {
+  return { memoryBytes: Math.min(GVISOR_MEMORY_BYTES, c.memoryBytes), cpus: Math.min(GVISOR_CPUS, c.cpus), openFiles: Math.min(GVISOR_LIMITS.openFiles, c.openFiles) };
+}
+
 export interface GvisorRuntime {
   runsc: string;
   rootfs: string;
   /** runsc's state (--root) and the bundles. */
   stateDir: string;
   bundlesDir: string;
+  limits: GvisorLimits;
 }
 
-export function loadGvisor(paths: Pick<LabPaths, 'rootfs' | 'compareRun'>, runsc = RUNSC): Availability<GvisorRuntime> {
+export function loadGvisor(paths: Pick<LabPaths, 'rootfs' | 'compareRun'>, runsc = RUNSC, limits: GvisorLimits = GVISOR_LIMITS): Availability<GvisorRuntime> {
   if (!existsSync(runsc)) {
     return { ok: false, message: `gVisor is not installed (${runsc}). Install it with: apt-get install runsc — or run \`npm start\` as root, which installs it.` };
   }
@@ -38,7 +54,7 @@ export function loadGvisor(paths: Pick<LabPaths, 'rootfs' | 'compareRun'>, runsc
     spawnSync(runsc, ['--root', join(dir, 'state'), 'delete', '--force', ...listSandboxes(runsc, join(dir, 'state'))], { stdio: 'ignore', timeout: 10_000 });
   });
   const base = join(paths.compareRun, `runsc-${process.pid}`);
-  return { ok: true, value: { runsc, rootfs: paths.rootfs, stateDir: join(base, 'state'), bundlesDir: join(base, 'bundles') } };
+  return { ok: true, value: { runsc, rootfs: paths.rootfs, stateDir: join(base, 'state'), bundlesDir: join(base, 'bundles'), limits } };
 }
 
 function listSandboxes(runsc: string, stateDir: string): string[] {
@@ -63,7 +79,7 @@ export function ociConfig(rt: GvisorRuntime, opts: { args: string[]; terminal: b
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm-256color', 'HOME=/root', "PS1=\\u@\\h:\\w\\$ "],
       cwd: '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: rt.limits.openFiles, soft: rt.limits.openFiles }],
       noNewPrivileges: true,
     },
     root: { path: rt.rootfs, readonly: true },
@@ -78,8 +94,8 @@ export function ociConfig(rt: GvisorRuntime, opts: { args: string[]; terminal: b
     linux: {
       namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
       resources: {
-        memory: { limit: GVISOR_MEMORY_BYTES },
-        cpu: { quota: Math.round(GVISOR_CPUS * 100_000), period: 100_000 },
+        memory: { limit: rt.limits.memoryBytes },
+        cpu: { quota: Math.round(rt.limits.cpus * 100_000), period: 100_000 },
       },
     },
   };

@@ -358,8 +358,8 @@ export async function gvisorAnswers(rt: GvisorRuntime): Promise<PlaceAnswers> {
       startWhat: 'runsc run → first line',
       pssKiB,
       pssWhat: 'runsc, gofer, Sentry, stubs',
-      memLimitBytes: GVISOR_MEMORY_BYTES,
-      cpuLimit: GVISOR_CPUS,
+      memLimitBytes: rt.limits.memoryBytes,
+      cpuLimit: rt.limits.cpus,
       isolation: 'user-space kernel (Sentry, ptrace) + namespaces',
       boundary: "gVisor's Sentry, itself seccomp-confined",
     };

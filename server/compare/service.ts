@@ -8,7 +8,8 @@ import type { ContainerSpec } from '../../common/spec.js';
 import type { SysviewReport } from '../../common/sysview.js';
 import type { LabPaths } from '../base/paths.js';
 import type { Prober } from '../observe/probe.js';
-import { loadGvisor, type GvisorRuntime } from './gvisor.js';
+import { gvisorLimitsUnder, loadGvisor, type GvisorRuntime } from './gvisor.js';
+import type { Ceilings } from '../floor/ceilings.js';
 import { treePssKiB } from './measure.js';
 import { cgroupLimits, describeContainer, gvisorAnswers, hostAnswers, joinedSysview, toFacts, vmAnswers, type PlaceAnswers } from './places.js';
 import { DEFAULT_VM_POOL, VmPool, loadVmImage, type Availability, type VmPoolOptions } from './vm.js';
@@ -27,6 +28,8 @@ export interface CompareDeps {
   prober: Prober;
   vm?: Partial<Omit<VmPoolOptions, 'runDir'>>;
   gvisorShells?: number;
+  /** A workshop server's ceilings: the gVisor sandboxes stay under them too. */
+  ceilings?: Ceilings;
 }
 
 interface SharedColumn {
@@ -48,7 +51,7 @@ export class CompareService {
     const pool = { ...DEFAULT_VM_POOL, ...deps.vm, runDir: deps.paths.compareRun };
     const image = pool.maxVms > 0 ? loadVmImage(deps.paths) : ({ ok: false, message: 'this server runs no VM (--vm-pool 0)' } as const);
     this.vmPool = new VmPool(image, pool);
-    this.gvisor = loadGvisor(deps.paths);
+    this.gvisor = loadGvisor(deps.paths, undefined, deps.ceilings ? gvisorLimitsUnder(deps.ceilings) : undefined);
     this.maxGvisorShells = deps.gvisorShells ?? DEFAULT_GVISOR_SHELLS;
     const initial = (place: 'gvisor' | 'vm', avail: Availability<unknown>): SharedColumn => ({
       column: avail.ok ? { place, title: PLACE_TITLES[place], state: 'pending', cached: false, message: 'not measured yet' } : { place, title: PLACE_TITLES[place], state: 'unavailable', cached: false, message: avail.message },

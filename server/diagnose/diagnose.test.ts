@@ -13,12 +13,14 @@ import {
   effectOf,
   excerptOf,
   liftsFor,
+  CEILINGS_KEEP,
   throwawaySpec,
   type RawRun,
   type VerdictFacts,
 } from './diagnose.js';
 import type { SeccompNotifyLine } from '../runtime/status-lines.js';
-import { FLOOR_TOGGLES } from '../floor/floor.js';
+import { DEFAULT_CEILINGS } from '../floor/ceilings.js';
+import { FLOOR_TOGGLES, raiseToFloor } from '../floor/floor.js';
 
 const throwaway = (spec: ContainerSpec) => {
   const result = throwawaySpec(spec);
@@ -108,6 +110,18 @@ describe('liftsFor', () => {
     expect(notLifted.map((n) => n.layer)).toEqual(['seccomp', 'masked-paths', 'device-cgroup', 'user-namespace']);
     expect(notLifted.every((n) => n.reason === FLOOR_KEEPS_ON)).toBe(true);
     expect(lifts.map((l) => l.layer)).toEqual(['capabilities', 'read-only-root', 'landlock', 'no-new-privs', 'lsm', 'rlimits', 'user']);
+  });
+
+  it('lifts no higher than a workshop\'s ceilings: open files stay at theirs', () => {
+    const C = { ...DEFAULT_CEILINGS, openFiles: 256 };
+    const atCeiling = raiseToFloor({ ...EVERYTHING, rlimits: {} }, C);
+    const { lifts, notLifted } = liftsFor(throwaway(atCeiling).spec, FLOOR_TOGGLES, C);
+    expect(notLifted.find((n) => n.layer === 'rlimits')).toMatchObject({ reason: CEILINGS_KEEP });
+    expect(lifts.map((l) => l.layer)).not.toContain('rlimits');
+    // A limit of the learner's own besides the ceiling is lifted, down to the ceiling.
+    const more = { ...atCeiling, rlimits: { ...atCeiling.rlimits, nproc: { soft: 10, hard: 10 } } };
+    const rlimits = liftsFor(throwaway(more).spec, FLOOR_TOGGLES, C).lifts.find((l) => l.layer === 'rlimits')!;
+    expect(rlimits.apply(throwaway(more).spec).rlimits).toEqual({ nofile: { soft: 256, hard: 256 } });
   });
 });
 

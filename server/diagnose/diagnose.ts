@@ -32,6 +32,7 @@ import { CAPABILITIES, type Capability } from '../../common/capabilities.js';
 import { ContainerSpec, type ToggleId } from '../../common/spec.js';
 import type { ContainerContexts } from '../runtime/container-context.js';
 import { LabError } from '../base/errors.js';
+import { capToCeilings, type Ceilings } from '../floor/ceilings.js';
 import type { LearnerMachine } from '../runtime/learner-machine.js';
 import { launcherArgs, shellEnv } from '../runtime/launcher.js';
 import { failedStep, readStatusLines, type SeccompNotifyLine } from '../runtime/status-lines.js';
@@ -258,8 +259,15 @@ export interface Lift {
 export const FLOOR_KEEPS_ON =
   'kept on by this workshop server for everyone: lifting it, even in a throwaway container, would give the command powers the server withholds';
 
-/** The layers that are on in SPEC, in DIAGNOSE_LAYERS order; those governed by a switch of the floor (FLOOR_TOGGLES) are not lifted. */
-export function liftsFor(spec: ContainerSpec, floorToggles: readonly string[]): { lifts: Lift[]; notLifted: DiagnoseVerdict['notLifted'] } {
+export const CEILINGS_KEEP =
+  "kept at this workshop server's ceilings for everyone: what is left of it once lifted is the ceiling itself";
+
+/**
+ * The layers that are on in SPEC, in DIAGNOSE_LAYERS order; those governed by a switch of the floor
+ * (FLOOR_TOGGLES) are not lifted. With a workshop's CEILINGS a lift goes no higher than they do
+ * (open files stay at the ceiling), and a layer that is nothing but a ceiling is not lifted.
+ */
+export function liftsFor(spec: ContainerSpec, floorToggles: readonly string[], ceilings?: Ceilings): { lifts: Lift[]; notLifted: DiagnoseVerdict['notLifted'] } {
   const lifts: Lift[] = [];
   const notLifted: DiagnoseVerdict['notLifted'] = [];
   for (const def of LAYERS) {
@@ -268,7 +276,12 @@ export function liftsFor(spec: ContainerSpec, floorToggles: readonly string[]): 
       notLifted.push({ layer: def.id, title: def.title, reason: FLOOR_KEEPS_ON });
       continue;
     }
-    lifts.push({ layer: def.id, title: def.title, lifted: def.describe(spec), apply: def.lift });
+    const apply = ceilings ? (s: ContainerSpec) => capToCeilings(def.lift(s), ceilings) : def.lift;
+    if (ceilings && JSON.stringify(apply(spec)) === JSON.stringify(spec)) {
+      notLifted.push({ layer: def.id, title: def.title, reason: CEILINGS_KEEP });
+      continue;
+    }
+    lifts.push({ layer: def.id, title: def.title, lifted: def.describe(spec), apply });
   }
   return { lifts, notLifted };
 }
@@ -473,6 +486,8 @@ export interface DiagnoseRequestContext {
   owner: string;
   /** Switches the server keeps on for this learner (workshop mode). */
   floorToggles: readonly string[];
+  /** A workshop server's ceilings: no throwaway container goes above them. */
+  ceilings?: Ceilings;
   customSeccomp?: SeccompProfile;
   /** A workshop learner's machine: the throwaway containers are built in it, as the shell is. */
   machine?: LearnerMachine | undefined;
@@ -557,7 +572,7 @@ export class Diagnoser {
 
     const baseline = await run(spec);
     const reproduced = baseline.outcome === 'refused' || baseline.outcome === 'failed';
-    const { lifts, notLifted } = liftsFor(spec, req.floorToggles);
+    const { lifts, notLifted } = liftsFor(spec, req.floorToggles, req.ceilings);
     const layers: DiagnoseLayer[] = [];
     let combination: DiagnoseVerdict['combination'] = null;
     let capability: Capability | null | undefined;

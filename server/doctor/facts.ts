@@ -20,7 +20,9 @@ import { ownCapabilities } from '../runtime/host-capabilities.js';
 import { launchOnce, type LaunchOnceResult } from '../runtime/launch-once.js';
 import { launcherArgs } from '../runtime/launcher.js';
 import { LsmStatusLine, failedStep } from '../runtime/status-lines.js';
-import { raiseToFloor } from '../floor/floor.js';
+import { DEFAULT_CEILINGS, usernsLimits } from '../floor/ceilings.js';
+import { FLOOR_USERNS_LIMITS, MACHINE_HOSTNAME, raiseToFloor } from '../floor/floor.js';
+import { startMachine, type LearnerMachine } from '../runtime/learner-machine.js';
 
 /** The kernel switches the checks read, by their sysctl(8) names. */
 export const SYSCTLS = [
@@ -219,13 +221,23 @@ async function seccompTrial(paths: LabPaths): Promise<Trial<{ calls: TrySyscallR
   return { ok: true, value: { calls: report.trySyscall, notified } };
 }
 
-/** The floor's shell as `isolab serve --mode workshop` builds it (launcherArgs of the floor's spec), running /bin/true. */
+/**
+ * The floor's shell as `isolab serve --mode workshop` builds it (launcherArgs of the floor's spec),
+ * in a learner's machine of its own (runtime/learner-machine.ts), running /bin/true.
+ */
 async function floorShell(paths: LabPaths): Promise<Trial<null>> {
   const contexts = new ContainerContexts(paths.rootfs, paths.containers, paths.dockerSeccompProfile, paths.launcher);
-  const spec = raiseToFloor(PLAIN_PROCESS);
+  const spec = raiseToFloor(PLAIN_PROCESS, DEFAULT_CEILINGS);
   let context: ReturnType<ContainerContexts['acquire']> | undefined;
+  let machine: LearnerMachine | undefined;
   try {
-    context = contexts.acquire(spec, 'doctor', undefined, { throwaway: true });
+    machine = await startMachine({
+      launcher: paths.launcher,
+      uidRanges: contexts.uidRanges,
+      hostname: MACHINE_HOSTNAME,
+      usernsLimits: { ...FLOOR_USERNS_LIMITS, ...usernsLimits(DEFAULT_CEILINGS) },
+    });
+    context = contexts.acquire(spec, 'doctor', undefined, { throwaway: true, machine });
     const run = await launchOnce(paths.launcher, [...launcherArgs(spec, context.ctx), '--', '/bin/true']);
     return run.code === 0 ? { ok: true, value: null } : failure(run, 'the floor shell');
   } catch (err) {
@@ -233,6 +245,7 @@ async function floorShell(paths: LabPaths): Promise<Trial<null>> {
   } finally {
     context?.release();
     contexts.dispose();
+    await machine?.stop();
   }
 }
 

@@ -4,6 +4,7 @@
 import type { FieldIssue } from '../../common/protocol.js';
 import { TOGGLES, applyToggle, isToggleOn, type ContainerSpec, type ToggleId } from '../../common/spec.js';
 import { LabError } from '../base/errors.js';
+import { capToCeilings, refuseAboveCeilings, type Ceilings } from './ceilings.js';
 
 /**
  * In workshop mode the shared server never hands out a shell without these. The user namespace is
@@ -54,15 +55,19 @@ export function floorRootMode(spec: ContainerSpec): ContainerSpec {
   return { ...spec, filesystem: { ...spec.filesystem, rootMode: 'pivot' } };
 }
 
-/** SPEC raised to the floor: every floor switch on, and pivot_root for an own root. */
-export function raiseToFloor(spec: ContainerSpec): ContainerSpec {
+/**
+ * SPEC raised to the floor: every floor switch on, pivot_root for an own root, and every limit
+ * at most its ceiling (a missing one at the ceiling). A switch already on is left as it is: turned
+ * on again, "cgroup limits" would bring the teaching limits in place of the learner's nulls.
+ */
+export function raiseToFloor(spec: ContainerSpec, ceilings: Ceilings): ContainerSpec {
   let floored = spec;
-  for (const id of FLOOR_TOGGLES) floored = applyToggle(floored, id, true).spec;
-  return floorRootMode(floored);
+  for (const id of FLOOR_TOGGLES) if (!isToggleOn(floored, id)) floored = applyToggle(floored, id, true).spec;
+  return capToCeilings(floorRootMode(floored), ceilings);
 }
 
-/** Throws `forbidden`, naming each field, when SPEC (a whole Settings apply) is below the floor. */
-export function refuseBelowFloor(spec: ContainerSpec): void {
+/** Throws `forbidden`, naming each field, when SPEC (a whole Settings apply) is below the floor or above a ceiling. */
+export function refuseBelowFloor(spec: ContainerSpec, ceilings: Ceilings): void {
   const below = FLOOR_TOGGLES.filter((id) => !isToggleOn(spec, id));
   if (below.length) {
     const issues: FieldIssue[] = below.map((id) => ({
@@ -75,6 +80,7 @@ export function refuseBelowFloor(spec: ContainerSpec): void {
     const message = 'this workshop server always uses pivot_root: under chroot the host\'s files are one climb away (lesson 4)';
     throw new LabError('forbidden', message, undefined, [{ path: ['spec', 'filesystem', 'rootMode'], message }]);
   }
+  refuseAboveCeilings(spec, ceilings);
 }
 
 /**
@@ -89,9 +95,9 @@ export const MACHINE_HOSTNAME = 'my-machine';
  * launcher as the namespace's root before anything of the learner's runs; counted for every
  * namespace made inside it too). The lessons make at most a few of each — lesson 10 nests a user
  * namespace or two, lesson 3 a mount namespace, `unshare` in a shell one of each — so a handful
- * is plenty; the kernel's defaults (tens of thousands) are for a whole host. Inotify is counted
- * per user per namespace: these bound one container, the host's own per-uid limit (the learner's
- * uid) bounds all of a learner's containers together.
+ * is plenty; the kernel's defaults (tens of thousands) are for a whole host. Inotify instances and
+ * watches are the operator's ceilings (ceilings.ts usernsLimits, --learner-inotify-*), written the
+ * same way beside these.
  */
 export const FLOOR_USERNS_LIMITS: Readonly<Record<string, number>> = {
   max_user_namespaces: 8,
@@ -102,8 +108,6 @@ export const FLOOR_USERNS_LIMITS: Readonly<Record<string, number>> = {
   max_uts_namespaces: 8,
   max_cgroup_namespaces: 8,
   max_time_namespaces: 8,
-  max_inotify_instances: 32,
-  max_inotify_watches: 8192,
   max_fanotify_groups: 0,
   max_fanotify_marks: 0,
 };

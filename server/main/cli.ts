@@ -3,11 +3,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { constants, machine, release } from 'node:os';
+import { constants, machine, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ociConfigJson, toDockerRun, toOciConfig } from '../../common/export.js';
+import { formatSize, ociConfigJson, toDockerRun, toOciConfig } from '../../common/export.js';
 import { ownCapabilities } from '../runtime/host-capabilities.js';
 import { dockerHostFacts, imageDisk } from '../runtime/block-device.js';
 import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.js';
@@ -28,6 +28,20 @@ import { PlayError, play } from './play.js';
 import { loadDemos } from '../demos/load.js';
 import { formatDemoVerdict, verifyDemos } from './demos-verify.js';
 import { SeccompProfileError, parseSeccompProfileJson } from '../runtime/seccomp/profile.js';
+import { CEILING_FLAGS, DEFAULT_CEILINGS, describeCeilings, parseCeilings, weighCeilings, type Ceilings } from '../floor/ceilings.js';
+import { hostSwapBytes, onlineCpus } from '../runtime/host-limits.js';
+import { formatBytes } from '../../common/spec.js';
+
+/** The workshop's ceilings, one flag a line, with its default. */
+const CEILINGS_USAGE = [
+  '               workshop ceilings per learner (a learner may ask for less, never for more):',
+  ...CEILING_FLAGS.map(({ flag, key, help }) => `                 --${flag.padEnd(26)} ${help}; default ${describeDefault(key)}`),
+].join('\n');
+
+function describeDefault(key: keyof Ceilings): string {
+  const v = DEFAULT_CEILINGS[key];
+  return key === 'memoryBytes' || key === 'swapBytes' || key === 'tmpfsBytes' ? formatSize(v) : String(v);
+}
 
 const USAGE = `isolab — learn how containers isolate, primitive by primitive
 
@@ -36,13 +50,14 @@ Usage:
                [--allowed-host NAME]... [--token TOKEN]
                [--vm-pool N] [--vm-shells N] [--vm-idle-seconds N] [--gvisor-shells N]
                [--audience [HOST:]PORT]   (the audience's read-only view of a shared terminal)
+${CEILINGS_USAGE}
   isolab present [DEMO] [SERVE OPTIONS]   (a solo lab in presenter mode; docs/demos.md)
   isolab run [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
                                    (isolab run --help lists them)
   isolab export [--format docker|oci] [DOCKER RUN OPTIONS] [--] [COMMAND [ARG...]]
   isolab doctor [--json]           (can this host give the workshop floor? docs/doctor.md)
   isolab lessons validate [DIR]
-  isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]
+  isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop [--learner-…]]
   isolab demos validate [DIR]
   isolab demos verify [DIR] [--only ID]... [--transcript]
 ${COMPARE_USAGE}
@@ -165,6 +180,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     'vm-shells': { type: 'string', default: '6' },
     'vm-idle-seconds': { type: 'string', default: '300' },
     'gvisor-shells': { type: 'string', default: '8' },
+    ...CEILING_OPTIONS,
   });
   const count = (flag: string, min: number, max: number): number => {
     const v = Number(values[flag as keyof typeof values]);
@@ -187,6 +203,8 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   }
   const maxSessions = values['max-sessions'] === undefined ? (mode === 'solo' ? 8 : 500) : Number(values['max-sessions']);
   if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new UsageError('--max-sessions must be a positive integer');
+  const cpuCount = onlineCpus().members.size;
+  const ceilings = ceilingsFrom(values, mode, cpuCount);
   requireRoot('isolab serve');
   const paths = defaultPaths();
   requireBuilt(paths);
@@ -211,6 +229,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     host,
     port,
     mode,
+    ceilings,
     maxSessions,
     allowedHosts: values['allowed-host'] as string[],
     accessToken: token,
@@ -228,6 +247,13 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   }
   if (mode === 'workshop') {
     console.log("  workshop mode gives every learner a machine of their own (network, IPC, hostname: no way to the host or to\n  another learner) and keeps each shell in a user namespace made by the learner's own uid, with its own root,\n  PID, mount and cgroup namespaces, docker's masked paths and seccomp profile and cgroup limits, and a guard\n  seccomp filter under every profile that no profile can lift (docs/floor.md).");
+    console.log(`  ceilings per learner: ${describeCeilings(ceilings).join(', ')}`);
+    const weighed = weighCeilings(ceilings, maxSessions, hostCapacity(cpuCount));
+    for (const line of weighed.lines) console.log(`    ${line}`);
+    for (const warning of weighed.warnings) console.error(`[isolab] warning: ${warning}`);
+    if (!session.accountsSwap && hostSwapBytes() > 0) {
+      console.error(`[isolab] warning: this kernel does not account swap per cgroup, so the learners' swap is not bounded (${formatBytes(hostSwapBytes())} of swap here): boot with swapaccount=1, or turn swap off`);
+    }
   }
   if (server.audienceUrls.length) {
     console.log(`  the audience's read-only view listens on ${server.audienceUrls.join(', ')} (links appear when the speaker shares)`);
@@ -251,6 +277,28 @@ async function doctor(args: string[]): Promise<number> {
   const report = await runDoctor(defaultPaths());
   console.log(values.json ? JSON.stringify(report) : formatDoctorReport(report));
   return report.ok ? 0 : EXIT_FLOOR_MISSING;
+}
+
+/** CEILING_OPTIONS' values as ceilings; refused on a solo server, where they would mean nothing. */
+function ceilingsFrom(values: Readonly<Record<string, unknown>>, mode: string, cpuCount: number): Ceilings {
+  if (mode === 'solo' && CEILING_FLAGS.some(({ flag }) => values[flag] !== undefined)) {
+    throw new UsageError('the --learner-… ceilings are a workshop server\'s (--mode workshop): a solo lab lets its one learner switch every limit off');
+  }
+  try {
+    return parseCeilings(values, cpuCount);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The --learner-… options, for parseArgs. */
+const CEILING_OPTIONS = Object.fromEntries(CEILING_FLAGS.map(({ flag }) => [flag, { type: 'string' } as const]));
+
+/** This host's memory, PID space and CPUs, for weighing the ceilings. */
+function hostCapacity(cpus: number) {
+  const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
+  const tasks = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[3]?.split('/')[1]);
+  return { memoryBytes: totalmem(), pidMax, tasks, cpus };
 }
 
 /** What `isolab run`'s flag parser needs from the outside world. */
@@ -443,12 +491,14 @@ async function lessonsVerify(args: string[]): Promise<number> {
     only: { type: 'string', multiple: true, default: [] },
     timeout: { type: 'string', default: String(DEFAULT_VERIFY_TIMEOUT_MS / 1000) },
     mode: { type: 'string', default: 'solo' },
+    ...CEILING_OPTIONS,
   });
-  if (positionals.length > 1) throw new UsageError('usage: isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop]');
+  if (positionals.length > 1) throw new UsageError('usage: isolab lessons verify [DIR] [--only ID]... [--timeout SECONDS] [--mode solo|workshop [--learner-… ceilings]]');
   const timeout = Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) throw new UsageError(`--timeout must be a number of seconds, 0–600, got "${values.timeout}"`);
   const mode = String(values.mode);
   if (mode !== 'solo' && mode !== 'workshop') throw new UsageError(`--mode must be solo or workshop, got "${mode}"`);
+  const ceilings = ceilingsFrom(values, mode, onlineCpus().members.size);
   requireRoot('isolab lessons verify');
   const paths = defaultPaths();
   requireBuilt(paths);
@@ -459,6 +509,7 @@ async function lessonsVerify(args: string[]): Promise<number> {
     paths,
     timeoutMs: timeout * 1000,
     mode,
+    ceilings,
     only: values.only as string[],
     onResult: (v) => console.log(formatVerdict(v).map((l) => `  ${l}`).join('\n')),
   });

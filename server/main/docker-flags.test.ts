@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES, type Capability } from '../../common/capabilities.js';
 import { toDockerRun } from '../../common/export.js';
-import { DOCKER_RUN_DEFAULT, applySpecChange, type ContainerSpec, type SpecChange } from '../../common/spec.js';
-import { FlagError, RUN_FLAG_NAMES, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, parseSize, type RunFlagsDeps, type RunRequest } from './docker-flags.js';
+import { DOCKER_RUN_DEFAULT, applySpecChange, parseSize, type ContainerSpec, type SpecChange } from '../../common/spec.js';
+import { FlagError, RUN_FLAG_NAMES, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps, type RunRequest } from './docker-flags.js';
 
 const PROFILE = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }] };
 const deps: RunFlagsDeps = {

@@ -5,7 +5,7 @@
 // user database come in through RunFlagsDeps, so every message is unit-tested (docker-flags.test.ts).
 import { CAPABILITIES, DOCKER_DEFAULT_CAPABILITIES, capabilityName, type Capability } from '../../common/capabilities.js';
 import { DOCKER_SELINUX_LABEL, type SelinuxLabelPart } from '../../common/export.js';
-import { ContainerSpec, DOCKER_RUN_DEFAULT, RLIMIT_NAMES, type RlimitName } from '../../common/spec.js';
+import { ContainerSpec, DOCKER_RUN_DEFAULT, RLIMIT_NAMES, parseSize, type RlimitName } from '../../common/spec.js';
 import { SeccompProfileError, parseSeccompProfileJson, type SeccompProfile } from '../runtime/seccomp/profile.js';
 
 export const RUN_USAGE = `Usage: isolab run [OPTIONS] [--] [COMMAND [ARG...]]
@@ -284,15 +284,6 @@ function parseBool(flag: string, value: string): boolean {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
   return fail(flag, `"${value}" is not a boolean (true or false)`);
-}
-
-/** docker's units.RAMInBytes: 512, 512b, 512k, 1.5g, 64MiB, "64 m" — powers of 1024. */
-export function parseSize(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(text.trim());
-  if (!m) return undefined;
-  const power = m[2] ? 'kmgtp'.indexOf(m[2].toLowerCase()) + 1 : 0;
-  const bytes = Math.floor(Number(m[1]) * 1024 ** power);
-  return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
 const SIZE_SYNTAX = 'a number of bytes with an optional unit b, k, m, g (e.g. 512m, 1g)';

@@ -11,6 +11,7 @@ import { catalogOf } from '../lessons/catalog.js';
 import type { LabPaths } from '../base/paths.js';
 import { Session } from '../session/session.js';
 import { sessionDeps } from '../session/session-deps.js';
+import type { Ceilings } from '../floor/ceilings.js';
 import { loadLessons, type Lesson } from '../lessons/load.js';
 import { Terminal, WalkError, alive, waitUntil } from './shell-walk.js';
 
@@ -31,6 +32,8 @@ export interface VerifyOptions {
   timeoutMs?: number;
   /** Verify under this server mode: `workshop` keeps the root filesystem, mount and PID namespaces on. */
   mode?: ServerMode;
+  /** A workshop's ceilings to verify under (`--learner-…`); default DEFAULT_CEILINGS. */
+  ceilings?: Ceilings;
   /** Only these lesson ids (all when absent). */
   only?: readonly string[];
   /** Called as each lesson finishes (for progress output). */
@@ -72,7 +75,7 @@ export async function verifyLessons(opts: VerifyOptions): Promise<VerifyReport> 
   const unknown = (opts.only ?? []).filter((id) => !lessons.some((l) => l.id === id));
   const status = await StatusServer.start();
   const verdicts: LessonVerdict[] = [];
-  const deps = sessionDeps({ paths: opts.paths, status, lessons: catalogOf(lessons), mode: opts.mode ?? 'solo' });
+  const deps = sessionDeps({ paths: opts.paths, status, lessons: catalogOf(lessons), mode: opts.mode ?? 'solo', ...(opts.ceilings ? { ceilings: opts.ceilings } : {}) });
   try {
     for (const lesson of chosen) {
       const verdict = await verifyOne(lesson, (out) => new Session(deps, out), opts.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS, opts.mode ?? 'solo');

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServerMode } from '../../common/protocol.js';
 import type { LabPaths } from '../base/paths.js';
 import { CompareService, type CompareDeps } from '../compare/service.js';
+import type { Ceilings } from '../floor/ceilings.js';
 import { loadLessonCatalog } from '../lessons/catalog.js';
 import { openProgressStore } from '../progress/sqlite.js';
 import type { ProgressStore } from '../progress/store.js';
@@ -25,6 +26,8 @@ export interface ServeOptions {
   /** 0 = any free port. */
   port: number;
   mode: ServerMode;
+  /** A workshop server's ceilings (`--learner-…`); default DEFAULT_CEILINGS. */
+  ceilings?: Ceilings;
   maxSessions: number;
   /** Host names besides loopback the page may be served under. */
   allowedHosts?: string[];
@@ -73,8 +76,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const progressFile = opts.progressFile ?? join(paths.data, 'progress.sqlite');
   // Never fails: a database that cannot be used is logged, and progress is simply not saved.
   const progress = await openProgressStore(progressFile);
-  const session = sessionDeps({ paths, status, lessons, mode: opts.mode, progress });
-  const compare = opts.compare ? new CompareService({ paths, prober: session.prober, ...opts.compare }) : undefined;
+  const session = sessionDeps({ paths, status, lessons, mode: opts.mode, progress, ...(opts.ceilings ? { ceilings: opts.ceilings } : {}) });
+  // The gVisor sandboxes are a learner's containers too: a workshop's ceilings hold over them.
+  const ceilings = opts.mode === 'workshop' ? { ceilings: session.ceilings } : {};
+  const compare = opts.compare ? new CompareService({ paths, prober: session.prober, ...opts.compare, ...ceilings }) : undefined;
   const demos = await DemoCatalog.load(paths.demos);
   const shares = new AudienceShares();
   let audienceUrls: string[] = [];

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PLAIN_PROCESS, type Resources } from '../../common/spec.js';
-import { hostLimitIssues, onlineCpus, parseCpuList, refuseBeyondHost } from './host-limits.js';
+import { hostAccountsSwap, hostLimitIssues, hostSwapBytes, onlineCpus, parseCpuList, refuseBeyondHost } from './host-limits.js';
 
 const twoCpus = { list: '0-1', members: new Set([0, 1]) };
 const limits = (r: Partial<Resources>): Resources => ({ ...PLAIN_PROCESS.resources, cgroup: true, ...r });
@@ -54,5 +54,34 @@ describe('refuseBeyondHost', () => {
       expect.objectContaining({ code: 'bad_request', message: 'not on this host: resources.cpus: this host has 2 CPUs online (0-1): at most 2', issues: [{ path: ['spec', 'resources', 'cpus'], message: expect.any(String) }] }),
     );
     expect(() => refuseBeyondHost(limits({ cpus: 1 }), [], twoCpus)).not.toThrow();
+  });
+});
+
+describe('hostAccountsSwap: whether a memory+swap limit can be set here', () => {
+  const tree = (files: string[], self = '0::/\n') => {
+    const root = mkdtempSync(join(tmpdir(), 'isolab-cgroup-'));
+    for (const f of files) {
+      mkdirSync(join(root, f, '..'), { recursive: true });
+      writeFileSync(join(root, f), '');
+    }
+    writeFileSync(join(root, 'self'), self);
+    return { root, self: join(root, 'self') };
+  };
+
+  it.each([
+    ['v1 with swapaccount', ['memory/memory.limit_in_bytes', 'memory/memory.memsw.limit_in_bytes'], '0::/\n', true],
+    ['v1 without it', ['memory/memory.limit_in_bytes'], '0::/\n', false],
+    ['v2, in its own cgroup', ['cgroup.controllers', 'user.slice/s/memory.swap.max'], '0::/user.slice/s\n', true],
+    ['v2, a top-level cgroup has it', ['cgroup.controllers', 'system.slice/memory.swap.max'], '0::/\n', true],
+    ['v2 without swap accounting', ['cgroup.controllers', 'system.slice/memory.max'], '0::/\n', false],
+  ])('%s', (_name, files, self, accounted) => {
+    const t = tree(files, self);
+    expect(hostAccountsSwap(t.root, t.self)).toBe(accounted);
+  });
+
+  it('reads SwapTotal', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isolab-meminfo-'));
+    writeFileSync(join(dir, 'meminfo'), 'MemTotal:       24576000 kB\nSwapTotal:       1048576 kB\n');
+    expect(hostSwapBytes(join(dir, 'meminfo'))).toBe(1024 ** 3);
   });
 });

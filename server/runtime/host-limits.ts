@@ -3,7 +3,8 @@
 // cgroup_args.c, "Exact syntax" in native/README.md) stay the authority; these run first, in the
 // server, so the learner's running shell is never replaced by one that cannot start, and the
 // refusal names the field the settings editor underlines.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus as osCpus } from 'node:os';
 import type { FieldIssue } from '../../common/protocol.js';
 import type { Resources } from '../../common/spec.js';
@@ -82,4 +83,31 @@ export function refuseBeyondHost(r: Resources, prefix: (string | number)[], onli
   if (issues.length === 0) return;
   const described = issues.map((i) => `${i.path.filter((p) => p !== 'spec').join('.')}: ${i.message}`).join('; ');
   throw new LabError('bad_request', `not on this host: ${described}`, undefined, issues);
+}
+
+/**
+ * Whether this host's kernel accounts swap per cgroup, as the launcher will find it (cgroup_v1.c,
+ * cgroup_v2.c): v1's memory.memsw.* (swapaccount=1), v2's memory.swap.max (only below the root,
+ * so looked for in this process's own cgroup or a top-level one). Without it no memory+swap limit
+ * can be set, and the launcher refuses one.
+ */
+export function hostAccountsSwap(cgroupRoot = '/sys/fs/cgroup', selfCgroup = '/proc/self/cgroup'): boolean {
+  if (existsSync(join(cgroupRoot, 'memory', 'memory.limit_in_bytes'))) return existsSync(join(cgroupRoot, 'memory', 'memory.memsw.limit_in_bytes'));
+  if (!existsSync(join(cgroupRoot, 'cgroup.controllers'))) return false;
+  try {
+    const own = /^0::(\/.*)$/m.exec(readFileSync(selfCgroup, 'utf8'))?.[1];
+    if (own && own !== '/' && existsSync(join(cgroupRoot, own, 'memory.swap.max'))) return true;
+    return readdirSync(cgroupRoot, { withFileTypes: true }).some((e) => e.isDirectory() && existsSync(join(cgroupRoot, e.name, 'memory.swap.max')));
+  } catch {
+    return false;
+  }
+}
+
+/** The host's swap space in bytes (/proc/meminfo's SwapTotal). */
+export function hostSwapBytes(meminfo = '/proc/meminfo'): number {
+  try {
+    return Number(/^SwapTotal:\s+(\d+) kB$/m.exec(readFileSync(meminfo, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }

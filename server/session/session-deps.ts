@@ -4,7 +4,9 @@ import { AtWork } from './at-work.js';
 import { hostname } from 'node:os';
 import type { ServerMode } from '../../common/protocol.js';
 import { ContainerContexts } from '../runtime/container-context.js';
+import { hostAccountsSwap } from '../runtime/host-limits.js';
 import { Diagnoser } from '../diagnose/diagnose.js';
+import { DEFAULT_CEILINGS, type Ceilings } from '../floor/ceilings.js';
 import type { StatusServer } from '../runtime/status-lines.js';
 import type { LessonCatalog } from '../lessons/catalog.js';
 import { introspect } from '../runtime/native-addon.js';
@@ -21,6 +23,8 @@ export function sessionDeps(opts: {
   mode: ServerMode;
   /** Where learners' progress is saved; default nowhere (lesson verification saves none). */
   progress?: ProgressStore;
+  /** A workshop server's ceilings; default DEFAULT_CEILINGS. */
+  ceilings?: Ceilings;
 }): SessionDeps {
   const { paths } = opts;
   const containers = ContainerContexts.forLab(paths, { workshop: opts.mode === 'workshop' });
@@ -37,5 +41,7 @@ export function sessionDeps(opts: {
     progress: opts.progress ?? new DisabledProgressStore('progress is not saved by this command'),
     seccompProfile: new ShippedSeccompProfile(paths.dockerSeccompProfile),
     diagnoser: new Diagnoser(paths.launcher, containers),
+    ceilings: opts.ceilings ?? DEFAULT_CEILINGS,
+    accountsSwap: hostAccountsSwap(),
   };
 }

@@ -30,6 +30,7 @@ import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
 import { SlidingWindow } from '../base/rate-window.js';
 import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from '../diagnose/diagnose.js';
+import { describeCeilings, usernsLimits, type Ceilings } from '../floor/ceilings.js';
 import { FLOOR_TOGGLES, FLOOR_USERNS_LIMITS, MACHINE_HOSTNAME, raiseToFloor, refuseBelowFloor } from '../floor/floor.js';
 import type { LessonCatalog } from '../lessons/catalog.js';
 import type { CheckFacts } from '../lessons/facts.js';
@@ -70,6 +71,10 @@ export interface SessionDeps {
   seccompProfile: ShippedSeccompProfile;
   /** "Why did that fail?" (server-wide: it limits how many run at once). */
   diagnoser: Diagnoser;
+  /** The most of each resource a workshop learner's shell may have (`isolab serve --learner-…`); a solo server has none. */
+  ceilings: Ceilings;
+  /** Whether this host's kernel accounts swap per cgroup (runtime/host-limits.ts hostAccountsSwap). */
+  accountsSwap: boolean;
 }
 
 /** What a session tells its browser. */
@@ -123,7 +128,8 @@ export class Session {
         launcher: deps.paths.launcher,
         uidRanges: deps.containers.uidRanges,
         hostname: MACHINE_HOSTNAME,
-        usernsLimits: FLOOR_USERNS_LIMITS,
+        // The namespace counts the floor keeps small, and the operator's inotify ceilings.
+        usernsLimits: { ...FLOOR_USERNS_LIMITS, ...usernsLimits(deps.ceilings) },
       });
       this.machine = machine;
       // Registered first, so released last: after every shell in it has been stopped.
@@ -157,6 +163,11 @@ export class Session {
   /** The switches this server's floor keeps on; none on a solo server. */
   get floorToggles(): readonly ToggleId[] {
     return this.hasFloor ? FLOOR_TOGGLES : [];
+  }
+
+  /** This server's ceilings in words, for the page; none on a solo server. */
+  get ceilingWords(): string[] {
+    return this.hasFloor ? describeCeilings(this.deps.ceilings) : [];
   }
 
   /** Flow-control statistics, for benchmarks and tests. */
@@ -221,7 +232,7 @@ export class Session {
    * a shell script run inside it as the shell is confined (docker exec's way), not typed.
    */
   async resetToStep(spec: ContainerSpec, headline: string, setup: string | null): Promise<ContainerSpec> {
-    if (this.hasFloor) refuseBelowFloor(spec);
+    if (this.hasFloor) refuseBelowFloor(spec, this.deps.ceilings);
     await this.change(this.withFloor(spec), { headline, always: 'a fresh shell' });
     if (setup !== null) await this.runInShell(setup);
     return this.spec;
@@ -254,12 +265,13 @@ export class Session {
 
   /** The settings editor's Apply: the whole spec (already validated), refused if it goes below the floor. */
   async applySpec(spec: ContainerSpec): Promise<ApplyResult> {
-    if (this.hasFloor) refuseBelowFloor(spec);
+    if (this.hasFloor) refuseBelowFloor(spec, this.deps.ceilings);
     if (spec.seccomp === 'custom' && !this.customProfile) {
       const message = 'seccomp "custom" needs your profile first: apply one in the Seccomp tab';
       throw new LabError('bad_request', message, undefined, [{ path: ['spec', 'seccomp'], message }]);
     }
-    return this.change(spec, { headline: 'settings edited' });
+    // A limit left out is the ceiling.
+    return this.change(this.withFloor(spec), { headline: 'settings edited' });
   }
 
   /** What the seccomp editor opens with. */
@@ -275,7 +287,7 @@ export class Session {
     this.customProfile = profile;
     const rules = profile.syscalls?.length ?? 0;
     const note = `seccomp: your profile (default ${profile.defaultAction ?? 'none'}, ${rules} rule${rules === 1 ? '' : 's'})`;
-    return this.change({ ...this.spec, seccomp: 'custom' }, { always: note });
+    return this.change(this.withFloor({ ...this.spec, seccomp: 'custom' }), { always: note });
   }
 
   /** This learner's saved progress (or why it is not saved). */
@@ -299,6 +311,8 @@ export class Session {
         paths: this.deps.paths,
         spec: this.spec,
         change,
+        ceilings: this.hasFloor ? this.deps.ceilings : null,
+        accountsSwap: this.deps.accountsSwap,
         shell: () => this.shell,
         admit: () => this.changes.admit(),
       });
@@ -341,6 +355,7 @@ export class Session {
         command,
         owner: this.owner,
         floorToggles: this.floorToggles,
+        ...(this.hasFloor ? { ceilings: this.deps.ceilings } : {}),
         ...(this.customProfile ? { customSeccomp: this.customProfile } : {}),
         machine: await this.ownMachine(),
         signal: ended.signal,
@@ -416,7 +431,11 @@ export class Session {
   }
 
   private withFloor(spec: ContainerSpec): ContainerSpec {
-    return this.hasFloor ? raiseToFloor(spec) : spec;
+    if (!this.hasFloor) return spec;
+    const floored = raiseToFloor(spec, this.deps.ceilings);
+    // A host that does not account swap takes no memory+swap limit (the launcher refuses one); serve says so at start.
+    if (this.deps.accountsSwap || floored.resources.memorySwapBytes === null) return floored;
+    return { ...floored, resources: { ...floored.resources, memorySwapBytes: null } };
   }
 
   /**
@@ -427,6 +446,8 @@ export class Session {
    * range and upper directory of its own (runtime/container-context.ts).
    */
   private async respawn(spec: ContainerSpec, changes: string[]): Promise<void> {
+    // Every path to a new shell ends here: whatever it was, a workshop shell starts on the floor.
+    if (this.hasFloor) refuseBelowFloor(spec, this.deps.ceilings);
     const machine = await this.ownMachine();
     const request = { spec, size: this.size, owner: this.owner, customProfile: this.customProfile, machine };
     let output: HeldOutput | undefined;

@@ -9,6 +9,7 @@ import type { Ack, ClientToServerEvents, ServerMode, ServerToClientEvents, Sandb
 import { FLOW_CONTROL } from '../../common/protocol.js';
 import type { CompareService } from '../../server/compare/service.js';
 import { defaultPaths } from '../../server/base/paths.js';
+import type { Ceilings } from '../../server/floor/ceilings.js';
 import { serve } from '../../server/main/serve.js';
 import type { ProgressStore } from '../../server/progress/store.js';
 import type { LabApp } from '../../server/transport/app.js';
@@ -40,6 +41,8 @@ export interface LabOptions {
   demos?: string;
   /** Start the audience listener too (on loopback, any free port). */
   audience?: boolean;
+  /** A workshop server's ceilings, as `isolab serve --learner-…` gives them; default DEFAULT_CEILINGS. */
+  ceilings?: Ceilings;
 }
 
 export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
@@ -51,6 +54,7 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
     host: '127.0.0.1',
     port: 0,
     mode: opts.mode ?? 'solo',
+    ...(opts.ceilings ? { ceilings: opts.ceilings } : {}),
     maxSessions: opts.maxSessions ?? 16,
     accessToken: token,
     progressFile: opts.progressFile ?? join(scratch!, 'progress.sqlite'),

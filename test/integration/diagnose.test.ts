@@ -234,7 +234,7 @@ describe('a workshop server', () => {
   it('never lifts what it keeps on, and still names the filter\'s refusal', async () => {
     const client = await session({ caps: true }, workshop);
     const v = await verdictOf(client, 'mount -t tmpfs none /mnt');
-    expect(v.notLifted.map((n) => n.layer)).toEqual(['seccomp', 'masked-paths', 'device-cgroup', 'user-namespace']);
+    expect(v.notLifted.map((n) => n.layer)).toEqual(['seccomp', 'masked-paths', 'device-cgroup', 'user-namespace', 'rlimits']);
     expect(v.layers.map((l) => l.layer)).toEqual(['capabilities']);
     expect(v.culprits).toEqual(['capabilities']);
     expect(v.baseline.seccompRefused.map((c) => c.syscall)).toContain('mount');

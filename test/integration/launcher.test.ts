@@ -492,6 +492,7 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   userns_map: () => USERNS_ALL,
   idmap: () => USERNS_ALL,
   userns_enter: () => USERNS_ALL,
+  userns_limits: () => [...USERNS_ALL, '--userns-limit', 'max_inotify_instances=16'],
   idmap_attach: () => USERNS_ALL,
   net_bridge: () => NET_BRIDGE,
   net_veth: () => NET_BRIDGE,
@@ -508,7 +509,6 @@ const STEP_ARGS: Record<string, (c: StepContext) => string[]> = {
   // Only a container sharing the machine's network gets the machine's sysfs.
   machine_sysfs: () => ['--machine', String(machinePid), '--unshare', 'mount,uts,ipc,pid'],
   userns_owner: () => [...USERNS_ALL, '--userns-owner', '100000'],
-  userns_limits: () => [...USERNS_ALL, '--userns-limit', 'max_user_namespaces=4'],
 };
 /** A learner's machine (--machine-hold) for the containers that are built in one. */
 let machinePid = 0;

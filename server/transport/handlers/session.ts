@@ -39,6 +39,7 @@ export function sessionHandlers({ session: deps, sessions, maxSessions }: Sessio
         spec: s.currentSpec,
         lessons: deps.lessons.summaries(),
         lockedOn: [...s.floorToggles],
+        ceilings: s.ceilingWords,
         progress: s.progress(),
       };
     },

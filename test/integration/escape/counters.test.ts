@@ -3,6 +3,7 @@
 // container's user namespace is made by its learner's own host uid, so what one learner holds is
 // charged to them, within their container's own limits, and never to root or a neighbour.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CEILINGS } from '../../../server/floor/ceilings.js';
 import { FLOOR_USERNS_LIMITS } from '../../../server/floor/floor.js';
 import { buildStaticHelper, holdInside, runInside, shellPid, weakestLearner } from '../../helpers/escape.js';
 import type { LabClient } from '../../helpers/lab.js';
@@ -50,7 +51,7 @@ describe('escape: per-user kernel counters', () => {
   it('a learner holding every inotify instance they can leaves root and their neighbour theirs', async () => {
     const [a, b] = await Promise.all([weakestLearner(lab), weakestLearner(lab)]);
     clients.push(a.client, b.client);
-    const limit = FLOOR_USERNS_LIMITS.max_inotify_instances!;
+    const limit = DEFAULT_CEILINGS.inotifyInstances;
     // Inside: the container's own limit, written into its user namespace (and not raisable: no CAP_SYS_RESOURCE).
     expect((await a.client.run('cat /proc/sys/user/max_inotify_instances')).trim()).toBe(String(limit));
     expect(await a.client.run('echo 100000 > /proc/sys/user/max_inotify_instances 2>/dev/null && echo raised || echo refused')).toContain('refused');

@@ -163,7 +163,7 @@ export class LabSession {
       return;
     }
     this.info = reply.data;
-    board.start(this.info.spec, this.info.lockedOn);
+    board.start(this.info.spec, this.info.lockedOn, this.info.ceilings);
     this.d.diagnosis.setAvailability('ready');
     this.d.inspector.setAvailable(true);
     menu.setLessons(this.info.lessons);

@@ -18,11 +18,14 @@ const FIELDS: { field: LimitField; label: string; unit: string; step: string }[]
   { field: 'pids', label: 'Processes', unit: 'at most', step: '1' },
 ];
 
+const NO_CEILINGS = 'Live, without a new shell (as docker update). Empty: no limit.';
+
 export class LimitsForm {
   readonly el: HTMLFormElement;
   private readonly inputs = new Map<LimitField, HTMLInputElement>();
   private readonly submit: HTMLButtonElement;
   private readonly status: HTMLElement;
+  private readonly intro: HTMLElement;
   private spec: ContainerSpec | null = null;
   private busy = false;
   private usable = false;
@@ -32,6 +35,7 @@ export class LimitsForm {
   constructor(private readonly deps: LimitsFormDeps) {
     this.submit = h('button', { type: 'submit', class: 'limits-apply', 'data-testid': 'limits-apply' }, 'Apply to the running shell');
     this.status = h('p', { class: 'limits-status', role: 'status', 'data-testid': 'limits-status' });
+    this.intro = h('p', { class: 'limits-intro', 'data-testid': 'limits-intro' }, NO_CEILINGS);
     const rows = FIELDS.map(({ field, label, unit, step }) => {
       const id = `limit-${field}`;
       const input = h('input', { id, type: 'number', min: '0', step, inputmode: 'decimal', class: 'limits-input', 'data-testid': id, 'aria-describedby': `${id}-unit` });
@@ -45,7 +49,7 @@ export class LimitsForm {
     this.el = h(
       'form',
       { class: 'limits-form', 'data-testid': 'limits-form', 'aria-label': 'Live cgroup limits' },
-      h('p', { class: 'limits-intro' }, 'Live, without a new shell (as docker update). Empty: no limit.'),
+      this.intro,
       ...rows,
       h('div', { class: 'limits-actions' }, this.submit),
       this.status,
@@ -55,6 +59,13 @@ export class LimitsForm {
       void this.apply();
     });
     this.el.hidden = true;
+  }
+
+  /** A workshop server's ceilings, in words: an empty field is the ceiling there, and more is refused. */
+  setCeilings(ceilings: readonly string[]): void {
+    this.intro.textContent = ceilings.length
+      ? `Live, without a new shell (as docker update). This workshop server allows at most ${ceilings.join(', ')}; empty: the ceiling.`
+      : NO_CEILINGS;
   }
 
   /** The running shell's settings; the form shows while it has a cgroup of its own. */

@@ -99,10 +99,11 @@ export class ToggleBoard {
     list.append(item);
   }
 
-  /** Session started: the board may be used. */
-  start(spec: ContainerSpec, lockedOn: readonly string[]): void {
+  /** Session started: the board may be used. CEILINGS: a workshop server's, in words (the limits form says them). */
+  start(spec: ContainerSpec, lockedOn: readonly string[], ceilings: readonly string[] = []): void {
     this.started = true;
     this.locked = new Set(lockedOn);
+    this.limitsForm.setCeilings(ceilings);
     this.setSpec(spec);
   }
 
