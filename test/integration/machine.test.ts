@@ -79,7 +79,6 @@ describe('isolab-launcher --machine PID', () => {
 
   it('makes its own where asked, and a bridge inside the machine, not on the host', async () => {
     const bridge = `ilm${tag()}`;
-    const hostDevices = readdirSync('/sys/class/net').sort();
     const report = await output(
       ['--machine', String(machine.pid), '--unshare', 'mount,pid,user,net,uts', '--hostname', 'own', '--rootfs', IMAGE,
         '--net-bridge', bridge, '--net-gateway', '10.77.0.1/24', '--net-address', '10.77.0.2/24'],
@@ -90,7 +89,7 @@ describe('isolab-launcher --machine PID', () => {
     expect(net).not.toBe(`net:[${machine.namespaces.net}]`);
     expect(gateway).toBe('gateway-up');
     // The bridge stays in the machine (shared by its containers), never on the host.
-    expect(readdirSync('/sys/class/net').sort()).toEqual(hostDevices);
+    expect(readdirSync('/sys/class/net')).not.toContain(bridge);
     const inMachine = await join_(machine.pid, [BUSYBOX, 'ip', '-o', 'link']);
     expect(inMachine.stdout).toContain(bridge);
   });
