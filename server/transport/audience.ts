@@ -13,7 +13,7 @@ import type { Viewer } from '../base/terminal-broadcast.js';
 import type { AudienceShares } from '../session/audience.js';
 import { SlidingWindow } from '../base/rate-window.js';
 import { staticFiles } from './static-files.js';
-import { originAllowed } from './app.js';
+import { originAllowed } from './origin.js';
 
 /** The most viewers one server feeds at once (a large room; each costs a socket and a small buffer). */
 export const MAX_VIEWERS = 1000;

@@ -20,6 +20,7 @@ import type { CompareService } from '../compare/service.js';
 import { SideTerminals } from '../compare/side-terminals.js';
 import type { Session, SessionOutput } from '../session/session.js';
 import { CompareWatch } from './compare-watch.js';
+import { SessionClock, type SessionLimits } from './session-clock.js';
 
 export type LabSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -30,6 +31,14 @@ export type Handlers<E extends ClientEvent = ClientEvent> = { [K in E]: Handler<
 
 /** Events per second one browser may send (typing and pasting included); beyond it, messages are dropped with an error. */
 const MAX_EVENTS_PER_SECOND = 500;
+
+/** Flow control the page sends by itself as output arrives: not the learner doing anything. */
+const NOT_ACTIVITY: ReadonlySet<ClientEvent> = new Set(['term:ack', 'sideterm:ack']);
+
+const END_MESSAGES = {
+  idle: 'This session ended because nothing was typed for a while. Your progress is saved; reload the page to start again.',
+  max_length: 'This session reached the longest a session may last on this server. Your progress is saved; reload the page to start again.',
+} as const;
 
 type Reply = (result: Ack<unknown>) => void;
 /** The socket as socket.io calls it: any event name, any arguments (they are parsed before use). */
@@ -46,14 +55,28 @@ export class Connection {
   private readonly store = new DisposableStore();
   private windowStart = Date.now();
   private eventsInWindow = 0;
+  private readonly clock: SessionClock | undefined;
 
   constructor(
     readonly socket: LabSocket,
     private readonly compare: CompareService | undefined,
     /** A shell on the host for presenter mode: a solo lab's, never a workshop server's. */
     private readonly hostShell = false,
+    /** The idle timeout and maximum length; absent = the connection lasts as long as the browser keeps it. */
+    limits?: SessionLimits,
   ) {
     socket.once('disconnect', () => this.store.dispose());
+    if (limits && (limits.idleMs > 0 || limits.maxMs > 0)) {
+      const clock = new SessionClock(limits, {
+        expiring: (warning) => socket.emit('session:expiring', warning),
+        ended: (reason) => {
+          socket.emit('session:ended', { reason, message: END_MESSAGES[reason] });
+          socket.disconnect(true);
+        },
+      });
+      this.store.add(() => clock.dispose());
+      this.clock = clock;
+    }
   }
 
   /** Runs DISPOSER when the browser goes; release() runs it earlier. */
@@ -142,6 +165,7 @@ export class Connection {
     (this.socket as unknown as UntypedSocket).on(event, (...args: unknown[]) => {
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Reply) : undefined;
       if (!this.admit()) return this.fail(event, ack, 'rate_limited', 'too many messages; slow down');
+      if (!NOT_ACTIVITY.has(event)) this.clock?.activity();
       let payload: unknown = undefined;
       if (schema) {
         const parsed = schema.safeParse(args[0]);
