@@ -4,7 +4,8 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { SessionInfo } from '../../../common/protocol.js';
+import type { Ack, InspectorView, SessionInfo } from '../../../common/protocol.js';
+import type { JobStart } from '../../../server/base/fair-queue.js';
 import { LabClient } from '../../helpers/lab.js';
 import { useLab } from '../../helpers/use-lab.js';
 
@@ -127,5 +128,40 @@ describe('transport: a connection cannot be taken over by its engine.io id', () 
     expect(reply.ok).toBe(true);
     await victim.waitFor(() => (victim.readies.length >= 2 ? true : undefined), 'the reconnected shell');
     expect(await victim.run('echo back')).toBe('back\n');
+  });
+});
+
+describe('transport: one learner\'s flood of expensive events slows only that learner', () => {
+  const lab = useLab({ mode: 'workshop' });
+
+  it('2,000 inspector:refresh from one socket run one probe after its own work, and another learner\'s refresh does not wait behind them', async () => {
+    const flooder = await learner(lab.url, lab.token);
+    const neighbour = await learner(lab.url, lab.token);
+    const starts: JobStart[] = [];
+    const stopObserving = lab.session.expensive.observe((s) => starts.push(s));
+    try {
+      // The flooder's lane is busy with work of its own (a diagnosis of a command that takes a
+      // while), so its refreshes must wait for it; the neighbour's must not.
+      const diagnosis = flooder.request('diagnose:run', { command: 'sleep 2' });
+      const flooderLane = (await flooder.waitFor(() => starts.find((s) => s.key === undefined), 'the diagnosis to start')).lane;
+      const order: string[] = [];
+      const floodReplies: Promise<Ack<unknown>>[] = [];
+      for (let i = 0; i < 2000; i++) floodReplies.push(flooder.request('inspector:refresh').then((r) => (order.push(r.ok ? 'flood' : `flood:${r.code}`), r)));
+      const neighbourReply = await neighbour.request<InspectorView>('inspector:refresh');
+      order.push('neighbour');
+      expect(neighbourReply.ok).toBe(true);
+      const replies = await Promise.all(floodReplies);
+      await diagnosis;
+
+      // The neighbour's answer came while the flooder still waited for its own diagnosis.
+      expect(order.filter((o) => o === 'flood' || o === 'neighbour')[0]).toBe('neighbour');
+      // Every flood event was answered, with a view or a clean refusal, never "internal".
+      expect(new Set(replies.map((r) => (r.ok ? 'ok' : r.code)))).toEqual(new Set(['ok', 'rate_limited']));
+      // The flood's excess was coalesced: the flooder's lane ran one inspection for all of it.
+      expect(starts.filter((s) => s.lane === flooderLane && s.key === 'inspect')).toHaveLength(1);
+      expect(lab.session.expensive.load.waiting).toBe(0);
+    } finally {
+      stopObserving();
+    }
   });
 });
