@@ -11,6 +11,8 @@
 //      config.json, side by side, and what each costs in memory beyond the shell (bench/runtimes.ts)
 //   7. a talk's audience: 200 viewers watching the speaker's terminal live, the speaker's echo with
 //      and without them, and each viewer's lag (bench/audience.ts)
+//   8. the health endpoint's answer time while one learner floods a workshop server with
+//      expensive events (bench/health.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ import { REPO_ROOT, defaultPaths } from '../server/base/paths.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
 import { benchAudience } from './audience.js';
 import { benchCompare } from './compare.js';
+import { benchHealth } from './health.js';
 import { benchRuntimes } from './runtimes.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -188,11 +191,15 @@ async function main(): Promise<void> {
       `audience of ${audience.viewers}: speaker's echo alone ${fmt(audience.echoAlone)}; watched ${fmt(audience.echoWatched)}   [target p99 ≤ 5 ms]`,
     );
     console.log(`  viewer lag (keystroke → a viewer's screen): ${fmt(audience.viewerLag)}; tokens missed ${audience.missed}   [target p99 ≤ 500 ms]; load ${audience.load.map((l) => l.toFixed(2)).join(' ')}`);
+    const health = await benchHealth();
+    console.log(
+      `/healthz while a learner floods (2,000 inspector:refresh a burst, diagnoses, typing): ${fmt(health.flooded)}   [target p99 ≤ 50 ms]; alone ${fmt(health.alone)}; the flood's ${health.floodAnswered} events ran ${health.floodJobs} expensive jobs`,
+    );
     const compare = await benchCompare();
     const runtimes = await benchRuntimes();
     const out = join(REPO_ROOT, 'build', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, compare, runtimes }, null, 2));
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, health, compare, runtimes }, null, 2));
     console.log(`\nwritten to build/bench/results.json`);
   } finally {
     await lab.close();

@@ -17,6 +17,7 @@ import { SourceReader } from '../lessons/source-view.js';
 import { Connection, type Handlers, type LabSocket } from './connection.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { hostAllowed } from './origin.js';
+import { InterleavingWsServer } from './ws-engine.js';
 import type { SessionLimits } from './session-clock.js';
 import { compareHandlers } from './handlers/compare.js';
 import { diagnoseHandlers } from './handlers/diagnose.js';
@@ -146,6 +147,7 @@ export function createApp(deps: AppDeps): LabApp {
     maxHttpBufferSize: MAX_HTTP_BUFFER_BYTES,
     serveClient: false,
     connectTimeout: CONNECT_TIMEOUT_MS,
+    wsEngine: InterleavingWsServer,
   });
   // Every request and upgrade, not only the handshake: Host, Origin, and the connection's key.
   const guard = new ConnectionGuard({

@@ -30,7 +30,7 @@ export type Handler<E extends ClientEvent> = (payload: EventPayload<E>, conn: Co
 export type Handlers<E extends ClientEvent = ClientEvent> = { [K in E]: Handler<K> };
 
 /** Events per second one browser may send (typing and pasting included); beyond it, messages are dropped with an error. */
-const MAX_EVENTS_PER_SECOND = 500;
+export const MAX_EVENTS_PER_SECOND = 500;
 
 /** Flow control the page sends by itself as output arrives: not the learner doing anything. */
 const NOT_ACTIVITY: ReadonlySet<ClientEvent> = new Set(['term:ack', 'sideterm:ack']);
@@ -56,6 +56,8 @@ export class Connection {
   private windowStart = Date.now();
   private eventsInWindow = 0;
   private readonly clock: SessionClock | undefined;
+  /** While over its budget, the socket is not read (see throttle()). */
+  private resumeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: LabSocket,
@@ -66,6 +68,7 @@ export class Connection {
     limits?: SessionLimits,
   ) {
     socket.once('disconnect', () => this.store.dispose());
+    this.store.add(() => clearTimeout(this.resumeTimer));
     if (limits && (limits.idleMs > 0 || limits.maxMs > 0)) {
       const clock = new SessionClock(limits, {
         expiring: (warning) => socket.emit('session:expiring', warning),
@@ -192,14 +195,34 @@ export class Connection {
     return this.compare;
   }
 
-  /** Counts one event against this second's budget. */
+  /** Counts one event against this second's budget; over it, the socket is throttled. */
   private admit(): boolean {
     const now = Date.now();
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.eventsInWindow = 0;
     }
-    return ++this.eventsInWindow <= MAX_EVENTS_PER_SECOND;
+    if (++this.eventsInWindow <= MAX_EVENTS_PER_SECOND) return true;
+    this.throttle(1000 - (now - this.windowStart));
+    return false;
+  }
+
+  /**
+   * Stops reading this browser's WebSocket for MS: what it sends meanwhile waits in the kernel's
+   * buffers and its own, so a flood costs the server what arrived before the pause and nothing
+   * more (TCP backpressure slows its sender only). Long-polling is not throttled: it carries one
+   * bounded request at a time (maxHttpBufferSize) anyway.
+   */
+  private throttle(ms: number): void {
+    if (this.resumeTimer) return;
+    const transport = this.socket.conn.transport as unknown as { name: string; socket?: { pause(): void; resume(): void } };
+    const ws = transport.name === 'websocket' ? transport.socket : undefined;
+    if (!ws) return;
+    ws.pause();
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined;
+      ws.resume();
+    }, ms);
   }
 
   private fail(event: string, ack: Reply | undefined, code: ErrorCode, message: string, issues?: FieldIssue[]): void {

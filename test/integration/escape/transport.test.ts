@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Ack, InspectorView, SessionInfo } from '../../../common/protocol.js';
 import type { JobStart } from '../../../server/base/fair-queue.js';
+import { MAX_EVENTS_PER_SECOND } from '../../../server/transport/connection.js';
 import { LabClient } from '../../helpers/lab.js';
 import { useLab } from '../../helpers/use-lab.js';
 
@@ -134,7 +135,7 @@ describe('transport: a connection cannot be taken over by its engine.io id', () 
 describe('transport: one learner\'s flood of expensive events slows only that learner', () => {
   const lab = useLab({ mode: 'workshop' });
 
-  it('2,000 inspector:refresh from one socket run one probe after its own work, and another learner\'s refresh does not wait behind them', async () => {
+  it('2,000 inspector:refresh from one socket run a few probes after its own work, and another learner\'s refresh does not wait behind them', async () => {
     const flooder = await learner(lab.url, lab.token);
     const neighbour = await learner(lab.url, lab.token);
     const starts: JobStart[] = [];
@@ -157,8 +158,11 @@ describe('transport: one learner\'s flood of expensive events slows only that le
       expect(order.filter((o) => o === 'flood' || o === 'neighbour')[0]).toBe('neighbour');
       // Every flood event was answered, with a view or a clean refusal, never "internal".
       expect(new Set(replies.map((r) => (r.ok ? 'ok' : r.code)))).toEqual(new Set(['ok', 'rate_limited']));
-      // The flood's excess was coalesced: the flooder's lane ran one inspection for all of it.
-      expect(starts.filter((s) => s.lane === flooderLane && s.key === 'inspect')).toHaveLength(1);
+      // The flood's excess was coalesced: the socket is read for at most MAX_EVENTS_PER_SECOND
+      // events a second, and each second's burst shares one inspection (or the one waiting).
+      const inspections = starts.filter((s) => s.lane === flooderLane && s.key === 'inspect').length;
+      expect(inspections).toBeGreaterThanOrEqual(1);
+      expect(inspections).toBeLessThanOrEqual(Math.ceil(2000 / MAX_EVENTS_PER_SECOND));
       expect(lab.session.expensive.load.waiting).toBe(0);
     } finally {
       stopObserving();
