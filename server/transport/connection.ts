@@ -32,8 +32,11 @@ export type Handlers<E extends ClientEvent = ClientEvent> = { [K in E]: Handler<
 /** Events per second one browser may send (typing and pasting included); beyond it, messages are dropped with an error. */
 export const MAX_EVENTS_PER_SECOND = 500;
 
-/** Flow control the page sends by itself as output arrives: not the learner doing anything. */
-const NOT_ACTIVITY: ReadonlySet<ClientEvent> = new Set(['term:ack', 'sideterm:ack']);
+/**
+ * What the page sends by itself, not the learner doing anything: flow control as output arrives,
+ * and the terminal's size (a banner appearing resizes it, and must not count as "still here").
+ */
+const NOT_ACTIVITY: ReadonlySet<ClientEvent> = new Set(['term:ack', 'sideterm:ack', 'term:resize', 'sideterm:resize']);
 
 const END_MESSAGES = {
   idle: 'This session ended because nothing was typed for a while. Your progress is saved; reload the page to start again.',
