@@ -177,6 +177,30 @@ describe('transport: one learner\'s flood of expensive events slows only that le
   });
 });
 
+describe('transport: connections per address are capped', () => {
+  const CAP = 3;
+  const lab = useLab({ mode: 'workshop', maxConnectionsPerAddress: CAP });
+
+  it('the connection over the cap gets a clear error, the others keep their shells, and a freed place can be taken', async () => {
+    const room = [await learner(lab.url, lab.token), await learner(lab.url, lab.token), await learner(lab.url, lab.token)];
+    const over = new LabClient(lab.url, lab.token);
+    clients.push(over);
+    await expect(over.connected()).rejects.toThrow(`too many connections from your address (at most ${CAP})`);
+    for (const [i, l] of room.entries()) expect(await l.run(`echo learner-${i}`)).toBe(`learner-${i}\n`);
+    room[0]!.close();
+    await room[1]!.waitFor(() => (room[0]!.socket.connected ? undefined : true), 'the first learner to leave');
+    const next = await learner(lab.url, lab.token);
+    expect(await next.run('echo in')).toBe('in\n');
+  });
+
+  it('raw engine.io handshakes that never CONNECT are bounded too, with a 429', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < CAP * 2 + 2; i++) statuses.push((await http(`${lab.url}/socket.io/?EIO=4&transport=polling`)).status);
+    expect(statuses.slice(-1)).toEqual([429]);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(CAP * 2);
+  });
+});
+
 /** A valid payload of every client event, to mutate from (undefined: the event carries none). */
 function validPayloads(info: SessionInfo): { readonly [E in ClientEvent]: unknown } {
   const lessonId = info.lessons[0]!.id;
