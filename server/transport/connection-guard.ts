@@ -41,7 +41,8 @@ interface EngineSocket {
 export interface ConnectionGuardOptions {
   /** socket.io's path ('/socket.io'): the cookie is sent only there. */
   path: string;
-  allowedHosts: string[];
+  /** Host names besides loopback; absent = any Host (the audience listener, served under whatever address the room uses). */
+  allowedHosts?: string[];
   /**
    * Engine.io connections one address may hold, counting those that never finished the socket.io
    * CONNECT. The page's clear "too many connections" error comes later, from socket.io's CONNECT
@@ -81,7 +82,7 @@ export class ConnectionGuard {
   }
 
   private check(req: IncomingMessage, res: ServerResponse): Refusal | undefined {
-    if (!hostAllowed(req.headers.host, this.opts.allowedHosts)) return { status: 421, message: 'unexpected Host header (see --allowed-host)' };
+    if (this.opts.allowedHosts && !hostAllowed(req.headers.host, this.opts.allowedHosts)) return { status: 421, message: 'unexpected Host header (see --allowed-host)' };
     // A web page on another origin must never reach a root shell (cross-site WebSocket hijacking).
     if (!originAllowed(req)) return { status: 403, message: 'this page may only be used from its own origin' };
     const sid = queryParam(req, 'sid');
