@@ -64,4 +64,10 @@ describe('FairQueue', () => {
     await expect(q.run('a', () => Promise.reject(new Error('probe died')))).rejects.toThrow('probe died');
     await expect(q.run('a', async () => 7)).resolves.toBe(7);
   });
+
+  it('a job that asks for more work of its own lane gets it at once, not a wait for itself', async () => {
+    const q = new FairQueue({ concurrency: 1, maxWaitingPerLane: 2 });
+    const inner = () => q.run('a', async () => 'inner', { coalesce: 'column' });
+    await expect(q.run('a', async () => `outer+${await inner()}`)).resolves.toBe('outer+inner');
+  });
 });

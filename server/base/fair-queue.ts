@@ -7,6 +7,7 @@
 // A lane's excess never piles up: a job with the same coalescing key as one still waiting in the
 // same lane shares that one's run and result (two thousand "refresh the inspector" are one
 // refresh after the one running now), and a lane already holding MAX_WAITING jobs is refused.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { LabError } from './errors.js';
 
 export interface FairQueueOptions {
@@ -40,11 +41,16 @@ export class FairQueue {
   private running = 0;
   private turns = 0;
   private readonly observers = new Set<(start: JobStart) => void>();
+  /** The lane whose job is running in this async context, if any. */
+  private readonly inside = new AsyncLocalStorage<string>();
 
   constructor(readonly opts: FairQueueOptions) {}
 
   /** Runs JOB in LANE's turn; with COALESCE, shares the run of a waiting job of the same key. */
   run<T>(laneId: string, job: () => Promise<T>, opts: { coalesce?: string } = {}): Promise<T> {
+    // Asked from inside one of this lane's own jobs: it is this lane's turn already, and waiting
+    // for the lane to be free would wait for itself.
+    if (this.inside.getStore() === laneId) return job();
     let lane = this.lanes.get(laneId);
     if (!lane) {
       lane = { running: false, waiting: [], lastTurn: -1 };
@@ -102,7 +108,7 @@ export class FairQueue {
     this.running++;
     for (const o of this.observers) o({ lane: laneId, key: w.key });
     Promise.resolve()
-      .then(w.job)
+      .then(() => this.inside.run(laneId, w.job))
       .then(w.resolve, w.reject)
       .finally(() => {
         lane.running = false;

@@ -4,9 +4,10 @@ import type { Handlers } from '../connection.js';
 export function compareHandlers(): Handlers<'compare:open' | 'compare:close'> {
   return {
     'compare:open': (req, conn) => {
-      const refresh = req.refresh ?? false;
-      // Measuring the columns runs probes: in this learner's turn on the server-wide queue.
-      return conn.started().queued(`compare:${refresh}`, () => conn.comparison().open(refresh));
+      conn.started();
+      // The learner's column's probes run in their turn on the server-wide queue (compare-watch.ts);
+      // the host's, gVisor's and the VM's are shared by every learner and cached.
+      return conn.comparison().open(req.refresh ?? false);
     },
     'compare:close': (_none, conn) => conn.existingComparison()?.close(),
   };
