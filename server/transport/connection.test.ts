@@ -93,6 +93,24 @@ describe('Connection.on', () => {
     }
   });
 
+  it('refuses an expensive event while two of its kind are unanswered, and takes one again once answered', async () => {
+    const s = fakeSocket();
+    const conn = new Connection(s.socket, undefined);
+    const answers: (() => void)[] = [];
+    conn.on('inspector:refresh', () => new Promise((resolve) => answers.push(() => resolve({} as never))));
+    const first = s.request('inspector:refresh');
+    const second = s.request('inspector:refresh');
+    expect(await s.request('inspector:refresh')).toMatchObject({ ok: false, code: 'rate_limited', message: 'inspector:refresh: the answer to your last one is on its way; wait for it' });
+    await new Promise((r) => setTimeout(r, 0));
+    answers.shift()!();
+    expect(await first).toMatchObject({ ok: true });
+    const third = s.request('inspector:refresh');
+    await new Promise((r) => setTimeout(r, 0));
+    for (const answer of answers.splice(0)) answer();
+    expect(await second).toMatchObject({ ok: true });
+    expect(await third).toMatchObject({ ok: true });
+  });
+
   it('answers not_started before session:start, and not_found for the comparison on a server without it', async () => {
     const s = fakeSocket();
     const conn = new Connection(s.socket, undefined);

@@ -38,6 +38,15 @@ export const MAX_EVENTS_PER_SECOND = 500;
  */
 const NOT_ACTIVITY: ReadonlySet<ClientEvent> = new Set(['term:ack', 'sideterm:ack', 'term:resize', 'sideterm:resize']);
 
+/**
+ * Events whose answer costs probes, and how many of each one browser may have unanswered at once.
+ * The page never has more than two (the inspector's Read again, and its refresh after a command);
+ * the rest of a flood is refused at once with a small reply, instead of each waiting for, and
+ * then carrying, a whole report.
+ */
+const EXPENSIVE_EVENTS: ReadonlySet<ClientEvent> = new Set(['inspector:refresh', 'diagnose:run', 'compare:open']);
+export const MAX_UNANSWERED_EXPENSIVE = 2;
+
 const END_MESSAGES = {
   idle: 'This session ended because nothing was typed for a while. Your progress is saved; reload the page to start again.',
   max_length: 'This session reached the longest a session may last on this server. Your progress is saved; reload the page to start again.',
@@ -59,6 +68,8 @@ export class Connection {
   private windowStart = Date.now();
   private eventsInWindow = 0;
   private readonly clock: SessionClock | undefined;
+  /** Expensive events of this browser still waiting for their answer, by event. */
+  private readonly unanswered = new Map<ClientEvent, number>();
   /** While over its budget, the socket is not read (see throttle()). */
   private resumeTimer: NodeJS.Timeout | undefined;
 
@@ -180,8 +191,17 @@ export class Connection {
       } else if (args.length > 0) {
         return this.fail(event, ack, 'bad_request', `${event} takes no payload`);
       }
+      const expensive = EXPENSIVE_EVENTS.has(event);
+      if (expensive) {
+        const pending = this.unanswered.get(event) ?? 0;
+        if (pending >= MAX_UNANSWERED_EXPENSIVE) return this.fail(event, ack, 'rate_limited', `${event}: the answer to your last one is on its way; wait for it`);
+        this.unanswered.set(event, pending + 1);
+      }
       Promise.resolve()
         .then(() => handler(payload as EventPayload<E>, this))
+        .finally(() => {
+          if (expensive) this.unanswered.set(event, (this.unanswered.get(event) ?? 1) - 1);
+        })
         .then(
           (data) => ack?.({ ok: true, data }),
           (err: unknown) => {
