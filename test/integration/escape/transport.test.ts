@@ -85,9 +85,12 @@ async function attackerHandshake(base: string): Promise<{ sid: string; cookie: s
 describe('transport: a connection cannot be taken over by its engine.io id', () => {
   const lab = useLab({ mode: 'workshop' });
 
-  it('refuses every request that names the victim\'s id without the victim\'s key; the victim keeps shell, output and connection', async () => {
-    const victim = await learner(lab.url, lab.token, { polling: true });
-    // The victim started on polling and upgraded with its key: its own second request works.
+  it.each([
+    ['WebSocket only, as the page connects', false],
+    ['long-polling, then upgraded', true],
+  ])('a victim on %s: every request naming its id without its key is refused; it keeps shell, output and connection', async (_how, polling) => {
+    const victim = await learner(lab.url, lab.token, { polling });
+    // A polling victim upgraded with its key: its own second request under the id works.
     await victim.waitFor(() => (victim.socket.io.engine.transport.name === 'websocket' ? true : undefined), 'the victim\'s upgrade to WebSocket');
     const sid = engineId(victim);
     const shellPid = victim.readies.at(-1)!.pid;
