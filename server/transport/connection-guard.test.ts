@@ -1,7 +1,7 @@
 // The guard against a fake engine.io server: requests go through its middleware, connections
 // through its "connection" event, and what it answers is read off the stand-in response.
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { CONNECTION_KEY_COOKIE, ConnectionGuard, cookieValue, type GuardedEngine } from './connection-guard.js';
 
@@ -18,11 +18,12 @@ function fakeEngine() {
   const request = (url: string, headers: Record<string, string> = {}, address = '10.0.0.1') => {
     const req = { url, headers: { host: '127.0.0.1:7681', ...headers }, socket: { remoteAddress: address } } as unknown as IncomingMessage;
     const out = { passed: false, status: 0, setCookie: undefined as string | undefined, body: '' };
-    const res = {
+    // A polling request's real response type, its writes recorded.
+    const res = Object.assign(Object.create(ServerResponse.prototype) as ServerResponse, {
       setHeader: (name: string, value: string) => void (name === 'Set-Cookie' && (out.setCookie = value)),
       writeHead: (status: number) => void (out.status = status),
       end: (body: string) => void (out.body = body),
-    } as unknown as ServerResponse;
+    });
     middleware!(req, res, () => void (out.passed = true));
     return { req, ...out };
   };

@@ -17,7 +17,7 @@
 // created without it can do nothing, and no other request can reach a connection that has it
 // without that connection's key.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
 import { hostAllowed, originAllowed } from './origin.js';
 
@@ -70,7 +70,7 @@ export class ConnectionGuard {
   attach(engine: GuardedEngine): void {
     engine.use((req: IncomingMessage, res: ServerResponse, next: (err?: Error) => void) => {
       const refusal = this.check(req, res);
-      if (refusal) refuse(req, res, refusal);
+      if (refusal) refuse(res, refusal);
       else next();
     });
     engine.on('connection', (socket: EngineSocket) => this.bind(socket));
@@ -158,17 +158,15 @@ function sameKey(a: string, b: string): boolean {
  * The refusal as an HTTP reply. A polling request has a real response; an upgrade has only the raw
  * socket (engine.io's stand-in response cannot send a status), so the reply is written on it.
  */
-function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+function refuse(res: ServerResponse, refusal: Refusal): void {
   const body = JSON.stringify({ ok: false, code: refusal.status === 429 ? 'rate_limited' : 'forbidden', message: refusal.message });
-  if (!req.headers.upgrade) {
+  // Told apart by the response itself: an Upgrade header on a plain request is only a header.
+  if (res instanceof ServerResponse) {
     res.writeHead(refusal.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
     res.end(body);
     return;
   }
   const socket = (res as unknown as { socket: NetSocket }).socket;
   if (!socket.writable) return void socket.destroy();
-  socket.end(
-    `HTTP/1.1 ${refusal.status} ${refusal.status === 429 ? 'Too Many Requests' : refusal.status === 421 ? 'Misdirected Request' : refusal.status === 400 ? 'Bad Request' : 'Forbidden'}\r\n` +
-      `Connection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  socket.end(`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
