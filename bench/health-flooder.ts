@@ -1,5 +1,5 @@
 // One learner who floods the server, in a process of its own (as a browser would be): a session,
-// then burst after burst of the expensive events (2,000 inspector:refresh, diagnoses) and typing,
+// then burst after burst of the expensive events (2,000 inspector:refresh, diagnoses), typing and pasting,
 // as fast as the socket takes them. bench/health.ts measures the health endpoint meanwhile.
 //
 //   node --import tsx bench/health-flooder.ts BASE_URL TOKEN
@@ -27,6 +27,8 @@ while (!stopped) {
   for (let i = 0; i < BURST; i++) replies.push(client.request('inspector:refresh'));
   replies.push(client.request('diagnose:run', { command: 'cat /proc/self/status' }));
   client.type('ls -la /proc/self/ >/dev/null\r');
+  // And a paste of 3 MB (50 lines of 60 KB, a comment to the shell): typing costs the server too.
+  for (let i = 0; i < 50; i++) client.type(`#${'x'.repeat(60_000)}\r`);
   await Promise.all(replies);
   answered += replies.length;
 }

@@ -193,7 +193,7 @@ async function main(): Promise<void> {
     console.log(`  viewer lag (keystroke → a viewer's screen): ${fmt(audience.viewerLag)}; tokens missed ${audience.missed}   [target p99 ≤ 500 ms]; load ${audience.load.map((l) => l.toFixed(2)).join(' ')}`);
     const health = await benchHealth();
     console.log(
-      `/healthz while a learner floods (2,000 inspector:refresh a burst, diagnoses, typing): ${fmt(health.flooded)}   [target p99 ≤ 50 ms]; alone ${fmt(health.alone)}; the flood's ${health.floodAnswered} events ran ${health.floodJobs} expensive jobs`,
+      `/healthz while a learner floods (2,000 inspector:refresh a burst, diagnoses, typing, 3 MB pasted): ${fmt(health.flooded)}   [target p99 ≤ 50 ms]; alone ${fmt(health.alone)}; the flood's ${health.floodAnswered} events ran ${health.floodJobs} expensive jobs`,
     );
     const compare = await benchCompare();
     const runtimes = await benchRuntimes();
