@@ -1,5 +1,6 @@
-// A workshop session's end in a real browser: the page warns before the idle timeout and before the
-// maximum length, typing withdraws an idle warning, and at the end the page says why and stops.
+// A workshop session's limits in a real browser: the page warns before the idle timeout and before
+// the maximum length, typing withdraws an idle warning, at the end the page says why and stops; and
+// a page over the per-address connection cap says why it got no shell, while the first goes on.
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLabPage, type LabPage } from '../helpers/browser.js';
 
@@ -35,5 +36,18 @@ describe('session limits in the page', () => {
     await lab.typeCommand('echo busy');
     await lab.page.getByText(/reached the longest a session may last on this server/).waitFor({ timeout: 10_000 });
     await lab.page.waitForFunction(() => !(window as unknown as { isolab: { socketConnected(): boolean } }).isolab.socketConnected());
+  });
+
+  it('a second page over a cap of one connection per address is told why, and the first keeps its shell', async () => {
+    lab = await openLabPage(undefined, { mode: 'workshop', maxConnectionsPerAddress: 1 });
+    await lab.goto('');
+    await lab.waitForTerminal(/[#$] $/m);
+    const second = await lab.page.context().browser()!.newPage();
+    await second.goto(`${lab.server.url}/?token=${lab.server.token}`);
+    await second.getByText(/too many connections from your address \(at most 1\)/).waitFor({ timeout: 10_000 });
+    const from = (await lab.terminalText()).length;
+    await lab.typeCommand('echo first-$((1+1))');
+    await lab.waitForTerminal(/first-2/, from);
+    await second.close();
   });
 });
