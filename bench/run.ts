@@ -15,6 +15,8 @@
 //      the same start on the host (bench/machine.ts)
 //   9. bombs in one workshop learner (fork, memory, tmpfs, open files and inotify) while a neighbour
 //      types: the neighbour's echo and the host's own fork+exec (bench/bombs.ts)
+//  10. the health endpoint's answer time while one learner floods a workshop server with
+//      expensive events (bench/health.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +28,7 @@ import { benchAudience } from './audience.js';
 import { benchBombs, printBombs } from './bombs.js';
 import { benchCompare } from './compare.js';
 import { benchMachine } from './machine.js';
+import { benchHealth } from './health.js';
 import { benchRuntimes } from './runtimes.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -196,6 +199,10 @@ async function main(): Promise<void> {
     console.log(`  viewer lag (keystroke → a viewer's screen): ${fmt(audience.viewerLag)}; tokens missed ${audience.missed}   [target p99 ≤ 500 ms]; load ${audience.load.map((l) => l.toFixed(2)).join(' ')}`);
     const bombs = await benchBombs();
     printBombs(bombs);
+    const health = await benchHealth();
+    console.log(
+      `/healthz while a learner floods (2,000 inspector:refresh a burst, diagnoses, typing, 3 MB pasted): ${fmt(health.flooded)}   [target p99 ≤ 50 ms]; alone ${fmt(health.alone)}; the flood's ${health.floodAnswered} events ran ${health.floodJobs} expensive jobs`,
+    );
     const compare = await benchCompare();
     const runtimes = await benchRuntimes();
     const machine = await benchMachine();
@@ -205,7 +212,7 @@ async function main(): Promise<void> {
     );
     const out = join(REPO_ROOT, 'build', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, bombs, compare, runtimes, machine }, null, 2));
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, bombs, health, compare, runtimes, machine }, null, 2));
     console.log(`\nwritten to build/bench/results.json`);
   } finally {
     await lab.close();

@@ -410,6 +410,21 @@ export interface ExportView {
   oci: { json: string; unsupported: string[] };
 }
 
+/**
+ * Why a workshop session ends on its own: nothing came from the learner for the idle timeout, or
+ * the session reached the server's maximum length (`isolab serve --idle-timeout`, `--max-session`).
+ */
+export const SessionEndReason = z.enum(['idle', 'max_length']);
+export type SessionEndReason = z.infer<typeof SessionEndReason>;
+
+/** The warning before that end; `endsInMs: null` withdraws an idle warning (the learner is back). */
+export const SessionExpiring = z.object({ reason: SessionEndReason, endsInMs: z.number().int().nonnegative().nullable() }).strict();
+export type SessionExpiring = z.infer<typeof SessionExpiring>;
+
+/** The end itself, just before the server closes the connection. */
+export const SessionEnded = z.object({ reason: SessionEndReason, message: z.string().max(500) }).strict();
+export type SessionEnded = z.infer<typeof SessionEnded>;
+
 export interface ClientToServerEvents extends PresentClientEvents {
   'session:start': (req: SessionStartRequest, ack: AckFn<SessionInfo>) => void;
   'term:input': (data: string) => void;
@@ -453,6 +468,10 @@ export interface ServerToClientEvents extends PresentServerEvents {
   /** Bytes of a side terminal; acked with sideterm:ack. */
   'sideterm:output': (out: SideOutput) => void;
   'sideterm:exit': (exit: SideExit) => void;
+  /** The session ends soon (idle or at its maximum length), or an idle warning is withdrawn. */
+  'session:expiring': (warning: SessionExpiring) => void;
+  /** The session ended on its own; the connection closes right after. */
+  'session:ended': (end: SessionEnded) => void;
   /** Reply to a malformed event that had no ack callback. */
   'session:error': (err: { code: ErrorCode; message: string; event: string }) => void;
 }

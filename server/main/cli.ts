@@ -20,7 +20,7 @@ import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunF
 import { launcherArgs, shellCommand } from '../runtime/launcher.js';
 import { failedStep, readStatusLines, type ErrorLine } from '../runtime/status-lines.js';
 import { validateLessonsDir } from '../lessons/index.js';
-import { serve } from './serve.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, WORKSHOP_SESSION_LIMITS, serve } from './serve.js';
 import { formatDoctorReport, refusalText, runDoctor, warnings } from '../doctor/report.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons-verify.js';
 import { defaultPaths, type LabPaths } from '../base/paths.js';
@@ -48,6 +48,7 @@ const USAGE = `isolab — learn how containers isolate, primitive by primitive
 Usage:
   isolab serve [--host 127.0.0.1] [--port 7681] [--mode solo|workshop] [--max-sessions N]
                [--allowed-host NAME]... [--token TOKEN]
+               [--idle-timeout DURATION] [--max-session DURATION] [--max-connections-per-address N]
                [--vm-pool N] [--vm-shells N] [--vm-idle-seconds N] [--gvisor-shells N]
                [--audience [HOST:]PORT]   (the audience's read-only view of a shared terminal)
 ${CEILINGS_USAGE}
@@ -63,6 +64,31 @@ ${CEILINGS_USAGE}
 ${COMPARE_USAGE}
   isolab play [--speed N] [--idle-time-limit S] [--markers] FILE.cast
   isolab help`;
+
+const SERVE_USAGE = `Usage: isolab serve [OPTIONS]
+
+Serve the lab's page and its shells.
+  --host ADDRESS        where to listen (default 127.0.0.1; solo mode refuses anything but loopback)
+  --port N              default 7681 (0 = any free port)
+  --mode solo|workshop  workshop: a shared server, with a floor of isolation no learner can lower
+  --max-sessions N      learners at once (default 8 solo, 500 workshop)
+  --allowed-host NAME   a host name the page may be served under besides loopback (repeatable)
+  --token TOKEN         the access token in the printed URL (default: a random one)
+  --idle-timeout DURATION
+                        end a connection nothing was typed into for this long; the page is warned
+                        2 minutes before (default ${WORKSHOP_SESSION_LIMITS.idleMs / 60_000}m in a workshop, off solo; 0 = off)
+  --max-session DURATION
+                        end every connection this long after it began, warned the same way
+                        (default ${WORKSHOP_SESSION_LIMITS.maxMs / 3600_000}h in a workshop, off solo; 0 = off)
+  --max-connections-per-address N
+                        connections one address may hold at once (default ${DEFAULT_MAX_CONNECTIONS_PER_ADDRESS}); the one over
+                        it is refused with a message and the others go on. A room behind one NAT
+                        is one address: size it for the room.
+  --vm-pool N, --vm-shells N, --vm-idle-seconds N, --gvisor-shells N
+                        the comparison panel's VMs and gVisor shells
+  --audience [HOST:]PORT
+                        the audience's read-only view of a shared terminal
+A DURATION is a number with s, m or h (90s, 30m, 8h); a bare number is seconds.`;
 
 const EXPORT_USAGE = `Usage: isolab export [--format docker|oci] [OPTIONS] [--] [COMMAND [ARG...]]
 
@@ -148,6 +174,14 @@ function requireBuilt(paths: ReturnType<typeof defaultPaths>): void {
 }
 
 
+/** A DURATION flag's value in milliseconds: "90s", "30m", "8h", or bare seconds; 0 = off. */
+export function parseDuration(flag: string, value: string): number {
+  const m = /^(\d{1,7})(s|m|h)?$/.exec(value);
+  if (!m) throw new UsageError(`${flag} must be a duration like 90s, 30m or 8h (0 = off), got "${value}"`);
+  const unitMs = { s: 1000, m: 60_000, h: 3600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
+  return Number(m[1]) * unitMs;
+}
+
 /** `--audience [HOST:]PORT`: where the audience's read-only view listens (HOST defaults to every address). */
 export function parseAudience(value: string): { host: string; port: number } {
   const m = /^(?:(\[[0-9a-fA-F:]+\]|[^:\s]+):)?(\d{1,5})$/.exec(value);
@@ -181,7 +215,15 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     'vm-idle-seconds': { type: 'string', default: '300' },
     'gvisor-shells': { type: 'string', default: '8' },
     ...CEILING_OPTIONS,
+    'idle-timeout': { type: 'string' },
+    'max-session': { type: 'string' },
+    'max-connections-per-address': { type: 'string', default: String(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS) },
+    help: { type: 'boolean', short: 'h' },
   });
+  if (values.help) {
+    console.log(SERVE_USAGE);
+    return 0;
+  }
   const count = (flag: string, min: number, max: number): number => {
     const v = Number(values[flag as keyof typeof values]);
     if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${flag} must be an integer from ${min} to ${max}, got "${String(values[flag as keyof typeof values])}"`);
@@ -191,6 +233,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   const vmShells = count('vm-shells', 1, MAX_VM_SHELLS);
   const vmIdleSeconds = count('vm-idle-seconds', 10, 86_400);
   const gvisorShells = count('gvisor-shells', 0, 256);
+  const maxConnectionsPerAddress = count('max-connections-per-address', 1, 100_000);
   const host = String(values.host);
   const port = Number(values.port);
   const mode = String(values.mode);
@@ -205,6 +248,11 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new UsageError('--max-sessions must be a positive integer');
   const cpuCount = onlineCpus().members.size;
   const ceilings = ceilingsFrom(values, mode, cpuCount);
+  const limitsByDefault = mode === 'workshop' ? WORKSHOP_SESSION_LIMITS : { idleMs: 0, maxMs: 0 };
+  const sessionLimits = {
+    idleMs: values['idle-timeout'] === undefined ? limitsByDefault.idleMs : parseDuration('--idle-timeout', values['idle-timeout']),
+    maxMs: values['max-session'] === undefined ? limitsByDefault.maxMs : parseDuration('--max-session', values['max-session']),
+  };
   requireRoot('isolab serve');
   const paths = defaultPaths();
   requireBuilt(paths);
@@ -233,6 +281,8 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     maxSessions,
     allowedHosts: values['allowed-host'] as string[],
     accessToken: token,
+    maxConnectionsPerAddress,
+    sessionLimits,
     compare: { vm: { maxVms: vmPool, shellsPerVm: vmShells, idleMs: vmIdleSeconds * 1000 }, gvisorShells },
   });
   const { lessons: catalog, progress, session, compare } = server;
@@ -254,6 +304,11 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     if (!session.accountsSwap && hostSwapBytes() > 0) {
       console.error(`[isolab] warning: this kernel does not account swap per cgroup, so the learners' swap is not bounded (${formatBytes(hostSwapBytes())} of swap here): boot with swapaccount=1, or turn swap off`);
     }
+  }
+  const shown = (ms: number) => (ms % 3600_000 === 0 ? `${ms / 3600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
+  if (sessionLimits.idleMs || sessionLimits.maxMs) {
+    const ends = [sessionLimits.idleMs ? `after ${shown(sessionLimits.idleMs)} idle` : '', sessionLimits.maxMs ? `${shown(sessionLimits.maxMs)} after they began` : ''].filter(Boolean);
+    console.log(`  connections end ${ends.join(', or ')}, with a warning in the page first (--idle-timeout, --max-session)`);
   }
   if (server.audienceUrls.length) {
     console.log(`  the audience's read-only view listens on ${server.audienceUrls.join(', ')} (links appear when the speaker shares)`);

@@ -16,6 +16,7 @@ import { StatusServer } from '../runtime/status-lines.js';
 import type { SessionDeps } from '../session/session.js';
 import { sessionDeps } from '../session/session-deps.js';
 import { createApp, type LabApp } from '../transport/app.js';
+import type { SessionLimits } from '../transport/session-clock.js';
 import { createAudienceServer } from '../transport/audience.js';
 import { DemoCatalog } from '../demos/load.js';
 import { AudienceShares } from '../session/audience.js';
@@ -38,7 +39,20 @@ export interface ServeOptions {
   compare?: Omit<CompareDeps, 'paths' | 'prober'>;
   /** Where the audience's read-only view listens (it may be a public address: it can only watch); absent = no audience listener. */
   audience?: { host: string; port: number };
+  /** Connections one address may hold; default DEFAULT_MAX_CONNECTIONS_PER_ADDRESS. */
+  maxConnectionsPerAddress?: number;
+  /** Idle timeout and maximum session length; default none in solo mode, WORKSHOP_SESSION_LIMITS in a workshop. */
+  sessionLimits?: SessionLimits;
 }
+
+/**
+ * A classroom behind one NAT is one address: 64 leaves two tabs each to a room of 30, and still
+ * stops one script from opening the server's every session.
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+
+/** A workshop's seats come free: after 30 idle minutes, and after 8 hours (a workshop day) in any case. */
+export const WORKSHOP_SESSION_LIMITS: SessionLimits = { idleMs: 30 * 60_000, maxMs: 8 * 3600_000 };
 
 export interface RunningServer {
   app: LabApp;
@@ -83,6 +97,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const demos = await DemoCatalog.load(paths.demos);
   const shares = new AudienceShares();
   let audienceUrls: string[] = [];
+  const sessionLimits = opts.sessionLimits ?? (opts.mode === 'workshop' ? WORKSHOP_SESSION_LIMITS : undefined);
   const app = createApp({
     present: { demos, shares, audienceUrls: () => audienceUrls },
     session,
@@ -91,6 +106,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     maxSessions: opts.maxSessions,
     ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}),
     accessToken: opts.accessToken,
+    maxConnectionsPerAddress: opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    ...(sessionLimits ? { sessionLimits } : {}),
   });
   const audience = opts.audience ? createAudienceServer({ webDir: paths.web, shares }) : undefined;
   const close = async () => {

@@ -26,6 +26,7 @@ import type {
 import type { SeccompProfile } from '../../common/seccomp-profile.js';
 import { PLAIN_PROCESS, applyToggle, describeChanges, type ContainerSpec, type ToggleId } from '../../common/spec.js';
 import { DisposableStore, type Disposer } from '../base/disposable.js';
+import type { FairQueue } from '../base/fair-queue.js';
 import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
 import { SlidingWindow } from '../base/rate-window.js';
@@ -75,6 +76,11 @@ export interface SessionDeps {
   ceilings: Ceilings;
   /** Whether this host's kernel accounts swap per cgroup (runtime/host-limits.ts hostAccountsSwap). */
   accountsSwap: boolean;
+  /**
+   * The server-wide queue of expensive work (probes, the inspector, diagnoses, the comparison), a
+   * lane per session: one learner's flood slows only that learner.
+   */
+  expensive: FairQueue;
 }
 
 /** What a session tells its browser. */
@@ -350,16 +356,20 @@ export class Session {
     const ended = new AbortController();
     const abort = this.store.add(() => ended.abort());
     try {
-      return await this.deps.diagnoser.diagnose({
-        spec: this.spec,
-        command,
-        owner: this.owner,
-        floorToggles: this.floorToggles,
-        ...(this.hasFloor ? { ceilings: this.deps.ceilings } : {}),
-        ...(this.customProfile ? { customSeccomp: this.customProfile } : {}),
-        machine: await this.ownMachine(),
-        signal: ended.signal,
-      });
+      // Not coalesced: a diagnosis is of one command (and this session runs one at a time anyway).
+      return await this.queued('diagnose', async () =>
+        this.deps.diagnoser.diagnose({
+          spec: this.spec,
+          command,
+          owner: this.owner,
+          floorToggles: this.floorToggles,
+          ...(this.hasFloor ? { ceilings: this.deps.ceilings } : {}),
+          ...(this.customProfile ? { customSeccomp: this.customProfile } : {}),
+          machine: await this.ownMachine(),
+          signal: ended.signal,
+        }),
+        { coalesce: false },
+      );
     } finally {
       this.diagnosing = false;
       this.store.release(abort);
@@ -371,13 +381,24 @@ export class Session {
     return this.deps.exports.for(this.spec, this.customProfile);
   }
 
+  /** The inspector's two reports, read when this session's turn comes (repeats while one waits share it). */
   inspect(): Promise<InspectorView> {
-    return inspectorView(this.shellPid, this.deps.prober, this.deps.introspect, this.machine?.current?.pid);
+    return this.queued('inspect', () => inspectorView(this.shellPid, this.deps.prober, this.deps.introspect, this.machine?.current?.pid));
   }
 
-  /** The real state the open lesson's checks look at (gather-facts.ts). */
+  /** The real state the open lesson's checks look at (gather-facts.ts), in this session's turn. */
   gatherFacts(): Promise<CheckFacts> {
-    return gatherFacts({ shell: () => this.shell, spec: () => this.spec }, { ...this.deps, machine: this.machine?.current });
+    return this.queued('facts', () => gatherFacts({ shell: () => this.shell, spec: () => this.spec }, { ...this.deps, machine: this.machine?.current }));
+  }
+
+  /**
+   * Expensive work of this session in its turn on the server-wide queue: KIND names it, and a
+   * request of a kind already waiting shares that one's run (unless `coalesce: false`). A job must
+   * not queue another of this session's: its lane runs one at a time.
+   */
+  queued<T>(kind: string, job: () => Promise<T>, opts: { coalesce?: boolean } = {}): Promise<T> {
+    if (this.store.isDisposed) return Promise.reject(new LabError('not_started', 'the session has ended'));
+    return this.deps.expensive.run(this.owner, job, opts.coalesce === false ? {} : { coalesce: kind });
   }
 
   dispose(): void {

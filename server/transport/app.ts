@@ -6,16 +6,19 @@
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Server as IoServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../common/protocol.js';
 import type { CompareService } from '../compare/service.js';
-import { isLoopbackHost } from '../base/loopback.js';
 import type { Session, SessionDeps } from '../session/session.js';
 import { SourceReader } from '../lessons/source-view.js';
 import { Connection, type Handlers, type LabSocket } from './connection.js';
+import { ConnectionGuard } from './connection-guard.js';
+import { hostAllowed } from './origin.js';
+import { InterleavingWsServer } from './ws-engine.js';
+import type { SessionLimits } from './session-clock.js';
 import { compareHandlers } from './handlers/compare.js';
 import { diagnoseHandlers } from './handlers/diagnose.js';
 import { presentHandlers, type PresentDeps } from './handlers/present.js';
@@ -49,6 +52,13 @@ export interface AppDeps {
   compare?: CompareService;
   /** Presenter mode: demos, recordings, the audience's view. */
   present: PresentDeps;
+  /**
+   * Connections one address may hold at once; the one over it gets "too many connections" and the
+   * others go on. A room behind one NAT shares one address, so a workshop's cap is generous.
+   */
+  maxConnectionsPerAddress: number;
+  /** Idle timeout and maximum session length; absent = none (a solo lab). */
+  sessionLimits?: SessionLimits;
 }
 
 export interface LabApp {
@@ -64,6 +74,21 @@ export interface LabApp {
  * common/seccomp-profile.ts); 64 KiB more leaves room for framing and nothing else.
  */
 const MAX_HTTP_BUFFER_BYTES = 320 * 1024;
+
+/** socket.io's path, which the connection key's cookie is scoped to. */
+const SOCKET_PATH = '/socket.io';
+
+/**
+ * A connection that has not finished socket.io's CONNECT (the token) by then is closed: a refused
+ * or raw connection holds its place under the per-address cap for at most this long.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Engine.io connections an address may hold, as a multiple of the cap on finished connections: the
+ * slack covers a page's reconnects while its dead connection has not timed out yet.
+ */
+const RAW_CONNECTIONS_SLACK = 2;
 
 export function createApp(deps: AppDeps): LabApp {
   const app = express();
@@ -118,12 +143,19 @@ export function createApp(deps: AppDeps): LabApp {
 
   const http = createServer(app);
   const io = new IoServer<ClientToServerEvents, ServerToClientEvents>(http, {
+    path: SOCKET_PATH,
     maxHttpBufferSize: MAX_HTTP_BUFFER_BYTES,
     serveClient: false,
-    // A web page on another origin must never reach a root shell (cross-site WebSocket hijacking):
-    // browsers always send Origin, and it has to name this very server.
-    allowRequest: (req, callback) => callback(null, originAllowed(req) && hostAllowed(req.headers.host, deps.allowedHosts)),
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    wsEngine: InterleavingWsServer,
   });
+  // Every request and upgrade, not only the handshake: Host, Origin, and the connection's key.
+  const guard = new ConnectionGuard({
+    path: SOCKET_PATH,
+    allowedHosts: deps.allowedHosts ?? [],
+    maxRawPerAddress: deps.maxConnectionsPerAddress * RAW_CONNECTIONS_SLACK,
+  });
+  guard.attach(io.engine);
 
   if (deps.accessToken) {
     io.use((socket, next) => {
@@ -132,6 +164,12 @@ export function createApp(deps: AppDeps): LabApp {
       next(ok ? undefined : new Error('unauthorized: open the URL printed by `isolab serve` (it carries the access token)'));
     });
   }
+  // After the token: the connection over the cap is told why (the page shows the message).
+  io.use((socket, next) => {
+    const address = socket.conn.remoteAddress;
+    const cap = deps.maxConnectionsPerAddress;
+    next(guard.connectionsFrom(address) > cap ? new Error(`too many connections from your address (at most ${cap}); close another tab of this lab and reload`) : undefined);
+  });
 
   const sessions = new Map<string, Session>();
   // Every client event has its handler (Handlers names them all), each module built once.
@@ -148,7 +186,7 @@ export function createApp(deps: AppDeps): LabApp {
     ...diagnoseHandlers(),
     ...presentHandlers(deps.present),
   };
-  io.on('connection', (socket: LabSocket) => new Connection(socket, deps.compare, deps.session.mode === 'solo').register(handlers));
+  io.on('connection', (socket: LabSocket) => new Connection(socket, deps.compare, deps.session.mode === 'solo', deps.sessionLimits).register(handlers));
 
   return {
     http,
@@ -181,22 +219,4 @@ function tokenMatches(expected: string | undefined, given: string | undefined): 
 function bearerToken(header: string | undefined): string | undefined {
   const m = /^Bearer ([^\s]+)$/i.exec(header ?? '');
   return m?.[1];
-}
-
-/** Host header check against DNS rebinding: the page is only served under names we expect. */
-export function hostAllowed(hostHeader: string | undefined, extra: string[] = []): boolean {
-  if (!hostHeader) return true; // HTTP/1.0 clients and tools without Host; browsers always send it
-  const name = hostHeader.replace(/:\d+$/, '').toLowerCase();
-  return isLoopbackHost(name) || extra.map((h) => h.toLowerCase()).includes(name);
-}
-
-/** A browser's Origin must be this server itself; clients without Origin (CLI, tests, bench) are not browsers. */
-export function originAllowed(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }

@@ -13,12 +13,14 @@ import type { Viewer } from '../base/terminal-broadcast.js';
 import type { AudienceShares } from '../session/audience.js';
 import { SlidingWindow } from '../base/rate-window.js';
 import { staticFiles } from './static-files.js';
-import { originAllowed } from './app.js';
+import { ConnectionGuard } from './connection-guard.js';
 
 /** The most viewers one server feeds at once (a large room; each costs a socket and a small buffer). */
 export const MAX_VIEWERS = 1000;
 /** Connections one address may hold: a whole room can share one NAT address, a flood cannot. */
 export const MAX_VIEWERS_PER_ADDRESS = 300;
+/** socket.io's path on this listener (the connection key's cookie is scoped to it). */
+const WATCH_SOCKET_PATH = '/socket.io';
 /** Wrong or expired codes one address may try a minute: a room mistypes a few, a guesser needs millions. */
 export const MAX_WRONG_CODES_PER_MINUTE = 30;
 /** Past this many addresses with wrong codes on record, the ones quiet for a minute are dropped. */
@@ -64,7 +66,10 @@ export function createAudienceServer(deps: { webDir: string; shares: Shares }): 
 
   const http = createServer(app);
   // WebSocket only: one long-lived connection per phone, no polling requests from a whole room.
-  const io = new IoServer<WatchClientEvents, WatchServerEvents>(http, { serveClient: false, transports: ['websocket'], maxHttpBufferSize: 1024, allowRequest: (req, cb) => cb(null, originAllowed(req)) });
+  const io = new IoServer<WatchClientEvents, WatchServerEvents>(http, { path: WATCH_SOCKET_PATH, serveClient: false, transports: ['websocket'], maxHttpBufferSize: 1024 });
+  // As the lab's own (transport/connection-guard.ts): Origin on every request, and a viewer's
+  // connection continued by nobody who only knows its id.
+  new ConnectionGuard({ path: WATCH_SOCKET_PATH, maxRawPerAddress: 2 * MAX_VIEWERS_PER_ADDRESS }).attach(io.engine);
   // Only the watch namespace: the default one answers nothing.
   io.of('/').use((_socket, next) => next(new Error('nothing here: the audience view is /watch')));
   let viewerCount = 0;

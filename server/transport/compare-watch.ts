@@ -51,8 +51,11 @@ export class CompareWatch {
       let col: CompareColumn;
       do {
         this.stale = false;
+        // Its probes run in this learner's turn on the server-wide queue (session.queued).
         col = s
-          ? await this.service.containerColumn({ spec: s.currentSpec, shellPid: s.shellPid, launcherPid: s.launcherPid, joinOptions: s.joinOptions, spawnToReadyMs: this.shell().spawnToReadyMs })
+          ? await s.queued('compare-column', () =>
+              this.service.containerColumn({ spec: s.currentSpec, shellPid: s.shellPid, launcherPid: s.launcherPid, joinOptions: s.joinOptions, spawnToReadyMs: this.shell().spawnToReadyMs }),
+            )
           : { place: 'container', title: 'Container', state: 'error', message: 'no session', cached: false };
       } while (this.stale);
       this.containerColumn = col;

@@ -11,7 +11,10 @@ import { Connection, type LabSocket } from './connection.js';
 function fakeSocket() {
   const incoming = new EventEmitter();
   const emitted: [string, unknown][] = [];
+  /** The WebSocket under it: whether reading it is paused. */
+  const ws = { paused: false, pause: () => void (ws.paused = true), resume: () => void (ws.paused = false) };
   const socket = {
+    conn: { transport: { name: 'websocket', socket: ws } },
     on: (e: string, l: (...a: unknown[]) => void) => incoming.on(e, l),
     once: (e: string, l: (...a: unknown[]) => void) => incoming.once(e, l),
     emit: (e: string, payload: unknown) => emitted.push([e, payload]),
@@ -19,7 +22,7 @@ function fakeSocket() {
   /** Sends EVENT with ARGS and an ack; resolves with the reply. */
   const request = (event: string, ...args: unknown[]) => new Promise<Ack<unknown>>((resolve) => incoming.emit(event, ...args, resolve));
   const send = (event: string, ...args: unknown[]) => incoming.emit(event, ...args);
-  return { socket, emitted, request, send, disconnect: () => incoming.emit('disconnect') };
+  return { socket, ws, emitted, request, send, disconnect: () => incoming.emit('disconnect') };
 }
 
 afterEach(() => vi.restoreAllMocks());
@@ -68,15 +71,44 @@ describe('Connection.on', () => {
     expect(logged).toHaveBeenCalledTimes(2);
   });
 
-  it('drops events past 500 a second with rate_limited', async () => {
+  it('drops events past 500 a second with rate_limited, and stops reading the socket until the second ends', async () => {
+    vi.useFakeTimers();
+    try {
+      const s = fakeSocket();
+      const conn = new Connection(s.socket, undefined);
+      let handled = 0;
+      conn.on('term:ack', () => void handled++);
+      for (let i = 0; i < 501; i++) s.send('term:ack', { bytes: 1 });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(handled).toBe(500);
+      expect(s.emitted).toEqual([['session:error', { code: 'rate_limited', message: 'too many messages; slow down', event: 'term:ack' }]]);
+      expect(s.ws.paused).toBe(true);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(s.ws.paused).toBe(false);
+      s.send('term:ack', { bytes: 1 });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(handled).toBe(501);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('refuses an expensive event while two of its kind are unanswered, and takes one again once answered', async () => {
     const s = fakeSocket();
     const conn = new Connection(s.socket, undefined);
-    let handled = 0;
-    conn.on('term:ack', () => void handled++);
-    for (let i = 0; i < 501; i++) s.send('term:ack', { bytes: 1 });
+    const answers: (() => void)[] = [];
+    conn.on('inspector:refresh', () => new Promise((resolve) => answers.push(() => resolve({} as never))));
+    const first = s.request('inspector:refresh');
+    const second = s.request('inspector:refresh');
+    expect(await s.request('inspector:refresh')).toMatchObject({ ok: false, code: 'rate_limited', message: 'inspector:refresh: the answer to your last one is on its way; wait for it' });
     await new Promise((r) => setTimeout(r, 0));
-    expect(handled).toBe(500);
-    expect(s.emitted).toEqual([['session:error', { code: 'rate_limited', message: 'too many messages; slow down', event: 'term:ack' }]]);
+    answers.shift()!();
+    expect(await first).toMatchObject({ ok: true });
+    const third = s.request('inspector:refresh');
+    await new Promise((r) => setTimeout(r, 0));
+    for (const answer of answers.splice(0)) answer();
+    expect(await second).toMatchObject({ ok: true });
+    expect(await third).toMatchObject({ ok: true });
   });
 
   it('answers not_started before session:start, and not_found for the comparison on a server without it', async () => {

@@ -20,6 +20,7 @@ import type { CompareService } from '../compare/service.js';
 import { SideTerminals } from '../compare/side-terminals.js';
 import type { Session, SessionOutput } from '../session/session.js';
 import { CompareWatch } from './compare-watch.js';
+import { SessionClock, type SessionLimits } from './session-clock.js';
 
 export type LabSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
@@ -29,7 +30,27 @@ export type Handler<E extends ClientEvent> = (payload: EventPayload<E>, conn: Co
 export type Handlers<E extends ClientEvent = ClientEvent> = { [K in E]: Handler<K> };
 
 /** Events per second one browser may send (typing and pasting included); beyond it, messages are dropped with an error. */
-const MAX_EVENTS_PER_SECOND = 500;
+export const MAX_EVENTS_PER_SECOND = 500;
+
+/**
+ * What the page sends by itself, not the learner doing anything: flow control as output arrives,
+ * and the terminal's size (a banner appearing resizes it, and must not count as "still here").
+ */
+const NOT_ACTIVITY: ReadonlySet<ClientEvent> = new Set(['term:ack', 'sideterm:ack', 'term:resize', 'sideterm:resize']);
+
+/**
+ * Events whose answer costs probes, and how many of each one browser may have unanswered at once.
+ * The page never has more than two (the inspector's Read again, and its refresh after a command);
+ * the rest of a flood is refused at once with a small reply, instead of each waiting for, and
+ * then carrying, a whole report.
+ */
+const EXPENSIVE_EVENTS: ReadonlySet<ClientEvent> = new Set(['inspector:refresh', 'diagnose:run', 'compare:open']);
+export const MAX_UNANSWERED_EXPENSIVE = 2;
+
+const END_MESSAGES = {
+  idle: 'This session ended because nothing was typed for a while. Your progress is saved; reload the page to start again.',
+  max_length: 'This session reached the longest a session may last on this server. Your progress is saved; reload the page to start again.',
+} as const;
 
 type Reply = (result: Ack<unknown>) => void;
 /** The socket as socket.io calls it: any event name, any arguments (they are parsed before use). */
@@ -46,14 +67,33 @@ export class Connection {
   private readonly store = new DisposableStore();
   private windowStart = Date.now();
   private eventsInWindow = 0;
+  private readonly clock: SessionClock | undefined;
+  /** Expensive events of this browser still waiting for their answer, by event. */
+  private readonly unanswered = new Map<ClientEvent, number>();
+  /** While over its budget, the socket is not read (see throttle()). */
+  private resumeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly socket: LabSocket,
     private readonly compare: CompareService | undefined,
     /** A shell on the host for presenter mode: a solo lab's, never a workshop server's. */
     private readonly hostShell = false,
+    /** The idle timeout and maximum length; absent = the connection lasts as long as the browser keeps it. */
+    limits?: SessionLimits,
   ) {
     socket.once('disconnect', () => this.store.dispose());
+    this.store.add(() => clearTimeout(this.resumeTimer));
+    if (limits && (limits.idleMs > 0 || limits.maxMs > 0)) {
+      const clock = new SessionClock(limits, {
+        expiring: (warning) => socket.emit('session:expiring', warning),
+        ended: (reason) => {
+          socket.emit('session:ended', { reason, message: END_MESSAGES[reason] });
+          socket.disconnect(true);
+        },
+      });
+      this.store.add(() => clock.dispose());
+      this.clock = clock;
+    }
   }
 
   /** Runs DISPOSER when the browser goes; release() runs it earlier. */
@@ -142,6 +182,7 @@ export class Connection {
     (this.socket as unknown as UntypedSocket).on(event, (...args: unknown[]) => {
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Reply) : undefined;
       if (!this.admit()) return this.fail(event, ack, 'rate_limited', 'too many messages; slow down');
+      if (!NOT_ACTIVITY.has(event)) this.clock?.activity();
       let payload: unknown = undefined;
       if (schema) {
         const parsed = schema.safeParse(args[0]);
@@ -150,8 +191,17 @@ export class Connection {
       } else if (args.length > 0) {
         return this.fail(event, ack, 'bad_request', `${event} takes no payload`);
       }
+      const expensive = EXPENSIVE_EVENTS.has(event);
+      if (expensive) {
+        const pending = this.unanswered.get(event) ?? 0;
+        if (pending >= MAX_UNANSWERED_EXPENSIVE) return this.fail(event, ack, 'rate_limited', `${event}: the answer to your last one is on its way; wait for it`);
+        this.unanswered.set(event, pending + 1);
+      }
       Promise.resolve()
         .then(() => handler(payload as EventPayload<E>, this))
+        .finally(() => {
+          if (expensive) this.unanswered.set(event, (this.unanswered.get(event) ?? 1) - 1);
+        })
         .then(
           (data) => ack?.({ ok: true, data }),
           (err: unknown) => {
@@ -168,14 +218,34 @@ export class Connection {
     return this.compare;
   }
 
-  /** Counts one event against this second's budget. */
+  /** Counts one event against this second's budget; over it, the socket is throttled. */
   private admit(): boolean {
     const now = Date.now();
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.eventsInWindow = 0;
     }
-    return ++this.eventsInWindow <= MAX_EVENTS_PER_SECOND;
+    if (++this.eventsInWindow <= MAX_EVENTS_PER_SECOND) return true;
+    this.throttle(1000 - (now - this.windowStart));
+    return false;
+  }
+
+  /**
+   * Stops reading this browser's WebSocket for MS: what it sends meanwhile waits in the kernel's
+   * buffers and its own, so a flood costs the server what arrived before the pause and nothing
+   * more (TCP backpressure slows its sender only). Long-polling is not throttled: it carries one
+   * bounded request at a time (maxHttpBufferSize) anyway.
+   */
+  private throttle(ms: number): void {
+    if (this.resumeTimer) return;
+    const transport = this.socket.conn.transport as unknown as { name: string; socket?: { pause(): void; resume(): void } };
+    const ws = transport.name === 'websocket' ? transport.socket : undefined;
+    if (!ws) return;
+    ws.pause();
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined;
+      ws.resume();
+    }, ms);
   }
 
   private fail(event: string, ack: Reply | undefined, code: ErrorCode, message: string, issues?: FieldIssue[]): void {

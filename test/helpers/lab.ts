@@ -13,6 +13,8 @@ import type { Ceilings } from '../../server/floor/ceilings.js';
 import { serve } from '../../server/main/serve.js';
 import type { ProgressStore } from '../../server/progress/store.js';
 import type { LabApp } from '../../server/transport/app.js';
+import type { SessionLimits } from '../../server/transport/session-clock.js';
+import type { SessionDeps } from '../../server/session/session.js';
 
 /** Device Status Report 6: the terminal answers ESC[row;colR. */
 const CURSOR_POSITION_QUERY = '\x1b[6n';
@@ -24,6 +26,8 @@ export interface RunningLab {
   url: string;
   token: string;
   progress: ProgressStore;
+  /** The sessions' dependencies (the server-wide expensive-work queue among them). */
+  session: SessionDeps;
   /** The audience listener's base URLs, when started with `audience: true`. */
   audienceUrls: string[];
   close(): Promise<void>;
@@ -43,6 +47,9 @@ export interface LabOptions {
   audience?: boolean;
   /** A workshop server's ceilings, as `isolab serve --learner-…` gives them; default DEFAULT_CEILINGS. */
   ceilings?: Ceilings;
+  maxConnectionsPerAddress?: number;
+  /** Idle timeout and maximum length (serve's default: none solo, a workshop's in workshop mode). */
+  sessionLimits?: SessionLimits;
 }
 
 export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
@@ -61,6 +68,8 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
     // A small pool: one VM of two shells is all a test needs.
     ...(opts.compare ? { compare: { vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } } } : {}),
     ...(opts.audience ? { audience: { host: '127.0.0.1', port: 0 } } : {}),
+    ...(opts.maxConnectionsPerAddress ? { maxConnectionsPerAddress: opts.maxConnectionsPerAddress } : {}),
+    ...(opts.sessionLimits ? { sessionLimits: opts.sessionLimits } : {}),
   });
   return {
     app: server.app,
@@ -68,6 +77,7 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
     url: server.url,
     token,
     progress: server.progress,
+    session: server.session,
     audienceUrls: server.audienceUrls,
     async close() {
       await server.close();
@@ -88,8 +98,18 @@ export class LabClient {
   private unacked = 0;
   private readonly decoder = new TextDecoder();
 
-  constructor(url: string, token: string, opts: { autoAck?: boolean } = {}) {
-    this.socket = connect(url, { transports: ['websocket'], auth: { token }, forceNew: true, reconnection: false });
+  /**
+   * `polling`: start on HTTP long-polling and upgrade, keeping cookies as a browser does (the
+   * connection key of server/transport/connection-guard.ts); the default is the page's WebSocket only.
+   */
+  constructor(url: string, token: string, opts: { autoAck?: boolean; polling?: boolean } = {}) {
+    this.socket = connect(url, {
+      transports: opts.polling ? ['polling', 'websocket'] : ['websocket'],
+      ...(opts.polling ? { withCredentials: true } : {}),
+      auth: { token },
+      forceNew: true,
+      reconnection: false,
+    });
     this.socket.on('term:output', (data) => {
       const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
       const chunk = this.decoder.decode(bytes, { stream: true });

@@ -4,7 +4,7 @@
 // ready again: the learner fixed it, and a stale "could not start" would say otherwise.
 
 /** What a banner is about, so the page can take it away when that is no longer true. */
-export type AlertTopic = 'shell';
+export type AlertTopic = 'shell' | 'expiry';
 
 /** Older banners give way beyond this many: a flood must not push the lab off the screen. */
 const MAX_ALERTS = 3;

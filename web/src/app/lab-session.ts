@@ -5,6 +5,7 @@ import type { Ack, DiagnoseVerdict, LearnerProgress, SandboxReady, SessionInfo }
 import { TOGGLE_IDS, isToggleOn, type ContainerSpec, type ToggleId } from '../../../common/spec.js';
 import type { Alerts } from './alerts.js';
 import type { ConnectionIndicator } from './connection.js';
+import { expiryWarning } from './expiry.js';
 import type { DiagnosePanel } from '../diagnose/diagnose-panel.js';
 import type { EditorPanel } from '../editors/editor-panel.js';
 import { INTERRUPT, chunkInput, lineState, runKeystrokes } from '../terminal/input.js';
@@ -260,6 +261,17 @@ export class LabSession {
     socket.on('sandbox:exit', ({ code }) => shellStatus.exited(code));
     socket.on('sandbox:error', (err) => alerts.show(err.message, err.step ? `(step: ${err.step})` : undefined, 'shell'));
     socket.on('session:error', (err) => alerts.show(`The server rejected "${err.event}": ${err.message}`));
+    // A workshop session's end coming (idle, or its maximum length), or an idle warning withdrawn.
+    socket.on('session:expiring', (warning) => {
+      alerts.clear('expiry');
+      if (warning.endsInMs === null) return;
+      const { message, detail } = expiryWarning({ ...warning, endsInMs: warning.endsInMs });
+      alerts.show(message, detail, 'expiry');
+    });
+    socket.on('session:ended', (end) => {
+      alerts.clear('expiry');
+      alerts.show(end.message, undefined, 'expiry');
+    });
     socket.on('inspector:update', (view) => inspector.update(view));
     socket.on('lesson:status', (status) => {
       if (status.lessonId === this.currentLesson) pane.showStatus(status);
