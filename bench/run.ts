@@ -11,12 +11,12 @@
 //      config.json, side by side, and what each costs in memory beyond the shell (bench/runtimes.ts)
 //   7. a talk's audience: 200 viewers watching the speaker's terminal live, the speaker's echo with
 //      and without them, and each viewer's lag (bench/audience.ts)
-//   8. a workshop learner's machine: making one, its memory, and a container start in one beside
-//      the same start on the host (bench/machine.ts)
-//   9. bombs in one workshop learner (fork, memory, tmpfs, open files and inotify) while a neighbour
+//   8. bombs in one workshop learner (fork, memory, tmpfs, open files and inotify) while a neighbour
 //      types: the neighbour's echo and the host's own fork+exec (bench/bombs.ts)
-//  10. the health endpoint's answer time while one learner floods a workshop server with
+//   9. the health endpoint's answer time while one learner floods a workshop server with
 //      expensive events (bench/health.ts)
+//  10. a workshop learner's machine: making one, its memory, and a container start in one beside
+//      the same start on the host (bench/machine.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
