@@ -14,6 +14,7 @@ import { DEFAULT_CEILINGS } from '../server/floor/ceilings.js';
 import { cgroupDir, memoryPeak, readCgroup } from '../test/helpers/cgroup-of.js';
 import { installHoldFds } from '../test/helpers/hold-fds.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
+import { echoRoundTrips } from './echo.js';
 import { summarize, type Summary } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_BOMB_ROUNDS ?? 300);
@@ -55,22 +56,6 @@ async function learner(lab: RunningLab): Promise<{ client: LabClient; pid: numbe
   return { client, pid: client.readies.at(-1)!.pid };
 }
 
-/** The neighbour's echo, as bench/run.ts measures it: each character typed, its echo awaited, then erased. */
-async function echo(client: LabClient): Promise<Summary> {
-  const samples: number[] = [];
-  for (let i = 0; i < ROUNDS + 20; i++) {
-    const ch = String.fromCharCode(97 + (i % 26));
-    const from = client.text.length;
-    const echoed = client.nextOutput((text) => text.slice(from).includes(ch), 5_000);
-    const t0 = performance.now();
-    client.type(ch);
-    await echoed;
-    if (i >= 20) samples.push(performance.now() - t0);
-    client.type('\x7f');
-    await client.waitFor(() => (client.text.length > from + 1 ? true : undefined), 'erase', 5_000);
-  }
-  return summarize(samples);
-}
 
 function hostFork(): Summary {
   const samples: number[] = [];
@@ -90,7 +75,7 @@ async function phase(lab: RunningLab, neighbour: LabClient, commands: string[]):
       for (const line of commands) bomber.client.type(`${line}\r`);
       await new Promise((r) => setTimeout(r, BOMB_SETTLE_MS));
     }
-    const result = { echo: await echo(neighbour), hostFork: hostFork(), load: loadavg() };
+    const result = { echo: await echoRoundTrips(neighbour, ROUNDS), hostFork: hostFork(), load: loadavg() };
     if (!bomber) return { ...result, bomber: null };
     const memory = memoryPeak(cgroupDir(bomber.pid, 'memory'));
     const pids = Number(readCgroup(cgroupDir(bomber.pid, 'pids'), 'pids.current'));

@@ -25,6 +25,7 @@ import type { InspectorView, SessionInfo } from '../common/protocol.js';
 import { REPO_ROOT, defaultPaths } from '../server/base/paths.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
 import { benchAudience } from './audience.js';
+import { echoRoundTrips } from './echo.js';
 import { benchBombs, printBombs } from './bombs.js';
 import { benchCompare } from './compare.js';
 import { benchMachine } from './machine.js';
@@ -53,22 +54,9 @@ async function keystrokeEcho(lab: RunningLab): Promise<Summary> {
   // Measure inside a container with every namespace the toggle board has (the usual lesson case).
   for (const t of ['uts', 'pid', 'ipc', 'net', 'rootfs'] as const) await client.request('sandbox:toggle', { toggle: t, on: true });
   await client.waitForText(/[#$] $/, { from: client.text.length - 3 });
-  const samples: number[] = [];
-  for (let i = 0; i < ECHO_ROUNDS + 20; i++) {
-    const ch = String.fromCharCode(97 + (i % 26));
-    const from = client.text.length;
-    // Resolved from the output event itself: a polling wait would add its own interval to every sample.
-    const echoed = client.nextOutput((text) => text.slice(from).includes(ch), 5_000);
-    const t0 = performance.now();
-    client.type(ch);
-    await echoed;
-    const dt = performance.now() - t0;
-    if (i >= 20) samples.push(dt); // the first rounds warm up JITs and caches
-    client.type('\x7f'); // erase it again so the line never grows
-    await client.waitFor(() => (client.text.length > from + 1 ? true : undefined), 'erase', 5_000);
-  }
+  const echo = await echoRoundTrips(client, ECHO_ROUNDS);
   client.close();
-  return summarize(samples);
+  return echo;
 }
 
 async function floodAndInterrupt(lab: RunningLab): Promise<{ maxServerBufferedBytes: number; ctrlCToPromptMs: number }> {
