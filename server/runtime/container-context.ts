@@ -19,10 +19,13 @@ import type { LaunchContext, SeccompProgram } from './launcher.js';
 import { SeccompCompiledLine } from './status-lines.js';
 
 import type { LearnerMachine } from './learner-machine.js';
+import { HostLeases, type Lease } from './host-leases.js';
 import { UidRanges, type UidRange } from './uid-ranges.js';
 
 /** Building a filter takes milliseconds; a launcher still busy after this is stuck. */
 const SECCOMP_COMPILE_TIMEOUT_MS = 5_000;
+/** Where the bridge addresses in use are leased, host-wide (host-leases.ts). */
+const BRIDGE_ADDRESSES_DIR = '/run/isolab/bridge-addresses';
 /** 10.88.0.0/16 minus the network, the gateway (.0.1) and broadcast: 65,533 containers at once. */
 const FIRST_HOST = 2;
 const LAST_HOST = 65534;
@@ -49,8 +52,14 @@ export interface ContainerContextOptions {
 }
 
 export class ContainerContexts {
-  private readonly usedHosts = new Set<number>();
-  private nextHost = FIRST_HOST;
+  /** Host-wide (host-leases.ts): two servers on one host never give out the same address. */
+  private readonly bridgeAddresses = new HostLeases({
+    dir: BRIDGE_ADDRESSES_DIR,
+    size: LAST_HOST + 1,
+    full: 'no free address left on the isolab bridge',
+    // .x.0 and .x.255 are valid in a /16, but some tools treat them oddly: skip them.
+    skip: (host) => host < FIRST_HOST || (host & 255) === 0 || (host & 255) === 255,
+  });
   private launches = 0;
   private device: string | null | undefined;
   private dockerDefaultProfile: SeccompProfile | undefined;
@@ -121,7 +130,7 @@ export class ContainerContexts {
     const ctx: LaunchContext = { rootfsDir: this.rootfsDir };
     if (this.opts.workshop) ctx.seccompGuard = this.guardProgram();
     if (spec.seccomp !== 'unconfined') ctx.seccomp = this.seccompProgram(spec, customSeccomp, opts.seccompNotify ?? false);
-    let host: number | undefined;
+    let address: Lease | undefined;
     let range: UidRange | undefined;
     // A workshop learner's container is built in their machine (learner-machine.ts): it shares the
     // machine's network, IPC and UTS namespaces where it makes none of its own, and its user
@@ -151,7 +160,8 @@ export class ContainerContexts {
       if (device) ctx.rootfsDevice = device;
     }
     if (spec.namespaces.net && spec.network.mode === 'bridge') {
-      host = this.allocateHost();
+      address = this.bridgeAddresses.acquire();
+      const host = address.index;
       ctx.netAddress = `10.88.${host >> 8}.${host & 255}/16`;
     }
     let released = false;
@@ -160,7 +170,7 @@ export class ContainerContexts {
       release: () => {
         if (released) return;
         released = true;
-        if (host !== undefined) this.usedHosts.delete(host);
+        address?.release();
         range?.release();
         // The launcher removed upper, work and merged (--overlay-upper-remove); this is their parent.
         if (containerDir) {
@@ -231,29 +241,6 @@ export class ContainerContexts {
       const e = err as { stderr?: string; message: string };
       throw new LabError('launch_failed', `${what} could not be built: ${(e.stderr || e.message).trim().slice(0, 300)}`, 'seccomp');
     }
-  }
-
-  /** The next value of `next()` not in `used` (tried at most `tries` times); marked used. */
-  private allocate(used: Set<number>, next: () => number, tries: number, full: string): number {
-    for (let i = 0; i < tries; i++) {
-      const value = next();
-      if (used.has(value)) continue;
-      used.add(value);
-      return value;
-    }
-    throw new LabError('server_full', full);
-  }
-
-  private allocateHost(): number {
-    return this.allocate(this.usedHosts, () => {
-      let host: number;
-      // .x.0 and .x.255 are valid in a /16, but some tools treat them oddly: skip them.
-      do {
-        host = this.nextHost;
-        this.nextHost = host >= LAST_HOST ? FIRST_HOST : host + 1;
-      } while ((host & 255) === 0 || (host & 255) === 255);
-      return host;
-    }, LAST_HOST - FIRST_HOST + 1, 'no free address left on the isolab bridge');
   }
 
   /**

@@ -1,10 +1,10 @@
 // A learner's machine (native/launcher/machine.c) and the user namespace options that go with it
 // (--userns-owner, --userns-limit): what the launcher makes, seen from the host and from inside.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMachine, type LearnerMachine } from '../../server/runtime/learner-machine.js';
-import { UidRanges } from '../../server/runtime/uid-ranges.js';
+import { UidRanges, anyProcessInRange } from '../../server/runtime/uid-ranges.js';
 import { buildStaticHelper } from '../helpers/escape.js';
 import { BUSYBOX, IMAGE, LAUNCHER, expectRefused, hostInode, join_, output, run, tag, whileRunning } from '../helpers/launcher-run.js';
 
@@ -163,5 +163,24 @@ describe('isolab-launcher --userns-owner and --userns-limit', () => {
     await expectRefused(['--unshare', 'user', '--userns-limit', 'max_everything=1'], /--userns-limit: expected NAME=N/);
     await expectRefused(['--unshare', 'user', '--userns-limit', 'max_user_namespaces=-1'], /--userns-limit: expected NAME=N/);
     await expectRefused(['--unshare', 'user', '--userns-limit', '../../kernel/hostname=x'], /--userns-limit: expected NAME=N/);
+  });
+});
+
+describe('uid ranges, host-wide', () => {
+  it('a range counts as in use while any process runs as one of its uids, seen from the host', async () => {
+    const range = new UidRanges().acquire();
+    try {
+      expect(anyProcessInRange(range.hostId, 65536)).toBe(false);
+      // A process of the range's, as a container's would be (uid 1000 inside is hostId + 1000).
+      const child = spawn('setpriv', [`--reuid=${range.hostId + 1000}`, `--regid=${range.hostId + 1000}`, '--clear-groups', 'sleep', '30'], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(anyProcessInRange(range.hostId, 65536)).toBe(true);
+      expect(anyProcessInRange(range.hostId + 65536, 65536)).toBe(false);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      expect(anyProcessInRange(range.hostId, 65536)).toBe(false);
+    } finally {
+      range.release();
+    }
   });
 });
