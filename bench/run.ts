@@ -11,6 +11,8 @@
 //      config.json, side by side, and what each costs in memory beyond the shell (bench/runtimes.ts)
 //   7. a talk's audience: 200 viewers watching the speaker's terminal live, the speaker's echo with
 //      and without them, and each viewer's lag (bench/audience.ts)
+//   8. a detached learner's screen, kept for re-attach: the bounded output log against a headless
+//      xterm per session, in bytes per session (bench/resume-memory.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ import { REPO_ROOT, defaultPaths } from '../server/base/paths.js';
 import { LabClient, startLab, type RunningLab } from '../test/helpers/lab.js';
 import { benchAudience } from './audience.js';
 import { benchCompare } from './compare.js';
+import { benchResumeMemory } from './resume-memory.js';
 import { benchRuntimes } from './runtimes.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -188,11 +191,17 @@ async function main(): Promise<void> {
       `audience of ${audience.viewers}: speaker's echo alone ${fmt(audience.echoAlone)}; watched ${fmt(audience.echoWatched)}   [target p99 ≤ 5 ms]`,
     );
     console.log(`  viewer lag (keystroke → a viewer's screen): ${fmt(audience.viewerLag)}; tokens missed ${audience.missed}   [target p99 ≤ 500 ms]; load ${audience.load.map((l) => l.toFixed(2)).join(' ')}`);
+    const resume = await benchResumeMemory();
+    const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
+    const r = resume.perSessionBytes;
+    console.log(
+      `a detached screen, per session (${resume.sessions} sessions): output log idle ${kib(r.logIdle)} · busy ${kib(r.logBusy)}; headless xterm idle ${kib(r.headlessIdle)} · busy ${kib(r.headlessBusy)}; one screen serialized in ${resume.serializeMs.toFixed(1)} ms`,
+    );
     const compare = await benchCompare();
     const runtimes = await benchRuntimes();
     const out = join(REPO_ROOT, 'build', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, compare, runtimes }, null, 2));
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, resume, compare, runtimes }, null, 2));
     console.log(`\nwritten to build/bench/results.json`);
   } finally {
     await lab.close();

@@ -135,7 +135,8 @@ export class TerminalOutput {
     if (this.recentChunks.length > 256) {
       // Many small chunks (keystroke echoes): join them so the list stays short.
       const joined = Buffer.concat(this.recentChunks);
-      this.recentChunks = [joined.subarray(Math.max(0, joined.length - RECENT_OUTPUT_BYTES))];
+      // A copy, not a view: a view would keep the whole joined buffer alive.
+      this.recentChunks = [Buffer.from(joined.subarray(Math.max(0, joined.length - RECENT_OUTPUT_BYTES)))];
       this.recentBytes = this.recentChunks[0]!.length;
     }
   }
