@@ -20,6 +20,7 @@ import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunF
 import { launcherArgs, shellCommand } from '../runtime/launcher.js';
 import { failedStep, readStatusLines, type ErrorLine } from '../runtime/status-lines.js';
 import { validateLessonsDir } from '../lessons/index.js';
+import { DEFAULT_RESUME_GRACE_MS } from '../session/resumable.js';
 import { serve } from './serve.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons-verify.js';
 import { defaultPaths, type LabPaths } from '../base/paths.js';
@@ -32,7 +33,7 @@ const USAGE = `isolab — learn how containers isolate, primitive by primitive
 
 Usage:
   isolab serve [--host 127.0.0.1] [--port 7681] [--mode solo|workshop] [--max-sessions N]
-               [--allowed-host NAME]... [--token TOKEN]
+               [--allowed-host NAME]... [--token TOKEN] [--resume-grace SECONDS]
                [--vm-pool N] [--vm-shells N] [--vm-idle-seconds N] [--gvisor-shells N]
                [--audience [HOST:]PORT]   (the audience's read-only view of a shared terminal)
   isolab present [DEMO] [SERVE OPTIONS]   (a solo lab in presenter mode; docs/demos.md)
@@ -159,6 +160,8 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     'vm-pool': { type: 'string', default: '1' },
     'vm-shells': { type: 'string', default: '6' },
     'vm-idle-seconds': { type: 'string', default: '300' },
+    // How long a shell waits for its page after the connection dropped (session/resumable.ts).
+    'resume-grace': { type: 'string', default: String(DEFAULT_RESUME_GRACE_MS / 1000) },
     'gvisor-shells': { type: 'string', default: '8' },
   });
   const count = (flag: string, min: number, max: number): number => {
@@ -170,6 +173,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   const vmShells = count('vm-shells', 1, MAX_VM_SHELLS);
   const vmIdleSeconds = count('vm-idle-seconds', 10, 86_400);
   const gvisorShells = count('gvisor-shells', 0, 256);
+  const resumeGraceSeconds = count('resume-grace', 1, 3_600);
   const host = String(values.host);
   const port = Number(values.port);
   const mode = String(values.mode);
@@ -195,6 +199,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     port,
     mode,
     maxSessions,
+    resumeGraceMs: resumeGraceSeconds * 1000,
     allowedHosts: values['allowed-host'] as string[],
     accessToken: token,
     compare: { vm: { maxVms: vmPool, shellsPerVm: vmShells, idleMs: vmIdleSeconds * 1000 }, gvisorShells },

@@ -33,6 +33,8 @@ export interface ServeOptions {
   progressFile?: string;
   /** The comparison panel's VM pool and gVisor shells; absent = not offered. */
   compare?: Omit<CompareDeps, 'paths' | 'prober'>;
+  /** How long a learner's shell waits for their page after its connection dropped (ms); default 60 s. */
+  resumeGraceMs?: number;
   /** Where the audience's read-only view listens (it may be a public address: it can only watch); absent = no audience listener. */
   audience?: { host: string; port: number };
 }
@@ -84,6 +86,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ...(compare ? { compare } : {}),
     webDir: paths.web,
     maxSessions: opts.maxSessions,
+    ...(opts.resumeGraceMs !== undefined ? { resumeGraceMs: opts.resumeGraceMs } : {}),
     ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}),
     accessToken: opts.accessToken,
   });

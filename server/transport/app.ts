@@ -13,6 +13,7 @@ import { Server as IoServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../common/protocol.js';
 import type { CompareService } from '../compare/service.js';
 import { isLoopbackHost } from '../base/loopback.js';
+import { DEFAULT_RESUME_GRACE_MS, ResumableSessions } from '../session/resumable.js';
 import type { Session, SessionDeps } from '../session/session.js';
 import { SourceReader } from '../lessons/source-view.js';
 import { Connection, type Handlers, type LabSocket } from './connection.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
    * without it any local user, or any web page, could open a root shell. Absent = no check (tests).
    */
   accessToken?: string;
+  /** How long a learner's shell waits for their page after its connection dropped; default 60 s (session/resumable.ts). */
+  resumeGraceMs?: number;
   /** The comparison panel (container vs host vs gVisor vs VM) and its terminals; absent = not offered. */
   compare?: CompareService;
   /** Presenter mode: demos, recordings, the audience's view. */
@@ -134,9 +137,10 @@ export function createApp(deps: AppDeps): LabApp {
   }
 
   const sessions = new Map<string, Session>();
+  const resumable = new ResumableSessions(sessions, deps.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS);
   // Every client event has its handler (Handlers names them all), each module built once.
   const handlers: Handlers = {
-    ...sessionHandlers({ session: deps.session, sessions, maxSessions: deps.maxSessions }),
+    ...sessionHandlers({ session: deps.session, sessions, resumable, maxSessions: deps.maxSessions }),
     ...termHandlers(),
     ...sandboxHandlers(),
     ...lessonHandlers(),
@@ -162,8 +166,7 @@ export function createApp(deps: AppDeps): LabApp {
     },
     async close() {
       deps.compare?.close();
-      for (const s of sessions.values()) s.dispose();
-      sessions.clear();
+      resumable.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
   };

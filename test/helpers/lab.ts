@@ -40,6 +40,8 @@ export interface LabOptions {
   demos?: string;
   /** Start the audience listener too (on loopback, any free port). */
   audience?: boolean;
+  /** How long a dropped page's shell waits for it (ms); default the server's 60 s. */
+  resumeGraceMs?: number;
 }
 
 export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
@@ -57,6 +59,7 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
     // A small pool: one VM of two shells is all a test needs.
     ...(opts.compare ? { compare: { vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } } } : {}),
     ...(opts.audience ? { audience: { host: '127.0.0.1', port: 0 } } : {}),
+    ...(opts.resumeGraceMs !== undefined ? { resumeGraceMs: opts.resumeGraceMs } : {}),
   });
   return {
     app: server.app,
