@@ -322,10 +322,12 @@ export interface ResumeGrant {
  * the first term:output frame after the reply (a full reset, then the screen at the requested size).
  */
 export interface SessionResumed extends SessionInfo {
-  /** The lesson the session has open (the page shows it again without reopening it: that could replace the shell). */
-  lessonId: string | null;
+  /** The lesson the session has open: the page shows it again without reopening it (that could replace the shell). */
+  lesson: LessonView | null;
   /** The shell's host PID (the same shell as before the drop), or null when none runs. */
   shellPid: number | null;
+  /** The running shell's ready report (the line above the terminal shows it), or null when none runs. */
+  ready: SandboxReady | null;
   /** Characters of term:input the session has received: the page sends again whatever it sent beyond them. */
   inputChars: number;
 }

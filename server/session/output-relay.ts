@@ -2,6 +2,7 @@
 // browser's connection: a dropped connection detaches it (what the session says meanwhile is
 // dropped; the terminal's log still keeps the screen), and a re-attaching one gets the screen
 // first, then everything after it in order (session/resumable.ts, transport/handlers/session.ts).
+import type { SandboxReady } from '../../common/protocol.js';
 import type { SessionOutput } from './session.js';
 
 /** Output while a re-attaching browser's screen is being made: a busy shell's few milliseconds. */
@@ -11,6 +12,7 @@ export class OutputRelay implements SessionOutput {
   private target: SessionOutput | undefined;
   /** Terminal frames held back until the screen they follow is sent; null when not holding. */
   private held: Buffer[] | null = null;
+  private lastReady: SandboxReady | null = null;
 
   constructor(target?: SessionOutput) {
     this.target = target;
@@ -18,6 +20,11 @@ export class OutputRelay implements SessionOutput {
 
   get attached(): boolean {
     return this.target !== undefined;
+  }
+
+  /** The running shell's ready report, for a page that re-attaches (null once it exited). */
+  get shellReady(): SandboxReady | null {
+    return this.lastReady;
   }
 
   /** Nobody listens any more: everything is dropped until attach. */
@@ -52,8 +59,14 @@ export class OutputRelay implements SessionOutput {
     this.target?.output(frame);
   }
 
-  ready: SessionOutput['ready'] = (r) => this.target?.ready(r);
-  exit: SessionOutput['exit'] = (e) => this.target?.exit(e);
+  ready: SessionOutput['ready'] = (r) => {
+    this.lastReady = r;
+    this.target?.ready(r);
+  };
+  exit: SessionOutput['exit'] = (e) => {
+    this.lastReady = null;
+    this.target?.exit(e);
+  };
   error: SessionOutput['error'] = (e) => this.target?.error(e);
   inspector: SessionOutput['inspector'] = (v) => this.target?.inspector(v);
   lessonStatus: SessionOutput['lessonStatus'] = (s) => this.target?.lessonStatus(s);

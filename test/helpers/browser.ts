@@ -1,7 +1,7 @@
 // Debian's chromium driven by playwright-core. Never downloads a browser.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { startLab, type RunningLab } from './lab.js';
+import { startLab, type LabOptions, type RunningLab } from './lab.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -105,8 +105,8 @@ export interface LabPage {
 }
 
 /** Starts a lab and opens a page (1440×900 unless told) whose script errors go to the test's log. */
-export async function openLabPage(viewport = { width: 1440, height: 900 }): Promise<LabPage> {
-  const server = await startLab();
+export async function openLabPage(viewport = { width: 1440, height: 900 }, labOptions: LabOptions = {}): Promise<LabPage> {
+  const server = await startLab(labOptions);
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   try {
     browser = await launchChromium();

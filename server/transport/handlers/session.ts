@@ -63,7 +63,14 @@ export function sessionHandlers({ session: deps, sessions, resumable, maxSession
       holdUntilClosed(conn, id);
       // The screen is the first term:output frame, ahead of whatever the shell printed meanwhile.
       relay.open(await s.reattach({ cols: req.cols, rows: req.rows }));
-      return { ...info(id, s, found.token), lessonId: s.openLessonId, shellPid: s.shellPid, inputChars: s.inputChars };
+      const lessonId = s.openLessonId;
+      return {
+        ...info(id, s, found.token),
+        lesson: lessonId ? (deps.lessons.view(lessonId) ?? null) : null,
+        shellPid: s.shellPid,
+        ready: relay.shellReady,
+        inputChars: s.inputChars,
+      };
     },
   };
 }
