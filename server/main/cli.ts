@@ -14,6 +14,7 @@ import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.
 import { MAX_VM_SHELLS } from '../compare/vm.js';
 import { ContainerContexts } from '../runtime/container-context.js';
 import { describeContainersStorage } from '../runtime/containers-tmpfs.js';
+import { describeReap } from '../runtime/reap-orphans.js';
 import { isLoopbackHost } from '../base/loopback.js';
 import { LabError } from '../base/errors.js';
 import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps } from './docker-flags.js';
@@ -210,6 +211,9 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   console.log(`isolab is serving ${catalog.summaries().length} lessons in ${mode} mode`);
   if (progress.problem) console.log(`  ${progress.problem}`);
   else console.log(`  progress is saved in ${server.progressFile}`);
+  const reaped = describeReap(server.reaped);
+  if (reaped) console.log(`  ${reaped}`);
+  for (const problem of server.reaped.problems) console.error(`[isolab] reaping a stopped server's leftovers: ${problem}`);
   if (session.containers.storage) console.log(`  ${describeContainersStorage(paths.containers, session.containers.storage)}`);
   for (const [what, avail] of compare ? ([['gVisor', compare.gvisor], ['VM', compare.vmPool.image]] as const) : []) {
     if (!avail.ok) console.log(`  comparison panel: no ${what} column — ${avail.message}`);

@@ -13,6 +13,8 @@ import { notifyingProfile } from './seccomp/notify.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson, type SeccompProfile } from './seccomp/profile.js';
 import { imageDisk } from './block-device.js';
 import { keepContainersInMemory, type ContainersStorage } from './containers-tmpfs.js';
+import type { InstanceLedger } from './instance-ledger.js';
+import { cgroupLeftBehind, removeCgroup } from './reap-orphans.js';
 import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
 import type { LaunchContext, SeccompProgram } from './launcher.js';
@@ -45,6 +47,8 @@ export class ContainerContexts {
 
   /** Where containers' writes land: set by forLab (a directory of a test's own stays as it is). */
   storage: ContainersStorage | undefined;
+  /** Where a server writes down each launch, for the next server to reap if this one dies (runtime/instance-ledger.ts). */
+  ledger: InstanceLedger | undefined;
 
   /**
    * The lab's own: the image, containers directory, profile and launcher of PATHS, with the
@@ -121,12 +125,25 @@ export class ContainerContexts {
       host = this.allocateHost();
       ctx.netAddress = `10.88.${host >> 8}.${host & 255}/16`;
     }
+    this.ledger?.launched({
+      name,
+      cgroup: ctx.cgroupName ?? null,
+      containerDir: containerDir ?? null,
+      uids: ctx.usernsHostId !== undefined ? [ctx.usernsHostId, USERNS_SIZE] : null,
+    });
     let released = false;
     return {
       ctx,
       release: () => {
         if (released) return;
         released = true;
+        // A launcher killed with SIGKILL could not remove its cgroup (nor kill what runs in it): done here.
+        if (ctx.cgroupName && cgroupLeftBehind(ctx.cgroupName)) {
+          void removeCgroup(ctx.cgroupName).then((r) => {
+            if (r.problem) console.error(`[isolab] ${r.problem}`);
+            this.ledger?.ended(name);
+          });
+        } else this.ledger?.ended(name);
         if (host !== undefined) this.usedHosts.delete(host);
         if (range !== undefined) this.usedRanges.delete(range);
         // The launcher removed upper, work and merged (--overlay-upper-remove); this is their parent.
