@@ -40,9 +40,15 @@ export interface LabOptions {
   demos?: string;
   /** Start the audience listener too (on loopback, any free port). */
   audience?: boolean;
-  /** How long a dropped page's shell waits for it (ms); default the server's 60 s. */
+  /**
+   * How long a dropped page's shell waits for it (ms). Default TEST_RESUME_GRACE_MS, not the server's
+   * 60 s: a file's tests open and close many sessions, and closed ones must not fill maxSessions.
+   */
   resumeGraceMs?: number;
 }
+
+/** A closed test client's shell ends this soon (a reloaded page still re-attaches within it). */
+export const TEST_RESUME_GRACE_MS = 1_000;
 
 export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
   const token = opts.token ?? 'test-token';
@@ -59,7 +65,7 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
     // A small pool: one VM of two shells is all a test needs.
     ...(opts.compare ? { compare: { vm: { maxVms: 1, shellsPerVm: 2, idleMs: 60_000 } } } : {}),
     ...(opts.audience ? { audience: { host: '127.0.0.1', port: 0 } } : {}),
-    ...(opts.resumeGraceMs !== undefined ? { resumeGraceMs: opts.resumeGraceMs } : {}),
+    resumeGraceMs: opts.resumeGraceMs ?? TEST_RESUME_GRACE_MS,
   });
   return {
     app: server.app,
