@@ -165,7 +165,7 @@ export class LabSession {
     if (token) {
       const resumed = await api.resumeSession(socket, { token, ...size });
       if (mine !== this.generation) return;
-      if (resumed.ok) return this.reattached(resumed.data, size);
+      if (resumed.ok) return this.reattached(resumed.data, size, wanted);
       this.resumeToken.clear();
       const lost = this.input.abandon();
       const unsent = lost ? ` (${lost} character${lost === 1 ? '' : 's'} typed meanwhile were not sent)` : '';
@@ -213,7 +213,7 @@ export class LabSession {
    * switches, its lesson, its shell), without reopening the lesson (that could replace the shell);
    * the screen arrives as term:output. Then what the server missed and what was typed offline.
    */
-  private reattached(info: SessionResumed, askedSize: TermSize): void {
+  private async reattached(info: SessionResumed, askedSize: TermSize, wanted: string | undefined): Promise<void> {
     const { socket, terminal, alerts, board, menu, pane, shellStatus } = this.d;
     this.info = info;
     this.resumeToken.set(info.resume.token);
@@ -231,6 +231,12 @@ export class LabSession {
     } else shellStatus.failed('the shell ended while the connection was down; flip a switch or reload for a new one');
     const now = terminal.size;
     if (now.cols !== askedSize.cols || now.rows !== askedSize.rows) socket.emit('term:resize', now);
+    const { resend, dropped } = this.input.reattached(info.inputChars);
+    if (resend) this.sendInput(resend);
+    if (dropped) alerts.show(`${dropped} characters typed while the connection was down were not sent (too many to keep).`);
+    void this.d.inspector.refresh();
+    // A page loaded with another lesson in its address (a link, a bookmark) opens that one, as a learner asked.
+    if (wanted && wanted !== info.lesson?.id && info.lessons.some((l) => l.id === wanted)) return this.openLesson(wanted);
     if (info.lesson) {
       const lesson = info.lesson;
       this.currentLesson = lesson.id;
@@ -241,10 +247,6 @@ export class LabSession {
       this.d.editor.setPrimitive(lesson.primitive);
       document.title = `${lesson.title} · isolab`;
     }
-    const { resend, dropped } = this.input.reattached(info.inputChars);
-    if (resend) this.sendInput(resend);
-    if (dropped) alerts.show(`${dropped} characters typed while the connection was down were not sent (too many to keep).`);
-    void this.d.inspector.refresh();
   }
 
   private async openLesson(id: string): Promise<void> {
