@@ -42,6 +42,8 @@ export interface LabSessionDeps {
   diagnosis: DiagnosePanel;
   /** Brings the container's shell to the front (the terminal tabs): a lesson's commands are for it. */
   showContainerShell(): void | Promise<void>;
+  /** Back on the shell a dropped connection left (no sandbox:ready comes): what follows the shell reads it again. */
+  reattached(): void;
 }
 
 export class LabSession {
@@ -57,10 +59,23 @@ export class LabSession {
   /** How this tab gets its shell back after a drop. */
   private readonly resumeToken = new ResumeToken();
   private readonly input = new InputLedger();
+  /** Waiting for a shell: a new one's sandbox:ready, or the one a re-attach found. */
+  private shellWaiters: (() => void)[] = [];
 
   constructor(private readonly d: LabSessionDeps) {
     this.inspectAfterEnter = new RefreshAfterEnter(() => d.inspector.refresh());
     this.listen();
+  }
+
+  /** LISTENER runs once, when this page first has a running shell (started, or re-attached to). */
+  onceShell(listener: () => void): void {
+    this.shellWaiters.push(listener);
+  }
+
+  private shellRuns(): void {
+    const waiters = this.shellWaiters;
+    this.shellWaiters = [];
+    for (const w of waiters) w();
   }
 
   get lastReady(): SandboxReady | null {
@@ -228,6 +243,7 @@ export class LabSession {
     if (info.ready) {
       this.ready = info.ready;
       shellStatus.ready(info.ready);
+      this.shellRuns();
     } else shellStatus.failed('the shell ended while the connection was down; flip a switch or reload for a new one');
     const now = terminal.size;
     if (now.cols !== askedSize.cols || now.rows !== askedSize.rows) socket.emit('term:resize', now);
@@ -235,6 +251,7 @@ export class LabSession {
     if (resend) this.sendInput(resend);
     if (dropped) alerts.show(`${dropped} characters typed while the connection was down were not sent (too many to keep).`);
     void this.d.inspector.refresh();
+    this.d.reattached();
     // A page loaded with another lesson in its address (a link, a bookmark) opens that one, as a learner asked.
     if (wanted && wanted !== info.lesson?.id && info.lessons.some((l) => l.id === wanted)) return this.openLesson(wanted);
     if (info.lesson) {
@@ -322,6 +339,7 @@ export class LabSession {
       board.setSpec(ready.spec);
       this.d.editor.setSpec(ready.spec);
       shellStatus.ready(ready);
+      this.shellRuns();
     });
     socket.on('sandbox:updated', ({ spec }) => board.setSpec(spec));
     socket.on('sandbox:exit', ({ code }) => shellStatus.exited(code));
