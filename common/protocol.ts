@@ -328,6 +328,8 @@ export interface SessionResumed extends SessionInfo {
   shellPid: number | null;
   /** The running shell's ready report (the line above the terminal shows it), or null when none runs. */
   ready: SandboxReady | null;
+  /** How the last shell ended, when none runs now (it exited while the page was away); else null. */
+  exitCode: number | null;
   /** Characters of term:input the session has received: the page sends again whatever it sent beyond them. */
   inputChars: number;
 }

@@ -13,6 +13,7 @@ export class OutputRelay implements SessionOutput {
   /** Terminal frames held back until the screen they follow is sent; null when not holding. */
   private held: Buffer[] | null = null;
   private lastReady: SandboxReady | null = null;
+  private lastExitCode: number | null = null;
 
   constructor(target?: SessionOutput) {
     this.target = target;
@@ -25,6 +26,11 @@ export class OutputRelay implements SessionOutput {
   /** The running shell's ready report, for a page that re-attaches (null once it exited). */
   get shellReady(): SandboxReady | null {
     return this.lastReady;
+  }
+
+  /** How the last shell ended, while no other runs. */
+  get shellExitCode(): number | null {
+    return this.lastExitCode;
   }
 
   /** Nobody listens any more: everything is dropped until attach. */
@@ -61,10 +67,12 @@ export class OutputRelay implements SessionOutput {
 
   ready: SessionOutput['ready'] = (r) => {
     this.lastReady = r;
+    this.lastExitCode = null;
     this.target?.ready(r);
   };
   exit: SessionOutput['exit'] = (e) => {
     this.lastReady = null;
+    this.lastExitCode = e.code;
     this.target?.exit(e);
   };
   error: SessionOutput['error'] = (e) => this.target?.error(e);

@@ -107,3 +107,18 @@ describe('OutputRelay', () => {
     expect(frames).toHaveLength(3);
   });
 });
+
+describe('OutputRelay, for a page that re-attaches', () => {
+  it('remembers the running shell, or how the last one ended, even while detached', () => {
+    const relay = new OutputRelay();
+    const ready = { pid: 7 } as Parameters<SessionOutput['ready']>[0];
+    relay.ready(ready);
+    expect(relay.shellReady).toBe(ready);
+    expect(relay.shellExitCode).toBeNull();
+    relay.exit({ code: 130 });
+    expect(relay.shellReady).toBeNull();
+    expect(relay.shellExitCode).toBe(130);
+    relay.ready(ready);
+    expect(relay.shellExitCode).toBeNull();
+  });
+});

@@ -80,6 +80,23 @@ describe('a dropped connection', () => {
     expect(second.readies.at(-1)!.pid).not.toBe(hostPid);
   });
 
+  it('a shell that ended while the page was away: the page hears how, and the session goes on', async () => {
+    const first = await connect();
+    const started = await first.request<SessionInfo>('session:start', { cols: 80, rows: 24 });
+    if (!started.ok) throw new Error(started.message);
+    await first.waitForText(/[#$] $/);
+    const hostPid = first.readies.at(-1)!.pid;
+    first.type('exit 3\r');
+    await first.waitFor(() => (alive(hostPid) ? undefined : true), 'the shell to exit');
+    first.close();
+    const second = await connect();
+    const resumed = await second.request<SessionResumed>('session:resume', { token: started.data.resume.token, cols: 80, rows: 24 });
+    expect(resumed).toMatchObject({ ok: true, data: { shellPid: null, ready: null, exitCode: 3 } });
+    // A switch starts a new shell in the same session, as after any exit.
+    expect(await second.request('sandbox:toggle', { toggle: 'uts', on: true })).toMatchObject({ ok: true });
+    await second.waitFor(() => second.readies.at(-1), 'a new shell');
+  });
+
   it('a page whose drop the server has not noticed loses the session to the one with the token', async () => {
     const first = await connect();
     const started = await first.request<SessionInfo>('session:start', { cols: 80, rows: 24 });

@@ -69,6 +69,7 @@ export function sessionHandlers({ session: deps, sessions, resumable, maxSession
         lesson: lessonId ? (deps.lessons.view(lessonId) ?? null) : null,
         shellPid: s.shellPid,
         ready: relay.shellReady,
+        exitCode: relay.shellExitCode,
         inputChars: s.inputChars,
       };
     },

@@ -244,7 +244,8 @@ export class LabSession {
       this.ready = info.ready;
       shellStatus.ready(info.ready);
       this.shellRuns();
-    } else shellStatus.failed('the shell ended while the connection was down; flip a switch or reload for a new one');
+    } else if (info.exitCode !== null) shellStatus.exited(info.exitCode);
+    else shellStatus.failed('no shell is running; flip a switch to start one');
     const now = terminal.size;
     if (now.cols !== askedSize.cols || now.rows !== askedSize.rows) socket.emit('term:resize', now);
     const { resend, dropped } = this.input.reattached(info.inputChars);
