@@ -11,6 +11,7 @@
 //   3. its containers' directories, and its seccomp filters in the containers directory
 //   4. SysV IPC objects owned by uids of its user namespaces (none a live server's ranges share)
 //   5. its ledger
+// and then cgroups no ledger names, of servers whose pid no longer runs (from before the ledger).
 // Network namespaces, veths and the containers' mounts live only as long as the containers' processes: 2 ends them.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, realpathSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
@@ -52,7 +53,34 @@ export async function reapDeadInstances(instancesDir: string): Promise<ReapRepor
     rmSync(dead.dir, { recursive: true, force: true });
     report.instances++;
   }
+  await reapUnrecordedCgroups(report);
   return report;
+}
+
+/**
+ * A server's cgroup names end in its pid (runtime/container-context.ts: OWNER-N-PID, OWNER-why-N-PID
+ * for a diagnosis). Servers from before the ledger, or whose ledger was lost, left cgroups no ledger
+ * names: one whose server's pid no longer runs is an orphan. (A pid some other process got since
+ * keeps it: the conservative mistake.)
+ */
+const SERVER_CGROUP_NAME = /^isolab-[0-9a-f]{8}(?:-why)?-\d+-(\d+)$/;
+
+async function reapUnrecordedCgroups(report: ReapReport): Promise<void> {
+  const names = new Set<string>();
+  for (const root of cgroupHierarchies()) {
+    try {
+      for (const name of readdirSync(join(root, CGROUP_PARENT))) names.add(name);
+    } catch {
+      /* no isolab cgroups in this hierarchy */
+    }
+  }
+  for (const name of names) {
+    const pid = SERVER_CGROUP_NAME.exec(name)?.[1];
+    if (!pid || existsSync(`/proc/${pid}`)) continue;
+    const removed = await removeCgroup(name);
+    if (removed.problem) report.problems.push(removed.problem);
+    report.cgroups += removed.count;
+  }
 }
 
 /**
@@ -247,12 +275,14 @@ function removeIpcObjects(owned: (uid: number) => boolean): { count: number; pro
 }
 
 export function describeReap(report: ReapReport): string | null {
-  if (report.instances === 0) return null;
+  const reaped = report.launchers + report.cgroups + report.containerEntries + report.ipcObjects;
+  if (report.instances === 0 && reaped === 0) return null;
   const parts = [
     `${report.launchers} launcher${report.launchers === 1 ? '' : 's'}`,
     `${report.cgroups} cgroup${report.cgroups === 1 ? '' : 's'}`,
     `${report.containerEntries} entr${report.containerEntries === 1 ? 'y' : 'ies'} of the containers directory`,
     `${report.ipcObjects} IPC object${report.ipcObjects === 1 ? '' : 's'}`,
   ];
-  return `reaped what ${report.instances} stopped server${report.instances === 1 ? '' : 's'} left: ${parts.join(', ')}`;
+  const who = report.instances > 0 ? `${report.instances} stopped server${report.instances === 1 ? '' : 's'}` : 'stopped servers';
+  return `reaped what ${who} left: ${parts.join(', ')}`;
 }
