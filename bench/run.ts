@@ -17,6 +17,8 @@
 //      expensive events (bench/health.ts)
 //  10. a workshop learner's machine: making one, its memory, and a container start in one beside
 //      the same start on the host (bench/machine.ts)
+//  11. a detached learner's screen, kept for re-attach: the bounded output log against a headless
+//      xterm per session, in bytes per session (bench/resume-memory.ts)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +32,7 @@ import { benchBombs, printBombs } from './bombs.js';
 import { benchCompare } from './compare.js';
 import { benchMachine } from './machine.js';
 import { benchHealth } from './health.js';
+import { benchResumeMemory } from './resume-memory.js';
 import { benchRuntimes } from './runtimes.js';
 import { summarize, type Summary } from './stats.js';
 
@@ -191,6 +194,12 @@ async function main(): Promise<void> {
     console.log(
       `/healthz while a learner floods (2,000 inspector:refresh a burst, diagnoses, typing, 3 MB pasted): ${fmt(health.flooded)}   [target p99 ≤ 50 ms]; alone ${fmt(health.alone)}; the flood's ${health.floodAnswered} events ran ${health.floodJobs} expensive jobs`,
     );
+    const resume = await benchResumeMemory();
+    const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
+    const r = resume.perSessionBytes;
+    console.log(
+      `a detached screen, per session (${resume.sessions} sessions): output log idle ${kib(r.logIdle)} · busy ${kib(r.logBusy)}; headless xterm idle ${kib(r.headlessIdle)} · busy ${kib(r.headlessBusy)}; one screen serialized in ${resume.serializeMs.toFixed(1)} ms`,
+    );
     const compare = await benchCompare();
     const runtimes = await benchRuntimes();
     const machine = await benchMachine();
@@ -200,7 +209,7 @@ async function main(): Promise<void> {
     );
     const out = join(REPO_ROOT, 'build', 'bench');
     mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, bombs, health, compare, runtimes, machine }, null, 2));
+    writeFileSync(join(out, 'results.json'), JSON.stringify({ at: new Date().toISOString(), echo, flood, toggles, probes, audience, bombs, health, compare, runtimes, machine, resume }, null, 2));
     console.log(`\nwritten to build/bench/results.json`);
   } finally {
     await lab.close();

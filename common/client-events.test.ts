@@ -33,6 +33,7 @@ describe('the client event table, at compile time', () => {
 describe('the client event table, at run time', () => {
   const sample: { [E in keyof typeof CLIENT_EVENT_SCHEMAS]: unknown } = {
     'session:start': { cols: 80, rows: 24 },
+    'session:resume': { cols: 80, rows: 24, token: 'A'.repeat(43) },
     'term:input': 'ls\r',
     'term:resize': { cols: 100, rows: 30 },
     'term:ack': { bytes: 16384 },

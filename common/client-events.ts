@@ -12,6 +12,7 @@ import {
   PredictionRequest,
   SandboxApplyRequest,
   SeccompApplyRequest,
+  SessionResumeRequest,
   SessionStartRequest,
   SideAck,
   SideClose,
@@ -62,6 +63,7 @@ export type SchemasMatchPayloads<Table extends ClientEventSchemas> = [Mismatched
 
 export const CLIENT_EVENT_SCHEMAS = {
   'session:start': SessionStartRequest,
+  'session:resume': SessionResumeRequest,
   'term:input': TermInput,
   'term:resize': TermSize,
   'term:ack': TermAck,

@@ -36,6 +36,16 @@ export type TermSize = z.infer<typeof TermSize>;
 export const SessionStartRequest = TermSize.extend({ lessonId: LessonId.optional(), learnerId: LearnerId.optional() }).strict();
 export type SessionStartRequest = z.infer<typeof SessionStartRequest>;
 
+/**
+ * What re-attaches a browser to its session after its connection dropped (a laptop asleep, a Wi-Fi
+ * change): 32 random bytes, base64url, given with the session and replaced by a new one at every
+ * re-attach. It is the learner's shell to whoever holds it, so the page keeps it in the tab's
+ * sessionStorage only; it is never the engine.io id, which proxies and logs see.
+ */
+export const ResumeToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a resume token is 32 random bytes, base64url');
+export const SessionResumeRequest = TermSize.extend({ token: ResumeToken }).strict();
+export type SessionResumeRequest = z.infer<typeof SessionResumeRequest>;
+
 export const TermInput = z.string().max(MAX_INPUT_BYTES);
 export const TermAck = z.object({ bytes: z.number().int().positive().max(64 * 1024 * 1024) }).strict();
 export type TermAck = z.infer<typeof TermAck>;
@@ -298,6 +308,32 @@ export interface SessionInfo {
   ceilings: string[];
   /** What this learner did on earlier visits (empty when the page sent no learner id). */
   progress: LearnerProgress;
+  /** How this page gets the same shell back after its connection drops (session:resume). */
+  resume: ResumeGrant;
+}
+
+export interface ResumeGrant {
+  /** For the next session:resume only: each re-attach grants a new one. */
+  token: string;
+  /** How long the shell waits for its page after the connection dropped; then it ends. */
+  graceSeconds: number;
+}
+
+/**
+ * session:resume's reply: the session as session:start gave it, as it is now. Its screen comes as
+ * the first term:output frame after the reply (a full reset, then the screen at the requested size).
+ */
+export interface SessionResumed extends SessionInfo {
+  /** The lesson the session has open: the page shows it again without reopening it (that could replace the shell). */
+  lesson: LessonView | null;
+  /** The shell's host PID (the same shell as before the drop), or null when none runs. */
+  shellPid: number | null;
+  /** The running shell's ready report (the line above the terminal shows it), or null when none runs. */
+  ready: SandboxReady | null;
+  /** How the last shell ended, when none runs now (it exited while the page was away); else null. */
+  exitCode: number | null;
+  /** Characters of term:input the session has received: the page sends again whatever it sent beyond them. */
+  inputChars: number;
 }
 
 export interface LessonProgress {
@@ -427,6 +463,8 @@ export type SessionEnded = z.infer<typeof SessionEnded>;
 
 export interface ClientToServerEvents extends PresentClientEvents {
   'session:start': (req: SessionStartRequest, ack: AckFn<SessionInfo>) => void;
+  /** Re-attach to the session a dropped connection left behind (within its grace), at this size. */
+  'session:resume': (req: SessionResumeRequest, ack: AckFn<SessionResumed>) => void;
   'term:input': (data: string) => void;
   'term:resize': (size: TermSize) => void;
   'term:ack': (ack: TermAck) => void;

@@ -25,6 +25,8 @@ export interface LabPaths {
   data: string;
   /** The comparison VM's kernel and initramfs (scripts/vm-image.mjs): vm.json, or UNAVAILABLE with the reason. */
   vmDir: string;
+  /** What each running server owns on the host, for the next one to reap after a crash (runtime/instance-ledger.ts): on tmpfs. */
+  instances: string;
   /** Runtime state of the comparison's VMs and gVisor sandboxes (sockets, bundles): on tmpfs. */
   compareRun: string;
 }
@@ -46,5 +48,6 @@ export function defaultPaths(root = REPO_ROOT): LabPaths {
     data: process.env['ISOLAB_DATA_DIR'] || join(root, '.isolab'),
     vmDir: join(root, 'build', 'vm'),
     compareRun: '/run/isolab/compare',
+    instances: '/run/isolab/instances',
   };
 }

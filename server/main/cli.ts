@@ -14,12 +14,14 @@ import { COMPARE_USAGE, CompareUsageError, compareCommand } from './cli-compare.
 import { MAX_VM_SHELLS } from '../compare/vm.js';
 import { ContainerContexts } from '../runtime/container-context.js';
 import { describeContainersStorage } from '../runtime/containers-tmpfs.js';
+import { describeReap } from '../runtime/reap-orphans.js';
 import { isLoopbackHost } from '../base/loopback.js';
 import { LabError } from '../base/errors.js';
 import { FlagError, RUN_USAGE, parseGroup, parsePasswd, parseRunFlags, type RunFlagsDeps } from './docker-flags.js';
 import { launcherArgs, shellCommand } from '../runtime/launcher.js';
 import { failedStep, readStatusLines, type ErrorLine } from '../runtime/status-lines.js';
 import { validateLessonsDir } from '../lessons/index.js';
+import { DEFAULT_RESUME_GRACE_MS } from '../session/resumable.js';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, WORKSHOP_SESSION_LIMITS, serve } from './serve.js';
 import { formatDoctorReport, refusalText, runDoctor, warnings } from '../doctor/report.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS, formatVerdict, verifyLessons, verifyPassed } from './lessons-verify.js';
@@ -47,7 +49,7 @@ const USAGE = `isolab — learn how containers isolate, primitive by primitive
 
 Usage:
   isolab serve [--host 127.0.0.1] [--port 7681] [--mode solo|workshop] [--max-sessions N]
-               [--allowed-host NAME]... [--token TOKEN]
+               [--allowed-host NAME]... [--token TOKEN] [--resume-grace SECONDS]
                [--idle-timeout DURATION] [--max-session DURATION] [--max-connections-per-address N]
                [--vm-pool N] [--vm-shells N] [--vm-idle-seconds N] [--gvisor-shells N]
                [--audience [HOST:]PORT]   (the audience's read-only view of a shared terminal)
@@ -213,6 +215,8 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     'vm-pool': { type: 'string', default: '1' },
     'vm-shells': { type: 'string', default: '6' },
     'vm-idle-seconds': { type: 'string', default: '300' },
+    // How long a shell waits for its page after the connection dropped (session/resumable.ts).
+    'resume-grace': { type: 'string', default: String(DEFAULT_RESUME_GRACE_MS / 1000) },
     'gvisor-shells': { type: 'string', default: '8' },
     ...CEILING_OPTIONS,
     'idle-timeout': { type: 'string' },
@@ -234,6 +238,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   const vmIdleSeconds = count('vm-idle-seconds', 10, 86_400);
   const gvisorShells = count('gvisor-shells', 0, 256);
   const maxConnectionsPerAddress = count('max-connections-per-address', 1, 100_000);
+  const resumeGraceSeconds = count('resume-grace', 1, 3_600);
   const host = String(values.host);
   const port = Number(values.port);
   const mode = String(values.mode);
@@ -279,6 +284,7 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
     mode,
     ceilings,
     maxSessions,
+    resumeGraceMs: resumeGraceSeconds * 1000,
     allowedHosts: values['allowed-host'] as string[],
     accessToken: token,
     maxConnectionsPerAddress,
@@ -291,6 +297,9 @@ async function serveCommand(args: string[], opts: { present?: string | true } = 
   console.log(`isolab is serving ${catalog.summaries().length} lessons in ${mode} mode`);
   if (progress.problem) console.log(`  ${progress.problem}`);
   else console.log(`  progress is saved in ${server.progressFile}`);
+  const reaped = describeReap(server.reaped);
+  if (reaped) console.log(`  ${reaped}`);
+  for (const problem of server.reaped.problems) console.error(`[isolab] reaping a stopped server's leftovers: ${problem}`);
   if (session.containers.storage) console.log(`  ${describeContainersStorage(paths.containers, session.containers.storage)}`);
   for (const [what, avail] of compare ? ([['gVisor', compare.gvisor], ['VM', compare.vmPool.image]] as const) : []) {
     if (!avail.ok) console.log(`  comparison panel: no ${what} column — ${avail.message}`);

@@ -13,6 +13,10 @@ import { loadLessonCatalog } from '../lessons/catalog.js';
 import { openProgressStore } from '../progress/sqlite.js';
 import type { ProgressStore } from '../progress/store.js';
 import { StatusServer } from '../runtime/status-lines.js';
+import { InstanceLedger, readInstances } from '../runtime/instance-ledger.js';
+import { reapDeadInstances, reapLaunches, type ReapReport } from '../runtime/reap-orphans.js';
+import { STOP_GRACE_MS } from '../runtime/stop-process.js';
+import { stillRunning } from '../base/process-identity.js';
 import type { SessionDeps } from '../session/session.js';
 import { sessionDeps } from '../session/session-deps.js';
 import { createApp, type LabApp } from '../transport/app.js';
@@ -37,6 +41,8 @@ export interface ServeOptions {
   progressFile?: string;
   /** The comparison panel's VM pool and gVisor shells; absent = not offered. */
   compare?: Omit<CompareDeps, 'paths' | 'prober'>;
+  /** How long a learner's shell waits for their page after its connection dropped (ms); default 60 s. */
+  resumeGraceMs?: number;
   /** Where the audience's read-only view listens (it may be a public address: it can only watch); absent = no audience listener. */
   audience?: { host: string; port: number };
   /** Connections one address may hold; default DEFAULT_MAX_CONNECTIONS_PER_ADDRESS. */
@@ -67,6 +73,8 @@ export interface RunningServer {
   demos: DemoCatalog;
   /** The audience listener's base URLs, when it runs. */
   audienceUrls: string[];
+  /** What stopped servers had left on the host, reaped before this one served. */
+  reaped: ReapReport;
   /** Closes the app (every session), the audience listener, the status server and the progress store. */
   close(): Promise<void>;
 }
@@ -85,12 +93,17 @@ export function audienceBaseUrls(address: AddressInfo): string[] {
 
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const { paths } = opts;
+  // Before anything is served or launched: a server that died (SIGKILL) left launchers, cgroups,
+  // directories and IPC objects, and its learners come back to fresh shells on this one.
+  const reaped = await reapDeadInstances(paths.instances);
   const lessons = await loadLessonCatalog(paths.lessons);
   const status = await StatusServer.start();
   const progressFile = opts.progressFile ?? join(paths.data, 'progress.sqlite');
   // Never fails: a database that cannot be used is logged, and progress is simply not saved.
   const progress = await openProgressStore(progressFile);
   const session = sessionDeps({ paths, status, lessons, mode: opts.mode, progress, ...(opts.ceilings ? { ceilings: opts.ceilings } : {}) });
+  const ledger = new InstanceLedger(paths.instances, { statusSocket: status.socketPath, containersDir: paths.containers });
+  session.containers.ledger = ledger;
   // The gVisor sandboxes are a learner's containers too: a workshop's ceilings hold over them.
   const ceilings = opts.mode === 'workshop' ? { ceilings: session.ceilings } : {};
   const compare = opts.compare ? new CompareService({ paths, prober: session.prober, ...opts.compare, ...ceilings }) : undefined;
@@ -104,6 +117,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ...(compare ? { compare } : {}),
     webDir: paths.web,
     maxSessions: opts.maxSessions,
+    ...(opts.resumeGraceMs !== undefined ? { resumeGraceMs: opts.resumeGraceMs } : {}),
     ...(opts.allowedHosts ? { allowedHosts: opts.allowedHosts } : {}),
     accessToken: opts.accessToken,
     maxConnectionsPerAddress: opts.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
@@ -114,6 +128,9 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     shares.close();
     await audience?.close();
     await app.close();
+    await leaveNothingBehind(ledger, paths.instances);
+    session.containers.dispose();
+    ledger.remove();
     await status.close();
     progress.close();
     // The seccomp programs built for this server's containers (--seccomp-compile, the guard): files
@@ -140,6 +157,24 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     ...(compare ? { compare } : {}),
     demos,
     audienceUrls,
+    reaped,
     close,
   };
+}
+
+/** A stopping server waits this long for its launchers to tear their containers down (each gets SIGKILL after STOP_GRACE_MS). */
+const LAUNCHERS_EXIT_TIMEOUT_MS = STOP_GRACE_MS + 1_000;
+
+/**
+ * Once every session was told to stop: waits for the launchers to exit (each releases its record as
+ * it does), reaps what one that would not exit left, and removes the SysV IPC objects the learners'
+ * user namespaces made (they outlive their containers in the host's IPC namespace).
+ */
+async function leaveNothingBehind(ledger: InstanceLedger, instancesDir: string): Promise<void> {
+  const deadline = Date.now() + LAUNCHERS_EXIT_TIMEOUT_MS;
+  while (ledger.liveLaunches > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const own = ledger.records();
+  const others = readInstances(instancesDir).filter((i) => i.dir !== own.dir && i.owner !== null && stillRunning(i.owner));
+  const report = await reapLaunches(ledger.owner, own.launches, { uids: own.uidsEverUsed, live: others });
+  for (const problem of report.problems) console.error(`[isolab] on stopping: ${problem}`);
 }

@@ -13,22 +13,19 @@ import { notifyingProfile } from './seccomp/notify.js';
 import { compileSeccompProfile, nativeArch, parseSeccompProfileJson, type SeccompProfile } from './seccomp/profile.js';
 import { imageDisk } from './block-device.js';
 import { keepContainersInMemory, type ContainersStorage } from './containers-tmpfs.js';
+import type { InstanceLedger } from './instance-ledger.js';
+import { cgroupLeftBehind, removeCgroup } from './reap-orphans.js';
 import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
 import type { LaunchContext, SeccompProgram } from './launcher.js';
 import { SeccompCompiledLine } from './status-lines.js';
 
 import type { LearnerMachine } from './learner-machine.js';
-import { HostLeases, type Lease } from './host-leases.js';
-import { UidRanges, type UidRange } from './uid-ranges.js';
+import { BridgeAddresses, type BridgeAddress } from './bridge-addresses.js';
+import { USERNS_SIZE, UidRanges, type UidRange } from './uid-ranges.js';
 
 /** Building a filter takes milliseconds; a launcher still busy after this is stuck. */
 const SECCOMP_COMPILE_TIMEOUT_MS = 5_000;
-/** Where the bridge addresses in use are leased, host-wide (host-leases.ts). */
-const BRIDGE_ADDRESSES_DIR = '/run/isolab/bridge-addresses';
-/** 10.88.0.0/16 minus the network, the gateway (.0.1) and broadcast: 65,533 containers at once. */
-const FIRST_HOST = 2;
-const LAST_HOST = 65534;
 
 /**
  * The capabilities a seccomp profile is compiled for: the container's, as Docker does. A workshop
@@ -52,14 +49,8 @@ export interface ContainerContextOptions {
 }
 
 export class ContainerContexts {
-  /** Host-wide (host-leases.ts): two servers on one host never give out the same address. */
-  private readonly bridgeAddresses = new HostLeases({
-    dir: BRIDGE_ADDRESSES_DIR,
-    size: LAST_HOST + 1,
-    full: 'no free address left on the isolab bridge',
-    // .x.0 and .x.255 are valid in a /16, but some tools treat them oddly: skip them.
-    skip: (host) => host < FIRST_HOST || (host & 255) === 0 || (host & 255) === 255,
-  });
+  /** Host-wide (bridge-addresses.ts): two servers on one host never give out the same address. */
+  private readonly bridgeAddresses = new BridgeAddresses();
   private launches = 0;
   private device: string | null | undefined;
   private dockerDefaultProfile: SeccompProfile | undefined;
@@ -77,6 +68,8 @@ export class ContainerContexts {
 
   /** Where containers' writes land: set by forLab (a directory of a test's own stays as it is). */
   storage: ContainersStorage | undefined;
+  /** Where a server writes down each launch, for the next server to reap if this one dies (runtime/instance-ledger.ts). */
+  ledger: InstanceLedger | undefined;
 
   /**
    * The lab's own: the image, containers directory, profile and launcher of PATHS, with the
@@ -130,7 +123,7 @@ export class ContainerContexts {
     const ctx: LaunchContext = { rootfsDir: this.rootfsDir };
     if (this.opts.workshop) ctx.seccompGuard = this.guardProgram();
     if (spec.seccomp !== 'unconfined') ctx.seccomp = this.seccompProgram(spec, customSeccomp, opts.seccompNotify ?? false);
-    let address: Lease | undefined;
+    let address: BridgeAddress | undefined;
     let range: UidRange | undefined;
     // A workshop learner's container is built in their machine (learner-machine.ts): it shares the
     // machine's network, IPC and UTS namespaces where it makes none of its own, and its user
@@ -161,15 +154,27 @@ export class ContainerContexts {
     }
     if (spec.namespaces.net && spec.network.mode === 'bridge') {
       address = this.bridgeAddresses.acquire();
-      const host = address.index;
-      ctx.netAddress = `10.88.${host >> 8}.${host & 255}/16`;
+      ctx.netAddress = address.cidr;
     }
+    this.ledger?.launched({
+      name,
+      cgroup: ctx.cgroupName ?? null,
+      containerDir: containerDir ?? null,
+      uids: ctx.usernsHostId !== undefined ? [ctx.usernsHostId, USERNS_SIZE] : null,
+    });
     let released = false;
     return {
       ctx,
       release: () => {
         if (released) return;
         released = true;
+        // A launcher killed with SIGKILL could not remove its cgroup (nor kill what runs in it): done here.
+        if (ctx.cgroupName && cgroupLeftBehind(ctx.cgroupName)) {
+          void removeCgroup(ctx.cgroupName).then((r) => {
+            if (r.problem) console.error(`[isolab] ${r.problem}`);
+            this.ledger?.ended(name);
+          });
+        } else this.ledger?.ended(name);
         address?.release();
         range?.release();
         // The launcher removed upper, work and merged (--overlay-upper-remove); this is their parent.

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HostLeases, startTimeOf } from './host-leases.js';
+import { startTimeOf } from '../base/process-identity.js';
+import { HostLeases } from './host-leases.js';
 
 let dir: string;
 beforeEach(() => {
@@ -55,6 +56,19 @@ describe('HostLeases', () => {
     expect(() => table.acquire()).toThrow('full');
     inUse.clear();
     expect(table.acquire().index).toBe(0);
+  });
+
+  it('sweeps the lock files of dead holders with nothing left, and only those', () => {
+    let inUse = -1;
+    const table = new HostLeases({ dir, size: 4, full: 'full', stillInUse: (i: number): boolean => i === inUse });
+    const live = table.acquire();
+    const [dead, kept] = [0, 1, 2, 3].filter((i) => i !== live.index) as [number, number];
+    inUse = kept;
+    writeFileSync(join(dir, String(dead)), `${deadPid()} 1\n`);
+    writeFileSync(join(dir, String(inUse)), `${deadPid()} 1\n`);
+    writeFileSync(join(dir, 'not-a-lease'), '');
+    expect(table.sweep()).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual([String(inUse), String(live.index), 'not-a-lease'].sort());
   });
 
   it('never hands out a skipped number', () => {

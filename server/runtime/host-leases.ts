@@ -3,9 +3,10 @@
 // two live holders get the same number, and a number is handed out again only once its holder is
 // gone and nothing of it survives.
 import { randomInt } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../base/errors.js';
+import { ownIdentity, stillRunning } from '../base/process-identity.js';
 
 export interface Lease {
   readonly index: number;
@@ -26,19 +27,8 @@ export interface LeaseTable {
   stillInUse?: (index: number) => boolean;
 }
 
-/** The start time of process PID (field 22 of /proc/PID/stat), or null when there is no such process. */
-export function startTimeOf(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /** Who holds a lease: this process, named so that a recycled PID is not taken for it. */
-const OWN_MARK = `${process.pid} ${startTimeOf(process.pid) ?? '0'}\n`;
+const OWN_MARK = `${ownIdentity().pid} ${ownIdentity().startTime}\n`;
 
 export class HostLeases {
   constructor(private readonly table: LeaseTable) {
@@ -57,6 +47,24 @@ export class HostLeases {
       if (!skip?.(index) && this.take(index)) return this.lease(index);
     }
     throw new LabError('server_full', this.table.full);
+  }
+
+  /** Removes every lock file whose holder is gone with nothing left of it (a killed server's); returns how many. */
+  sweep(): number {
+    let swept = 0;
+    for (const name of readdirSync(this.table.dir)) {
+      const index = Number(name);
+      if (!Number.isInteger(index) || index < 0 || index >= this.table.size) continue;
+      const file = join(this.table.dir, name);
+      if (!this.stale(file, index)) continue;
+      try {
+        unlinkSync(file);
+        swept++;
+      } catch {
+        // Taken or removed by another server meanwhile.
+      }
+    }
+    return swept;
   }
 
   private lease(index: number): Lease {
@@ -105,8 +113,8 @@ export class HostLeases {
     } catch {
       return false;
     }
-    const [pid, start] = mark.trim().split(' ');
-    if (pid && start && startTimeOf(Number(pid)) === start) return false;
+    const [pid, start] = mark.trim().split(' ').map(Number);
+    if (pid && start !== undefined && stillRunning({ pid, startTime: start })) return false;
     return !(this.table.stillInUse?.(index) ?? false);
   }
 }

@@ -70,6 +70,18 @@ export class OutputPump {
     }
   }
 
+  /**
+   * A new browser took over (a re-attach): what the old one never acknowledged never will be, so
+   * nothing is in flight any more and a pty paused for it resumes.
+   */
+  restart(): void {
+    this.unacked = 0;
+    if (this.paused) {
+      this.paused = false;
+      this.target.resume();
+    }
+  }
+
   /** Stops the pump for good (session over): anything not yet sent is dropped. */
   close(): void {
     this.closed = true;

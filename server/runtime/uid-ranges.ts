@@ -29,6 +29,11 @@ export class UidRanges {
     });
   }
 
+  /** Removes the leases of dead holders whose ranges nothing runs in any more (host-leases.ts sweep). */
+  sweep(): number {
+    return this.leases.sweep();
+  }
+
   acquire(): UidRange {
     const lease = this.leases.acquire();
     return { hostId: USERNS_BASE + USERNS_SIZE * lease.index, release: () => lease.release() };

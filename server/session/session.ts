@@ -109,6 +109,8 @@ export class Session {
   private lessonId: string | undefined;
   private customProfile: SeccompProfile | undefined;
   private diagnosing = false;
+  /** Characters of input received from the page: a re-attaching page sends again what it sent beyond them. */
+  private inputCharsSeen = 0;
   private readonly diagnoses = new SlidingWindow(MAX_DIAGNOSES_PER_MINUTE, 60_000);
   /** Names this session's cgroups (ps and the host's cgroup tree show whose container it is). */
   private readonly owner = `isolab-${randomBytes(4).toString('hex')}`;
@@ -200,6 +202,7 @@ export class Session {
   }
 
   input(data: string): void {
+    this.inputCharsSeen += data.length;
     this.shell?.pty.write(data);
     this.terminal.typed(data);
     this.checks.afterInput(data);
@@ -209,6 +212,29 @@ export class Session {
     this.size = size;
     this.shell?.pty.resize(size.cols, size.rows);
     this.terminal.resized(size.cols, size.rows);
+  }
+
+  /** Characters of term:input received so far (session:resume tells the page). */
+  get inputChars(): number {
+    return this.inputCharsSeen;
+  }
+
+  /** The lesson open in this session, if any. */
+  get openLessonId(): string | null {
+    return this.lessonId ?? null;
+  }
+
+  /**
+   * A browser re-attaches at SIZE: the shell takes its size, and the screen is made from the
+   * terminal's log (as of this call) for the browser to start from; flow control starts afresh.
+   */
+  async reattach(size: TermSize): Promise<Buffer> {
+    this.resize(size);
+    const screen = await this.terminal.screen(size.cols, size.rows);
+    this.terminal.restartFlow();
+    // The page shows the lesson's checks as they are now, not as they were before the drop.
+    this.checks.schedule(0);
+    return screen;
   }
 
   /** The terminal's size now (a recording or the audience starts at it). */

@@ -80,3 +80,30 @@ describe('TerminalOutput', () => {
     expect(first.calls).toEqual(['pause']);
   });
 });
+
+describe('TerminalOutput.screen (a re-attaching browser starts from it)', () => {
+  it('is a full reset, then the screen the log shows', async () => {
+    const out = new TerminalOutput(() => {}, () => undefined);
+    const { pty, emit } = fakePty();
+    out.attach(pty).show();
+    emit('one\r\n');
+    emit('# echo two' + 'x'.repeat(70) + '\r\n');
+    const screen = (await out.screen(40, 10)).toString();
+    expect(screen.startsWith('\x1bc')).toBe(true);
+    expect(screen).toContain('one');
+    expect(screen).toContain('# echo two' + 'x'.repeat(70));
+    out.close();
+  });
+
+  it('after the log was trimmed, starts at its first whole line', async () => {
+    const out = new TerminalOutput(() => {}, () => undefined);
+    const { pty, emit } = fakePty();
+    out.attach(pty).show();
+    emit('\x1b[31mred-start');
+    for (let i = 0; i < 2000; i++) emit(`line ${i}\r\n`);
+    const screen = (await out.screen(80, 24)).toString();
+    expect(screen).not.toContain('red-start');
+    expect(screen).toContain('line 1999');
+    out.close();
+  });
+});

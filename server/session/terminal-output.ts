@@ -3,6 +3,7 @@
 // shells. The pump outlives every shell: a respawn keeps the browser's flow-control state.
 import type { IPty } from 'node-pty';
 import type { Disposer } from '../base/disposable.js';
+import { TerminalBroadcast } from '../base/terminal-broadcast.js';
 import { OutputPump } from '../runtime/output-pump.js';
 
 /** isolab's own line: cyan (not dim: unreadable on the light theme), on a fresh line so it never mangles the old prompt. */
@@ -41,6 +42,8 @@ export class TerminalOutput {
   private readonly taps = new Set<TerminalTap>();
   private recentChunks: Buffer[] = [];
   private recentBytes = 0;
+  /** Whether the log has dropped its oldest output (it may then begin inside a line or a sequence). */
+  private recentTrimmed = false;
 
   /** SEND takes a frame to the browser; CURRENT is the pty to pause and resume (the current shell's, if any). */
   constructor(send: (frame: Buffer) => void, current: () => IPty | undefined) {
@@ -106,6 +109,31 @@ export class TerminalOutput {
     for (const t of this.taps) t.resize(cols, rows);
   }
 
+  /**
+   * The screen as the log shows it, at COLS×ROWS, for a browser that re-attaches: the log replayed
+   * into a headless xterm made for the moment and serialized (bench/resume-memory.ts: a mirror kept
+   * per session would hold ~200 KiB idle, 1.6 MiB busy; the log holds at most RECENT_OUTPUT_BYTES).
+   * Starts with a full reset (RIS), so what the browser showed before is replaced, not added to.
+   * The log is read at the call, so nothing printed after it is in the screen.
+   */
+  async screen(cols: number, rows: number): Promise<Buffer> {
+    let log = this.recent();
+    // A trimmed log may begin inside an escape sequence or a character: start at its first full line.
+    if (this.recentTrimmed) log = log.subarray(log.indexOf(0x0a) + 1);
+    const mirror = new TerminalBroadcast(cols, rows);
+    try {
+      mirror.write(log);
+      return Buffer.from(`\x1bc${await mirror.screen()}`);
+    } finally {
+      mirror.close();
+    }
+  }
+
+  /** A new browser took over the terminal: flow control starts afresh with it. */
+  restartFlow(): void {
+    this.pump.restart();
+  }
+
   /** The browser wrote BYTES to its screen. */
   ack(bytes: number): void {
     this.pump.ack(bytes);
@@ -131,11 +159,16 @@ export class TerminalOutput {
   private remember(data: Buffer): void {
     this.recentChunks.push(data);
     this.recentBytes += data.length;
-    while (this.recentBytes - (this.recentChunks[0]?.length ?? 0) >= RECENT_OUTPUT_BYTES) this.recentBytes -= this.recentChunks.shift()!.length;
+    while (this.recentBytes - (this.recentChunks[0]?.length ?? 0) >= RECENT_OUTPUT_BYTES) {
+      this.recentBytes -= this.recentChunks.shift()!.length;
+      this.recentTrimmed = true;
+    }
     if (this.recentChunks.length > 256) {
       // Many small chunks (keystroke echoes): join them so the list stays short.
       const joined = Buffer.concat(this.recentChunks);
-      this.recentChunks = [joined.subarray(Math.max(0, joined.length - RECENT_OUTPUT_BYTES))];
+      if (joined.length > RECENT_OUTPUT_BYTES) this.recentTrimmed = true;
+      // A copy, not a view: a view would keep the whole joined buffer alive.
+      this.recentChunks = [Buffer.from(joined.subarray(Math.max(0, joined.length - RECENT_OUTPUT_BYTES)))];
       this.recentBytes = this.recentChunks[0]!.length;
     }
   }

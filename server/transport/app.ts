@@ -12,6 +12,7 @@ import express from 'express';
 import { Server as IoServer } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../common/protocol.js';
 import type { CompareService } from '../compare/service.js';
+import { DEFAULT_RESUME_GRACE_MS, ResumableSessions } from '../session/resumable.js';
 import type { Session, SessionDeps } from '../session/session.js';
 import { SourceReader } from '../lessons/source-view.js';
 import { Connection, type Handlers, type LabSocket } from './connection.js';
@@ -48,6 +49,8 @@ export interface AppDeps {
    * without it any local user, or any web page, could open a root shell. Absent = no check (tests).
    */
   accessToken?: string;
+  /** How long a learner's shell waits for their page after its connection dropped; default 60 s (session/resumable.ts). */
+  resumeGraceMs?: number;
   /** The comparison panel (container vs host vs gVisor vs VM) and its terminals; absent = not offered. */
   compare?: CompareService;
   /** Presenter mode: demos, recordings, the audience's view. */
@@ -172,9 +175,10 @@ export function createApp(deps: AppDeps): LabApp {
   });
 
   const sessions = new Map<string, Session>();
+  const resumable = new ResumableSessions(sessions, deps.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS);
   // Every client event has its handler (Handlers names them all), each module built once.
   const handlers: Handlers = {
-    ...sessionHandlers({ session: deps.session, sessions, maxSessions: deps.maxSessions }),
+    ...sessionHandlers({ session: deps.session, sessions, resumable, maxSessions: deps.maxSessions }),
     ...termHandlers(),
     ...sandboxHandlers(),
     ...lessonHandlers(),
@@ -201,8 +205,9 @@ export function createApp(deps: AppDeps): LabApp {
     async close() {
       deps.compare?.close();
       // Each session's machine goes once its shells have exited (a learner's uid range with it).
-      await Promise.all([...sessions.values()].map((s) => s.close()));
-      sessions.clear();
+      const closing = [...sessions.values()].map((s) => s.close());
+      resumable.close();
+      await Promise.all(closing);
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },
   };

@@ -18,6 +18,7 @@ import { DisposableStore, type Disposer } from '../base/disposable.js';
 import { LabError } from '../base/errors.js';
 import type { CompareService } from '../compare/service.js';
 import { SideTerminals } from '../compare/side-terminals.js';
+import type { SessionHolder } from '../session/resumable.js';
 import type { Session, SessionOutput } from '../session/session.js';
 import { CompareWatch } from './compare-watch.js';
 import { SessionClock, type SessionLimits } from './session-clock.js';
@@ -56,7 +57,7 @@ type Reply = (result: Ack<unknown>) => void;
 /** The socket as socket.io calls it: any event name, any arguments (they are parsed before use). */
 type UntypedSocket = { on(event: string, listener: (...args: unknown[]) => void): void };
 
-export class Connection {
+export class Connection implements SessionHolder {
   /** The learner's session, once session:start succeeded. */
   session: Session | undefined;
   /** Server time from spawning the current shell's launcher to its ready line (the comparison shows it). */
@@ -103,6 +104,15 @@ export class Connection {
 
   release(disposer: Disposer): void {
     this.store.release(disposer);
+  }
+
+  /**
+   * Another page re-attached to this connection's session with its token (this one's drop had not
+   * been noticed yet, or a copied tab): it no longer reaches the shell, and it is disconnected.
+   */
+  lose(): void {
+    this.session = undefined;
+    this.socket.disconnect(true);
   }
 
   /** The session, or not_started. */

@@ -50,7 +50,15 @@ export interface LabOptions {
   maxConnectionsPerAddress?: number;
   /** Idle timeout and maximum length (serve's default: none solo, a workshop's in workshop mode). */
   sessionLimits?: SessionLimits;
+  /**
+   * How long a dropped page's shell waits for it (ms). Default TEST_RESUME_GRACE_MS, not the server's
+   * 60 s: a file's tests open and close many sessions, and closed ones must not fill maxSessions.
+   */
+  resumeGraceMs?: number;
 }
+
+/** A closed test client's shell ends this soon (a reloaded page still re-attaches within it). */
+export const TEST_RESUME_GRACE_MS = 1_000;
 
 export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
   const token = opts.token ?? 'test-token';
@@ -70,6 +78,7 @@ export async function startLab(opts: LabOptions = {}): Promise<RunningLab> {
     ...(opts.audience ? { audience: { host: '127.0.0.1', port: 0 } } : {}),
     ...(opts.maxConnectionsPerAddress ? { maxConnectionsPerAddress: opts.maxConnectionsPerAddress } : {}),
     ...(opts.sessionLimits ? { sessionLimits: opts.sessionLimits } : {}),
+    resumeGraceMs: opts.resumeGraceMs ?? TEST_RESUME_GRACE_MS,
   });
   return {
     app: server.app,

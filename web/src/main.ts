@@ -134,6 +134,7 @@ const lab: LabSession = new LabSession({
   shellStatus: new ShellStatus(byId('shell-status'), { restart: () => lab.restartShell() }),
   editor,
   learnerId: learnerId(),
+  reattached: () => void atWork.refresh(),
   diagnosis: new DiagnosePanel(byId<HTMLButtonElement>('diagnose-open'), byId('diagnose-panel'), {
     lastCommand: () => lastCommandLine(terminal.text()),
     run: (command) => lab.diagnose(command),
@@ -150,7 +151,7 @@ const tabs = new TerminalTabs(byId('terminal-tabs'), byId('terminal'), terminal,
   hasSession: () => lab.hasSession,
 });
 new ComparePanel(byId('compare-panel'), byId<HTMLButtonElement>('compare-toggle'), socket);
-new AtWorkPanel(byId('at-work'), socket);
+const atWork = new AtWorkPanel(byId('at-work'), socket);
 
 // Presenter mode: the lesson as one step at a time (its source is the open lesson; a scripted
 // demo can set another), large text, high contrast, the switches with their keys.
@@ -202,7 +203,7 @@ const recorder = new Recorder({
 const share = new SharePanel(socket);
 steps.slot.append(demos.root, hostTerminal.button, recorder.root, share.button);
 byId('present-steps').append(share.card);
-socket.once('sandbox:ready', () => void demos.load(demoFromSearch(window.location.search)));
+lab.onceShell(() => void demos.load(demoFromSearch(window.location.search)));
 const layout = watchLayout(() => sideTabs.layoutChanged());
 presenter.listen((on) => {
   byId('present-steps').hidden = !on;

@@ -210,6 +210,7 @@ function validPayloads(info: SessionInfo): { readonly [E in ClientEvent]: unknow
   const target = TERMINAL_TARGETS[0];
   return {
     'session:start': { cols: 80, rows: 24 },
+    'session:resume': { cols: 80, rows: 24, token: 'A'.repeat(43) },
     'term:input': 'echo fuzz\r',
     'term:resize': { cols: 90, rows: 30 },
     'term:ack': { bytes: 1 },

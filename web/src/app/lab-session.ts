@@ -1,7 +1,10 @@
 // One learner's session as the page sees it: the boot sequence (session:start → lesson:open),
 // run again on every (re)connection, the lesson in the address bar, and the server's events
-// routed to the modules that show them. Replies from an older connection are dropped.
-import type { Ack, DiagnoseVerdict, LearnerProgress, SandboxReady, SessionInfo } from '../../../common/protocol.js';
+// routed to the modules that show them. Replies from an older connection are dropped. A
+// reconnection first tries to re-attach to the shell it had (session:resume, app/resume.ts): the
+// same shell, its screen, and the keystrokes of the gap; only when that shell has ended does it
+// start a fresh one (with the learner's progress).
+import type { Ack, DiagnoseVerdict, LearnerProgress, SandboxReady, SessionInfo, SessionResumed, TermSize } from '../../../common/protocol.js';
 import { TOGGLE_IDS, isToggleOn, type ContainerSpec, type ToggleId } from '../../../common/spec.js';
 import type { Alerts } from './alerts.js';
 import type { ConnectionIndicator } from './connection.js';
@@ -15,6 +18,7 @@ import type { CommandBlock } from '../lesson/lesson-model.js';
 import type { LessonMenu } from '../lesson/lesson-menu.js';
 import type { LessonPane } from '../lesson/lesson-pane.js';
 import type { ShellStatus } from '../terminal/shell-status.js';
+import { InputLedger, ResumeToken } from './resume.js';
 import * as api from './socket.js';
 import type { LabTerminal } from '../terminal/terminal.js';
 import type { ToggleBoard } from '../board/toggles.js';
@@ -39,6 +43,8 @@ export interface LabSessionDeps {
   diagnosis: DiagnosePanel;
   /** Brings the container's shell to the front (the terminal tabs): a lesson's commands are for it. */
   showContainerShell(): void | Promise<void>;
+  /** Back on the shell a dropped connection left (no sandbox:ready comes): what follows the shell reads it again. */
+  reattached(): void;
 }
 
 export class LabSession {
@@ -51,10 +57,26 @@ export class LabSession {
   private toldProblem: string | undefined;
   /** Reads the inspector again after each command the learner runs. */
   private readonly inspectAfterEnter: RefreshAfterEnter;
+  /** How this tab gets its shell back after a drop. */
+  private readonly resumeToken = new ResumeToken();
+  private readonly input = new InputLedger();
+  /** Waiting for a shell: a new one's sandbox:ready, or the one a re-attach found. */
+  private shellWaiters: (() => void)[] = [];
 
   constructor(private readonly d: LabSessionDeps) {
     this.inspectAfterEnter = new RefreshAfterEnter(() => d.inspector.refresh());
     this.listen();
+  }
+
+  /** LISTENER runs once, when this page first has a running shell (started, or re-attached to). */
+  onceShell(listener: () => void): void {
+    this.shellWaiters.push(listener);
+  }
+
+  private shellRuns(): void {
+    const waiters = this.shellWaiters;
+    this.shellWaiters = [];
+    for (const w of waiters) w();
   }
 
   get lastReady(): SandboxReady | null {
@@ -67,8 +89,15 @@ export class LabSession {
 
   /** Keystrokes for the shell (split under the server's size limit); dropped while there is no session. */
   sendInput(data: string): void {
-    if (!this.info || !this.d.socket.connected) return;
-    for (const chunk of chunkInput(data)) this.d.socket.emit('term:input', chunk);
+    if (!this.info || !this.d.socket.connected) {
+      // A shell to go back to: what is typed meanwhile goes to it once re-attached.
+      if (this.resumeToken.get()) this.input.queue(data);
+      return;
+    }
+    for (const chunk of chunkInput(data)) {
+      this.d.socket.emit('term:input', chunk);
+      this.input.sent(chunk);
+    }
     this.inspectAfterEnter.input(data);
   }
 
@@ -148,6 +177,16 @@ export class LabSession {
     const wanted = lessonIdFromHash(window.location.hash);
     const size = terminal.size;
     const learnerId = this.d.learnerId;
+    const token = this.resumeToken.get();
+    if (token) {
+      const resumed = await api.resumeSession(socket, { token, ...size });
+      if (mine !== this.generation) return;
+      if (resumed.ok) return this.reattached(resumed.data, size, wanted);
+      this.resumeToken.clear();
+      const lost = this.input.abandon();
+      const unsent = lost ? ` (${lost} character${lost === 1 ? '' : 's'} typed meanwhile were not sent)` : '';
+      terminal.note(`the shell you had has ended${unsent}; starting a fresh one (your progress is kept)`);
+    }
     const reply = await api.startSession(socket, { ...size, ...(wanted ? { lessonId: wanted } : {}), ...(learnerId ? { learnerId } : {}) });
     if (mine !== this.generation) return;
     if (!reply.ok && reply.code === 'not_found' && wanted) {
@@ -164,6 +203,8 @@ export class LabSession {
       return;
     }
     this.info = reply.data;
+    this.resumeToken.set(reply.data.resume.token);
+    this.input.reset();
     board.start(this.info.spec, this.info.lockedOn, this.info.ceilings);
     this.d.diagnosis.setAvailability('ready');
     this.d.inspector.setAvailable(true);
@@ -181,6 +222,50 @@ export class LabSession {
     const first = found ?? (wanted ? undefined : last) ?? this.info.lessons[0];
     if (first) await this.openLesson(first.id);
     else pane.showError('This server has no lessons installed; the shell and the switches still work.');
+  }
+
+  /**
+   * Back on the shell the dropped connection left: the page shows the session as it is now (its
+   * switches, its lesson, its shell), without reopening the lesson (that could replace the shell);
+   * the screen arrives as term:output. Then what the server missed and what was typed offline.
+   */
+  private async reattached(info: SessionResumed, askedSize: TermSize, wanted: string | undefined): Promise<void> {
+    const { socket, terminal, alerts, board, menu, pane, shellStatus } = this.d;
+    this.info = info;
+    this.resumeToken.set(info.resume.token);
+    board.start(info.spec, info.lockedOn, info.ceilings);
+    this.d.diagnosis.setAvailability('ready');
+    this.d.inspector.setAvailable(true);
+    menu.setLessons(info.lessons);
+    pane.setLessons(info.lessons);
+    this.showProgress(info.progress);
+    this.d.editor.setStarted(true);
+    this.d.editor.setSpec(info.spec);
+    if (info.ready) {
+      this.ready = info.ready;
+      shellStatus.ready(info.ready);
+      this.shellRuns();
+    } else if (info.exitCode !== null) shellStatus.exited(info.exitCode);
+    else shellStatus.failed('no shell is running; flip a switch to start one');
+    const now = terminal.size;
+    if (now.cols !== askedSize.cols || now.rows !== askedSize.rows) socket.emit('term:resize', now);
+    const { resend, dropped } = this.input.reattached(info.inputChars);
+    if (resend) this.sendInput(resend);
+    if (dropped) alerts.show(`${dropped} characters typed while the connection was down were not sent (too many to keep).`);
+    void this.d.inspector.refresh();
+    this.d.reattached();
+    // A page loaded with another lesson in its address (a link, a bookmark) opens that one, as a learner asked.
+    if (wanted && wanted !== info.lesson?.id && info.lessons.some((l) => l.id === wanted)) return this.openLesson(wanted);
+    if (info.lesson) {
+      const lesson = info.lesson;
+      this.currentLesson = lesson.id;
+      if (lessonIdFromHash(window.location.hash) !== lesson.id) window.history.replaceState(window.history.state, '', lessonHash(lesson.id));
+      menu.setCurrent(lesson.id);
+      pane.showLesson(lesson);
+      board.setPrimitive(lesson.primitive);
+      this.d.editor.setPrimitive(lesson.primitive);
+      document.title = `${lesson.title} · isolab`;
+    }
   }
 
   private async openLesson(id: string): Promise<void> {
@@ -256,6 +341,7 @@ export class LabSession {
       board.setSpec(ready.spec);
       this.d.editor.setSpec(ready.spec);
       shellStatus.ready(ready);
+      this.shellRuns();
     });
     socket.on('sandbox:updated', ({ spec }) => board.setSpec(spec));
     socket.on('sandbox:exit', ({ code }) => shellStatus.exited(code));

@@ -15,6 +15,8 @@ import type {
   SeccompProfileView,
   ServerToClientEvents,
   SessionInfo,
+  SessionResumed,
+  SessionResumeRequest,
   SessionStartRequest,
   SourceView,
 } from '../../../common/protocol.js';
@@ -49,6 +51,11 @@ function withTimeout<T>(pending: Promise<Ack<T>>, timeoutMs = REPLY_TIMEOUT_MS):
 
 export function startSession(socket: LabSocket, req: SessionStartRequest): Promise<Ack<SessionInfo>> {
   return withTimeout(socket.emitWithAck('session:start', req));
+}
+
+/** The shell a dropped connection left behind, re-attached; its screen follows as term:output. */
+export function resumeSession(socket: LabSocket, req: SessionResumeRequest): Promise<Ack<SessionResumed>> {
+  return withTimeout(socket.emitWithAck('session:resume', req));
 }
 
 export function openLesson(socket: LabSocket, lessonId: string): Promise<Ack<LessonView>> {
