@@ -103,7 +103,12 @@ export function randomValue(rng: Rng, depth = 3): unknown {
     }
     default: {
       const out: Record<string, unknown> = {};
-      for (let i = rng.int(5); i > 0; i--) out[rng.chance(0.3) ? rng.pick(NASTY_STRINGS) : randomString(rng, 20)] = randomValue(rng, depth - 1);
+      for (let i = rng.int(5); i > 0; i--) {
+        // Defined, not assigned: `out.__proto__ = value` would make VALUE the object's prototype (a
+        // Buffer's, say, which breaks socket.io-client's own encoder), not send a key "__proto__".
+        const key = rng.chance(0.3) ? rng.pick(NASTY_STRINGS) : randomString(rng, 20);
+        Object.defineProperty(out, key, { value: randomValue(rng, depth - 1), enumerable: true, writable: true, configurable: true });
+      }
       return out;
     }
   }
