@@ -3,6 +3,7 @@
 // namespace its /proc shows. And the host's own System V IPC objects (/proc/sysvipc/* shows the IPC
 // namespace of the reader: here, the host's) and POSIX message queues.
 // Lesson checks compare these with what the probe sees from inside.
+import { SYSVIPC_FILES, sysvipcRows } from '../base/sysvipc.js';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { HostProcessNumbers, ShellMount, ShellViewBase, SysvIpc } from './views.js';
 import { parseMountinfo } from '../base/mountinfo.js';
@@ -120,16 +121,7 @@ export async function hostMqueues(): Promise<string[] | null> {
  * Keys are printed as signed 32-bit numbers; they are reported unsigned, as `ipcs` shows them in hex.
  */
 export function parseSysvipc(files: { shm: string; sem: string; msg: string }): SysvIpc {
-  const rows = (text: string) => {
-    const [header, ...lines] = text.split('\n').filter((l) => l.trim());
-    const names = (header ?? '').trim().split(/\s+/);
-    return lines.map((l) => {
-      const values = l.trim().split(/\s+/);
-      const row: Record<string, number> = {};
-      names.forEach((name, i) => (row[name] = Number(values[i])));
-      return row;
-    });
-  };
+  const rows = sysvipcRows;
   const key = (row: Record<string, number>) => (row.key ?? 0) >>> 0;
   return {
     shm: rows(files.shm).map((r) => ({ key: key(r), id: r.shmid ?? -1, bytes: r.size ?? 0, attached: r.nattch ?? 0, creatorPid: r.cpid ?? 0 })),
@@ -156,7 +148,6 @@ export function splitHeadOutput(text: string): Map<string, string> {
   return files;
 }
 
-export const SYSVIPC_FILES = ['/proc/sysvipc/shm', '/proc/sysvipc/sem', '/proc/sysvipc/msg'] as const;
 
 /** The host's System V IPC objects: the reader's IPC namespace is the server's, the host's. */
 export async function hostSysvIpc(): Promise<SysvIpc> {

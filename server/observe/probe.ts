@@ -6,7 +6,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { PartialProbeReport, ProbeReport } from '../../common/probe.js';
-import { MQUEUE_DIR, parseSysvipc, splitHeadOutput, SYSVIPC_FILES } from './host-view.js';
+import { SYSVIPC_FILES } from '../base/sysvipc.js';
+import { MQUEUE_DIR, parseSysvipc, splitHeadOutput } from './host-view.js';
 import type { ShellCgroup, SysvIpc } from './views.js';
 import type { LabPaths } from '../base/paths.js';
 

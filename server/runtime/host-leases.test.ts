@@ -71,6 +71,16 @@ describe('HostLeases', () => {
     expect(readdirSync(dir).sort()).toEqual([String(inUse), String(live.index), 'not-a-lease'].sort());
   });
 
+  it('never hands out a number something still uses, held or not', () => {
+    const busy = new Set([0, 2]);
+    const table = new HostLeases({ dir, size: 3, full: 'full', busy: (i) => busy.has(i) });
+    writeFileSync(join(dir, '2'), `${deadPid()} 1\n`);
+    expect(table.acquire().index).toBe(1);
+    expect(() => table.acquire()).toThrow('full');
+    busy.clear();
+    expect(new Set([table.acquire().index, table.acquire().index])).toEqual(new Set([0, 2]));
+  });
+
   it('never hands out a skipped number', () => {
     const table = new HostLeases({ dir, size: 6, full: 'full', skip: (i) => i % 2 === 0 });
     const got = [table.acquire().index, table.acquire().index, table.acquire().index];

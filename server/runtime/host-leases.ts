@@ -23,7 +23,12 @@ export interface LeaseTable {
   full: string;
   /** Numbers never handed out (an address that ends in .0, say). */
   skip?: (index: number) => boolean;
-  /** Whether something of a dead holder's still uses INDEX (a process in a uid range): then it stays taken. */
+  /**
+   * Whether something still uses INDEX though nobody holds it (a released uid range's IPC object
+   * left in the host's namespace): then it is not handed out. Asked of every candidate: keep it cheap.
+   */
+  busy?: (index: number) => boolean;
+  /** Whether something of a dead holder's still uses INDEX (a process in a uid range): then it stays taken. Asked only of those. */
   stillInUse?: (index: number) => boolean;
 }
 
@@ -44,7 +49,7 @@ export class HostLeases {
     const start = randomInt(size);
     for (let i = 0; i < size; i++) {
       const index = (start + i) % size;
-      if (!skip?.(index) && this.take(index)) return this.lease(index);
+      if (!skip?.(index) && !this.table.busy?.(index) && this.take(index)) return this.lease(index);
     }
     throw new LabError('server_full', this.table.full);
   }
@@ -115,6 +120,6 @@ export class HostLeases {
     }
     const [pid, start] = mark.trim().split(' ').map(Number);
     if (pid && start !== undefined && stillRunning({ pid, startTime: start })) return false;
-    return !(this.table.stillInUse?.(index) ?? false);
+    return !(this.table.busy?.(index) ?? false) && !(this.table.stillInUse?.(index) ?? false);
   }
 }

@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, realpathSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { stillRunning } from '../base/process-identity.js';
+import { sysvipcRows } from '../base/sysvipc.js';
 import { BRIDGE_ADDRESS_TABLE } from './bridge-addresses.js';
 import { HostLeases } from './host-leases.js';
 import { readInstances, type InstanceOwner, type InstanceRecords, type LaunchRecord } from './instance-ledger.js';
@@ -259,22 +260,20 @@ function removeIpcObjects(owned: (uid: number) => boolean): { count: number; pro
   let count = 0;
   const problems: string[] = [];
   for (const table of IPC_TABLES) {
-    let lines: string[];
+    let text: string;
     try {
-      lines = readFileSync(`/proc/sysvipc/${table.file}`, 'utf8').trim().split('\n');
+      text = readFileSync(`/proc/sysvipc/${table.file}`, 'utf8');
     } catch {
       continue; // no SysV IPC in this kernel
     }
-    const header = lines[0]!.trim().split(/\s+/);
-    const [idAt, uidAt, cuidAt] = [header.indexOf(table.id), header.indexOf('uid'), header.indexOf('cuid')];
-    for (const line of lines.slice(1)) {
-      const f = line.trim().split(/\s+/).map(Number);
-      if (!owned(f[uidAt]!) && !owned(f[cuidAt]!)) continue;
+    for (const row of sysvipcRows(text)) {
+      if (!owned(row.uid ?? -1) && !owned(row.cuid ?? -1)) continue;
+      const id = row[table.id];
       try {
-        execFileSync(IPCRM, [table.option, String(f[idAt])], { stdio: 'pipe', env: {} });
+        execFileSync(IPCRM, [table.option, String(id)], { stdio: 'pipe', env: {} });
         count++;
       } catch (err) {
-        problems.push(`${table.file} ${f[idAt]}: ${((err as { stderr?: Buffer }).stderr?.toString() || (err as Error).message).trim()}`);
+        problems.push(`${table.file} ${id}: ${((err as { stderr?: Buffer }).stderr?.toString() || (err as Error).message).trim()}`);
       }
     }
   }

@@ -1,6 +1,8 @@
 // Host uid ranges for user namespaces (host-leases.ts): unique across every isolab server on this
-// host and every restart, and handed out again only once no process runs as a uid of the range.
+// host and every restart, and handed out again only once nothing of the range's last holder is
+// left: no process runs as one of its uids, no System V IPC object of the host's is one of its.
 import { readdirSync, statSync } from 'node:fs';
+import { anySysvipcObjectOf } from '../base/sysvipc.js';
 import { HostLeases } from './host-leases.js';
 
 /** /etc/subuid's habit: 65536 ids for each user namespace, starting well above the host's own users. */
@@ -25,6 +27,9 @@ export class UidRanges {
       dir,
       size: USERNS_RANGES,
       full: 'no free user namespace range left on this host',
+      // A container that shared the host's IPC namespace (a solo lab with the IPC switch off) leaves
+      // its System V objects there when it ends: its range's next holder could read them.
+      busy: (index) => ipcObjectsLeftIn(USERNS_BASE + USERNS_SIZE * index),
       stillInUse: (index) => anyProcessInRange(USERNS_BASE + USERNS_SIZE * index, USERNS_SIZE),
     });
   }
@@ -38,6 +43,11 @@ export class UidRanges {
     const lease = this.leases.acquire();
     return { hostId: USERNS_BASE + USERNS_SIZE * lease.index, release: () => lease.release() };
   }
+}
+
+/** Whether a System V IPC object of the host's namespace belongs to (or was made by) a uid of the range starting at FIRST. */
+export function ipcObjectsLeftIn(first: number): boolean {
+  return anySysvipcObjectOf((uid) => uid >= first && uid < first + USERNS_SIZE);
 }
 
 /** Whether a live process's owner (the uid /proc/PID belongs to) lies in [first, first + count). */

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMachine, type LearnerMachine } from '../../server/runtime/learner-machine.js';
-import { UidRanges, anyProcessInRange } from '../../server/runtime/uid-ranges.js';
+import { UidRanges, anyProcessInRange, ipcObjectsLeftIn } from '../../server/runtime/uid-ranges.js';
 import { buildStaticHelper } from '../helpers/escape.js';
 import { BUSYBOX, IMAGE, LAUNCHER, expectRefused, hostInode, join_, output, run, tag, whileRunning } from '../helpers/launcher-run.js';
 
@@ -182,5 +182,23 @@ describe('uid ranges, host-wide', () => {
     } finally {
       range.release();
     }
+  });
+
+  it('a range with a System V object left in the host\'s IPC namespace counts as in use (seen from the host)', () => {
+    const range = new UidRanges().acquire();
+    let shmid: string | undefined;
+    try {
+      expect(ipcObjectsLeftIn(range.hostId)).toBe(false);
+      // What a solo container with the IPC switch off leaves behind when it ends: its root's segment.
+      const made = spawnSync('setpriv', [`--reuid=${range.hostId}`, `--regid=${range.hostId}`, '--clear-groups', 'ipcmk', '-M', '4096'], { encoding: 'utf8' });
+      shmid = /(\d+)\s*$/.exec(made.stdout.trim())?.[1];
+      expect(shmid, made.stderr).toBeDefined();
+      expect(ipcObjectsLeftIn(range.hostId)).toBe(true);
+      expect(ipcObjectsLeftIn(range.hostId + 65536)).toBe(false);
+    } finally {
+      if (shmid) spawnSync('ipcrm', ['-m', shmid]);
+      range.release();
+    }
+    expect(ipcObjectsLeftIn(range.hostId)).toBe(false);
   });
 });
