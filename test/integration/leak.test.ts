@@ -243,8 +243,12 @@ describe(`${SESSIONS} sessions, launchers and servers killed along the way`, () 
           }),
         );
         recordLedgers();
-        // A learner's user namespace left a SysV shared memory segment in the host's IPC namespace.
-        const [rangeStart] = [...seen.uidRanges.keys()];
+        // A learner's user namespace left a SysV shared memory segment in the host's IPC namespace:
+        // in a range of the server about to be killed (ranges are drawn host-wide, at random, so
+        // another server's would not be this one's to reap).
+        const current = readInstances(paths.instances).find((i) => i.owner?.pid === server.pid);
+        const [rangeStart] = current?.uidsEverUsed[0] ?? [];
+        expect(rangeStart, 'the server recorded a uid range').toBeDefined();
         const planted = spawnSync('setpriv', [`--reuid=${rangeStart! + 1000}`, 'ipcmk', '-M', '4096'], { encoding: 'utf8' });
         const shmid = Number(/id:\s*(\d+)/.exec(planted.stdout)?.[1]);
         server.process.kill('SIGKILL');
@@ -253,7 +257,9 @@ describe(`${SESSIONS} sessions, launchers and servers killed along the way`, () 
         server = await startServer();
         servers.push(server);
         // Reaped before it served: the segment is gone.
-        if (Number.isInteger(shmid)) expect(readFileSync('/proc/sysvipc/shm', 'utf8')).not.toMatch(new RegExp(`^\\s*\\d+\\s+${shmid}\\s`, 'm'));
+        // (Keys print as signed numbers: a row may start with "-".)
+        expect(shmid, planted.stderr).toSatisfy(Number.isInteger);
+        expect(readFileSync('/proc/sysvipc/shm', 'utf8')).not.toMatch(new RegExp(`^\\s*-?\\d+\\s+${shmid}\\s`, 'm'));
         // The learners come back: the old shell is gone, a fresh one starts with their progress.
         const back = new LabClient(server.url, TOKEN);
         await back.connected();
