@@ -5,10 +5,10 @@ import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CLIENT_EVENT_SCHEMAS, type ClientEvent } from '../../../common/client-events.js';
-import { TERMINAL_TARGETS } from '../../../common/compare.js';
 import { ERROR_CODES, type Ack, type InspectorView, type SessionInfo } from '../../../common/protocol.js';
 import type { JobStart } from '../../../server/base/fair-queue.js';
 import { MAX_EVENTS_PER_SECOND } from '../../../server/transport/connection.js';
+import { clientEventSamples } from '../../../common/client-event-samples.js';
 import { Rng, fuzzSeed, mutate, randomString, randomValue } from '../../helpers/fuzz.js';
 import { LabClient } from '../../helpers/lab.js';
 import { useLab } from '../../helpers/use-lab.js';
@@ -204,44 +204,8 @@ describe('transport: connections per address are capped', () => {
   });
 });
 
-/** A valid payload of every client event, to mutate from (undefined: the event carries none). */
-function validPayloads(info: SessionInfo): { readonly [E in ClientEvent]: unknown } {
-  const lessonId = info.lessons[0]!.id;
-  const target = TERMINAL_TARGETS[0];
-  return {
-    'session:start': { cols: 80, rows: 24 },
-    'session:resume': { cols: 80, rows: 24, token: 'A'.repeat(43) },
-    'term:input': 'echo fuzz\r',
-    'term:resize': { cols: 90, rows: 30 },
-    'term:ack': { bytes: 1 },
-    'sandbox:toggle': { toggle: 'uts', on: true },
-    'sandbox:limits': { pidsLimit: 64 },
-    'lesson:open': { lessonId },
-    'inspector:refresh': undefined,
-    'export:get': undefined,
-    'sandbox:apply': { spec: info.spec },
-    'seccomp:get': undefined,
-    'seccomp:apply': { profile: { defaultAction: 'SCMP_ACT_ALLOW' } },
-    'progress:predict': { lessonId, predictionId: 'first', choice: 0 },
-    'compare:open': { refresh: false },
-    'compare:close': undefined,
-    'sideterm:open': { target, cols: 80, rows: 24 },
-    'sideterm:input': { target, data: 'x' },
-    'sideterm:resize': { target, cols: 80, rows: 24 },
-    'sideterm:ack': { target, bytes: 1 },
-    'sideterm:close': { target },
-    'diagnose:run': { command: 'true' },
-    'demo:list': undefined,
-    'demo:open': { demoId: 'first-look' },
-    'demo:reset': { demoId: 'first-look', step: 0 },
-    'demo:step': { demoId: 'first-look', step: 0 },
-    'record:start': { input: false },
-    'record:marker': { label: 'fuzz' },
-    'record:stop': undefined,
-    'share:start': undefined,
-    'share:stop': undefined,
-  };
-}
+/** A valid payload of every client event for the session INFO describes, to mutate from. */
+const samplesOf = (info: SessionInfo) => clientEventSamples(info.lessons[0]!.id, info.spec);
 
 /** S with lone surrogates replaced: a URL can only carry well-formed text (the client would throw). */
 const wellFormed = (s: string) => s.replace(/[\ud800-\udfff]/g, '?');
@@ -280,7 +244,7 @@ describe('transport: fuzzing every event, route, handshake and upgrade', () => {
     for (let round = 0; round < ROUNDS; round++) {
       for (const event of events) {
         if (!fuzzer.socket.connected) fuzzer = await learner(lab.url, lab.token);
-        const valid = validPayloads(sessionInfos.get(fuzzer)!)[event];
+        const valid = samplesOf(sessionInfos.get(fuzzer)!)[event];
         const payload = mutate(rng, valid);
         const extra = rng.chance(0.1) ? [randomValue(rng)] : [];
         const withAck = rng.chance(0.9);
