@@ -20,8 +20,8 @@ import { ownCapabilities } from '../runtime/host-capabilities.js';
 import { launchOnce, type LaunchOnceResult } from '../runtime/launch-once.js';
 import { launcherArgs } from '../runtime/launcher.js';
 import { LsmStatusLine, failedStep } from '../runtime/status-lines.js';
-import { DEFAULT_CEILINGS, usernsLimits } from '../floor/ceilings.js';
-import { FLOOR_USERNS_LIMITS, MACHINE_HOSTNAME, raiseToFloor } from '../floor/floor.js';
+import { DEFAULT_CEILINGS } from '../floor/ceilings.js';
+import { MACHINE_HOSTNAME, machineUsernsLimits, raiseToFloor } from '../floor/floor.js';
 import { startMachine, type LearnerMachine } from '../runtime/learner-machine.js';
 
 /** The kernel switches the checks read, by their sysctl(8) names. */
@@ -235,7 +235,7 @@ async function floorShell(paths: LabPaths): Promise<Trial<null>> {
       launcher: paths.launcher,
       uidRanges: contexts.uidRanges,
       hostname: MACHINE_HOSTNAME,
-      usernsLimits: { ...FLOOR_USERNS_LIMITS, ...usernsLimits(DEFAULT_CEILINGS) },
+      usernsLimits: machineUsernsLimits(DEFAULT_CEILINGS),
     });
     context = contexts.acquire(spec, 'doctor', undefined, { throwaway: true, machine });
     const run = await launchOnce(paths.launcher, [...launcherArgs(spec, context.ctx), '--', '/bin/true']);

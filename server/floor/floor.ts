@@ -4,7 +4,7 @@
 import type { FieldIssue } from '../../common/protocol.js';
 import { TOGGLES, applyToggle, isToggleOn, type ContainerSpec, type ToggleId } from '../../common/spec.js';
 import { LabError } from '../base/errors.js';
-import { capToCeilings, refuseAboveCeilings, type Ceilings } from './ceilings.js';
+import { capToCeilings, refuseAboveCeilings, usernsLimits, type Ceilings } from './ceilings.js';
 
 /**
  * In workshop mode the shared server never hands out a shell without these. The user namespace is
@@ -111,3 +111,8 @@ export const FLOOR_USERNS_LIMITS: Readonly<Record<string, number>> = {
   max_fanotify_groups: 0,
   max_fanotify_marks: 0,
 };
+
+/** What a workshop learner's machine writes into each container's user namespace: the floor's namespace counts and the operator's inotify ceilings. */
+export function machineUsernsLimits(ceilings: Ceilings): Record<string, number> {
+  return { ...FLOOR_USERNS_LIMITS, ...usernsLimits(ceilings) };
+}

@@ -31,8 +31,8 @@ import { LabError } from '../base/errors.js';
 import type { LabPaths } from '../base/paths.js';
 import { SlidingWindow } from '../base/rate-window.js';
 import { MAX_DIAGNOSES_PER_MINUTE, type Diagnoser } from '../diagnose/diagnose.js';
-import { describeCeilings, usernsLimits, type Ceilings } from '../floor/ceilings.js';
-import { FLOOR_TOGGLES, FLOOR_USERNS_LIMITS, MACHINE_HOSTNAME, raiseToFloor, refuseBelowFloor } from '../floor/floor.js';
+import { describeCeilings, type Ceilings } from '../floor/ceilings.js';
+import { FLOOR_TOGGLES, MACHINE_HOSTNAME, machineUsernsLimits, raiseToFloor, refuseBelowFloor } from '../floor/floor.js';
 import type { LessonCatalog } from '../lessons/catalog.js';
 import type { CheckFacts } from '../lessons/facts.js';
 import { inspectorView } from '../observe/inspector.js';
@@ -136,8 +136,7 @@ export class Session {
         launcher: deps.paths.launcher,
         uidRanges: deps.containers.uidRanges,
         hostname: MACHINE_HOSTNAME,
-        // The namespace counts the floor keeps small, and the operator's inotify ceilings.
-        usernsLimits: { ...FLOOR_USERNS_LIMITS, ...usernsLimits(deps.ceilings) },
+        usernsLimits: machineUsernsLimits(deps.ceilings),
       });
       this.machine = machine;
       // Registered first, so released last: after every shell in it has been stopped.
